@@ -1,0 +1,21 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "swifttune",
+    products: [
+        .library(name: "SwiftTune", targets: ["SwiftTune"]),
+        .executable(name: "swifttune-demo", targets: ["swifttune-demo"]),
+        .executable(name: "swifttune-bench", targets: ["swifttune-bench"]),
+    ],
+    targets: [
+        // The core: search spaces, random search and TPE. No package dependencies, no Foundation.
+        .target(name: "SwiftTune"),
+        // `make demo`: tunes the seed tutorial's objective with TPE.
+        .executableTarget(name: "swifttune-demo", dependencies: ["SwiftTune"]),
+        // `make bench-tpe`: release-build timing of one TPE suggestion.
+        .executableTarget(name: "swifttune-bench", dependencies: ["SwiftTune"]),
+        .testTarget(name: "SwiftTuneTests", dependencies: ["SwiftTune"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,54 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Numerical helpers of the TPE: normal CDFs and their differences, and log-sum-exp.
+enum TPEMath {
+    /// hyperopt's EPS: the floor for sigmas in CDFs and for values under a log.
+    static let eps = 1e-12
+    static let logSqrt2Pi = 0.5 * log(2 * Double.pi)
+
+    @inline(__always) static func ln(_ x: Double) -> Double { log(x) }
+    @inline(__always) static func exponential(_ x: Double) -> Double { exp(x) }
+
+    /// The standardised argument of erf for the normal CDF at x, as hyperopt computes it
+    /// (the denominator floored at EPS).
+    @inline(__always) static func z(_ x: Double, _ mu: Double, _ sigma: Double) -> Double {
+        (x - mu) / Swift.max(2.0.squareRoot() * sigma, eps)
+    }
+
+    /// P(a <= X <= b) for X ~ normal(mu, sigma), computed with erfc in the tails so that a
+    /// mass far from the mean stays accurate instead of cancelling to 0 (hyperopt subtracts
+    /// two erf values; the quantity is the same).
+    static func normalMass(_ a: Double, _ b: Double, _ mu: Double, _ sigma: Double) -> Double {
+        if b <= a { return 0 }
+        let za = a == -.infinity ? -Double.infinity : z(a, mu, sigma)
+        let zb = b == .infinity ? Double.infinity : z(b, mu, sigma)
+        if za >= 0 { return 0.5 * (erfc(za) - erfc(zb)) }
+        if zb <= 0 { return 0.5 * (erfc(-zb) - erfc(-za)) }
+        return 0.5 * (erf(zb) - erf(za))
+    }
+
+    /// P(a <= X <= b) for log X ~ normal(mu, sigma), a and b in the value's space (>= 0).
+    static func lognormalMass(_ a: Double, _ b: Double, _ mu: Double, _ sigma: Double) -> Double {
+        if b <= a { return 0 }
+        let la = a <= 0 ? -Double.infinity : log(Swift.max(a, eps))
+        let lb = b == .infinity ? Double.infinity : log(Swift.max(b, eps))
+        return normalMass(la, lb, mu, sigma)
+    }
+
+    /// log(sum(exp(xs))) without overflow; -inf for an empty list or all -inf.
+    static func logSumExp(_ xs: UnsafeBufferPointer<Double>) -> Double {
+        var m = -Double.infinity
+        for x in xs where x > m { m = x }
+        if m == -.infinity { return m }
+        if m == .infinity { return m }
+        var s = 0.0
+        for x in xs { s += exp(x - m) }
+        return m + log(s)
+    }
+}

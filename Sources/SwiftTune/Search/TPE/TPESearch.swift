@@ -1,0 +1,224 @@
+/// The Tree-structured Parzen Estimator exactly as hyperopt's `tpe.suggest` does it (the
+/// algorithm behind Ray Tune's `HyperOptSearch`). See `docs/tpe.md` for the rules and for the
+/// few places where swifttune deliberately differs.
+///
+/// ```swift
+/// var tpe = try TPESearch(space: SearchSpace(["x": .uniform(-5, 5)]), mode: .min, seed: 1)
+/// for n in 0..<100 {
+///     let s = try tpe.suggest(trialID: "t\(n)")
+///     let x = s.configuration["x"]!.doubleValue!
+///     try tpe.tell(trialID: s.trialID, .completed((x - 3) * (x - 3)))
+/// }
+/// ```
+public struct TPESearch: Searcher {
+    /// hyperopt's `tpe.suggest` options, with its defaults.
+    public struct Options: Sendable, Equatable {
+        /// Below this many trials (pending and finished, not failed) suggestions are random
+        /// (hyperopt: `n_startup_jobs`; Ray: `n_initial_points`).
+        public var nInitialPoints: Int = 20
+        /// Candidates drawn from l(x) per parameter (`n_EI_candidates`).
+        public var nEICandidates: Int = 24
+        /// Fraction for the split: n_below = min(ceil(gamma * sqrt(N)), 25).
+        public var gamma: Double = 0.25
+        /// Weight of the prior component and pseudo-count of categories.
+        public var priorWeight: Double = 1.0
+        /// The newest this-many observations keep weight 1; older ones are ramped down (0 = off).
+        public var linearForgetting: Int = 25
+
+        public init(nInitialPoints: Int = 20, nEICandidates: Int = 24, gamma: Double = 0.25,
+                    priorWeight: Double = 1.0, linearForgetting: Int = 25) {
+            self.nInitialPoints = nInitialPoints
+            self.nEICandidates = nEICandidates
+            self.gamma = gamma
+            self.priorWeight = priorWeight
+            self.linearForgetting = linearForgetting
+        }
+
+        func validate() throws(SearchError) {
+            guard nInitialPoints >= 0 else { throw .invalidOption("n_initial_points must be >= 0, got \(nInitialPoints)") }
+            guard nEICandidates >= 1 else { throw .invalidOption("n_EI_candidates must be >= 1, got \(nEICandidates)") }
+            guard gamma.isFinite, gamma > 0, gamma <= 1 else { throw .invalidOption("gamma must be in (0, 1], got \(gamma)") }
+            guard priorWeight.isFinite, priorWeight > 0 else { throw .invalidOption("prior_weight must be positive, got \(priorWeight)") }
+            guard linearForgetting >= 0 else { throw .invalidOption("linear_forgetting must be >= 0, got \(linearForgetting)") }
+        }
+
+        var json: JSONValue {
+            ["n_initial_points": .int(Int64(nInitialPoints)), "n_EI_candidates": .int(Int64(nEICandidates)),
+             "gamma": .double(gamma), "prior_weight": .double(priorWeight), "linear_forgetting": .int(Int64(linearForgetting))]
+        }
+
+        init(json: JSONValue) throws(SearchError) {
+            func int(_ k: String) throws(SearchError) -> Int {
+                guard let v = json[k]?.intValue else { throw .invalidState("option '\(k)' must be an integer") }
+                return Int(v)
+            }
+            func double(_ k: String) throws(SearchError) -> Double {
+                guard let v = json[k]?.doubleValue else { throw .invalidState("option '\(k)' must be a number") }
+                return v
+            }
+            self.init(nInitialPoints: try int("n_initial_points"), nEICandidates: try int("n_EI_candidates"),
+                      gamma: try double("gamma"), priorWeight: try double("prior_weight"),
+                      linearForgetting: try int("linear_forgetting"))
+        }
+    }
+
+    /// hyperopt's cap on the size of the good group (`gamma_cap`, = its default linear forgetting).
+    static let gammaCap = 25
+
+    public let space: SearchSpace
+    public let mode: Mode
+    public let options: Options
+    public let seed: UInt64
+    var log: TrialLog
+
+    /// - Parameters:
+    ///   - pointsToEvaluate: configurations (by value, as in Ray; a choice by its option's value)
+    ///     handed out first, in order; they then count as ordinary trials.
+    ///   - seed: the same seed, options and history give the same suggestion on every machine.
+    public init(space: SearchSpace, mode: Mode = .min, options: Options = Options(),
+                pointsToEvaluate: [JSONValue] = [], seed: UInt64 = 0) throws(SearchError) {
+        try options.validate()
+        self.space = space
+        self.mode = mode
+        self.options = options
+        self.seed = seed
+        log = TrialLog()
+        log.points = try validatedPoints(pointsToEvaluate, space)
+    }
+
+    /// Restores a searcher from ``saveState()``; it continues exactly where the saved one was.
+    public init(restoring state: JSONValue) throws(SearchError) {
+        let saved = try SavedState(state, searcher: "tpe")
+        let options = try Options(json: saved.json["options"] ?? .null)
+        try options.validate()
+        space = saved.space
+        mode = saved.mode
+        seed = saved.seed
+        self.options = options
+        log = saved.log
+    }
+
+    public func saveState() -> JSONValue {
+        .object(SavedState.header(searcher: "tpe", space: space, mode: mode, seed: seed)
+            + [("options", options.json), ("points_to_evaluate", .array(log.points)), ("trials", log.json(space: space))])
+    }
+
+    public mutating func tell(trialID: String, _ outcome: TrialOutcome) throws(SearchError) {
+        try log.finish(trialID, outcome)
+    }
+
+    public mutating func suggest(trialID: String) throws(SearchError) -> Suggestion {
+        let model = TPEModel(log: log, space: space, mode: mode, options: options)
+        let space = self.space
+        return try log.suggest(trialID, space: space, seed: seed) { rng in
+            guard let model else { return space.sample(&rng) }
+            return space.build { i in model.decide(i, &rng) }
+        }
+    }
+}
+
+/// The TPE model for one suggestion: the trials that count, their losses, and the good/bad split.
+struct TPEModel {
+    let space: SearchSpace
+    let options: TPESearch.Options
+    /// Assignments of the trials that count, in creation order.
+    let values: [[Double]]
+    /// Whether each counted trial is in the good ("below") group.
+    let isBelow: [Bool]
+
+    /// nil while fewer than `nInitialPoints` trials count (then the suggestion is random).
+    init?(log: TrialLog, space: SearchSpace, mode: Mode, options: TPESearch.Options) {
+        var values: [[Double]] = []
+        var losses: [Double] = []
+        for r in log.records {
+            let loss: Double
+            switch r.state {
+            case .failed: continue
+            case .pending, .completedWithoutMetric: loss = .infinity
+            case .completed(let v): loss = mode == .min ? v : -v
+            }
+            values.append(r.values)
+            losses.append(loss)
+        }
+        let n = values.count
+        guard n >= options.nInitialPoints, n > 0 else { return nil }
+        let nBelow = Swift.min(Int((options.gamma * Double(n).squareRoot()).rounded(.up)), TPESearch.gammaCap)
+        let order = losses.indices.sorted { losses[$0] < losses[$1] || (losses[$0] == losses[$1] && $0 < $1) }
+        var isBelow = [Bool](repeating: false, count: n)
+        for k in 0..<Swift.min(nBelow, n) { isBelow[order[k]] = true }
+        self.space = space
+        self.options = options
+        self.values = values
+        self.isBelow = isBelow
+    }
+
+    /// Observations of parameter i (trials where it was active), split into below and above.
+    func observations(_ i: Int, _ transform: (Double) -> Double) -> (below: [Double], above: [Double]) {
+        var below: [Double] = []
+        var above: [Double] = []
+        for (t, v) in values.enumerated() {
+            let x = v[i]
+            if x.isNaN { continue }
+            if isBelow[t] { below.append(transform(x)) } else { above.append(transform(x)) }
+        }
+        return (below, above)
+    }
+
+    /// The value TPE picks for parameter i: the candidate drawn from l(x) with the largest
+    /// log l(x) - log g(x) (the first one on ties).
+    func decide(_ i: Int, _ rng: inout Xoshiro256) -> Double {
+        switch space.parameters[i].prior {
+        case let .categorical(p, offset):
+            let (below, above) = observations(i) { $0 - Double(offset) }
+            let lb = categoricalPosterior(below, p)
+            let la = categoricalPosterior(above, p)
+            var best = -1
+            var bestScore = -Double.infinity
+            for _ in 0..<options.nEICandidates {
+                let c = rng.categorical(lb)
+                let score = TPEMath.ln(lb[c]) - TPEMath.ln(la[c])
+                if best < 0 || score > bestScore { best = c; bestScore = score }
+            }
+            return Double(best + offset)
+        case .numeric(let prior):
+            let (below, above) = observations(i) { prior.toEstimatorSpace($0) }
+            let b = mixture(below, prior)
+            let a = mixture(above, prior)
+            let eb = GaussianMixture.Evaluator(b)
+            let ea = GaussianMixture.Evaluator(a)
+            var best = Double.nan
+            var bestScore = -Double.infinity
+            for _ in 0..<options.nEICandidates {
+                let x = b.sample(&rng)
+                var score = eb.logDensity(x) - ea.logDensity(x)
+                if score.isNaN { score = -.infinity }  // both densities 0: no evidence either way
+                if best.isNaN || score > bestScore { best = x; bestScore = score }
+            }
+            return best
+        }
+    }
+
+    func mixture(_ obs: [Double], _ prior: NumericPrior) -> GaussianMixture {
+        let (w, mu, sigma, _) = GaussianMixture.adaptiveParzen(
+            observations: obs, priorWeight: options.priorWeight, priorMu: prior.mu, priorSigma: prior.sigma,
+            linearForgetting: options.linearForgetting)
+        return GaussianMixture(weights: w, mus: mu, sigmas: sigma, low: prior.low, high: prior.high, isLog: prior.log, q: prior.q)
+    }
+
+    /// Normalised pseudo-counts: linear-forgetting-weighted counts + priorWeight * K * p.
+    func categoricalPosterior(_ obs: [Double], _ p: [Double]) -> [Double] {
+        TPEModel.categoricalPosterior(obs, p, priorWeight: options.priorWeight, linearForgetting: options.linearForgetting)
+    }
+
+    static func categoricalPosterior(_ obs: [Double], _ p: [Double], priorWeight: Double, linearForgetting: Int) -> [Double] {
+        let k = p.count
+        var counts = p.map { priorWeight * Double(k) * $0 }
+        let w = GaussianMixture.linearForgettingWeights(obs.count, linearForgetting)
+        for (n, x) in obs.enumerated() {
+            let c = Int(x)
+            if c >= 0 && c < k { counts[c] += w?[n] ?? 1 }
+        }
+        let total = counts.reduce(0, +)
+        return counts.map { $0 / total }
+    }
+}

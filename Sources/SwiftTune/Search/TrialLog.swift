@@ -1,0 +1,154 @@
+/// The history a searcher keeps: every trial it suggested, in creation order, with its assignment
+/// and how it ended; plus the points still to hand out first. Shared by the searchers.
+struct TrialLog: Sendable, Equatable {
+    enum State: Sendable, Equatable {
+        case pending
+        case completed(Double)  // the metric as told
+        case completedWithoutMetric
+        case failed
+    }
+
+    struct Record: Sendable, Equatable {
+        var id: String
+        var values: [Double]  // by parameter index; NaN where inactive
+        var state: State
+    }
+
+    private(set) var records: [Record] = []
+    private var indexByID: [String: Int] = [:]
+    /// Points (by value) still to be handed out before the searcher's own suggestions.
+    var points: [JSONValue] = []
+
+    /// How many suggestions were made: the stream number of the next suggestion's generator.
+    var count: Int { records.count }
+
+    func contains(_ id: String) -> Bool { indexByID[id] != nil }
+
+    mutating func append(_ id: String, _ values: [Double]) {
+        indexByID[id] = records.count
+        records.append(Record(id: id, values: values, state: .pending))
+    }
+
+    mutating func finish(_ id: String, _ outcome: TrialOutcome) throws(SearchError) {
+        guard let i = indexByID[id] else { throw .unknownTrial(id) }
+        guard records[i].state == .pending else { throw .trialAlreadyFinished(id) }
+        switch outcome {
+        case .completed(let v): records[i].state = v.isNaN ? .failed : .completed(v)
+        case .completedWithoutMetric: records[i].state = .completedWithoutMetric
+        case .failed: records[i].state = .failed
+        }
+    }
+
+    /// The next suggestion: the next given point if any is left (parameters it leaves out drawn
+    /// from the prior), otherwise `propose`. Validates the id first; changes nothing on error.
+    mutating func suggest(_ id: String, space: SearchSpace, seed: UInt64,
+                          propose: (inout Xoshiro256) -> (values: [Double], configuration: JSONValue)) throws(SearchError) -> Suggestion {
+        guard !contains(id) else { throw .duplicateTrial(id) }
+        var rng = Xoshiro256(seed: seed, stream: UInt64(count))
+        let made: (values: [Double], configuration: JSONValue)
+        if let point = points.first {
+            let values: [Double]
+            do {
+                values = try space.match(point, fillMissing: { i in space.drawPrior(i, &rng) })
+            } catch {
+                throw .space(error)
+            }
+            made = space.build { values[$0] }
+            points.removeFirst()
+        } else {
+            made = propose(&rng)
+        }
+        append(id, made.values)
+        var assignment: [String: Double] = [:]
+        for (i, v) in made.values.enumerated() where !v.isNaN { assignment[space.parameters[i].label] = v }
+        return Suggestion(trialID: id, configuration: made.configuration, assignment: assignment)
+    }
+
+    // MARK: saved state
+
+    func json(space: SearchSpace) -> JSONValue {
+        .array(records.map { r in
+            var assignment: [(String, JSONValue)] = []
+            for (i, v) in r.values.enumerated() where !v.isNaN {
+                assignment.append((space.parameters[i].label, .double(v)))
+            }
+            var m: [(String, JSONValue)] = [("id", .string(r.id)), ("assignment", .object(assignment))]
+            switch r.state {
+            case .pending: m.append(("state", "pending"))
+            case .completed(let v): m.append(("state", "completed")); m.append(("metric", .double(v)))
+            case .completedWithoutMetric: m.append(("state", "completed_without_metric"))
+            case .failed: m.append(("state", "failed"))
+            }
+            return .object(m)
+        })
+    }
+
+    init() {}
+
+    init(json: JSONValue, points: JSONValue?, space: SearchSpace) throws(SearchError) {
+        guard let items = json.arrayValue else { throw .invalidState("'trials' must be an array") }
+        for (n, item) in items.enumerated() {
+            guard let id = item["id"]?.stringValue else { throw .invalidState("trial \(n) has no string 'id'") }
+            guard !contains(id) else { throw .invalidState("trial '\(id)' appears twice") }
+            guard let a = item["assignment"]?.objectValue else { throw .invalidState("trial '\(id)' has no 'assignment' object") }
+            var byLabel: [String: Double] = [:]
+            for (label, v) in a {
+                guard let x = v.doubleValue else { throw .invalidState("trial '\(id)': '\(label)' is not a number") }
+                byLabel[label] = x
+            }
+            var values = Array(repeating: Double.nan, count: space.parameters.count)
+            do {
+                _ = try space.configuration(for: byLabel)  // validates the assignment against the space
+            } catch {
+                throw .invalidState("trial '\(id)': \(error)")
+            }
+            for (label, x) in byLabel {
+                guard let i = space.index(of: label) else { throw .invalidState("trial '\(id)': unknown parameter '\(label)'") }
+                values[i] = x
+            }
+            append(id, values)
+            switch item["state"]?.stringValue {
+            case "pending": break
+            case "completed":
+                guard let v = item["metric"]?.doubleValue else { throw .invalidState("trial '\(id)' is completed without a 'metric'") }
+                records[records.count - 1].state = .completed(v)
+            case "completed_without_metric": records[records.count - 1].state = .completedWithoutMetric
+            case "failed": records[records.count - 1].state = .failed
+            default: throw .invalidState("trial '\(id)' has an unknown 'state'")
+            }
+        }
+        if let points {
+            guard let p = points.arrayValue else { throw .invalidState("'points_to_evaluate' must be an array") }
+            self.points = p
+        }
+    }
+}
+
+/// Reading and checking the parts of a saved searcher state that all searchers share.
+struct SavedState {
+    let json: JSONValue
+    let space: SearchSpace
+    let mode: Mode
+    let seed: UInt64
+    let log: TrialLog
+
+    init(_ json: JSONValue, searcher: String) throws(SearchError) {
+        self.json = json
+        guard json["searcher"]?.stringValue == searcher else {
+            throw .invalidState("expected the state of a '\(searcher)' searcher, got '\(json["searcher"]?.stringValue ?? "none")'")
+        }
+        guard json["version"]?.intValue == 1 else { throw .invalidState("unsupported state version \(json["version"].map { "\($0)" } ?? "none")") }
+        guard let spaceJSON = json["space"] else { throw .invalidState("missing 'space'") }
+        do { space = try SearchSpace(json: spaceJSON) } catch { throw .space(error) }
+        guard let m = json["mode"]?.stringValue, let mode = Mode(rawValue: m) else { throw .invalidState("'mode' must be \"min\" or \"max\"") }
+        self.mode = mode
+        guard let s = json["seed"]?.intValue else { throw .invalidState("'seed' must be an integer") }
+        seed = UInt64(bitPattern: s)
+        log = try TrialLog(json: json["trials"] ?? .array([]), points: json["points_to_evaluate"], space: space)
+    }
+
+    static func header(searcher: String, space: SearchSpace, mode: Mode, seed: UInt64) -> [(String, JSONValue)] {
+        [("searcher", .string(searcher)), ("version", 1), ("space", space.json), ("mode", .string(mode.rawValue)),
+         ("seed", .int(Int64(bitPattern: seed)))]
+    }
+}

@@ -36,6 +36,10 @@ public struct RandomSearch: Searcher {
         try log.finish(trialID, outcome)
     }
 
+    public mutating func addEvaluated(trialID: String, configuration: JSONValue, _ outcome: TrialOutcome) throws(SearchError) {
+        try log.addEvaluated(trialID, configuration, outcome, space: space)
+    }
+
     public func saveState() -> JSONValue {
         .object(SavedState.header(searcher: "random", space: space, mode: mode, seed: seed)
             + [("points_to_evaluate", .array(log.points)), ("trials", log.json(space: space))])

@@ -62,4 +62,7 @@ public protocol Searcher: Sendable {
     mutating func tell(trialID: String, _ outcome: TrialOutcome) throws(SearchError)
     /// The searcher's whole state as JSON (its space, options, seed and history).
     func saveState() -> JSONValue
+    /// Records a trial evaluated elsewhere (Ray's `add_evaluated_point`): a complete configuration
+    /// given by value and its outcome. It counts as a trial created now.
+    mutating func addEvaluated(trialID: String, configuration: JSONValue, _ outcome: TrialOutcome) throws(SearchError)
 }

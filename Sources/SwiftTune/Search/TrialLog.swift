@@ -64,6 +64,15 @@ struct TrialLog: Sendable, Equatable {
         return Suggestion(trialID: id, configuration: made.configuration, assignment: assignment)
     }
 
+    /// Records a trial that was evaluated elsewhere (Ray's `add_evaluated_point`), given by value.
+    mutating func addEvaluated(_ id: String, _ configuration: JSONValue, _ outcome: TrialOutcome, space: SearchSpace) throws(SearchError) {
+        guard !contains(id) else { throw .duplicateTrial(id) }
+        let values: [Double]
+        do { values = try space.match(configuration, fillMissing: nil) } catch { throw .space(error) }
+        append(id, values)
+        try finish(id, outcome)
+    }
+
     // MARK: saved state
 
     func json(space: SearchSpace) -> JSONValue {

@@ -62,13 +62,14 @@ public struct GaussianMixture: Sendable, Equatable {
                 weights = [1, priorWeight]
             }
         } else {
-            let order = obs.indices.sorted { obs[$0] < obs[$1] || (obs[$0] == obs[$1] && $0 < $1) }
+            // Order of the observations by value, ties in trial order.
+            let order = RadixSort.stableOrder(obs)
             // searchsorted(side="left"): the first position whose value is >= priorMu.
             var lo = 0
             var hi = n
             while lo < hi {
                 let mid = (lo + hi) / 2
-                if obs[order[mid]] < priorMu { lo = mid + 1 } else { hi = mid }
+                if obs[Int(order[mid])] < priorMu { lo = mid + 1 } else { hi = mid }
             }
             priorPos = lo
             let obsWeights = linearForgettingWeights(n, lf)
@@ -78,8 +79,8 @@ public struct GaussianMixture: Sendable, Equatable {
             weights.reserveCapacity(n + 1)
             for k in 0..<n {
                 if k == priorPos { mus.append(priorMu); weights.append(priorWeight) }
-                mus.append(obs[order[k]])
-                weights.append(obsWeights.map { $0[order[k]] } ?? 1)
+                mus.append(obs[Int(order[k])])
+                weights.append(obsWeights.map { $0[Int(order[k])] } ?? 1)
             }
             if priorPos == n { mus.append(priorMu); weights.append(priorWeight) }
             let m = mus.count
@@ -158,25 +159,54 @@ public struct GaussianMixture: Sendable, Equatable {
     /// Precomputed per-component terms for fast log densities of many points.
     struct Evaluator {
         let mixture: GaussianMixture
-        let logCoef: [Double]  // log w_k - log sigma_k - log sqrt(2 pi)
+        let ratio: [Double]  // w_k / sigma_k
         let invSigma: [Double]
+        /// Terms smaller than the largest by more than this (in log) are negligible.
+        let negligible: Double
         let logAccepted: Double
         let expLow: Double?
         let expHigh: Double?
+        /// For the windowed sum over components sorted by mu: the widest component (the prior,
+        /// in TPE's mixtures) is handled on its own; every other one has sigma <= `restMaxSigma`
+        /// and log coefficient <= `restMaxCoef`.
+        let sorted: Bool
+        let widest: Int
+        let restMaxSigma: Double
 
-        init(_ m: GaussianMixture) {
+        /// - Parameter normalized: divide by the mass inside the bounds. TPE's choice does not need
+        ///   it: the constant is the same for every candidate, so it cannot change the argmax.
+        init(_ m: GaussianMixture, normalized: Bool = true) {
             mixture = m
-            var c = [Double](repeating: 0, count: m.weights.count)
-            var inv = [Double](repeating: 0, count: m.weights.count)
-            for k in c.indices {
-                c[k] = log(m.weights[k]) - log(m.sigmas[k]) - TPEMath.logSqrt2Pi
+            let n = m.weights.count
+            var r = [Double](repeating: 0, count: n)
+            var inv = [Double](repeating: 0, count: n)
+            var widest = 0
+            var rMin = Double.infinity
+            var rMax = 0.0
+            for k in 0..<n {
+                r[k] = m.weights[k] / m.sigmas[k]
                 inv[k] = 1 / Swift.max(m.sigmas[k], TPEMath.eps)
+                if m.sigmas[k] > m.sigmas[widest] { widest = k }
+                if r[k] > 0 { rMin = Swift.min(rMin, r[k]) }
+                rMax = Swift.max(rMax, r[k])
             }
-            logCoef = c
+            var restSigma = 0.0
+            for k in 0..<n where k != widest {
+                restSigma = Swift.max(restSigma, Swift.max(m.sigmas[k], TPEMath.eps))
+            }
+            // A term r_k exp(-d_k) with d_k - d_min > 36 + log(rMax / rMin) is below 2.3e-16 of the
+            // largest term, so it cannot change the sum beyond rounding.
+            negligible = 36 + (rMax > 0 && rMin.isFinite ? log(rMax / rMin) : 0)
+            var sorted = true
+            for k in 1..<Swift.max(n, 1) where m.mus[k - 1] > m.mus[k] { sorted = false; break }
+            ratio = r
             invSigma = inv
-            logAccepted = log(m.acceptedMass)
+            logAccepted = normalized ? log(m.acceptedMass) : 0
             expLow = m.low.map { exp($0) }
             expHigh = m.high.map { exp($0) }
+            self.sorted = sorted
+            self.widest = widest
+            restMaxSigma = restSigma
         }
 
         /// log density (no q) or log bucket mass (q) of a value, divided by the accepted mass.
@@ -204,7 +234,6 @@ public struct GaussianMixture: Sendable, Equatable {
                 }
                 return log(prob) - logAccepted
             }
-            // Continuous: log-sum-exp over the components, two passes (max, then sum).
             let y: Double
             let shift: Double
             if m.isLog {
@@ -215,25 +244,71 @@ public struct GaussianMixture: Sendable, Equatable {
                 y = x
                 shift = 0
             }
-            return logCoef.withUnsafeBufferPointer { c in
+            return logSumOfComponents(y) - shift - logAccepted
+        }
+
+        /// log sum_k w_k N(y; mu_k, sigma_k), computed as log(sum_k r_k exp(d_min - d_k)) - d_min
+        /// - log sqrt(2 pi) with d_k = (y - mu_k)^2 / (2 sigma_k^2) and r_k = w_k / sigma_k, so no
+        /// log is taken per component. Negligible terms are skipped, and with components sorted by
+        /// mu only the window of mus that can hold other terms is visited.
+        func logSumOfComponents(_ y: Double) -> Double {
+            ratio.withUnsafeBufferPointer { r in
                 invSigma.withUnsafeBufferPointer { inv in
-                    m.mus.withUnsafeBufferPointer { mu in
-                        var mx = -Double.infinity
-                        for k in 0..<c.count {
+                    mixture.mus.withUnsafeBufferPointer { mu in
+                        @inline(__always) func d(_ k: Int) -> Double {
                             let t = (y - mu[k]) * inv[k]
-                            let e = c[k] - 0.5 * t * t
-                            if e > mx { mx = e }
+                            return 0.5 * t * t
                         }
-                        if mx == -.infinity { return mx }
+                        let n = r.count
+                        var lo = 0
+                        var hi = n
+                        var dMin = Double.infinity
+                        if sorted && n > 8 {
+                            let p = Self.lowerBound(mu, y)
+                            dMin = d(widest)
+                            if p < n { dMin = Swift.min(dMin, d(p)) }
+                            if p > 0 { dMin = Swift.min(dMin, d(p - 1)) }
+                            // Outside the window every component but the widest has d_k >= dMin + negligible.
+                            let radius = restMaxSigma * (2 * (dMin + negligible)).squareRoot()
+                            lo = Self.lowerBound(mu, y - radius)
+                            hi = Self.upperBound(mu, y + radius)
+                        }
+                        for k in lo..<hi { dMin = Swift.min(dMin, d(k)) }
+                        if dMin == .infinity { return -.infinity }
+                        let cutoff = dMin + negligible
                         var s = 0.0
-                        for k in 0..<c.count {
-                            let t = (y - mu[k]) * inv[k]
-                            s += exp(c[k] - 0.5 * t * t - mx)
+                        for k in lo..<hi {
+                            let dk = d(k)
+                            if dk <= cutoff { s += r[k] * exp(dMin - dk) }
                         }
-                        return mx + log(s) - shift - logAccepted
+                        if widest < lo || widest >= hi {
+                            let dk = d(widest)
+                            if dk <= cutoff { s += r[widest] * exp(dMin - dk) }
+                        }
+                        return log(s) - dMin - TPEMath.logSqrt2Pi
                     }
                 }
             }
+        }
+
+        static func lowerBound(_ a: UnsafeBufferPointer<Double>, _ x: Double) -> Int {
+            var lo = 0
+            var hi = a.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if a[mid] < x { lo = mid + 1 } else { hi = mid }
+            }
+            return lo
+        }
+
+        static func upperBound(_ a: UnsafeBufferPointer<Double>, _ x: Double) -> Int {
+            var lo = 0
+            var hi = a.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if a[mid] <= x { lo = mid + 1 } else { hi = mid }
+            }
+            return lo
         }
     }
 

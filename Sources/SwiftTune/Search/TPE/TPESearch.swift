@@ -107,6 +107,10 @@ public struct TPESearch: Searcher {
         try log.finish(trialID, outcome)
     }
 
+    public mutating func addEvaluated(trialID: String, configuration: JSONValue, _ outcome: TrialOutcome) throws(SearchError) {
+        try log.addEvaluated(trialID, configuration, outcome, space: space)
+    }
+
     public mutating func suggest(trialID: String) throws(SearchError) -> Suggestion {
         let model = TPEModel(log: log, space: space, mode: mode, options: options)
         let space = self.space
@@ -143,9 +147,20 @@ struct TPEModel {
         let n = values.count
         guard n >= options.nInitialPoints, n > 0 else { return nil }
         let nBelow = Swift.min(Int((options.gamma * Double(n).squareRoot()).rounded(.up)), TPESearch.gammaCap)
-        let order = losses.indices.sorted { losses[$0] < losses[$1] || (losses[$0] == losses[$1] && $0 < $1) }
+        // The n_below smallest losses, ties to the older trial (a stable sort's prefix), by
+        // insertion into a short sorted list: O(N) for the at most 25 kept.
+        let keep = Swift.min(nBelow, n)
+        var best: [(loss: Double, index: Int)] = []
+        best.reserveCapacity(keep + 1)
+        for (i, l) in losses.enumerated() {
+            if best.count == keep, let last = best.last, !(l < last.loss) { continue }
+            var pos = best.count
+            while pos > 0 && l < best[pos - 1].loss { pos -= 1 }
+            best.insert((l, i), at: pos)
+            if best.count > keep { best.removeLast() }
+        }
         var isBelow = [Bool](repeating: false, count: n)
-        for k in 0..<Swift.min(nBelow, n) { isBelow[order[k]] = true }
+        for b in best { isBelow[b.index] = true }
         self.space = space
         self.options = options
         self.values = values
@@ -184,8 +199,10 @@ struct TPEModel {
             let (below, above) = observations(i) { prior.toEstimatorSpace($0) }
             let b = mixture(below, prior)
             let a = mixture(above, prior)
-            let eb = GaussianMixture.Evaluator(b)
-            let ea = GaussianMixture.Evaluator(a)
+            // The truncation masses are constants per mixture: they shift every candidate's score
+            // alike, so they are left out of the comparison.
+            let eb = GaussianMixture.Evaluator(b, normalized: false)
+            let ea = GaussianMixture.Evaluator(a, normalized: false)
             var best = Double.nan
             var bestScore = -Double.infinity
             for _ in 0..<options.nEICandidates {

@@ -270,7 +270,7 @@ struct TPETests {
         let l = makeLog([.completed(1), .failed, .pending, .completed(0.5), .completedWithoutMetric])
         let options = TPESearch.Options(nInitialPoints: 0, gamma: 1)
         let model = try #require(TPEModel(log: l, space: space, mode: .min, options: options))
-        #expect(model.values.map { $0[0] } == [0, 2, 3, 4])  // trial 1 failed
+        #expect(model.counted.map { model.records[$0].values[0] } == [0, 2, 3, 4])  // trial 1 failed
         // N = 4, n_below = ceil(sqrt(4)) = 2: losses 1 and 0.5 are below; pending and no-metric are +inf.
         #expect(model.isBelow == [true, false, true, false])
     }

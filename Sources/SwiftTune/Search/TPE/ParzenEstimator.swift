@@ -63,7 +63,7 @@ public struct GaussianMixture: Sendable, Equatable {
             }
         } else {
             // Order of the observations by value, ties in trial order.
-            let order = RadixSort.stableOrder(obs)
+            let order = StableOrder.of(obs)
             // searchsorted(side="left"): the first position whose value is >= priorMu.
             var lo = 0
             var hi = n
@@ -72,24 +72,39 @@ public struct GaussianMixture: Sendable, Equatable {
                 if obs[Int(order[mid])] < priorMu { lo = mid + 1 } else { hi = mid }
             }
             priorPos = lo
-            let obsWeights = linearForgettingWeights(n, lf)
-            mus = []
+            let m = n + 1
+            let forgetting = lf > 0 && n > lf
             weights = []
-            mus.reserveCapacity(n + 1)
-            weights.reserveCapacity(n + 1)
-            for k in 0..<n {
-                if k == priorPos { mus.append(priorMu); weights.append(priorWeight) }
-                mus.append(obs[Int(order[k])])
-                weights.append(obsWeights.map { $0[Int(order[k])] } ?? 1)
+            mus = Array(unsafeUninitializedCapacity: m) { mu, count in
+                weights = Array(unsafeUninitializedCapacity: m) { w, wcount in
+                    var out = 0
+                    for k in 0...n {
+                        if k == priorPos {
+                            mu[out] = priorMu
+                            w[out] = priorWeight
+                            out += 1
+                        }
+                        if k < n {
+                            let j = Int(order[k])
+                            mu[out] = obs[j]
+                            w[out] = forgetting ? linearForgettingWeight(j, n, lf) : 1
+                            out += 1
+                        }
+                    }
+                    wcount = m
+                }
+                count = m
             }
-            if priorPos == n { mus.append(priorMu); weights.append(priorWeight) }
-            let m = mus.count
-            sigmas = Array(repeating: 0, count: m)
-            for i in 1..<(m - 1) {
-                sigmas[i] = Swift.max(mus[i] - mus[i - 1], mus[i + 1] - mus[i])
+            sigmas = mus.withUnsafeBufferPointer { mu in
+                Array(unsafeUninitializedCapacity: m) { sg, count in
+                    for i in 1..<(m - 1) {
+                        sg[i] = Swift.max(mu[i] - mu[i - 1], mu[i + 1] - mu[i])
+                    }
+                    sg[0] = mu[1] - mu[0]
+                    sg[m - 1] = mu[m - 1] - mu[m - 2]
+                    count = m
+                }
             }
-            sigmas[0] = mus[1] - mus[0]
-            sigmas[m - 1] = mus[m - 1] - mus[m - 2]
         }
         let maxSigma = priorSigma
         let minSigma = priorSigma / Swift.min(100.0, 1.0 + Double(mus.count))
@@ -104,18 +119,17 @@ public struct GaussianMixture: Sendable, Equatable {
     /// `linspace(1/n, 1, n - lf)` for the oldest observations followed by `lf` ones.
     public static func linearForgettingWeights(_ n: Int, _ lf: Int) -> [Double]? {
         guard lf > 0, n > lf else { return nil }
+        return (0..<n).map { linearForgettingWeight($0, n, lf) }
+    }
+
+    /// The weight of the j-th oldest of n observations (n > lf > 0): numpy's
+    /// `linspace(1/n, 1, n - lf)[j]` for the oldest n - lf, 1 for the others.
+    @inline(__always)
+    static func linearForgettingWeight(_ j: Int, _ n: Int, _ lf: Int) -> Double {
         let rampCount = n - lf
-        var w = [Double]()
-        w.reserveCapacity(n)
+        if j >= rampCount - 1 { return j == rampCount - 1 && rampCount == 1 ? 1.0 / Double(n) : 1.0 }
         let start = 1.0 / Double(n)
-        if rampCount == 1 {
-            w.append(start)
-        } else {
-            let step = (1.0 - start) / Double(rampCount - 1)
-            for i in 0..<rampCount { w.append(i == rampCount - 1 ? 1.0 : start + Double(i) * step) }
-        }
-        w.append(contentsOf: repeatElement(1.0, count: lf))
-        return w
+        return start + Double(j) * ((1.0 - start) / Double(rampCount - 1))
     }
 
     // MARK: sampling
@@ -178,17 +192,22 @@ public struct GaussianMixture: Sendable, Equatable {
         init(_ m: GaussianMixture, normalized: Bool = true) {
             mixture = m
             let n = m.weights.count
-            var r = [Double](repeating: 0, count: n)
-            var inv = [Double](repeating: 0, count: n)
             var widest = 0
             var rMin = Double.infinity
             var rMax = 0.0
-            for k in 0..<n {
-                r[k] = m.weights[k] / m.sigmas[k]
-                inv[k] = 1 / Swift.max(m.sigmas[k], TPEMath.eps)
-                if m.sigmas[k] > m.sigmas[widest] { widest = k }
-                if r[k] > 0 { rMin = Swift.min(rMin, r[k]) }
-                rMax = Swift.max(rMax, r[k])
+            let r = [Double](unsafeUninitializedCapacity: n) { r, count in
+                for k in 0..<n {
+                    let x = m.weights[k] / m.sigmas[k]
+                    r[k] = x
+                    if m.sigmas[k] > m.sigmas[widest] { widest = k }
+                    if x > 0 { rMin = Swift.min(rMin, x) }
+                    rMax = Swift.max(rMax, x)
+                }
+                count = n
+            }
+            let inv = [Double](unsafeUninitializedCapacity: n) { v, count in
+                for k in 0..<n { v[k] = 1 / Swift.max(m.sigmas[k], TPEMath.eps) }
+                count = n
             }
             var restSigma = 0.0
             for k in 0..<n where k != widest {
@@ -273,13 +292,30 @@ public struct GaussianMixture: Sendable, Equatable {
                             lo = Self.lowerBound(mu, y - radius)
                             hi = Self.upperBound(mu, y + radius)
                         }
-                        for k in lo..<hi { dMin = Swift.min(dMin, d(k)) }
+                        if !(sorted && n > 8) {
+                            for k in 0..<n { dMin = Swift.min(dMin, d(k)) }
+                        }
                         if dMin == .infinity { return -.infinity }
-                        let cutoff = dMin + negligible
+                        // One pass: dMin (from the nearest means and the widest component) may exceed the
+                        // true minimum over the window by a little; terms then exceed 1, which is harmless
+                        // short of overflow (checked: the exponent stays below 700 or the pass restarts).
+                        var cutoff = dMin + negligible
                         var s = 0.0
-                        for k in lo..<hi {
+                        var k = lo
+                        while k < hi {
                             let dk = d(k)
-                            if dk <= cutoff { s += r[k] * exp(dMin - dk) }
+                            if dk <= cutoff {
+                                let e = dMin - dk
+                                if e > 700 {  // restart with this smaller reference
+                                    dMin = dk
+                                    cutoff = dMin + negligible
+                                    s = 0
+                                    k = lo
+                                    continue
+                                }
+                                s += r[k] * exp(e)
+                            }
+                            k += 1
                         }
                         if widest < lo || widest >= hi {
                             let dk = d(widest)

@@ -125,26 +125,29 @@ public struct TPESearch: Searcher {
 struct TPEModel {
     let space: SearchSpace
     let options: TPESearch.Options
-    /// Assignments of the trials that count, in creation order.
-    let values: [[Double]]
+    /// The searcher's trials; `counted` picks the ones that count, in creation order.
+    let records: [TrialLog.Record]
+    let counted: [Int]
     /// Whether each counted trial is in the good ("below") group.
     let isBelow: [Bool]
 
     /// nil while fewer than `nInitialPoints` trials count (then the suggestion is random).
     init?(log: TrialLog, space: SearchSpace, mode: Mode, options: TPESearch.Options) {
-        var values: [[Double]] = []
+        var counted: [Int] = []
         var losses: [Double] = []
-        for r in log.records {
+        counted.reserveCapacity(log.records.count)
+        losses.reserveCapacity(log.records.count)
+        for index in log.records.indices {
             let loss: Double
-            switch r.state {
+            switch log.records[index].state {
             case .failed: continue
             case .pending, .completedWithoutMetric: loss = .infinity
             case .completed(let v): loss = mode == .min ? v : -v
             }
-            values.append(r.values)
+            counted.append(index)
             losses.append(loss)
         }
-        let n = values.count
+        let n = counted.count
         guard n >= options.nInitialPoints, n > 0 else { return nil }
         let nBelow = Swift.min(Int((options.gamma * Double(n).squareRoot()).rounded(.up)), TPESearch.gammaCap)
         // The n_below smallest losses, ties to the older trial (a stable sort's prefix), by
@@ -163,7 +166,8 @@ struct TPEModel {
         for b in best { isBelow[b.index] = true }
         self.space = space
         self.options = options
-        self.values = values
+        self.records = log.records
+        self.counted = counted
         self.isBelow = isBelow
     }
 
@@ -171,8 +175,8 @@ struct TPEModel {
     func observations(_ i: Int, _ transform: (Double) -> Double) -> (below: [Double], above: [Double]) {
         var below: [Double] = []
         var above: [Double] = []
-        for (t, v) in values.enumerated() {
-            let x = v[i]
+        for (t, index) in counted.enumerated() {
+            let x = records[index].values[i]
             if x.isNaN { continue }
             if isBelow[t] { below.append(transform(x)) } else { above.append(transform(x)) }
         }

@@ -104,6 +104,25 @@ struct TPETests {
         #expect(GaussianMixture.linearForgettingWeights(100, 0) == nil)
     }
 
+    @Test func stableOrderSortsLikeAStableComparisonSort() {
+        var rng = Xoshiro256(seed: 21)
+        for n in [0, 1, 2, 17, 63, 64, 65, 1000, 5000] {
+            // Negatives, zeros of both signs, ties, and values a few ulps apart.
+            var values: [Double] = []
+            for _ in 0..<n {
+                switch rng.below(5) {
+                case 0: values.append(Double(rng.below(7)) - 3)
+                case 1: values.append(rng.uniform(-1e6, 1e6))
+                case 2: values.append(-0.0)
+                case 3: values.append(1.0 + Double(rng.below(8)) * Double.ulpOfOne)
+                default: values.append(rng.uniform(-1, 1) * 1e-300)
+                }
+            }
+            let expected = values.indices.sorted { values[$0] < values[$1] || (values[$0] == values[$1] && $0 < $1) }
+            #expect(StableOrder.of(values).map(Int.init) == expected, "n = \(n)")
+        }
+    }
+
     @Test func categoricalPseudoCounts() {
         // counts [2, 1, 0] + prior_weight * K * (1/K) = [3, 2, 1] / 6.
         let p = TPEModel.categoricalPosterior([0, 0, 1], [1.0 / 3, 1.0 / 3, 1.0 / 3], priorWeight: 1, linearForgetting: 25)

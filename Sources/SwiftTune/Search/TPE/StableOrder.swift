@@ -13,7 +13,7 @@ enum StableOrder {
         var keys = values.withUnsafeBufferPointer { v in
             [UInt64](unsafeUninitializedCapacity: n) { k, count in
                 for i in 0..<n {
-                    let bits = v[i].bitPattern
+                    let bits = (v[i] + 0.0).bitPattern  // + 0.0 turns -0.0 into 0.0: they are equal
                     // Flip negatives entirely, set the sign bit of positives: unsigned order = numeric order.
                     let key = bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63)
                     k[i] = (key & ~mask) | UInt64(i)

@@ -40,6 +40,9 @@ for history in sizes.isEmpty ? [100, 1_000, 10_000] : sizes {
         // A failed trial leaves the model as it was, so every timed suggestion sees `history` trials.
         try tpe.tell(trialID: s.trialID, .failed)
     }
+    if CommandLine.arguments.contains("--trace") {
+        print(times.map { String(Int($0 * 1e6)) }.joined(separator: " "))
+    }
     times.sort()
     func ms(_ q: Double) -> String {
         let v = times[min(times.count - 1, Int(q * Double(times.count)))] * 1000

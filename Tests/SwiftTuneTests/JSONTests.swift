@@ -253,15 +253,15 @@ import SwiftTune
         #expect(Set([a, b!]).count == 1)
     }
 
-    /// KNOWN BUG (Sources/SwiftTune/JSON/JSONValue.swift, `hash(into:)`): `.double(0.0) == .double(-0.0)`
-    /// is true, but the two hash different bit patterns, which breaks Hashable's contract: a
-    /// `Set<JSONValue>` can hold both.
+    /// Regression test: `.double(0.0) == .double(-0.0)`, so they must hash alike (at ddb5d97
+    /// `hash(into:)` hashed the bit patterns, so a `Set<JSONValue>` could hold both).
     @Test func signedZerosHashAlike() {
         #expect(JSONValue.double(0.0) == JSONValue.double(-0.0))
-        withKnownIssue("JSONValue.hash(into:) hashes 0.0 and -0.0 differently although they are ==") {
-            #expect(JSONValue.double(0.0).hashValue == JSONValue.double(-0.0).hashValue)
-            #expect(Set<JSONValue>([.double(0.0), .double(-0.0)]).count == 1)
-        }
+        #expect(JSONValue.double(0.0).hashValue == JSONValue.double(-0.0).hashValue)
+        #expect(Set<JSONValue>([.double(0.0), .double(-0.0)]).count == 1)
+        #expect(JSONValue.array([.double(-0.0)]).hashValue == JSONValue.array([.double(0.0)]).hashValue)
+        // Other doubles still hash apart from each other.
+        #expect(Set<JSONValue>([.double(0.0), .double(1), .double(-1), .double(.leastNonzeroMagnitude)]).count == 4)
     }
 
     // MARK: malformed input

@@ -87,6 +87,26 @@ import SwiftTune
         }
     }
 
+    @Test func suggestionNDrawsFromStreamN() throws {
+        // Pinned for reproducibility (saved searchers, other machines): random suggestion n draws
+        // its parameters in tree order from Xoshiro256(seed:stream: n), each the way its library
+        // draws it (tune.uniform: uniform(lower, upper); tune.choice: categorical over equal weights).
+        var search = try RandomSearch(space: SearchSpace(SpaceFixtures.ray), seed: 3)
+        for n in 0..<5 {
+            let s = try search.suggest(trialID: "t\(n)")
+            var g = Xoshiro256(seed: 3, stream: UInt64(n))
+            let width = g.uniform(0, 20), height = g.uniform(-100, 100)
+            let activation = Double(g.categorical([0.5, 0.5]))
+            #expect(s.assignment == ["width": width, "height": height, "activation": activation], "suggestion \(n)")
+        }
+        // A TPE searcher's suggestions before n_initial_points are the same draws.
+        var tpe = try TPESearch(space: SearchSpace(SpaceFixtures.ray), seed: 3)
+        var random = try RandomSearch(space: SearchSpace(SpaceFixtures.ray), seed: 3)
+        for n in 0..<5 {
+            #expect(try tpe.suggest(trialID: "t\(n)") == random.suggest(trialID: "t\(n)"))
+        }
+    }
+
     @Test func suggestionsAreValidConfigurations() throws {
         // Every suggestion of both searchers, random and model-based, is a configuration of the
         // space that the space maps back to the same assignment.
@@ -104,6 +124,23 @@ import SwiftTune
                 #expect((sug.assignment["deep"] != nil) == (sug.assignment["pc"] == 1))
                 #expect((sug.assignment["act/sub"] != nil) == (sug.assignment["act"] == 2))
             }
+        }
+    }
+
+    @Test(arguments: Kind.allCases)
+    func degenerateDomains(kind: Kind) throws {
+        // Single-value Ray integers and a zero-probability option, through the model too.
+        let node: SpaceNode = [
+            "r": .randint(3, 4), "l": .lograndint(7, 8),
+            "p": HP.pchoice("p", [(0, "never"), (1, "always")]),
+            "x": .uniform(0, 1),
+        ]
+        var s = try Self.make(kind, node, seed: 2, options: .init(nInitialPoints: 2))
+        let got = try Self.run(&s, 12) { _, sug in .completed(sug.assignment["x"]!) }
+        for sug in got {
+            #expect(sug.configuration["r"] == .int(3))
+            #expect(sug.configuration["l"] == .int(7))
+            #expect(sug.configuration["p"] == "always")
         }
     }
 
@@ -125,10 +162,9 @@ import SwiftTune
         // Then the searcher's own suggestions: the third one is stream 2 of the seed.
         let third = try s.suggest(trialID: "c")
         var fresh = try Self.make(kind, SpaceFixtures.ray, seed: 3)
-        _ = try fresh.suggest(trialID: "x"); _ = try fresh.suggest(trialID: "y")
-        if kind == .random {
-            #expect(third == Suggestion(trialID: "c", configuration: try fresh.suggest(trialID: "z").configuration, assignment: third.assignment))
-        }
+        let freshThird = try Self.run(&fresh, 3)[2]
+        #expect(third.configuration == freshThird.configuration)
+        #expect(third.assignment == freshThird.assignment)
         #expect(third.assignment["width"] != 1 && third.assignment["width"] != 19.5)
         // The points are trials like any other.
         let trials = try #require(s.saveState()["trials"]?.arrayValue)
@@ -218,9 +254,6 @@ import SwiftTune
     func errorsLeaveTheSearcherUnchanged(kind: Kind) throws {
         var s = try Self.make(kind, SpaceFixtures.ray, points: [["width": 1, "height": 2, "activation": "relu"], ["width": 3]], seed: 5)
         var twin = try Self.make(kind, SpaceFixtures.ray, points: [["width": 1, "height": 2, "activation": "relu"], ["width": 3]], seed: 5)
-        for searcher in [0, 1] {
-            _ = searcher
-        }
         let a = try s.suggest(trialID: "t0")
         #expect(try twin.suggest(trialID: "t0") == a)
         try s.tell(trialID: "t0", .completed(2))
@@ -236,11 +269,11 @@ import SwiftTune
             }
             #expect(s.saveState() == before)
         }
-        expectError(.duplicateTrial("t0")) { s throws(SearchError) in _ = try s.suggest(trialID: "t0") }
-        expectError(.unknownTrial("nope")) { s throws(SearchError) in try s.tell(trialID: "nope", .completed(1)) }
-        expectError(.trialAlreadyFinished("t0")) { s throws(SearchError) in try s.tell(trialID: "t0", .completed(5)) }
-        expectError(.trialAlreadyFinished("t0")) { s throws(SearchError) in try s.tell(trialID: "t0", .failed) }
-        expectError(.duplicateTrial("t0")) { s throws(SearchError) in
+        expectError(.duplicateTrial("t0")) { (s: inout any Searcher) throws(SearchError) in _ = try s.suggest(trialID: "t0") }
+        expectError(.unknownTrial("nope")) { (s: inout any Searcher) throws(SearchError) in try s.tell(trialID: "nope", .completed(1)) }
+        expectError(.trialAlreadyFinished("t0")) { (s: inout any Searcher) throws(SearchError) in try s.tell(trialID: "t0", .completed(5)) }
+        expectError(.trialAlreadyFinished("t0")) { (s: inout any Searcher) throws(SearchError) in try s.tell(trialID: "t0", .failed) }
+        expectError(.duplicateTrial("t0")) { (s: inout any Searcher) throws(SearchError) in
             try s.addEvaluated(trialID: "t0", configuration: ["steps": 100, "width": 1, "height": 2, "activation": "relu"], .completed(1))
         }
         do {
@@ -317,8 +350,10 @@ import SwiftTune
         // f(x) = -(x - 3)^2 on [-5, 5): the maximum is at 3.
         let node: SpaceNode = ["x": .uniform(-5, 5)]
         func f(_ s: Suggestion) -> Double { let x = s.assignment["x"]!; return -(x - 3) * (x - 3) }
-        var tpeRegret = 0.0, randomRegret = 0.0, minModeDistance = 0.0, maxModeDistance = 0.0
-        let seeds: [UInt64] = Array(0..<6)
+        func nearMaximum(_ s: [Suggestion]) -> Int { s.filter { abs($0.assignment["x"]! - 3) < 1 }.count }
+        var tpeRegret = 0.0, randomRegret = 0.0
+        var nearWhenMaximising = 0, nearWhenMinimising = 0, nearAtRandom = 0
+        let seeds: [UInt64] = Array(0..<12)
         for seed in seeds {
             var tpe = try Self.make(.tpe, node, mode: .max, seed: seed, options: .init(nInitialPoints: 10))
             var random = try Self.make(.random, node, mode: .max, seed: seed)
@@ -326,16 +361,20 @@ import SwiftTune
             let r = try Self.run(&random, 50) { _, s in .completed(f(s)) }
             tpeRegret += -t.map(f).max()!
             randomRegret += -r.map(f).max()!
-            maxModeDistance += t.suffix(20).map { abs($0.assignment["x"]! - 3) }.reduce(0, +) / 20
+            nearWhenMaximising += nearMaximum(Array(t.suffix(30)))
+            nearAtRandom += nearMaximum(Array(r.suffix(30)))
             // The same objective minimised drives TPE away from 3.
             var minimiser = try Self.make(.tpe, node, mode: .min, seed: seed, options: .init(nInitialPoints: 10))
             let mn = try Self.run(&minimiser, 50) { _, s in .completed(f(s)) }
-            minModeDistance += mn.suffix(20).map { abs($0.assignment["x"]! - 3) }.reduce(0, +) / 20
+            nearWhenMinimising += nearMaximum(Array(mn.suffix(30)))
         }
-        let k = Double(seeds.count)
-        #expect(tpeRegret / k < randomRegret / k, "TPE \(tpeRegret / k) vs random \(randomRegret / k)")
-        #expect(maxModeDistance / k < 1.5, "mean distance from the maximum in the last 20: \(maxModeDistance / k)")
-        #expect(minModeDistance / k > 3, "mean distance from the maximum when minimising: \(minModeDistance / k)")
+        // Averaged over the seeds, TPE's best is much closer to the maximum than random search's.
+        // (Measured: 0.027 vs 0.23 summed over the 12 seeds.)
+        #expect(tpeRegret < randomRegret / 3, "TPE \(tpeRegret) vs random \(randomRegret)")
+        // Its later suggestions concentrate around the maximum (random search: 20% within 1 of 3;
+        // measured: TPE maximising 34%, minimising 10%). A mode applied the wrong way round fails both.
+        #expect(Double(nearWhenMaximising) > 1.5 * Double(nearAtRandom), "\(nearWhenMaximising) vs \(nearAtRandom)")
+        #expect(nearWhenMinimising < nearAtRandom, "\(nearWhenMinimising) vs \(nearAtRandom)")
     }
 
     // MARK: addEvaluated
@@ -354,13 +393,12 @@ import SwiftTune
         #expect(trials[3]["state"] == "completed_without_metric")
         // They are finished: telling them again is an error.
         #expect(throws: SearchError.trialAlreadyFinished("e0")) { try s.tell(trialID: "e0", .completed(1)) }
-        // Each counts as a trial created then: the next suggestion uses stream 4 of the seed.
-        if kind == .random {
-            var fresh = try Self.make(kind, SpaceFixtures.ray, seed: 4)
-            let fifth = try Self.run(&fresh, 5).last!
-            let next = try s.suggest(trialID: "t4")
-            #expect(next.configuration == fifth.configuration && next.assignment == fifth.assignment)
-        }
+        // Each counts as a trial created then: the next suggestion uses stream 4 of the seed (for
+        // TPE too: only two of the four trials count, fewer than n_initial_points).
+        var fresh = try Self.make(kind, SpaceFixtures.ray, seed: 4)
+        let fifth = try Self.run(&fresh, 5).last!
+        let next = try s.suggest(trialID: "t4")
+        #expect(next.configuration == fifth.configuration && next.assignment == fifth.assignment)
     }
 
     @Test func addEvaluatedFeedsTheTPEModel() throws {
@@ -401,7 +439,7 @@ import SwiftTune
         let restored = try TPESearch(restoring: state)
         #expect(restored.saveState() == state)
         #expect(restored.seed == seed && restored.mode == .min && restored.options == Self.fastTPE)
-        #expect(restored.space == SearchSpace(SpaceFixtures.hyperopt))
+        #expect(try restored.space == SearchSpace(SpaceFixtures.hyperopt))
         let fromText = try TPESearch(restoring: JSONValue(parsing: state.serialized()))
         #expect(fromText.saveState() == state)
         let fromPretty = try TPESearch(restoring: JSONValue(parsing: state.serialized(pretty: true)))
@@ -465,7 +503,7 @@ import SwiftTune
             let e = Self.restoreError(kind, corrupted)
             guard case .invalidState = e else { Issue.record("\(what): got \(String(describing: e))"); return }
         }
-        let trial0 = state["trials"]![0]!
+        let trial0 = state["trials"]!.arrayValue![0]
         invalidState(.array([]), "not an object")
         invalidState(Self.setting(state, "searcher", kind == .tpe ? "random" : "tpe"), "other searcher")
         invalidState(Self.setting(state, "searcher", nil), "no searcher")
@@ -524,20 +562,56 @@ import SwiftTune
         #expect(Self.restoreError(.tpe, Self.setting(state, "options", Self.setting(options, "gamma", 2.0))) == .invalidOption("gamma must be in (0, 1], got 2.0"))
     }
 
-    /// KNOWN GAP (Sources/SwiftTune/Search/TrialLog.swift, `TrialLog.init(json:points:space:)`): a
-    /// restored state's `points_to_evaluate` are not validated (the initialisers run
-    /// `validatedPoints`, restoring does not), so a corrupted point is accepted and the searcher
-    /// throws `.space(...)` on a later `suggest` instead of `.invalidState` at restore time.
+    /// Regression test (TrialLog.swift, `TrialLog.init(json:points:space:)`): a restored state's
+    /// `points_to_evaluate` are validated like the initialisers' (at ddb5d97 they were not, so a
+    /// corrupted point was restored and a later `suggest` threw `.space(...)`).
     @Test(arguments: Kind.allCases)
     func restoredPointsAreValidated(kind: Kind) throws {
         let s = try Self.make(kind, SpaceFixtures.ray, points: [["width": 1]])
-        let corrupted = Self.setting(s.saveState(), "points_to_evaluate", [["width": 500]])
-        withKnownIssue("restoring does not validate points_to_evaluate") {
+        #expect(Self.restoreError(kind, s.saveState()) == nil)
+        for bad: JSONValue in [["width": 500], ["activation": "sigmoid"], ["depth": 1]] {
+            let corrupted = Self.setting(s.saveState(), "points_to_evaluate", [["width": 1], bad])
             let e = Self.restoreError(kind, corrupted)
             guard case .invalidState = e else {
-                Issue.record("a state with an out-of-range point was restored (error: \(String(describing: e)))")
-                return
+                Issue.record("a state with the point \(bad) was restored (error: \(String(describing: e)))")
+                continue
             }
+        }
+    }
+
+    /// Regression test (TrialLog.swift, `TrialLog.init(json:points:space:)`): a saved trial may
+    /// only hold values of its active parameters (at ddb5d97 a tanh trial with `"mult": 99`, outside
+    /// uniform(1, 2), was restored, saved back, and fed to TPE as an observation of `mult`).
+    @Test(arguments: Kind.allCases)
+    func restoredInactiveValuesAreRejected(kind: Kind) throws {
+        var s = try Self.make(kind, SpaceFixtures.hyperopt, points: [["activation": ["activation": "tanh"], "width": 1, "height": 1]])
+        _ = try Self.run(&s, 1)
+        let corrupted = Self.settingTrial0(s.saveState()) { t in
+            Self.setting(t, "assignment", Self.setting(t["assignment"]!, "mult", 99))
+        }
+        let e = Self.restoreError(kind, corrupted)
+        guard case .invalidState = e else {
+            Issue.record("a trial with a value for an inactive parameter was restored (error: \(String(describing: e)))")
+            return
+        }
+    }
+
+    /// Regression test (TrialLog.swift, `TrialLog.init(json:points:space:)`): a saved trial
+    /// `{"state": "completed", "metric": NaN}` is a failure, as `tell` records a NaN metric (or
+    /// is rejected). At ddb5d97 it was restored as completed with a NaN loss; in TPE's split
+    /// (`TPEModel.init`) a NaN loss at the end of the kept list makes `!(l < last.loss)` true for
+    /// every later trial, so no later trial could enter the good group.
+    @Test(arguments: Kind.allCases)
+    func restoredNaNMetricIsAFailure(kind: Kind) throws {
+        var s = try Self.make(kind, SpaceFixtures.ray)
+        _ = try Self.run(&s, 2)
+        let corrupted = Self.settingTrial0(s.saveState()) { Self.setting($0, "metric", .double(.nan)) }
+        do {
+            let r = try Self.restore(kind, corrupted)
+            let state = r.saveState()["trials"]?.arrayValue?.first?["state"]
+            #expect(state == "failed")
+        } catch {
+            guard case .invalidState = error else { Issue.record("got \(error)"); return }
         }
     }
 

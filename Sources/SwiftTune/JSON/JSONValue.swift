@@ -33,7 +33,10 @@ public enum JSONValue: Sendable, Hashable {
         case .null: hasher.combine(0)
         case .bool(let b): hasher.combine(1); hasher.combine(b)
         case .int(let i): hasher.combine(2); hasher.combine(i)
-        case .double(let d): hasher.combine(3); hasher.combine(d.isNaN ? Double.nan.bitPattern : d.bitPattern)
+        case .double(let d):
+            // == treats all NaNs as equal and 0.0 == -0.0, so they must hash alike.
+            hasher.combine(3)
+            hasher.combine(d.isNaN ? Double.nan.bitPattern : (d + 0.0).bitPattern)
         case .string(let s): hasher.combine(4); hasher.combine(s)
         case .array(let a): hasher.combine(5); hasher.combine(a)
         case .object(let o):

@@ -29,7 +29,7 @@ public struct RandomSearch: Searcher {
 
     public mutating func suggest(trialID: String) throws(SearchError) -> Suggestion {
         let space = self.space
-        return try log.suggest(trialID, space: space, seed: seed) { rng in space.sample(&rng) }
+        return try log.suggest(trialID, space: space, seed: seed) { _, rng in space.sample(&rng) }
     }
 
     public mutating func tell(trialID: String, _ outcome: TrialOutcome) throws(SearchError) {

@@ -40,9 +40,13 @@ struct TrialLog: Sendable, Equatable {
     }
 
     /// The next suggestion: the next given point if any is left (parameters it leaves out drawn
-    /// from the prior), otherwise `propose`. Validates the id first; changes nothing on error.
+    /// from the prior), otherwise `propose`, which sees the log as it is before this trial.
+    /// Validates the id first; changes nothing on error.
+    ///
+    /// `propose` must not keep the log: the new trial is appended after it returns, and a log
+    /// still referenced then would be copied whole.
     mutating func suggest(_ id: String, space: SearchSpace, seed: UInt64,
-                          propose: (inout Xoshiro256) -> (values: [Double], configuration: JSONValue)) throws(SearchError) -> Suggestion {
+                          propose: (TrialLog, inout Xoshiro256) -> (values: [Double], configuration: JSONValue)) throws(SearchError) -> Suggestion {
         guard !contains(id) else { throw .duplicateTrial(id) }
         var rng = Xoshiro256(seed: seed, stream: UInt64(count))
         let made: (values: [Double], configuration: JSONValue)
@@ -56,7 +60,7 @@ struct TrialLog: Sendable, Equatable {
             made = space.build { values[$0] }
             points.removeFirst()
         } else {
-            made = propose(&rng)
+            made = propose(self, &rng)
         }
         append(id, made.values)
         var assignment: [String: Double] = [:]
@@ -107,7 +111,13 @@ struct TrialLog: Sendable, Equatable {
             }
             var values = Array(repeating: Double.nan, count: space.parameters.count)
             do {
-                _ = try space.configuration(for: byLabel)  // validates the assignment against the space
+                // Valid values for exactly the active parameters.
+                let active = try space.assignment(of: space.configuration(for: byLabel))
+                if let extra = byLabel.keys.sorted().first(where: { active[$0] == nil }) {
+                    throw SearchError.invalidState("trial '\(id)': '\(extra)' is not active in this assignment")
+                }
+            } catch let e as SearchError {
+                throw e
             } catch {
                 throw .invalidState("trial '\(id)': \(error)")
             }
@@ -120,7 +130,7 @@ struct TrialLog: Sendable, Equatable {
             case "pending": break
             case "completed":
                 guard let v = item["metric"]?.doubleValue else { throw .invalidState("trial '\(id)' is completed without a 'metric'") }
-                records[records.count - 1].state = .completed(v)
+                records[records.count - 1].state = v.isNaN ? .failed : .completed(v)  // as `finish` records it
             case "completed_without_metric": records[records.count - 1].state = .completedWithoutMetric
             case "failed": records[records.count - 1].state = .failed
             default: throw .invalidState("trial '\(id)' has an unknown 'state'")
@@ -128,7 +138,7 @@ struct TrialLog: Sendable, Equatable {
         }
         if let points {
             guard let p = points.arrayValue else { throw .invalidState("'points_to_evaluate' must be an array") }
-            self.points = p
+            do { self.points = try validatedPoints(p, space) } catch { throw .invalidState("\(error)") }
         }
     }
 }

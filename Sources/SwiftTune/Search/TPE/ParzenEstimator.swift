@@ -271,6 +271,7 @@ public struct GaussianMixture: Sendable, Equatable {
         /// log is taken per component. Negligible terms are skipped, and with components sorted by
         /// mu only the window of mus that can hold other terms is visited.
         func logSumOfComponents(_ y: Double) -> Double {
+            TPEMath.exp2Table.withUnsafeBufferPointer { table in
             ratio.withUnsafeBufferPointer { r in
                 invSigma.withUnsafeBufferPointer { inv in
                     mixture.mus.withUnsafeBufferPointer { mu in
@@ -324,6 +325,7 @@ public struct GaussianMixture: Sendable, Equatable {
                         return log(s) - dMin - TPEMath.logSqrt2Pi
                     }
                 }
+            }
             }
         }
 

@@ -112,10 +112,11 @@ public struct TPESearch: Searcher {
     }
 
     public mutating func suggest(trialID: String) throws(SearchError) -> Suggestion {
-        let model = TPEModel(log: log, space: space, mode: mode, options: options)
-        let space = self.space
-        return try log.suggest(trialID, space: space, seed: seed) { rng in
-            guard let model else { return space.sample(&rng) }
+        let (space, mode, options) = (self.space, self.mode, self.options)
+        return try log.suggest(trialID, space: space, seed: seed) { log, rng in
+            guard let model = TPEModel(log: log, space: space, mode: mode, options: options) else {
+                return space.sample(&rng)
+            }
             return space.build { i in model.decide(i, &rng) }
         }
     }
@@ -142,7 +143,9 @@ struct TPEModel {
             switch log.records[index].state {
             case .failed: continue
             case .pending, .completedWithoutMetric: loss = .infinity
-            case .completed(let v): loss = mode == .min ? v : -v
+            case .completed(let v):
+                if v.isNaN { continue }  // recorded as failed by `finish` and by restore; never ranked
+                loss = mode == .min ? v : -v
             }
             counted.append(index)
             losses.append(loss)

@@ -123,6 +123,22 @@ struct TPETests {
         }
     }
 
+    @Test func fastExpIsWithinTwoUlpOfLibm() {
+        var rng = Xoshiro256(seed: 31)
+        var worst = 0.0
+        TPEMath.exp2Table.withUnsafeBufferPointer { table in
+            var xs: [Double] = [0, -0.0, -1e-300, -Double.ulpOfOne, -0.5, -1, -36, -60, -699.9, -700]
+            for _ in 0..<200_000 { xs.append(-rng.uniform(0, 1) * rng.uniform(0, 700)) }
+            for x in xs {
+                let exact = exp(x)
+                let fast = TPEMath.fastExp(x, table)
+                worst = max(worst, abs(fast - exact) / exact.ulp)
+            }
+            #expect(TPEMath.fastExp(-701, table) == 0)
+        }
+        #expect(worst <= 2, "worst error \(worst) ulp")
+    }
+
     @Test func categoricalPseudoCounts() {
         // counts [2, 1, 0] + prior_weight * K * (1/K) = [3, 2, 1] / 6.
         let p = TPEModel.categoricalPosterior([0, 0, 1], [1.0 / 3, 1.0 / 3, 1.0 / 3], priorWeight: 1, linearForgetting: 25)

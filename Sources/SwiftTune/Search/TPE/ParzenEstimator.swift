@@ -314,13 +314,13 @@ public struct GaussianMixture: Sendable, Equatable {
                                     k = lo
                                     continue
                                 }
-                                s += r[k] * exp(e)
+                                s += r[k] * TPEMath.fastExp(e, table)
                             }
                             k += 1
                         }
                         if widest < lo || widest >= hi {
                             let dk = d(widest)
-                            if dk <= cutoff { s += r[widest] * exp(dMin - dk) }
+                            if dk <= cutoff { s += r[widest] * TPEMath.fastExp(dMin - dk, table) }
                         }
                         return log(s) - dMin - TPEMath.logSqrt2Pi
                     }

@@ -51,9 +51,9 @@ extension JSONValue {
     static func format(_ d: Double) -> String {
         if d.isNaN { return "NaN" }
         if d.isInfinite { return d < 0 ? "-Infinity" : "Infinity" }
-        let s = d.description
-        if s.contains(".") || s.contains("e") || s.contains("E") { return s }
-        return s + ".0"
+        // Swift's description is the shortest round-tripping form and always has a "." or an
+        // exponent ("1.0", "1e-05", "1e+16"); JSONTests checks that it reads back as a double.
+        return d.description
     }
 
     static func writeString(_ s: String, to out: inout String) {

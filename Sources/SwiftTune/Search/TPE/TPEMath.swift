@@ -51,7 +51,10 @@ enum TPEMath {
     @inline(__always)
     static func fastExp(_ x: Double, _ table: UnsafeBufferPointer<Double>) -> Double {
         if x < -700 { return 0 }
-        let k = (x * (64 / 0.693147180559945309417232121458)).rounded(.toNearestOrEven)
+        // Round to nearest (ties to even) by the 1.5 * 2^52 shift: exact for |x * 64/ln2| < 2^51,
+        // and inlined, unlike a call to rint.
+        let shifter = 6755399441055744.0
+        let k = (x * (64 / 0.693147180559945309417232121458) + shifter) - shifter
         let r = (x - k * 0.010830424493178725) - k * 2.030704202170295e-10  // ln2/64 = hi (exact products) + lo
         let p = 1 + r * (1 + r * (0.5 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120)))))
         let ki = Int(k)

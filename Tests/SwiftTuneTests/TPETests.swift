@@ -336,6 +336,39 @@ struct TPETests {
         #expect(TPEModel(log: makeLog([.completed(1), .pending, .completed(2)]), space: space, mode: .min, options: options) != nil)
     }
 
+    @Test func sortedIndexGivesTheSameMixturesAsSorting() throws {
+        // Numeric kinds incl. log + q (whose clamping ties values), a conditional parameter,
+        // and failed / pending / metric-less trials; 60 trials so linear forgetting applies.
+        let space = try SearchSpace([
+            "u": HP.uniform("u", -3, 3),
+            "q": HP.qloguniform("q", 0, 3, 2),
+            "n": HP.normal("n", 0, 2),
+            "c": HP.choice("c", [["x": HP.uniform("x", 0, 1)], "none"]),
+        ])
+        var tpe = try TPESearch(space: space, options: .init(nInitialPoints: 5), seed: 17)
+        for k in 0..<60 {
+            let s = try tpe.suggest(trialID: "t\(k)")
+            switch k % 7 {
+            case 3: try tpe.tell(trialID: s.trialID, .failed)
+            case 5: break  // left pending
+            case 6: try tpe.tell(trialID: s.trialID, .completedWithoutMetric)
+            default: try tpe.tell(trialID: s.trialID, .completed(s.configuration["u"]?.doubleValue ?? 0))
+            }
+        }
+        var index = ObservationIndex()
+        index.sync(with: tpe.log.records, space: space)
+        let options = TPESearch.Options(nInitialPoints: 5)
+        let model = try #require(TPEModel(log: tpe.log, index: index, space: space, mode: .min, options: options))
+        for label in ["u", "q", "n", "x"] {
+            let i = try #require(space.index(of: label))
+            guard case .numeric(let prior) = space.parameters[i].prior else { continue }
+            let (below, above) = model.observations(i) { prior.toEstimatorSpace($0) }
+            let (b, a) = model.mixturesFromIndex(i, prior, index)
+            #expect(b == model.mixture(below, prior), "\(label) below")
+            #expect(a == model.mixture(above, prior), "\(label) above")
+        }
+    }
+
     // MARK: suggestions
 
     func history(_ tpe: inout TPESearch, _ n: Int) throws {

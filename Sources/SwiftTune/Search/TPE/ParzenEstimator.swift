@@ -64,48 +64,25 @@ public struct GaussianMixture: Sendable, Equatable {
         } else {
             // Order of the observations by value, ties in trial order.
             let order = StableOrder.of(obs)
-            // searchsorted(side="left"): the first position whose value is >= priorMu.
-            var lo = 0
-            var hi = n
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if obs[Int(order[mid])] < priorMu { lo = mid + 1 } else { hi = mid }
-            }
-            priorPos = lo
-            let m = n + 1
             let forgetting = lf > 0 && n > lf
-            weights = []
-            mus = Array(unsafeUninitializedCapacity: m) { mu, count in
-                weights = Array(unsafeUninitializedCapacity: m) { w, wcount in
-                    var out = 0
-                    for k in 0...n {
-                        if k == priorPos {
-                            mu[out] = priorMu
-                            w[out] = priorWeight
-                            out += 1
-                        }
-                        if k < n {
-                            let j = Int(order[k])
-                            mu[out] = obs[j]
-                            w[out] = forgetting ? linearForgettingWeight(j, n, lf) : 1
-                            out += 1
-                        }
-                    }
-                    wcount = m
-                }
-                count = m
+            let ramp = LinearForgetting(n: n, lf: lf)
+            var sortedObs = [Double]()
+            var sortedWeights = [Double]()
+            sortedObs.reserveCapacity(n)
+            sortedWeights.reserveCapacity(n)
+            for k in 0..<n {
+                let j = Int(order[k])
+                sortedObs.append(obs[j])
+                sortedWeights.append(forgetting ? ramp.weight(j) : 1)
             }
-            sigmas = mus.withUnsafeBufferPointer { mu in
-                Array(unsafeUninitializedCapacity: m) { sg, count in
-                    for i in 1..<(m - 1) {
-                        sg[i] = Swift.max(mu[i] - mu[i - 1], mu[i + 1] - mu[i])
-                    }
-                    sg[0] = mu[1] - mu[0]
-                    sg[m - 1] = mu[m - 1] - mu[m - 2]
-                    count = m
-                }
-            }
+            return adaptiveParzenSorted(sortedObs, sortedWeights, priorWeight: priorWeight, priorMu: priorMu, priorSigma: priorSigma)
         }
+        return finish(&weights, mus, &sigmas, priorPos, priorSigma)
+    }
+
+    /// Clips the bandwidths, resets the prior's, and normalises the weights.
+    private static func finish(_ weights: inout [Double], _ mus: [Double], _ sigmas: inout [Double], _ priorPos: Int,
+                               _ priorSigma: Double) -> (weights: [Double], mus: [Double], sigmas: [Double], priorIndex: Int) {
         let maxSigma = priorSigma
         let minSigma = priorSigma / Swift.min(100.0, 1.0 + Double(mus.count))
         for i in sigmas.indices { sigmas[i] = Swift.min(Swift.max(sigmas[i], minSigma), maxSigma) }
@@ -113,6 +90,54 @@ public struct GaussianMixture: Sendable, Equatable {
         let total = weights.reduce(0, +)
         for i in weights.indices { weights[i] /= total }
         return (weights, mus, sigmas, priorPos)
+    }
+
+    /// The estimator for at least two observations already in stable ascending order, each with
+    /// its linear-forgetting weight (which depends on its place in trial order).
+    static func adaptiveParzenSorted(_ obs: [Double], _ obsWeights: [Double], priorWeight: Double, priorMu: Double,
+                                     priorSigma: Double) -> (weights: [Double], mus: [Double], sigmas: [Double], priorIndex: Int) {
+        let n = obs.count
+        precondition(n >= 2 && obsWeights.count == n)
+        // searchsorted(side="left"): the first position whose value is >= priorMu.
+        var lo = 0
+        var hi = n
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if obs[mid] < priorMu { lo = mid + 1 } else { hi = mid }
+        }
+        let priorPos = lo
+        let m = n + 1
+        var weights = [Double]()
+        let mus = Array(unsafeUninitializedCapacity: m) { mu, count in
+            weights = Array(unsafeUninitializedCapacity: m) { w, wcount in
+                var out = 0
+                for k in 0...n {
+                    if k == priorPos {
+                        mu[out] = priorMu
+                        w[out] = priorWeight
+                        out += 1
+                    }
+                    if k < n {
+                        mu[out] = obs[k]
+                        w[out] = obsWeights[k]
+                        out += 1
+                    }
+                }
+                wcount = m
+            }
+            count = m
+        }
+        var sigmas = mus.withUnsafeBufferPointer { mu in
+            Array(unsafeUninitializedCapacity: m) { sg, count in
+                for i in 1..<(m - 1) {
+                    sg[i] = Swift.max(mu[i] - mu[i - 1], mu[i + 1] - mu[i])
+                }
+                sg[0] = mu[1] - mu[0]
+                sg[m - 1] = mu[m - 1] - mu[m - 2]
+                count = m
+            }
+        }
+        return finish(&weights, mus, &sigmas, priorPos, priorSigma)
     }
 
     /// hyperopt's `linear_forgetting_weights(n, lf)`: nil (all ones) when n <= lf, otherwise a ramp
@@ -124,12 +149,26 @@ public struct GaussianMixture: Sendable, Equatable {
 
     /// The weight of the j-th oldest of n observations (n > lf > 0): numpy's
     /// `linspace(1/n, 1, n - lf)[j]` for the oldest n - lf, 1 for the others.
-    @inline(__always)
     static func linearForgettingWeight(_ j: Int, _ n: Int, _ lf: Int) -> Double {
-        let rampCount = n - lf
-        if j >= rampCount - 1 { return j == rampCount - 1 && rampCount == 1 ? 1.0 / Double(n) : 1.0 }
-        let start = 1.0 / Double(n)
-        return start + Double(j) * ((1.0 - start) / Double(rampCount - 1))
+        LinearForgetting(n: n, lf: lf).weight(j)
+    }
+
+    /// Linear-forgetting weights of n observations with the constants worked out once.
+    struct LinearForgetting {
+        let rampCount: Int
+        let start: Double
+        let step: Double
+
+        init(n: Int, lf: Int) {
+            rampCount = n - lf
+            start = 1.0 / Double(n)
+            step = rampCount > 1 ? (1.0 - start) / Double(rampCount - 1) : 0
+        }
+
+        @inline(__always) func weight(_ j: Int) -> Double {
+            if j < rampCount - 1 { return start + Double(j) * step }
+            return j == rampCount - 1 && rampCount == 1 ? start : 1.0  // linspace ends at 1
+        }
     }
 
     // MARK: sampling

@@ -1,0 +1,63 @@
+import Synchronization
+
+/// The experiment engine, safe to share between threads and tasks: ``ExperimentCore`` behind a
+/// lock, with a monotonic clock. Front ends (the Swift ``Tuner``, the C run loop, Python's
+/// executors) only ask it what to run next, report results, and say how runs ended.
+public final class Experiment: Sendable {
+    private let core: Mutex<ExperimentCore>
+    private let origin = ContinuousClock.now
+
+    public init(config: ExperimentConfig, searcher: any Searcher, scheduler: any TrialScheduler = FIFOScheduler()) throws(ExperimentError) {
+        core = Mutex(try ExperimentCore(config: config, searcher: searcher, scheduler: scheduler))
+    }
+
+    public init(config: ExperimentConfig, limiter: ConcurrencyLimiter, scheduler: any TrialScheduler = FIFOScheduler()) throws(ExperimentError) {
+        core = Mutex(try ExperimentCore(config: config, limiter: limiter, scheduler: scheduler))
+    }
+
+    /// Restores an experiment from ``saveState()``.
+    public init(restoring state: JSONValue) throws(ExperimentError) {
+        core = Mutex(try ExperimentCore(restoring: state))
+    }
+
+    /// Seconds since this object was created, on a monotonic clock.
+    public var now: Double {
+        let d = ContinuousClock.now - origin
+        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+
+    public var config: ExperimentConfig { core.withLock { $0.config } }
+
+    public func next() throws(ExperimentError) -> NextAction {
+        let t = now
+        return try core.withLock { (c: inout ExperimentCore) throws(ExperimentError) -> NextAction in try c.next(now: t) }
+    }
+
+    public func report(_ trialID: String, _ metrics: Metrics) throws(ExperimentError) -> SchedulerDecision {
+        let t = now
+        return try core.withLock { (c: inout ExperimentCore) throws(ExperimentError) -> SchedulerDecision in try c.report(trialID, metrics, now: t) }
+    }
+
+    public func finish(_ trialID: String, _ end: TrialEnd) throws(ExperimentError) {
+        let t = now
+        try core.withLock { (c: inout ExperimentCore) throws(ExperimentError) in try c.finish(trialID, end, now: t) }
+    }
+
+    /// Every trial, in creation order.
+    public var trials: [TrialRecord] { core.withLock { $0.trials } }
+
+    public func trial(_ id: String) -> TrialRecord? { core.withLock { $0.trial(id) } }
+
+    public var runningCount: Int { core.withLock { $0.runningCount } }
+
+    public func bestTrial(metric: String? = nil, mode: Mode? = nil, scope: ResultScope = .last,
+                          filterNaNAndInf: Bool = true) -> TrialRecord? {
+        core.withLock { $0.bestTrial(metric: metric, mode: mode, scope: scope, filterNaNAndInf: filterNaNAndInf) }
+    }
+
+    /// The whole experiment as versioned JSON (see ``ExperimentCore/saveState(now:)``).
+    public func saveState() -> JSONValue {
+        let t = now
+        return core.withLock { $0.saveState(now: t) }
+    }
+}

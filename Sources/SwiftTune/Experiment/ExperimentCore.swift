@@ -1,0 +1,239 @@
+/// What an experiment optimises and when it ends (Ray's `TuneConfig` and `RunConfig.stop`).
+public struct ExperimentConfig: Sendable, Equatable {
+    /// The metric searchers, schedulers and "best" use.
+    public var metric: String
+    public var mode: Mode
+    /// How many trials to run; -1 runs until a stop criterion or the time budget ends it.
+    public var numSamples: Int
+    /// At most this many trials running at once (Ray's `max_concurrent_trials`); nil is no limit
+    /// beyond the searcher's ``ConcurrencyLimiter``.
+    public var maxConcurrentTrials: Int?
+    /// Per-trial stop thresholds: a trial stops once any is reached. The metric's threshold is
+    /// reached in the direction of the mode (`mean_loss <= -5` for min); any other key when the
+    /// result's value is at least the threshold (`training_iteration >= 10`), as in Ray.
+    public var stop: [String: Double]
+    /// The experiment stops creating trials, and stops running ones, after this many seconds.
+    public var timeBudgetS: Double?
+
+    public init(metric: String, mode: Mode, numSamples: Int = 1, maxConcurrentTrials: Int? = nil,
+                stop: [String: Double] = [:], timeBudgetS: Double? = nil) {
+        self.metric = metric
+        self.mode = mode
+        self.numSamples = numSamples
+        self.maxConcurrentTrials = maxConcurrentTrials
+        self.stop = stop
+        self.timeBudgetS = timeBudgetS
+    }
+
+    func validate() throws(ExperimentError) {
+        guard !metric.isEmpty else { throw .invalidConfig("metric must not be empty") }
+        guard numSamples == -1 || numSamples >= 0 else { throw .invalidConfig("num_samples must be >= 0, or -1 for no limit; got \(numSamples)") }
+        if let m = maxConcurrentTrials, m <= 0 { throw .invalidConfig("max_concurrent_trials must be positive, got \(m)") }
+        if let t = timeBudgetS, !(t >= 0) { throw .invalidConfig("time_budget_s must be >= 0, got \(t)") }
+        if numSamples == -1 && stop.isEmpty && timeBudgetS == nil {
+            throw .invalidConfig("num_samples=-1 needs a stop criterion or a time budget to end the experiment")
+        }
+        for (k, v) in stop where v.isNaN { throw .invalidConfig("stop criterion '\(k)' is NaN") }
+    }
+}
+
+/// What the engine tells a front end to do next.
+public enum NextAction: Sendable, Equatable {
+    /// Run the objective for this trial with this configuration.
+    case start(trialID: String, configuration: JSONValue)
+    /// Nothing to start now (the concurrency limit is reached); ask again after a trial ends.
+    case wait
+    /// No trial will start any more; finish the running ones.
+    case finished
+}
+
+/// Errors of the experiment engine. A call that throws changes nothing.
+public enum ExperimentError: Error, Sendable, Equatable, CustomStringConvertible {
+    case invalidConfig(String)
+    case unknownTrial(String)
+    case trialNotRunning(String, TrialStatus)
+    case search(SearchError)
+    case schedule(ScheduleError)
+    case invalidState(String)
+
+    public var description: String {
+        switch self {
+        case .invalidConfig(let m): return "invalid experiment configuration: \(m)"
+        case .unknownTrial(let id): return "unknown trial '\(id)'"
+        case let .trialNotRunning(id, status): return "trial '\(id)' is not running (it is \(status.rawValue))"
+        case .search(let e): return e.description
+        case .schedule(let e): return e.message
+        case .invalidState(let m): return "invalid experiment state: \(m)"
+        }
+    }
+}
+
+/// The experiment engine as a value: the trial table, the searcher behind its concurrency limiter,
+/// the scheduler, stop rules and the clock. Not thread-safe by itself: ``Experiment`` wraps it in
+/// a lock. Times are seconds on the caller's monotonic clock.
+public struct ExperimentCore: Sendable {
+    public let config: ExperimentConfig
+    public internal(set) var limiter: ConcurrencyLimiter
+    public internal(set) var scheduler: any TrialScheduler
+    /// Every trial, in creation order.
+    public internal(set) var trials: [TrialRecord] = []
+    var indexByID: [String: Int] = [:]
+    /// How many trials were created.
+    var created = 0
+    /// Seconds the experiment ran before the current session (restored experiments).
+    var elapsedBefore = 0.0
+    /// When the current session started, once it has.
+    var sessionStart: Double?
+    /// The number of RUNNING trials.
+    public internal(set) var runningCount = 0
+
+    /// - Parameters:
+    ///   - searcher: a searcher, or a ``ConcurrencyLimiter`` around one (the limiter's bound
+    ///     applies on top of `maxConcurrentTrials`).
+    public init(config: ExperimentConfig, searcher: any Searcher, scheduler: any TrialScheduler = FIFOScheduler()) throws(ExperimentError) {
+        let limiter: ConcurrencyLimiter
+        do { limiter = try ConcurrencyLimiter(searcher, maxConcurrent: Int.max) } catch { throw .search(error) }
+        try self.init(config: config, limiter: limiter, scheduler: scheduler)
+    }
+
+    public init(config: ExperimentConfig, limiter: ConcurrencyLimiter, scheduler: any TrialScheduler = FIFOScheduler()) throws(ExperimentError) {
+        try config.validate()
+        guard limiter.searcher.mode == config.mode else {
+            throw .invalidConfig("the searcher's mode is \(limiter.searcher.mode.rawValue) but the experiment's is \(config.mode.rawValue)")
+        }
+        var scheduler = scheduler
+        do { try scheduler.setSearchProperties(metric: config.metric, mode: config.mode) } catch { throw .schedule(error) }
+        self.config = config
+        self.limiter = limiter
+        self.scheduler = scheduler
+    }
+
+    /// Seconds the experiment has run (across restores).
+    public func elapsed(now: Double) -> Double { elapsedBefore + (sessionStart.map { now - $0 } ?? 0) }
+
+    func budgetExhausted(now: Double) -> Bool {
+        guard let budget = config.timeBudgetS else { return false }
+        return elapsed(now: now) >= budget
+    }
+
+    /// The trial with this id.
+    public func trial(_ id: String) -> TrialRecord? { indexByID[id].map { trials[$0] } }
+
+    /// The next thing to do: start a trial (restored PENDING ones first, then new suggestions,
+    /// then PAUSED ones when nothing new can start), wait, or finish.
+    public mutating func next(now: Double) throws(ExperimentError) -> NextAction {
+        if sessionStart == nil { sessionStart = now }
+        if budgetExhausted(now: now) { return .finished }
+        let underCap = config.maxConcurrentTrials.map { runningCount < $0 } ?? true
+        if underCap, let i = trials.firstIndex(where: { $0.status == .pending }) {
+            return start(i, now: now)
+        }
+        let moreSamples = config.numSamples == -1 || created < config.numSamples
+        if moreSamples && underCap && limiter.hasCapacity {
+            let id = Self.trialID(created)
+            let suggestion: Suggestion?
+            do { suggestion = try limiter.suggest(trialID: id) } catch { throw .search(error) }
+            if let suggestion {
+                created += 1
+                indexByID[id] = trials.count
+                trials.append(TrialRecord(id: id, configuration: suggestion.configuration, status: .pending))
+                scheduler.onTrialAdd(id)
+                return start(trials.count - 1, now: now)
+            }
+        }
+        if underCap, let i = trials.firstIndex(where: { $0.status == .paused }) {
+            return start(i, now: now)
+        }
+        if moreSamples || runningCount > 0 && trials.contains(where: { $0.status == .paused }) { return .wait }
+        // Running trials may still pause, but the worker running each then resumes it itself.
+        return .finished
+    }
+
+    /// Trial ids sort in creation order: `trial_00000`, `trial_00001`, ...
+    static func trialID(_ n: Int) -> String {
+        let digits = String(n)
+        return "trial_" + String(repeating: "0", count: Swift.max(0, 5 - digits.count)) + digits
+    }
+
+    mutating func start(_ i: Int, now: Double) -> NextAction {
+        trials[i].status = .running
+        trials[i].runStart = now
+        trials[i].decision = nil
+        runningCount += 1
+        return .start(trialID: trials[i].id, configuration: trials[i].configuration)
+    }
+
+    func runningIndex(_ id: String) throws(ExperimentError) -> Int {
+        guard let i = indexByID[id] else { throw .unknownTrial(id) }
+        guard trials[i].status == .running else { throw .trialNotRunning(id, trials[i].status) }
+        return i
+    }
+
+    /// Records an intermediate result and answers whether the trial goes on. The engine adds
+    /// `training_iteration` (1, 2, ... over the trial's reports) and `time_total_s` (its running
+    /// time) when the result lacks them. Once a report was answered `.stop` or `.pause`, later
+    /// reports of the same run get the same answer.
+    public mutating func report(_ id: String, _ metrics: Metrics, now: Double) throws(ExperimentError) -> SchedulerDecision {
+        let i = try runningIndex(id)
+        var result = metrics
+        if result["training_iteration"] == nil { result["training_iteration"] = Double(trials[i].results.count + 1) }
+        if result["time_total_s"] == nil { result["time_total_s"] = trials[i].timeBefore + (now - trials[i].runStart) }
+        trials[i].results.append(result)
+        if let d = trials[i].decision { return d }
+        var decision = scheduler.onTrialResult(id, result, context: SchedulerContext(hasWaitingTrials: hasWaitingTrials))
+        if decision == .continue && (stopCriterionReached(result) || budgetExhausted(now: now)) { decision = .stop }
+        if decision != .continue { trials[i].decision = decision }
+        return decision
+    }
+
+    var hasWaitingTrials: Bool { trials.contains { $0.status == .pending || $0.status == .paused } }
+
+    func stopCriterionReached(_ result: Metrics) -> Bool {
+        for (key, threshold) in config.stop {
+            guard let v = result[key] else { continue }
+            if key == config.metric {
+                if config.mode == .min ? v <= threshold : v >= threshold { return true }
+            } else if v >= threshold {
+                return true
+            }
+        }
+        return false
+    }
+
+    /// Ends the current run of a trial. A run ended after a `.pause` answer leaves the trial
+    /// PAUSED; otherwise it is TERMINATED (or ERROR), its last result is told to the searcher and
+    /// the scheduler.
+    public mutating func finish(_ id: String, _ end: TrialEnd, now: Double) throws(ExperimentError) {
+        let i = try runningIndex(id)
+        var trial = trials[i]
+        trial.timeBefore += now - trial.runStart
+        let outcome: TrialOutcome
+        switch end {
+        case .failed(let message):
+            trial.status = .error
+            trial.errorMessage = message
+            outcome = .failed
+        case .completed, .stopped:
+            if trial.decision == .pause {
+                trial.status = .paused
+                trials[i] = trial
+                runningCount -= 1
+                return
+            }
+            trial.status = .terminated
+            trial.stoppedEarly = trial.decision == .stop
+            if let v = trial.lastResult?[config.metric] { outcome = .completed(v) } else { outcome = .completedWithoutMetric }
+        }
+        do { try limiter.tell(trialID: id, outcome) } catch { throw .search(error) }
+        if case .failed = end { scheduler.onTrialRemove(id) } else { scheduler.onTrialComplete(id, trial.lastResult) }
+        trials[i] = trial
+        runningCount -= 1
+    }
+
+    /// Ray's best trial (see ``Swift/Array/best(metric:mode:scope:filterNaNAndInf:)``), by default
+    /// on the experiment's metric and mode.
+    public func bestTrial(metric: String? = nil, mode: Mode? = nil, scope: ResultScope = .last,
+                          filterNaNAndInf: Bool = true) -> TrialRecord? {
+        trials.best(metric: metric ?? config.metric, mode: mode ?? config.mode, scope: scope, filterNaNAndInf: filterNaNAndInf)
+    }
+}

@@ -1,0 +1,96 @@
+/// A trial's status, with Ray Tune's names.
+public enum TrialStatus: String, Sendable, Equatable, CaseIterable {
+    case pending = "PENDING"
+    case running = "RUNNING"
+    case paused = "PAUSED"
+    case terminated = "TERMINATED"
+    case error = "ERROR"
+}
+
+/// How a trial's run ended, as the front end that ran it tells the engine.
+public enum TrialEnd: Sendable, Equatable {
+    /// The objective returned.
+    case completed
+    /// The objective stopped because a report was answered `.stop` or `.pause`.
+    case stopped
+    /// The objective raised, or its worker died.
+    case failed(String)
+}
+
+/// Everything the engine knows about one trial.
+public struct TrialRecord: Sendable, Equatable {
+    public let id: String
+    public let configuration: JSONValue
+    public internal(set) var status: TrialStatus
+    /// Every reported result, in order (each with `training_iteration` and `time_total_s`).
+    public internal(set) var results: [Metrics] = []
+    /// The failure message of an ERROR trial.
+    public internal(set) var errorMessage: String?
+    /// Whether a scheduler or stop criterion ended the trial before its objective returned.
+    public internal(set) var stoppedEarly = false
+    /// Seconds of running time before the current run (a paused or restored trial runs again).
+    var timeBefore = 0.0
+    /// When the current run started, on the engine's clock.
+    var runStart = 0.0
+    /// The decision that ends the current run, once a report got one.
+    var decision: SchedulerDecision?
+
+    /// The latest result.
+    public var lastResult: Metrics? { results.last }
+    /// How many results were reported.
+    public var numReports: Int { results.count }
+
+    /// The best value of `metric` over the trial's results (NaN ignored), in the direction of `mode`.
+    public func bestValue(of metric: String, mode: Mode) -> Double? {
+        let values = results.compactMap { $0[metric] }.filter { !$0.isNaN }
+        return mode == .min ? values.min() : values.max()
+    }
+
+    /// Ray's per-trial score for `get_best_result(scope:)`.
+    func score(_ metric: String, _ mode: Mode, _ scope: ResultScope) -> Double? {
+        let values = results.compactMap { $0[metric] }
+        guard let last = values.last else { return nil }
+        func mean(_ xs: ArraySlice<Double>) -> Double { xs.reduce(0, +) / Double(xs.count) }
+        switch scope {
+        case .last: return last
+        case .avg: return mean(values[...])
+        case .last5Avg: return mean(values.suffix(5))
+        case .last10Avg: return mean(values.suffix(10))
+        case .all: return mode == .min ? values.min() : values.max()
+        }
+    }
+}
+
+/// Which of a trial's results decide the best trial (Ray's `scope`).
+public enum ResultScope: String, Sendable, CaseIterable {
+    /// The last result.
+    case last
+    /// The mean of all results.
+    case avg
+    /// The mean of the last 5 results.
+    case last5Avg = "last-5-avg"
+    /// The mean of the last 10 results.
+    case last10Avg = "last-10-avg"
+    /// The best result (min or max by the mode).
+    case all
+}
+
+extension Array where Element == TrialRecord {
+    /// Ray's `get_best_trial`: the trial whose score under `scope` is best in the direction of
+    /// `mode` (the first on ties); trials without the metric are skipped, and with
+    /// `filterNaNAndInf` so are non-finite scores. A single trial is always the best.
+    public func best(metric: String, mode: Mode, scope: ResultScope = .last, filterNaNAndInf: Bool = true) -> TrialRecord? {
+        if count == 1 { return first }
+        var best: (TrialRecord, Double)? = nil
+        for t in self {
+            guard let s = t.score(metric, mode, scope) else { continue }
+            if filterNaNAndInf && !s.isFinite { continue }
+            if let (_, b) = best {
+                if (mode == .max && b < s) || (mode == .min && b > s) { best = (t, s) }
+            } else {
+                best = (t, s)
+            }
+        }
+        return best?.0
+    }
+}

@@ -1,0 +1,150 @@
+import Synchronization
+
+/// Thrown by ``TrialSession/report(_:)`` when the engine ends the trial (a scheduler decision, a
+/// stop criterion or the time budget). Let it propagate out of the objective; the ``Tuner``
+/// records the trial as stopped (or paused), not failed.
+public struct TrialStopped: Error, Sendable, Equatable {
+    public let decision: SchedulerDecision
+}
+
+/// What a running objective sees: its trial, its configuration, and `report` (Ray's `tune.report`).
+public struct TrialSession: Sendable {
+    public let trialID: String
+    public let configuration: JSONValue
+    let experiment: Experiment
+
+    /// Reports an intermediate result.
+    /// - Throws: ``TrialStopped`` when the trial must end now.
+    public func report(_ metrics: Metrics) throws {
+        let decision = try experiment.report(trialID, metrics)
+        if decision != .continue { throw TrialStopped(decision: decision) }
+    }
+}
+
+/// The finished experiment: every trial with its results (Ray's `ResultGrid`).
+public struct ResultGrid: Sendable {
+    public let config: ExperimentConfig
+    /// Every trial, in creation order.
+    public let trials: [TrialRecord]
+
+    /// Ray's `get_best_result`, by default on the experiment's metric and mode.
+    public func bestResult(metric: String? = nil, mode: Mode? = nil, scope: ResultScope = .last,
+                           filterNaNAndInf: Bool = true) -> TrialRecord? {
+        trials.best(metric: metric ?? config.metric, mode: mode ?? config.mode, scope: scope, filterNaNAndInf: filterNaNAndInf)
+    }
+
+    /// Trials that ended in ERROR.
+    public var errors: [TrialRecord] { trials.filter { $0.status == .error } }
+}
+
+/// Runs a Swift objective against the experiment engine on `workers` concurrent tasks, the Swift
+/// counterpart of Ray's `tune.Tuner(...).fit()`.
+///
+/// ```swift
+/// let tuner = try Tuner(
+///     searcher: TPESearch(space: SearchSpace(["x": .uniform(-5, 5)]), mode: .min),
+///     config: ExperimentConfig(metric: "loss", mode: .min, numSamples: 100)
+/// ) { session in
+///     let x = session.configuration["x"]!.doubleValue!
+///     try session.report(["loss": (x - 3) * (x - 3)])
+/// }
+/// let results = try await tuner.fit()
+/// print(results.bestResult()!.configuration)
+/// ```
+public struct Tuner: Sendable {
+    /// The objective: runs one trial, reporting through the session. A returned result is
+    /// reported as the trial's final result (as a Ray function trainable returning a dict).
+    public typealias Objective = @Sendable (TrialSession) async throws -> Metrics?
+
+    public let experiment: Experiment
+    public let workers: Int
+    let objective: Objective
+
+    public init(searcher: any Searcher, config: ExperimentConfig, scheduler: any TrialScheduler = FIFOScheduler(),
+                workers: Int = 4, objective: @escaping Objective) throws(ExperimentError) {
+        try self.init(experiment: Experiment(config: config, searcher: searcher, scheduler: scheduler), workers: workers, objective: objective)
+    }
+
+    public init(limiter: ConcurrencyLimiter, config: ExperimentConfig, scheduler: any TrialScheduler = FIFOScheduler(),
+                workers: Int = 4, objective: @escaping Objective) throws(ExperimentError) {
+        try self.init(experiment: Experiment(config: config, limiter: limiter, scheduler: scheduler), workers: workers, objective: objective)
+    }
+
+    /// A tuner for an existing (for example restored) experiment.
+    public init(experiment: Experiment, workers: Int = 4, objective: @escaping Objective) throws(ExperimentError) {
+        guard workers > 0 else { throw .invalidConfig("workers must be positive, got \(workers)") }
+        self.experiment = experiment
+        self.workers = workers
+        self.objective = objective
+    }
+
+    /// Runs trials until the engine says it is finished and every started trial has ended.
+    public func fit() async throws -> ResultGrid {
+        let signal = Signal()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<workers {
+                group.addTask { try await self.work(signal) }
+            }
+            try await group.waitForAll()
+        }
+        return ResultGrid(config: experiment.config, trials: experiment.trials)
+    }
+
+    private func work(_ signal: Signal) async throws {
+        while true {
+            let generation = signal.generation
+            switch try experiment.next() {
+            case .finished:
+                signal.notify()
+                return
+            case .wait:
+                await signal.wait(unlessPast: generation)
+            case let .start(id, configuration):
+                await run(id, configuration)
+                signal.notify()
+            }
+        }
+    }
+
+    private func run(_ id: String, _ configuration: JSONValue) async {
+        let session = TrialSession(trialID: id, configuration: configuration, experiment: experiment)
+        var end = TrialEnd.completed
+        do {
+            if let final = try await objective(session) { try session.report(final) }
+        } catch is TrialStopped {
+            end = .stopped
+        } catch {
+            end = .failed(String(describing: error))
+        }
+        // The trial is RUNNING and ours, so finishing it cannot fail.
+        try? experiment.finish(id, end)
+    }
+}
+
+/// Wakes waiting workers when a trial ends; the generation counter closes the gap between asking
+/// the engine and starting to wait.
+final class Signal: Sendable {
+    private let state = Mutex<(generation: Int, waiters: [CheckedContinuation<Void, Never>])>((0, []))
+
+    var generation: Int { state.withLock { $0.generation } }
+
+    func wait(unlessPast generation: Int) async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let resumeNow = state.withLock { s -> Bool in
+                if s.generation != generation { return true }
+                s.waiters.append(c)
+                return false
+            }
+            if resumeNow { c.resume() }
+        }
+    }
+
+    func notify() {
+        let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+            s.generation += 1
+            defer { s.waiters = [] }
+            return s.waiters
+        }
+        for w in waiters { w.resume() }
+    }
+}

@@ -1,0 +1,177 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Asynchronous successive halving (Li et al., "A System for Massively Parallel Hyperparameter
+/// Tuning", 2018), as Ray Tune's `AsyncHyperBandScheduler` / `ASHAScheduler` does it.
+///
+/// Each bracket has rungs at `grace_period * reduction_factor^(k + s)`. When a trial's
+/// `time_attr` first reaches a rung, its reward is compared with the rung's cutoff, the
+/// `(1 - 1/reduction_factor)` percentile of the rewards recorded there before it (numpy's linear
+/// interpolation, NaN ignored): below the cutoff it stops, otherwise it goes on, so a trial continues
+/// past a rung only if it is in the top 1/reduction_factor of that rung so far. A trial reaching
+/// `max_t` stops when `stop_last_trials` is set. With several brackets a new trial picks one at
+/// random with probability proportional to e^(number of rungs), as Ray does.
+public struct ASHAScheduler: TrialScheduler {
+    public static let kind = "asha"
+
+    public let timeAttr: String
+    public let maxT: Double
+    public let gracePeriod: Double
+    public let reductionFactor: Double
+    public let stopLastTrials: Bool
+    var properties: SearchProperties
+    /// Per bracket, its rungs from the highest milestone down, each with the rewards recorded there.
+    var brackets: [[Rung]]
+    var bracketOfTrial: [String: Int] = [:]
+    var rng: Xoshiro256
+
+    struct Rung: Sendable, Equatable {
+        var milestone: Double
+        var recorded: [String: Double] = [:]
+    }
+
+    /// Ray's parameters and defaults.
+    public init(timeAttr: String = "training_iteration", metric: String? = nil, mode: Mode? = nil, maxT: Double = 100,
+                gracePeriod: Double = 1, reductionFactor: Double = 4, brackets: Int = 1, stopLastTrials: Bool = true,
+                seed: UInt64 = 0) throws(ScheduleError) {
+        guard maxT > 0 else { throw ScheduleError("Max (time_attr) not valid!") }
+        guard maxT >= gracePeriod else { throw ScheduleError("grace_period must be <= max_t!") }
+        guard gracePeriod > 0 else { throw ScheduleError("grace_period must be positive!") }
+        guard reductionFactor > 1 else { throw ScheduleError("Reduction Factor not valid!") }
+        guard brackets > 0 else { throw ScheduleError("brackets must be positive!") }
+        self.timeAttr = timeAttr
+        self.maxT = maxT
+        self.gracePeriod = gracePeriod
+        self.reductionFactor = reductionFactor
+        self.stopLastTrials = stopLastTrials
+        properties = SearchProperties(metric: metric, mode: mode)
+        self.brackets = (0..<brackets).map { s in Self.rungs(gracePeriod, maxT, reductionFactor, s) }
+        rng = Xoshiro256(seed: seed)
+    }
+
+    /// Ray's `_Bracket` rungs: `int(log(max_t / min_t) / log(rf) - s + 1)` of them, highest first.
+    static func rungs(_ minT: Double, _ maxT: Double, _ rf: Double, _ s: Int) -> [Rung] {
+        let count = Int(log(maxT / minT) / log(rf) - Double(s) + 1)
+        guard count > 0 else { return [] }
+        return (0..<count).reversed().map { k in Rung(milestone: minT * pow(rf, Double(k + s))) }
+    }
+
+    /// The milestones of each bracket, highest first.
+    public var milestones: [[Double]] { brackets.map { $0.map(\.milestone) } }
+
+    public mutating func setSearchProperties(metric: String, mode: Mode) throws(ScheduleError) {
+        try properties.set(metric: metric, mode: mode, scheduler: "AsyncHyperBandScheduler")
+    }
+
+    public mutating func onTrialAdd(_ trialID: String) {
+        var b = 0
+        if brackets.count > 1 {
+            let sizes = brackets.map { Double($0.count) }
+            let top = sizes.max() ?? 0
+            b = rng.categorical(sizes.map { exp($0 - top) })
+        }
+        bracketOfTrial[trialID] = b
+    }
+
+    func reward(_ result: Metrics) -> Double? {
+        guard let metric = properties.metric, let v = result[metric] else { return nil }
+        return properties.mode == .max ? v : -v
+    }
+
+    public mutating func onTrialResult(_ trialID: String, _ result: Metrics, context: SchedulerContext) -> SchedulerDecision {
+        guard let t = result[timeAttr], let r = reward(result) else { return .continue }
+        if t >= maxT && stopLastTrials { return .stop }
+        return record(trialID, t, r)
+    }
+
+    public mutating func onTrialComplete(_ trialID: String, _ result: Metrics?) {
+        if let result, let t = result[timeAttr], let r = reward(result) { _ = record(trialID, t, r) }
+        bracketOfTrial[trialID] = nil
+    }
+
+    public mutating func onTrialRemove(_ trialID: String) { bracketOfTrial[trialID] = nil }
+
+    /// Ray's `_Bracket.on_result`: the highest rung the trial has reached and not yet been
+    /// recorded at decides.
+    mutating func record(_ trialID: String, _ t: Double, _ reward: Double) -> SchedulerDecision {
+        guard let b = bracketOfTrial[trialID] else { return .continue }
+        var decision = SchedulerDecision.continue
+        for k in brackets[b].indices {
+            let rung = brackets[b][k]
+            let seen = rung.recorded[trialID] != nil
+            if t >= rung.milestone && seen && !stopLastTrials { break }
+            if t < rung.milestone || seen { continue }
+            if let cutoff = Self.cutoff(rung.recorded, reductionFactor), reward < cutoff { decision = .stop }
+            brackets[b][k].recorded[trialID] = reward  // NaN too, as Ray records it (the cutoff ignores it)
+            break
+        }
+        return decision
+    }
+
+    /// numpy's `nanpercentile(values, (1 - 1/rf) * 100)` with linear interpolation; nil for no
+    /// values, NaN when all are NaN.
+    static func cutoff(_ recorded: [String: Double], _ rf: Double) -> Double? {
+        guard !recorded.isEmpty else { return nil }
+        let v = recorded.values.filter { !$0.isNaN }.sorted()
+        guard !v.isEmpty else { return .nan }
+        let pos = (1 - 1 / rf) * Double(v.count - 1)
+        let lo = Int(pos.rounded(.down))
+        let hi = Swift.min(lo + 1, v.count - 1)
+        return v[lo] + (v[hi] - v[lo]) * (pos - Double(lo))
+    }
+
+    public func saveState() -> JSONValue {
+        .object([("scheduler", .string(Self.kind)), ("time_attr", .string(timeAttr)), ("max_t", .double(maxT)),
+                 ("grace_period", .double(gracePeriod)), ("reduction_factor", .double(reductionFactor)),
+                 ("stop_last_trials", .bool(stopLastTrials))] + properties.json + [
+            ("brackets", .array(brackets.map { rungs in
+                .array(rungs.map { r in
+                    .object([("milestone", .double(r.milestone)),
+                             ("recorded", .object(r.recorded.sorted { $0.key < $1.key }.map { ($0.key, .double($0.value)) }))])
+                })
+            })),
+            ("trials", .object(bracketOfTrial.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) })),
+            ("rng", .array([rng.state.0, rng.state.1, rng.state.2, rng.state.3].map { .int(Int64(bitPattern: $0)) })),
+        ])
+    }
+
+    public init(restoring state: JSONValue) throws(ScheduleError) {
+        guard state["scheduler"]?.stringValue == Self.kind else { throw ScheduleError("not an ASHA scheduler state") }
+        guard let timeAttr = state["time_attr"]?.stringValue, let maxT = state["max_t"]?.doubleValue,
+              let grace = state["grace_period"]?.doubleValue, let rf = state["reduction_factor"]?.doubleValue,
+              case .bool(let stopLast) = state["stop_last_trials"], let bs = state["brackets"]?.arrayValue,
+              let trials = state["trials"]?.objectValue, let rngWords = state["rng"]?.arrayValue, rngWords.count == 4
+        else { throw ScheduleError("malformed ASHA scheduler state") }
+        try self.init(timeAttr: timeAttr, maxT: maxT, gracePeriod: grace, reductionFactor: rf, brackets: Swift.max(bs.count, 1),
+                      stopLastTrials: stopLast)
+        properties = try SearchProperties(json: state)
+        var restored: [[Rung]] = []
+        for b in bs {
+            guard let rungs = b.arrayValue else { throw ScheduleError("malformed ASHA bracket") }
+            var out: [Rung] = []
+            for r in rungs {
+                guard let m = r["milestone"]?.doubleValue, let rec = r["recorded"]?.objectValue else { throw ScheduleError("malformed ASHA rung") }
+                var recorded: [String: Double] = [:]
+                for (k, v) in rec {
+                    guard let x = v.doubleValue else { throw ScheduleError("malformed ASHA rung") }
+                    recorded[k] = x
+                }
+                out.append(Rung(milestone: m, recorded: recorded))
+            }
+            restored.append(out)
+        }
+        brackets = restored
+        for (k, v) in trials {
+            guard let b = v.intValue, b >= 0, Int(b) < brackets.count else { throw ScheduleError("malformed ASHA trial bracket") }
+            bracketOfTrial[k] = Int(b)
+        }
+        let words = rngWords.compactMap { $0.intValue.map { UInt64(bitPattern: $0) } }
+        guard words.count == 4, words != [0, 0, 0, 0] else { throw ScheduleError("malformed ASHA rng state") }
+        rng = Xoshiro256(state: (words[0], words[1], words[2], words[3]))
+    }
+}

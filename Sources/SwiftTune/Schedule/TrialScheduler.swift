@@ -1,0 +1,103 @@
+/// One reported result of a trial: numeric values by name (`mean_loss`, `training_iteration`, ...).
+public typealias Metrics = [String: Double]
+
+/// What a scheduler (or a stop criterion) says about a running trial after one of its results.
+public enum SchedulerDecision: String, Sendable, Equatable {
+    /// Keep running.
+    case `continue`
+    /// Stop the trial now; it ends TERMINATED with its results so far.
+    case stop
+    /// Stop the trial for now; it is resumed (restarted with the same configuration) later.
+    case pause
+}
+
+/// What the engine tells a scheduler about the experiment when it asks for a decision.
+public struct SchedulerContext: Sendable, Equatable {
+    /// Whether trials are waiting to run (PENDING or PAUSED): a scheduler may yield to them.
+    public var hasWaitingTrials: Bool
+    public init(hasWaitingTrials: Bool = false) { self.hasWaitingTrials = hasWaitingTrials }
+}
+
+/// An invalid scheduler setting or saved state.
+public struct ScheduleError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Decides which running trials continue, Ray Tune's `TrialScheduler`. Schedulers are value
+/// types driven by the experiment engine, which calls them under its lock.
+public protocol TrialScheduler: Sendable {
+    /// The scheduler's name in saved state (`"fifo"`, `"asha"`, `"median_stopping_rule"`).
+    static var kind: String { get }
+    /// The experiment's metric and mode (Ray's `set_search_properties`): a scheduler built
+    /// without them takes these; one built with different ones is an error.
+    mutating func setSearchProperties(metric: String, mode: Mode) throws(ScheduleError)
+    mutating func onTrialAdd(_ trialID: String)
+    mutating func onTrialResult(_ trialID: String, _ result: Metrics, context: SchedulerContext) -> SchedulerDecision
+    /// The trial ended (completed or stopped) with this last result.
+    mutating func onTrialComplete(_ trialID: String, _ result: Metrics?)
+    /// The trial failed.
+    mutating func onTrialRemove(_ trialID: String)
+    func saveState() -> JSONValue
+    init(restoring state: JSONValue) throws(ScheduleError)
+}
+
+/// Restores any of swifttune's schedulers from its saved state.
+public func restoreScheduler(_ state: JSONValue) throws(ScheduleError) -> any TrialScheduler {
+    switch state["scheduler"]?.stringValue {
+    case FIFOScheduler.kind: return try FIFOScheduler(restoring: state)
+    case ASHAScheduler.kind: return try ASHAScheduler(restoring: state)
+    case MedianStoppingRule.kind: return try MedianStoppingRule(restoring: state)
+    default: throw ScheduleError("unknown scheduler state \(state["scheduler"].map { "\($0)" } ?? "without a 'scheduler'")")
+    }
+}
+
+/// The metric and mode a scheduler was built with, merged with the experiment's.
+struct SearchProperties: Sendable, Equatable {
+    var metric: String?
+    var mode: Mode?
+
+    mutating func set(metric: String, mode: Mode, scheduler: String) throws(ScheduleError) {
+        if let m = self.metric, m != metric {
+            throw ScheduleError("\(scheduler) was built for metric '\(m)' but the experiment uses '\(metric)'")
+        }
+        if let m = self.mode, m != mode {
+            throw ScheduleError("\(scheduler) was built for mode '\(m.rawValue)' but the experiment uses '\(mode.rawValue)'")
+        }
+        self.metric = metric
+        self.mode = mode
+    }
+
+    var json: [(String, JSONValue)] {
+        [("metric", metric.map { .string($0) } ?? .null), ("mode", mode.map { .string($0.rawValue) } ?? .null)]
+    }
+
+    init(metric: String?, mode: Mode?) {
+        self.metric = metric
+        self.mode = mode
+    }
+
+    init(json: JSONValue) throws(ScheduleError) {
+        metric = json["metric"]?.stringValue
+        if let m = json["mode"]?.stringValue {
+            guard let mode = Mode(rawValue: m) else { throw ScheduleError("mode must be min or max") }
+            self.mode = mode
+        }
+    }
+}
+
+/// FIFO: runs every trial to its end (Ray's `FIFOScheduler`, the default).
+public struct FIFOScheduler: TrialScheduler {
+    public static let kind = "fifo"
+    public init() {}
+    public mutating func setSearchProperties(metric: String, mode: Mode) throws(ScheduleError) {}
+    public mutating func onTrialAdd(_ trialID: String) {}
+    public mutating func onTrialResult(_ trialID: String, _ result: Metrics, context: SchedulerContext) -> SchedulerDecision { .continue }
+    public mutating func onTrialComplete(_ trialID: String, _ result: Metrics?) {}
+    public mutating func onTrialRemove(_ trialID: String) {}
+    public func saveState() -> JSONValue { ["scheduler": .string(Self.kind)] }
+    public init(restoring state: JSONValue) throws(ScheduleError) {
+        guard state["scheduler"]?.stringValue == Self.kind else { throw ScheduleError("not a FIFO scheduler state") }
+    }
+}

@@ -1,10 +1,10 @@
 # swifttune: the two commands of the README, and the developer targets.
-#   make demo   build (release) and run the seed tutorial natively in Swift
+#   make demo   build (release) and run the seed tutorial natively in Swift (DEMO_ARGS to change it)
 #   make test   build and run every test the project has
 SHELL := /bin/bash
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 
-.PHONY: all build demo test test-swift bench-tpe clean
+.PHONY: all build demo test test-swift bench-tpe bench-engine clean
 
 all: build
 
@@ -12,7 +12,7 @@ build:
 	$(SWIFT) build -c release
 
 demo:
-	$(SWIFT) run -c release swifttune-demo
+	$(SWIFT) run -c release swifttune-demo $(DEMO_ARGS)
 
 test: test-swift
 
@@ -24,6 +24,10 @@ test-swift:
 # Median time of one TPE suggestion with 100 / 1,000 / 10,000 trials of history.
 bench-tpe:
 	$(SWIFT) run -c release swifttune-bench
+
+# The engine's overhead per report and per trial (no-op objective, 4 workers).
+bench-engine:
+	$(SWIFT) run -c release swifttune-engine-bench
 
 clean:
 	rm -rf .build

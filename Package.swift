@@ -7,6 +7,7 @@ let package = Package(
         .library(name: "SwiftTune", targets: ["SwiftTune"]),
         .executable(name: "swifttune-demo", targets: ["swifttune-demo"]),
         .executable(name: "swifttune-bench", targets: ["swifttune-bench"]),
+        .executable(name: "swifttune-engine-bench", targets: ["swifttune-engine-bench"]),
     ],
     targets: [
         // The core: search spaces, random search and TPE. No package dependencies, no Foundation.
@@ -15,6 +16,8 @@ let package = Package(
         .executableTarget(name: "swifttune-demo", dependencies: ["SwiftTune"]),
         // `make bench-tpe`: release-build timing of one TPE suggestion.
         .executableTarget(name: "swifttune-bench", dependencies: ["SwiftTune"]),
+        // `make bench-engine`: the experiment engine's overhead per report and per trial.
+        .executableTarget(name: "swifttune-engine-bench", dependencies: ["SwiftTune"]),
         .testTarget(name: "SwiftTuneTests", dependencies: ["SwiftTune"]),
     ],
     swiftLanguageModes: [.v6]

@@ -86,6 +86,8 @@ public struct ExperimentCore: Sendable {
     var sessionStart: Double?
     /// The number of RUNNING trials.
     public internal(set) var runningCount = 0
+    /// The number of PENDING and PAUSED trials.
+    var waitingCount = 0
 
     /// - Parameters:
     ///   - searcher: a searcher, or a ``ConcurrencyLimiter`` around one (the limiter's bound
@@ -125,7 +127,7 @@ public struct ExperimentCore: Sendable {
         if sessionStart == nil { sessionStart = now }
         if budgetExhausted(now: now) { return .finished }
         let underCap = config.maxConcurrentTrials.map { runningCount < $0 } ?? true
-        if underCap, let i = trials.firstIndex(where: { $0.status == .pending }) {
+        if underCap, waitingCount > 0, let i = trials.firstIndex(where: { $0.status == .pending }) {
             return start(i, now: now)
         }
         let moreSamples = config.numSamples == -1 || created < config.numSamples
@@ -137,14 +139,15 @@ public struct ExperimentCore: Sendable {
                 created += 1
                 indexByID[id] = trials.count
                 trials.append(TrialRecord(id: id, configuration: suggestion.configuration, status: .pending))
+                waitingCount += 1
                 scheduler.onTrialAdd(id)
                 return start(trials.count - 1, now: now)
             }
         }
-        if underCap, let i = trials.firstIndex(where: { $0.status == .paused }) {
+        if underCap, waitingCount > 0, let i = trials.firstIndex(where: { $0.status == .paused }) {
             return start(i, now: now)
         }
-        if moreSamples || runningCount > 0 && trials.contains(where: { $0.status == .paused }) { return .wait }
+        if moreSamples || runningCount > 0 && waitingCount > 0 { return .wait }
         // Running trials may still pause, but the worker running each then resumes it itself.
         return .finished
     }
@@ -156,6 +159,7 @@ public struct ExperimentCore: Sendable {
     }
 
     mutating func start(_ i: Int, now: Double) -> NextAction {
+        if trials[i].status == .pending || trials[i].status == .paused { waitingCount -= 1 }
         trials[i].status = .running
         trials[i].runStart = now
         trials[i].decision = nil
@@ -186,7 +190,7 @@ public struct ExperimentCore: Sendable {
         return decision
     }
 
-    var hasWaitingTrials: Bool { trials.contains { $0.status == .pending || $0.status == .paused } }
+    var hasWaitingTrials: Bool { waitingCount > 0 }
 
     func stopCriterionReached(_ result: Metrics) -> Bool {
         for (key, threshold) in config.stop {
@@ -218,6 +222,7 @@ public struct ExperimentCore: Sendable {
                 trial.status = .paused
                 trials[i] = trial
                 runningCount -= 1
+                waitingCount += 1
                 return
             }
             trial.status = .terminated

@@ -89,6 +89,7 @@ extension ExperimentCore {
             }
             indexByID[id] = trials.count
             trials.append(record)
+            if unfinished { waitingCount += 1 }
         }
         guard trials.count == self.created else { throw bad("'created' is \(created) but there are \(trials.count) trials") }
     }

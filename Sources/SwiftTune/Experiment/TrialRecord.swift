@@ -35,6 +35,12 @@ public struct TrialRecord: Sendable, Equatable {
     /// The decision that ends the current run, once a report got one.
     var decision: SchedulerDecision?
 
+    /// Records are equal when what they say about the trial is (the engine's run bookkeeping aside).
+    public static func == (a: TrialRecord, b: TrialRecord) -> Bool {
+        a.id == b.id && a.configuration == b.configuration && a.status == b.status && a.results == b.results
+            && a.errorMessage == b.errorMessage && a.stoppedEarly == b.stoppedEarly
+    }
+
     /// The latest result.
     public var lastResult: Metrics? { results.last }
     /// How many results were reported.

@@ -100,13 +100,13 @@ public struct Tuner: Sendable {
             case .wait:
                 await signal.wait(unlessPast: generation)
             case let .start(id, configuration):
-                await run(id, configuration)
-                signal.notify()
+                defer { signal.notify() }
+                try await run(id, configuration)
             }
         }
     }
 
-    private func run(_ id: String, _ configuration: JSONValue) async {
+    private func run(_ id: String, _ configuration: JSONValue) async throws {
         let session = TrialSession(trialID: id, configuration: configuration, experiment: experiment)
         var end = TrialEnd.completed
         do {
@@ -116,8 +116,8 @@ public struct Tuner: Sendable {
         } catch {
             end = .failed(String(describing: error))
         }
-        // The trial is RUNNING and ours, so finishing it cannot fail.
-        try? experiment.finish(id, end)
+        // The trial is RUNNING and ours; an error here is the engine's (its searcher refused the outcome).
+        try experiment.finish(id, end)
     }
 }
 

@@ -5,6 +5,8 @@ let package = Package(
     name: "swifttune",
     products: [
         .library(name: "SwiftTune", targets: ["SwiftTune"]),
+        // libswifttune.so: the C ABI (include/swifttune.h), for C programs and Python's ctypes.
+        .library(name: "swifttune", type: .dynamic, targets: ["CSwiftTune"]),
         .executable(name: "swifttune-demo", targets: ["swifttune-demo"]),
         .executable(name: "swifttune-bench", targets: ["swifttune-bench"]),
         .executable(name: "swifttune-engine-bench", targets: ["swifttune-engine-bench"]),
@@ -12,6 +14,8 @@ let package = Package(
     targets: [
         // The core: search spaces, random search and TPE. No package dependencies, no Foundation.
         .target(name: "SwiftTune"),
+        // The C boundary: @c functions that convert arguments and call the core; nothing else.
+        .target(name: "CSwiftTune", dependencies: ["SwiftTune"]),
         // `make demo`: tunes the seed tutorial's objective with TPE.
         .executableTarget(name: "swifttune-demo", dependencies: ["SwiftTune"]),
         // `make bench-tpe`: release-build timing of one TPE suggestion.

@@ -3,7 +3,8 @@ public struct ExperimentConfig: Sendable, Equatable {
     /// The metric searchers, schedulers and "best" use.
     public var metric: String
     public var mode: Mode
-    /// How many trials to run; -1 runs until a stop criterion or the time budget ends it.
+    /// How many trials to run; -1 runs new trials until the time budget is spent (it then needs
+    /// `timeBudgetS`; stop criteria end single trials, not the experiment).
     public var numSamples: Int
     /// At most this many trials running at once (Ray's `max_concurrent_trials`); nil is no limit
     /// beyond the searcher's ``ConcurrencyLimiter``.
@@ -30,8 +31,8 @@ public struct ExperimentConfig: Sendable, Equatable {
         guard numSamples == -1 || numSamples >= 0 else { throw .invalidConfig("num_samples must be >= 0, or -1 for no limit; got \(numSamples)") }
         if let m = maxConcurrentTrials, m <= 0 { throw .invalidConfig("max_concurrent_trials must be positive, got \(m)") }
         if let t = timeBudgetS, !(t >= 0) { throw .invalidConfig("time_budget_s must be >= 0, got \(t)") }
-        if numSamples == -1 && stop.isEmpty && timeBudgetS == nil {
-            throw .invalidConfig("num_samples=-1 needs a stop criterion or a time budget to end the experiment")
+        if numSamples == -1 && timeBudgetS == nil {
+            throw .invalidConfig("num_samples=-1 needs time_budget_s to end the experiment (stop criteria end single trials)")
         }
         for (k, v) in stop where v.isNaN { throw .invalidConfig("stop criterion '\(k)' is NaN") }
     }
@@ -176,14 +177,15 @@ public struct ExperimentCore: Sendable {
     /// Records an intermediate result and answers whether the trial goes on. The engine adds
     /// `training_iteration` (1, 2, ... over the trial's reports) and `time_total_s` (its running
     /// time) when the result lacks them. Once a report was answered `.stop` or `.pause`, later
-    /// reports of the same run get the same answer.
+    /// reports of the same run get the same answer and are not recorded.
     public mutating func report(_ id: String, _ metrics: Metrics, now: Double) throws(ExperimentError) -> SchedulerDecision {
         let i = try runningIndex(id)
+        // The run already ended by a decision: as in Ray, later results are not recorded.
+        if let d = trials[i].decision { return d }
         var result = metrics
         if result["training_iteration"] == nil { result["training_iteration"] = Double(trials[i].results.count + 1) }
         if result["time_total_s"] == nil { result["time_total_s"] = trials[i].timeBefore + (now - trials[i].runStart) }
         trials[i].results.append(result)
-        if let d = trials[i].decision { return d }
         var decision = scheduler.onTrialResult(id, result, context: SchedulerContext(hasWaitingTrials: hasWaitingTrials))
         if decision == .continue && (stopCriterionReached(result) || budgetExhausted(now: now)) { decision = .stop }
         if decision != .continue { trials[i].decision = decision }

@@ -22,9 +22,7 @@ extension ExperimentCore {
                 let running = t.status == .running
                 var m: [(String, JSONValue)] = [("id", .string(t.id)), ("configuration", t.configuration),
                                                 ("status", .string(running ? TrialStatus.pending.rawValue : t.status.rawValue))]
-                m.append(("results", .array(running ? [] : t.results.map { r in
-                    .object(r.sorted { $0.key < $1.key }.map { ($0.key, .double($0.value)) })
-                })))
+                m.append(("results", .array(running ? [] : t.results.map(TrialRecord.json))))
                 m.append(("time_s", .double(running ? 0 : t.timeBefore)))
                 m.append(("stopped_early", .bool(t.stoppedEarly)))
                 m.append(("error", t.errorMessage.map { .string($0) } ?? .null))
@@ -92,5 +90,8 @@ extension ExperimentCore {
             if unfinished { waitingCount += 1 }
         }
         guard trials.count == self.created else { throw bad("'created' is \(created) but there are \(trials.count) trials") }
+        for id in limiter.live where indexByID[id] == nil {
+            throw bad("the searcher waits for trial '\(id)', which is not in the trial table")
+        }
     }
 }

@@ -67,6 +67,21 @@ public struct TrialRecord: Sendable, Equatable {
     }
 }
 
+extension TrialRecord {
+    /// The trial as JSON: `{"id", "status", "configuration", "results": [...], "last_result",
+    /// "num_reports", "error", "stopped_early"}` (results' keys sorted).
+    public var json: JSONValue {
+        .object([("id", .string(id)), ("status", .string(status.rawValue)), ("configuration", configuration),
+                 ("results", .array(results.map(Self.json))), ("last_result", lastResult.map(Self.json) ?? .null),
+                 ("num_reports", .int(Int64(numReports))), ("error", errorMessage.map { .string($0) } ?? .null),
+                 ("stopped_early", .bool(stoppedEarly))])
+    }
+
+    static func json(_ m: Metrics) -> JSONValue {
+        .object(m.sorted { $0.key < $1.key }.map { ($0.key, .double($0.value)) })
+    }
+}
+
 /// Which of a trial's results decide the best trial (Ray's `scope`).
 public enum ResultScope: String, Sendable, CaseIterable {
     /// The last result.

@@ -122,7 +122,11 @@ public struct ASHAScheduler: TrialScheduler {
         let pos = (1 - 1 / rf) * Double(v.count - 1)
         let lo = Int(pos.rounded(.down))
         let hi = Swift.min(lo + 1, v.count - 1)
-        return v[lo] + (v[hi] - v[lo]) * (pos - Double(lo))
+        // numpy's _lerp: a + (b - a) t, computed from b for t >= 0.5 (equal in exact arithmetic,
+        // not always in floating point, and a tie with the cutoff decides stop or continue).
+        let a = v[lo], b = v[hi], t = pos - Double(lo)
+        let diff = b - a
+        return t >= 0.5 ? b - diff * (1 - t) : a + diff * t
     }
 
     public func saveState() -> JSONValue {
@@ -147,6 +151,7 @@ public struct ASHAScheduler: TrialScheduler {
               case .bool(let stopLast) = state["stop_last_trials"], let bs = state["brackets"]?.arrayValue,
               let trials = state["trials"]?.objectValue, let rngWords = state["rng"]?.arrayValue, rngWords.count == 4
         else { throw ScheduleError("malformed ASHA scheduler state") }
+        guard !bs.isEmpty else { throw ScheduleError("an ASHA scheduler state needs at least one bracket") }
         try self.init(timeAttr: timeAttr, maxT: maxT, gracePeriod: grace, reductionFactor: rf, brackets: Swift.max(bs.count, 1),
                       stopLastTrials: stopLast)
         properties = try SearchProperties(json: state)

@@ -63,9 +63,16 @@ public struct ConcurrencyLimiter: Sendable {
             guard let id = l.stringValue else { throw .invalidState("malformed concurrency limiter state") }
             self.live.append(id)
         }
+        guard Set(self.live).count == self.live.count else { throw .invalidState("a trial is live twice in the concurrency limiter state") }
         for h in held {
             guard let id = h["id"]?.stringValue, let o = h["outcome"] else { throw .invalidState("malformed concurrency limiter state") }
+            guard self.live.contains(id), !self.held.contains(where: { $0.id == id }) else {
+                throw .invalidState("held outcome of trial '\(id)', which is not a live trial (or held twice)")
+            }
             self.held.append((id, try TrialOutcome(json: o)))
+        }
+        guard self.held.isEmpty || (batch && self.held.count < self.live.count) else {
+            throw .invalidState("held outcomes in a limiter that is not batching, or a whole batch held")
         }
     }
 }

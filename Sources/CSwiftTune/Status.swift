@@ -1,0 +1,161 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import SwiftTune
+
+/// Status codes returned by every libswifttune function that can fail. `ST_OK` is 0; every other
+/// code comes with a message from `st_last_error()`.
+@c public enum st_status: Int32, Sendable {
+    /// Success.
+    case ST_OK = 0
+    /// A required pointer was NULL, a handle of the wrong kind was given, or a number was out of range.
+    case ST_INVALID_ARGUMENT = 1
+    /// A JSON argument is not valid JSON (or not valid UTF-8).
+    case ST_INVALID_JSON = 2
+    /// A search space (or a point of it) is invalid.
+    case ST_INVALID_SPACE = 3
+    /// A searcher, scheduler or experiment specification is invalid.
+    case ST_INVALID_CONFIG = 4
+    /// The trial id is unknown to this searcher or experiment.
+    case ST_UNKNOWN_TRIAL = 5
+    /// The trial is not in a state that allows the call (not running, already finished).
+    case ST_INVALID_TRIAL_STATE = 6
+    /// A saved state could not be restored.
+    case ST_INVALID_STATE = 7
+    /// Not an error: nothing to return now (a concurrency limit holds new suggestions back).
+    case ST_WAIT = 8
+    /// Another failure; the message says what.
+    case ST_ERROR = 9
+}
+
+/// What `st_experiment_next` asks the caller to do.
+@c public enum st_next_action: Int32, Sendable {
+    /// Run the returned trial.
+    case ST_NEXT_START = 0
+    /// Nothing to start now; call again after a trial finishes.
+    case ST_NEXT_WAIT = 1
+    /// No trial will start any more.
+    case ST_NEXT_FINISHED = 2
+}
+
+/// The engine's answer to a reported result.
+@c public enum st_decision: Int32, Sendable {
+    /// Keep running the trial.
+    case ST_CONTINUE = 0
+    /// Stop the trial now (then call `st_experiment_finish` with `ST_END_STOPPED`).
+    case ST_STOP = 1
+    /// Stop the trial for now; it is started again later (finish it with `ST_END_STOPPED`).
+    case ST_PAUSE = 2
+}
+
+/// How a trial run ended, for `st_experiment_finish`.
+@c public enum st_trial_end: Int32, Sendable {
+    /// The objective returned normally.
+    case ST_END_COMPLETED = 0
+    /// The objective stopped because a report answered `ST_STOP` or `ST_PAUSE`.
+    case ST_END_STOPPED = 1
+    /// The objective failed (the message says why).
+    case ST_END_FAILED = 2
+}
+
+/// How a trial ended, for `st_searcher_tell`.
+@c public enum st_outcome: Int32, Sendable {
+    /// Finished with a metric value (a NaN value counts as failed).
+    case ST_OUTCOME_COMPLETED = 0
+    /// Finished without a metric value (kept in the model as the worst loss).
+    case ST_OUTCOME_NO_METRIC = 1
+    /// Failed (left out of the model).
+    case ST_OUTCOME_FAILED = 2
+}
+
+/// A failure carried to the C boundary: its status code and message.
+struct CError: Error {
+    let status: st_status
+    let message: String
+
+    init(_ status: st_status, _ message: String) {
+        self.status = status
+        self.message = message
+    }
+
+    /// Maps the core's errors to status codes.
+    init(_ error: any Error) {
+        switch error {
+        case let e as CError: self = e
+        case let e as JSONError: self.init(.ST_INVALID_JSON, e.description)
+        case let e as SpaceError: self.init(.ST_INVALID_SPACE, e.description)
+        case let e as ScheduleError: self.init(.ST_INVALID_CONFIG, e.message)
+        case let e as SearchError:
+            switch e {
+            case .unknownTrial: self.init(.ST_UNKNOWN_TRIAL, e.description)
+            case .duplicateTrial, .trialAlreadyFinished: self.init(.ST_INVALID_TRIAL_STATE, e.description)
+            case .invalidOption: self.init(.ST_INVALID_CONFIG, e.description)
+            case .invalidState: self.init(.ST_INVALID_STATE, e.description)
+            case .space: self.init(.ST_INVALID_SPACE, e.description)
+            }
+        case let e as ExperimentError:
+            switch e {
+            case .invalidConfig: self.init(.ST_INVALID_CONFIG, e.description)
+            case .unknownTrial: self.init(.ST_UNKNOWN_TRIAL, e.description)
+            case .trialNotRunning: self.init(.ST_INVALID_TRIAL_STATE, e.description)
+            case .search(let s): self.init(s)
+            case .schedule(let s): self.init(.ST_INVALID_CONFIG, s.message)
+            case .invalidState: self.init(.ST_INVALID_STATE, e.description)
+            }
+        default: self.init(.ST_ERROR, "\(error)")
+        }
+    }
+}
+
+// MARK: - The thread-local last error
+
+/// One pthread key per process for the thread's last error message (a malloc'd C string, freed
+/// when it is replaced or the thread exits).
+let lastErrorKey: pthread_key_t = {
+    var key = pthread_key_t()
+    pthread_key_create(&key) { p in free(p) }
+    return key
+}()
+
+func setLastError(_ message: String?) {
+    let old = pthread_getspecific(lastErrorKey)
+    pthread_setspecific(lastErrorKey, message.map { UnsafeMutableRawPointer(strdup($0)) } ?? nil)
+    free(old)
+}
+
+/// Runs one API call: clears the thread's last error, maps a thrown error to its status and
+/// message. Every exported function that can fail goes through here.
+@inline(__always)
+func api(_ body: () throws -> st_status) -> Int32 {
+    if pthread_getspecific(lastErrorKey) != nil { setLastError(nil) }
+    do {
+        let status = try body()
+        return status.rawValue
+    } catch {
+        let e = CError(error)
+        setLastError(e.message)
+        return e.status.rawValue
+    }
+}
+
+/// The message of the last failed call on this thread, or "" after a call that succeeded.
+/// The string belongs to the library and stays valid until the thread's next libswifttune call.
+@c(st_last_error) public func stLastError() -> UnsafePointer<CChar> {
+    if let p = pthread_getspecific(lastErrorKey) { return UnsafePointer(p.assumingMemoryBound(to: CChar.self)) }
+    return emptyString
+}
+
+nonisolated(unsafe) let emptyString: UnsafePointer<CChar> = UnsafePointer(strdup("")!)
+
+/// The library's version, "MAJOR.MINOR.PATCH". A static string; do not free it.
+@c(st_version) public func stVersion() -> UnsafePointer<CChar> { versionString }
+
+nonisolated(unsafe) let versionString: UnsafePointer<CChar> = UnsafePointer(strdup(swiftTuneVersion)!)
+
+/// The library's version, checked by the Python package.
+public let swiftTuneVersion = "0.1.0"
+
+/// Frees a string (or any buffer) the library returned. NULL is ignored.
+@c(st_free) public func stFree(_ p: UnsafeMutableRawPointer?) { free(p) }

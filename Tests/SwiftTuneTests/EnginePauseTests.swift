@@ -39,7 +39,7 @@ struct EnginePauseTests {
         #expect(try c.next(now: 0) == .wait)  // the limiter is full
         #expect(try c.report(a, ["loss": 1], now: 1) == .continue)
         #expect(try c.report(a, ["loss": 1], now: 2) == .pause)
-        #expect(try c.report(a, ["loss": 0], now: 2) == .pause)  // the answer holds for the rest of the run
+        #expect(try c.report(a, ["loss": 0], now: 2) == .pause)  // the answer holds, and the result is not recorded
         try c.finish(a, .stopped, now: 3)
         #expect(c.trial(a)?.status == .paused)
         #expect(c.limiter.live.contains(a))  // a paused trial keeps its slot and is not told to the searcher
@@ -47,7 +47,7 @@ struct EnginePauseTests {
         // results and counting on.
         #expect(try c.next(now: 4) == .start(trialID: a, configuration: c.trial(a)!.configuration))
         #expect(try c.report(a, ["loss": 0.5], now: 5) == .continue)
-        #expect(c.trial(a)?.results.last?["training_iteration"] == 4)
+        #expect(c.trial(a)?.results.last?["training_iteration"] == 3)
         try c.finish(a, .completed, now: 6)
         #expect(c.trial(a)?.status == .terminated)
         #expect(c.trial(a)?.stoppedEarly == false)

@@ -1,33 +1,100 @@
 # swifttune: the two commands of the README, and the developer targets.
 #   make demo   build (release) and run the seed tutorial natively in Swift (DEMO_ARGS to change it)
-#   make test   build and run every test the project has
+#   make test   build everything and run every test: Swift tests, C API tests, the C example,
+#               valgrind, the header checks
 SHELL := /bin/bash
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
+SWIFTC ?= $(dir $(SWIFT))swiftc
+CC ?= cc
+CLANG ?= $(shell command -v clang 2>/dev/null || echo /opt/swift/usr/bin/clang)
+PYTHON ?= python3
+PREFIX ?= /usr/local
+VERSION := 0.1.0
 
-.PHONY: all build demo test test-swift bench-tpe bench-engine clean
+# One release configuration for everything (the library links the Swift runtime statically).
+RELEASE := -c release -Xswiftc -static-stdlib
+LIB := .build/release/libswifttune.so
+# `make test` installs into this prefix and builds the C programs against it with pkg-config.
+TEST_PREFIX := $(CURDIR)/.build/c-prefix
+VALGRIND := valgrind --quiet --error-exitcode=1 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
+
+.PHONY: all build lib header header-check install demo test test-swift test-c deps bench-tpe bench-engine clean
 
 all: build
 
 build:
-	$(SWIFT) build -c release
+	$(SWIFT) build $(RELEASE)
+
+lib:
+	$(SWIFT) build $(RELEASE) --product swifttune
+
+# include/swifttune.h is generated from Sources/CSwiftTune by the Swift compiler, then tidied.
+header: lib
+	$(PYTHON) scripts/gen_header.py $(SWIFTC) .build/release/Modules include/swifttune.h
+
+# Fails when the committed header is stale; then compiles it warning-free as C99 (gcc, clang
+# -pedantic) and as C++.
+header-check: lib
+	$(PYTHON) scripts/gen_header.py $(SWIFTC) .build/release/Modules include/swifttune.h --check
+	printf '#include "swifttune.h"\nint main(void) { return st_version()[0] == 0; }\n' > .build/header_check.c
+	cp .build/header_check.c .build/header_check.cpp
+	gcc -std=c99 -Wall -Wextra -Werror -Iinclude -c .build/header_check.c -o /dev/null
+	$(CLANG) -std=c99 -Wall -Wextra -pedantic -Werror -Iinclude -c .build/header_check.c -o /dev/null
+	g++ -Wall -Werror -Iinclude -c .build/header_check.cpp -o /dev/null
+	@echo "header checks passed: gcc -std=c99, clang -pedantic, g++"
+
+# Installs libswifttune.so (stripped), swifttune.h and swifttune.pc under PREFIX.
+install: lib
+	install -d $(PREFIX)/lib/pkgconfig $(PREFIX)/include
+	install -m 755 $(LIB) $(PREFIX)/lib/libswifttune.so
+	strip --strip-unneeded $(PREFIX)/lib/libswifttune.so
+	install -m 644 include/swifttune.h $(PREFIX)/include/swifttune.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' swifttune.pc.in > $(PREFIX)/lib/pkgconfig/swifttune.pc
 
 demo:
-	$(SWIFT) run -c release swifttune-demo $(DEMO_ARGS)
+	$(SWIFT) run $(RELEASE) swifttune-demo $(DEMO_ARGS)
 
-test: test-swift
+test: deps test-swift test-c
+
+# What the tests need beyond the Swift toolchain, from Debian's packages when missing.
+deps:
+	@missing=""; \
+	for tool in valgrind:valgrind pkg-config:pkgconf gcc:gcc g++:g++; do \
+	  command -v $${tool%%:*} >/dev/null || missing="$$missing $${tool##*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
 
 # Debug build: the tests use @testable import. The TPE domain test prints its success count.
 test-swift:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
+# The C API: install into a scratch prefix, build the tests and the example with cc and
+# pkg-config, run them, and run the API tests and the example under valgrind.
+test-c: header-check
+	$(MAKE) --no-print-directory install PREFIX=$(TEST_PREFIX)
+	export PKG_CONFIG_PATH=$(TEST_PREFIX)/lib/pkgconfig; \
+	flags="$$(pkg-config --cflags --libs swifttune)"; \
+	set -e; \
+	$(CC) -std=c99 -Wall -Wextra -Werror tests/c/test_api.c $$flags -lm -o .build/test_api; \
+	$(CC) -std=c99 -Wall -Wextra -Werror -pthread tests/c/test_stress.c $$flags -o .build/test_stress; \
+	$(CC) -std=c99 -Wall -Wextra -Werror examples/c/tune_seed.c $$flags -o .build/tune_seed
+	.build/test_api
+	.build/test_stress
+	.build/tune_seed 1000
+	$(VALGRIND) .build/test_api
+	$(VALGRIND) .build/tune_seed 40
+	@echo "C API checks passed (valgrind: no definite or indirect leaks, no invalid accesses)"
+
 # Median time of one TPE suggestion with 100 / 1,000 / 10,000 trials of history.
 bench-tpe:
-	$(SWIFT) run -c release swifttune-bench
+	$(SWIFT) run $(RELEASE) swifttune-bench
 
 # The engine's overhead per report and per trial (no-op objective, 4 workers).
 bench-engine:
-	$(SWIFT) run -c release swifttune-engine-bench
+	$(SWIFT) run $(RELEASE) swifttune-engine-bench
 
 clean:
 	rm -rf .build

@@ -1,0 +1,389 @@
+/*
+ * Tests of libswifttune's C API: every exported function, and each error path (NULL handles and
+ * out-pointers, malformed and truncated JSON, wrong types, wrong handle kinds, unknown and
+ * finished trials, NaN and infinite metrics, calls after the experiment ended, freeing NULL).
+ * Every error must come back as a status with a message; none may abort the process.
+ * Ends with the line "N passed, N failed"; exits 1 if any check failed.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "swifttune.h"
+
+static int passed = 0, failed = 0;
+
+#define CHECK(cond)                                                                   \
+    do {                                                                              \
+        if (cond) {                                                                   \
+            passed++;                                                                 \
+        } else {                                                                      \
+            failed++;                                                                 \
+            fprintf(stderr, "%s:%d: check failed: %s (last error: %s)\n", __FILE__,   \
+                    __LINE__, #cond, st_last_error());                                \
+        }                                                                             \
+    } while (0)
+
+/* A call that must fail with `status` and leave a non-empty message. */
+#define CHECK_ERROR(call, status)                                                     \
+    do {                                                                              \
+        int32_t rc_ = (call);                                                         \
+        CHECK(rc_ == (status));                                                       \
+        CHECK(strlen(st_last_error()) > 0);                                           \
+    } while (0)
+
+#define CHECK_OK(call)                                                                \
+    do {                                                                              \
+        int32_t rc_ = (call);                                                         \
+        CHECK(rc_ == ST_OK);                                                          \
+        CHECK(strcmp(st_last_error(), "") == 0);                                      \
+    } while (0)
+
+static const char *SPACE =
+    "{\"format\": \"swifttune.space\", \"version\": 1, \"space\": {\"type\": \"dict\", \"items\": {"
+    "\"width\": {\"type\": \"tune.uniform\", \"lower\": 0, \"upper\": 20},"
+    "\"activation\": {\"type\": \"tune.choice\", \"categories\": [\"relu\", \"tanh\"]}}}}";
+
+static char *searcher_spec(const char *algorithm, const char *extra) {
+    static char buf[2048];
+    snprintf(buf, sizeof buf, "{\"algorithm\": \"%s\", \"space\": %s%s}", algorithm, SPACE, extra);
+    return buf;
+}
+
+static void test_basics(void) {
+    CHECK(strcmp(st_version(), "0.1.0") == 0);
+    CHECK(st_last_error() != NULL);
+    st_free(NULL);
+    st_space_free(NULL);
+    st_searcher_free(NULL);
+    st_scheduler_free(NULL);
+    st_experiment_free(NULL);
+    passed++; /* freeing NULL returned */
+}
+
+static void test_space(void) {
+    st_space *space = NULL;
+    CHECK_OK(st_space_from_json(SPACE, &space));
+    CHECK(space != NULL);
+    CHECK(st_space_parameter_count(space) == 2);
+    char *json = NULL;
+    CHECK_OK(st_space_to_json(space, &json));
+    CHECK(json != NULL && strstr(json, "\"tune.uniform\"") != NULL);
+    /* The JSON round-trips through another handle. */
+    st_space *again = NULL;
+    CHECK_OK(st_space_from_json(json, &again));
+    char *json2 = NULL;
+    CHECK_OK(st_space_to_json(again, &json2));
+    CHECK(json2 && strcmp(json, json2) == 0);
+    st_free(json);
+    st_free(json2);
+    st_space_free(again);
+
+    /* Errors: NULLs, malformed and truncated JSON, wrong types, invalid spaces. */
+    st_space *bad = (st_space *)&bad;
+    CHECK_ERROR(st_space_from_json(NULL, &bad), ST_INVALID_ARGUMENT);
+    CHECK(bad == NULL);
+    CHECK_ERROR(st_space_from_json(SPACE, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_space_from_json("{\"format\": ", &bad), ST_INVALID_JSON);
+    CHECK_ERROR(st_space_from_json("not json", &bad), ST_INVALID_JSON);
+    CHECK_ERROR(st_space_from_json("\xff\xfe", &bad), ST_INVALID_JSON);
+    CHECK_ERROR(st_space_from_json("[1, 2]", &bad), ST_INVALID_SPACE);
+    CHECK_ERROR(st_space_from_json("{\"format\": \"swifttune.space\", \"version\": \"1\", \"space\": 1}", &bad), ST_INVALID_SPACE);
+    CHECK_ERROR(st_space_from_json("{\"format\": \"swifttune.space\", \"version\": 1, \"space\": "
+                                   "{\"type\": \"uniform\", \"label\": \"x\", \"low\": 5, \"high\": 1}}", &bad),
+                ST_INVALID_SPACE);
+    CHECK(strstr(st_last_error(), "low") != NULL);
+    CHECK(bad == NULL);
+    char *out = (char *)&out;
+    CHECK_ERROR(st_space_to_json(NULL, &out), ST_INVALID_ARGUMENT);
+    CHECK(out == NULL);
+    CHECK_ERROR(st_space_to_json(space, NULL), ST_INVALID_ARGUMENT);
+    CHECK(st_space_parameter_count(NULL) == 0);
+    CHECK(strlen(st_last_error()) > 0);
+    /* A handle of the wrong kind is refused, not misused. */
+    CHECK_ERROR(st_searcher_suggest((st_searcher *)space, "t", &out), ST_INVALID_ARGUMENT);
+    CHECK(strstr(st_last_error(), "space handle") != NULL);
+    st_space_free(space);
+}
+
+static void test_searcher(void) {
+    st_searcher *s = NULL;
+    CHECK_OK(st_searcher_new(searcher_spec("tpe", ", \"seed\": 7, \"n_initial_points\": 3, \"max_concurrent\": 2"), &s));
+    char *config = NULL;
+    CHECK_OK(st_searcher_suggest(s, "a", &config));
+    CHECK(config && strstr(config, "width"));
+    st_free(config);
+    CHECK_OK(st_searcher_suggest(s, "b", &config));
+    st_free(config);
+    /* The limiter holds a third suggestion back: ST_WAIT, no error message, no config. */
+    config = (char *)&config;
+    CHECK(st_searcher_suggest(s, "c", &config) == ST_WAIT);
+    CHECK(config == NULL);
+    CHECK_OK(st_searcher_tell(s, "a", ST_OUTCOME_COMPLETED, 1.5));
+    CHECK_OK(st_searcher_tell(s, "b", ST_OUTCOME_COMPLETED, NAN)); /* NaN counts as failed */
+    CHECK_OK(st_searcher_suggest(s, "c", &config));
+    st_free(config);
+    CHECK_OK(st_searcher_tell(s, "c", ST_OUTCOME_NO_METRIC, 0));
+    CHECK_OK(st_searcher_tell(s, "unknown", ST_OUTCOME_FAILED, 0)); /* ignored, as Ray's limiter does */
+    CHECK_ERROR(st_searcher_suggest(s, "a", &config), ST_INVALID_TRIAL_STATE); /* id already used */
+    CHECK_ERROR(st_searcher_tell(s, "a", 42, 0), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_searcher_tell(NULL, "a", ST_OUTCOME_FAILED, 0), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_searcher_tell(s, NULL, ST_OUTCOME_FAILED, 0), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_searcher_suggest(s, NULL, &config), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_searcher_suggest(s, "d", NULL), ST_INVALID_ARGUMENT);
+
+    /* Save, restore, and the restored searcher suggests what the original would have. */
+    char *state = NULL;
+    CHECK_OK(st_searcher_save(s, &state));
+    st_searcher *r = NULL;
+    CHECK_OK(st_searcher_restore(state, &r));
+    char *c1 = NULL, *c2 = NULL;
+    CHECK_OK(st_searcher_suggest(s, "next", &c1));
+    CHECK_OK(st_searcher_suggest(r, "next", &c2));
+    CHECK(c1 && c2 && strcmp(c1, c2) == 0);
+    st_free(c1);
+    st_free(c2);
+    st_searcher *bad = NULL;
+    CHECK_ERROR(st_searcher_restore("{\"limiter\": 1}", &bad), ST_INVALID_STATE);
+    CHECK_ERROR(st_searcher_restore(state + 1, &bad), ST_INVALID_JSON); /* truncated */
+    CHECK_ERROR(st_searcher_restore(NULL, &bad), ST_INVALID_ARGUMENT);
+    char *no_state = NULL;
+    CHECK_ERROR(st_searcher_save(NULL, &no_state), ST_INVALID_ARGUMENT);
+    CHECK(no_state == NULL);
+    CHECK_ERROR(st_searcher_save(s, NULL), ST_INVALID_ARGUMENT);
+    st_free(state);
+    st_searcher_free(r);
+    st_searcher_free(s);
+
+    /* Specification errors. */
+    CHECK_ERROR(st_searcher_new(NULL, &bad), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_searcher_new("{}", NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_searcher_new("{\"algorithm\": \"grid\"}", &bad), ST_INVALID_CONFIG);
+    CHECK_ERROR(st_searcher_new("{\"algorithm\": \"tpe\"}", &bad), ST_INVALID_CONFIG);
+    CHECK_ERROR(st_searcher_new(searcher_spec("tpe", ", \"gamma\": \"high\""), &bad), ST_INVALID_CONFIG);
+    CHECK_ERROR(st_searcher_new(searcher_spec("tpe", ", \"gamma\": 7"), &bad), ST_INVALID_CONFIG);
+    CHECK_ERROR(st_searcher_new(searcher_spec("random", ", \"gamma\": 0.5"), &bad), ST_INVALID_CONFIG);
+    CHECK_ERROR(st_searcher_new(searcher_spec("tpe", ", \"max_concurrent\": 0"), &bad), ST_INVALID_CONFIG);
+    CHECK_ERROR(st_searcher_new(searcher_spec("tpe", ", \"colour\": 1"), &bad), ST_INVALID_CONFIG);
+    CHECK_ERROR(st_searcher_new(searcher_spec("tpe", ", \"mode\": \"up\""), &bad), ST_INVALID_CONFIG);
+    CHECK_ERROR(st_searcher_new(searcher_spec("tpe", ", \"points_to_evaluate\": [{\"width\": 99}]"), &bad), ST_INVALID_CONFIG);
+    CHECK_ERROR(st_searcher_new("[\"tpe\"]", &bad), ST_INVALID_CONFIG);
+    CHECK_ERROR(st_searcher_new("{\"algorithm\": \"tpe\", \"space\": ", &bad), ST_INVALID_JSON);
+    CHECK(bad == NULL);
+}
+
+static void test_scheduler(void) {
+    st_scheduler *sch = NULL;
+    CHECK_OK(st_scheduler_new("{\"type\": \"fifo\"}", &sch));
+    st_scheduler_free(sch);
+    CHECK_OK(st_scheduler_new("{\"type\": \"asha\", \"max_t\": 16, \"grace_period\": 1, \"reduction_factor\": 2}", &sch));
+    st_scheduler_free(sch);
+    CHECK_OK(st_scheduler_new("{\"type\": \"median_stopping_rule\", \"time_attr\": \"training_iteration\", \"grace_period\": 2}", &sch));
+    st_scheduler_free(sch);
+    sch = NULL;
+    CHECK_ERROR(st_scheduler_new("{\"type\": \"hyperband\"}", &sch), ST_INVALID_CONFIG);
+    CHECK_ERROR(st_scheduler_new("{\"type\": \"asha\", \"reduction_factor\": 1}", &sch), ST_INVALID_CONFIG);
+    CHECK_ERROR(st_scheduler_new("{\"type\": \"asha\", \"max_t\": \"long\"}", &sch), ST_INVALID_CONFIG);
+    CHECK_ERROR(st_scheduler_new("{\"type\": \"fifo\", \"max_t\": 3}", &sch), ST_INVALID_CONFIG);
+    CHECK_ERROR(st_scheduler_new("{\"type\": \"asha\"", &sch), ST_INVALID_JSON);
+    CHECK_ERROR(st_scheduler_new(NULL, &sch), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_scheduler_new("{}", NULL), ST_INVALID_ARGUMENT);
+    CHECK(sch == NULL);
+}
+
+static void test_experiment(void) {
+    st_searcher *s = NULL;
+    CHECK_OK(st_searcher_new(searcher_spec("random", ", \"seed\": 3"), &s));
+    st_scheduler *asha = NULL;
+    CHECK_OK(st_scheduler_new("{\"type\": \"asha\", \"max_t\": 4, \"grace_period\": 1, \"reduction_factor\": 2}", &asha));
+    st_experiment *e = NULL;
+    CHECK_OK(st_experiment_new("{\"metric\": \"loss\", \"mode\": \"min\", \"num_samples\": 3, \"stop\": {\"training_iteration\": 10}}",
+                               s, asha, &e));
+    int32_t action = -1;
+    char *id = NULL, *config = NULL;
+    CHECK_OK(st_experiment_next(e, &action, &id, &config));
+    CHECK(action == ST_NEXT_START && id && strcmp(id, "trial_00000") == 0 && config);
+    const char *names[] = {"loss", "accuracy"};
+    double values[] = {1.0, 0.5};
+    int32_t decision = -1;
+    CHECK_OK(st_experiment_report(e, id, names, values, 2, &decision));
+    CHECK(decision == ST_CONTINUE);
+    CHECK_OK(st_experiment_report(e, id, names, values, 0, NULL)); /* no metrics, no decision wanted */
+    double nan_values[] = {NAN, INFINITY};
+    CHECK_OK(st_experiment_report(e, id, names, nan_values, 2, &decision)); /* recorded, never "best" */
+    CHECK_OK(st_experiment_finish(e, id, ST_END_COMPLETED, NULL));
+    /* A finished trial refuses reports and a second finish. */
+    CHECK_ERROR(st_experiment_report(e, id, names, values, 2, &decision), ST_INVALID_TRIAL_STATE);
+    CHECK_ERROR(st_experiment_finish(e, id, ST_END_COMPLETED, NULL), ST_INVALID_TRIAL_STATE);
+    CHECK_ERROR(st_experiment_report(e, "no_such_trial", names, values, 2, &decision), ST_UNKNOWN_TRIAL);
+    CHECK_ERROR(st_experiment_finish(e, "no_such_trial", ST_END_FAILED, "x"), ST_UNKNOWN_TRIAL);
+    char *one = NULL;
+    CHECK_OK(st_experiment_trial(e, id, &one));
+    CHECK(one && strstr(one, "\"TERMINATED\"") && strstr(one, "\"num_reports\":3"));
+    st_free(one);
+    CHECK_ERROR(st_experiment_trial(e, "nope", &one), ST_UNKNOWN_TRIAL);
+    CHECK(one == NULL);
+    st_free(id);
+    st_free(config);
+
+    /* Two more trials: one fails, one reports well. */
+    CHECK_OK(st_experiment_next(e, &action, &id, NULL));
+    CHECK(action == ST_NEXT_START);
+    CHECK_OK(st_experiment_finish(e, id, ST_END_FAILED, "the objective raised"));
+    char *t = NULL;
+    CHECK_OK(st_experiment_trial(e, id, &t));
+    CHECK(t && strstr(t, "\"ERROR\"") && strstr(t, "the objective raised"));
+    st_free(t);
+    st_free(id);
+    CHECK_OK(st_experiment_next(e, &action, &id, NULL));
+    double good[] = {0.25, 0.9};
+    CHECK_OK(st_experiment_report(e, id, names, good, 2, &decision));
+    CHECK_OK(st_experiment_finish(e, id, ST_END_COMPLETED, NULL));
+    /* Three samples used: the experiment is over, and it stays over. */
+    CHECK_OK(st_experiment_next(e, &action, NULL, NULL));
+    CHECK(action == ST_NEXT_FINISHED);
+    CHECK_OK(st_experiment_next(e, &action, NULL, NULL));
+    CHECK(action == ST_NEXT_FINISHED);
+
+    /* Best trial: the NaN-reporting trial is never best; scopes and modes. */
+    char *best = NULL;
+    CHECK_OK(st_experiment_best_trial(e, NULL, NULL, NULL, 1, &best));
+    CHECK(best && strstr(best, id));
+    st_free(best);
+    CHECK_OK(st_experiment_best_trial(e, "accuracy", "max", "all", 1, &best));
+    CHECK(best && strstr(best, id));
+    st_free(best);
+    CHECK_OK(st_experiment_best_trial(e, "no_such_metric", NULL, "avg", 1, &best));
+    CHECK(best && strcmp(best, "null") == 0);
+    st_free(best);
+    CHECK_ERROR(st_experiment_best_trial(e, NULL, "sideways", NULL, 1, &best), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_best_trial(e, NULL, NULL, "median", 1, &best), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_best_trial(e, NULL, NULL, NULL, 1, NULL), ST_INVALID_ARGUMENT);
+    st_free(id);
+
+    char *trials = NULL;
+    CHECK_OK(st_experiment_trials(e, &trials));
+    CHECK(trials && trials[0] == '[' && strstr(trials, "trial_00002"));
+    st_free(trials);
+
+    /* Save and restore. */
+    char *state = NULL;
+    CHECK_OK(st_experiment_save(e, &state));
+    st_experiment *r = NULL;
+    CHECK_OK(st_experiment_restore(state, &r));
+    char *t1 = NULL, *t2 = NULL;
+    CHECK_OK(st_experiment_trials(e, &t1));
+    CHECK_OK(st_experiment_trials(r, &t2));
+    CHECK(t1 && t2 && strcmp(t1, t2) == 0);
+    st_free(t1);
+    st_free(t2);
+    st_experiment *bad = NULL;
+    CHECK_ERROR(st_experiment_restore("{\"format\": \"swifttune.experiment\", \"version\": 2}", &bad), ST_INVALID_STATE);
+    state[strlen(state) / 2] = 0; /* truncated */
+    CHECK_ERROR(st_experiment_restore(state, &bad), ST_INVALID_JSON);
+    CHECK(bad == NULL);
+    st_free(state);
+    st_experiment_free(r);
+
+    /* NULL handles and out-pointers everywhere. */
+    CHECK_ERROR(st_experiment_next(NULL, &action, NULL, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_next(e, NULL, NULL, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_report(NULL, "x", names, values, 2, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_report(e, NULL, names, values, 2, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_report(e, "trial_00000", NULL, values, 2, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_report(e, "trial_00000", names, NULL, 2, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_report(e, "trial_00000", names, values, -1, NULL), ST_INVALID_ARGUMENT);
+    const char *null_name[] = {NULL};
+    CHECK_ERROR(st_experiment_report(e, "trial_00000", null_name, values, 1, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_finish(NULL, "x", ST_END_COMPLETED, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_finish(e, NULL, ST_END_COMPLETED, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_finish(e, "trial_00000", 99, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_trials(NULL, &trials), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_trials(e, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_trial(e, NULL, &trials), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_save(NULL, &state), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_save(e, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_restore(NULL, &bad), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_restore("{}", NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_best_trial(NULL, NULL, NULL, NULL, 1, &best), ST_INVALID_ARGUMENT);
+    st_experiment_free(e);
+
+    /* Creation errors. */
+    CHECK_ERROR(st_experiment_new(NULL, s, NULL, &e), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_new("{\"metric\": \"loss\", \"mode\": \"min\"}", NULL, NULL, &e), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_new("{\"metric\": \"loss\", \"mode\": \"min\"}", s, NULL, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_new("{\"mode\": \"min\"}", s, NULL, &e), ST_INVALID_CONFIG);
+    CHECK_ERROR(st_experiment_new("{\"metric\": \"loss\", \"mode\": \"max\"}", s, NULL, &e), ST_INVALID_CONFIG);
+    CHECK_ERROR(st_experiment_new("{\"metric\": \"loss\", \"mode\": \"min\", \"num_samples\": -1}", s, NULL, &e), ST_INVALID_CONFIG);
+    CHECK_ERROR(st_experiment_new("{\"metric\": \"loss\", \"mode\": \"min\", \"stop\": {\"x\": \"y\"}}", s, NULL, &e), ST_INVALID_CONFIG);
+    CHECK_ERROR(st_experiment_new("{\"metric\": \"loss\", \"mode\": \"min\", \"num_samples\": 1.5}", s, NULL, &e), ST_INVALID_CONFIG);
+    CHECK_ERROR(st_experiment_new("{\"metric\": \"loss\", \"mode\": \"min\"", s, NULL, &e), ST_INVALID_JSON);
+    CHECK_ERROR(st_experiment_new("{\"metric\": \"loss\", \"mode\": \"min\"}", s, (st_scheduler *)s, &e), ST_INVALID_ARGUMENT);
+    CHECK(e == NULL);
+    st_scheduler_free(asha);
+    st_searcher_free(s);
+}
+
+/* The run loop: an objective that stops when told, fails on some trials, and reports NaN once. */
+static int32_t objective(const char *trial_id, const char *config_json, st_reporter *reporter, void *user_data) {
+    int *calls = (int *)user_data;
+    __atomic_add_fetch(calls, 1, __ATOMIC_SEQ_CST);
+    if (!trial_id || !config_json || !strstr(config_json, "width")) return 1;
+    if (strcmp(trial_id, "trial_00003") == 0) {
+        st_reporter_fail(reporter, "trial 3 always fails");
+        return 1;
+    }
+    const char *names[] = {"loss"};
+    for (int step = 0; step < 20; step++) {
+        double v[] = {strcmp(trial_id, "trial_00004") == 0 && step == 0 ? NAN : 10.0 - step};
+        int32_t decision = ST_CONTINUE;
+        if (st_reporter_report(reporter, names, v, 1, &decision) != ST_OK) return 1;
+        if (decision != ST_CONTINUE) return 0;
+    }
+    return 0;
+}
+
+static void test_run_loop(void) {
+    st_searcher *s = NULL;
+    CHECK_OK(st_searcher_new(searcher_spec("tpe", ", \"seed\": 11, \"max_concurrent\": 3"), &s));
+    st_experiment *e = NULL;
+    CHECK_OK(st_experiment_new("{\"metric\": \"loss\", \"mode\": \"min\", \"num_samples\": 12, \"stop\": {\"training_iteration\": 5}}",
+                               s, NULL, &e));
+    int calls = 0;
+    CHECK_OK(st_experiment_run(e, 4, objective, &calls));
+    CHECK(calls == 12);
+    char *trials = NULL;
+    CHECK_OK(st_experiment_trials(e, &trials));
+    int terminated = 0, errors = 0;
+    for (const char *p = trials; (p = strstr(p, "\"status\":")) != NULL; p++) {
+        if (strncmp(p + 9, "\"TERMINATED\"", 12) == 0) terminated++;
+        if (strncmp(p + 9, "\"ERROR\"", 7) == 0) errors++;
+    }
+    CHECK(terminated == 11 && errors == 1);
+    CHECK(strstr(trials, "trial 3 always fails") != NULL);
+    CHECK(strstr(trials, "\"num_reports\":5") != NULL); /* the stop criterion ended trials at iteration 5 */
+    st_free(trials);
+    /* Nothing left to run: a second run returns at once. */
+    CHECK_OK(st_experiment_run(e, 2, objective, &calls));
+    CHECK(calls == 12);
+    CHECK_ERROR(st_experiment_run(e, 0, objective, &calls), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_run(e, 2, NULL, &calls), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_run(NULL, 2, objective, &calls), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_reporter_report(NULL, NULL, NULL, 0, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_reporter_fail(NULL, "x"), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_reporter_report((st_reporter *)e, NULL, NULL, 0, NULL), ST_INVALID_ARGUMENT);
+    st_experiment_free(e);
+    st_searcher_free(s);
+}
+
+int main(void) {
+    test_basics();
+    test_space();
+    test_searcher();
+    test_scheduler();
+    test_experiment();
+    test_run_loop();
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}

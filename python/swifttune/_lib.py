@@ -1,0 +1,255 @@
+"""Loading libswifttune with ctypes, and calling it.
+
+The library is looked for, in order: the path in the ``SWIFTTUNE_LIBRARY`` environment variable;
+``swifttune/_lib/libswifttune.so`` inside the installed package; the development build of the
+repository this package sits in (``.build/release/libswifttune.so``).
+"""
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+__all__ = ["lib", "SwiftTuneError", "library_path", "EXPECTED_VERSION"]
+
+EXPECTED_VERSION = "0.1.0"
+
+ST_OK = 0
+ST_WAIT = 8
+STATUS_NAMES = {
+    1: "ST_INVALID_ARGUMENT", 2: "ST_INVALID_JSON", 3: "ST_INVALID_SPACE", 4: "ST_INVALID_CONFIG",
+    5: "ST_UNKNOWN_TRIAL", 6: "ST_INVALID_TRIAL_STATE", 7: "ST_INVALID_STATE", 8: "ST_WAIT", 9: "ST_ERROR",
+}
+NEXT_START, NEXT_WAIT, NEXT_FINISHED = 0, 1, 2
+CONTINUE, STOP, PAUSE = 0, 1, 2
+END_COMPLETED, END_STOPPED, END_FAILED = 0, 1, 2
+
+
+class SwiftTuneError(RuntimeError):
+    """An error reported by libswifttune, with its status code."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.status_name = STATUS_NAMES.get(status, str(status))
+
+
+def _candidates() -> list[Path]:
+    env = os.environ.get("SWIFTTUNE_LIBRARY")
+    if env:
+        return [Path(env)]
+    here = Path(__file__).resolve().parent
+    return [here / "_lib" / "libswifttune.so", here.parent.parent / ".build" / "release" / "libswifttune.so"]
+
+
+def library_path() -> Path:
+    """The path of the libswifttune that this package loads."""
+    for path in _candidates():
+        if path.is_file():
+            return path
+    tried = ", ".join(str(p) for p in _candidates())
+    raise ImportError(
+        f"libswifttune.so was not found (tried {tried}). Build it with `make lib` in the swifttune "
+        "repository, install the swifttune wheel, or set SWIFTTUNE_LIBRARY to its path."
+    )
+
+
+_c_char_pp = ctypes.POINTER(ctypes.c_char_p)
+_void_pp = ctypes.POINTER(ctypes.c_void_p)
+
+
+def _declare(cdll: ctypes.CDLL) -> None:
+    i32, vp, cp, dbl = ctypes.c_int32, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_double
+    outstr = ctypes.POINTER(ctypes.c_void_p)  # char ** whose result we free with st_free
+    sigs: dict[str, tuple[Any, list[Any]]] = {
+        "st_version": (cp, []),
+        "st_last_error": (cp, []),
+        "st_free": (None, [vp]),
+        "st_space_from_json": (i32, [cp, _void_pp]),
+        "st_space_to_json": (i32, [vp, outstr]),
+        "st_space_parameter_count": (i32, [vp]),
+        "st_space_free": (None, [vp]),
+        "st_searcher_new": (i32, [cp, _void_pp]),
+        "st_searcher_suggest": (i32, [vp, cp, outstr]),
+        "st_searcher_tell": (i32, [vp, cp, i32, dbl]),
+        "st_searcher_save": (i32, [vp, outstr]),
+        "st_searcher_restore": (i32, [cp, _void_pp]),
+        "st_searcher_free": (None, [vp]),
+        "st_scheduler_new": (i32, [cp, _void_pp]),
+        "st_scheduler_free": (None, [vp]),
+        "st_experiment_new": (i32, [cp, vp, vp, _void_pp]),
+        "st_experiment_next": (i32, [vp, ctypes.POINTER(i32), outstr, outstr]),
+        "st_experiment_report": (i32, [vp, cp, _c_char_pp, ctypes.POINTER(dbl), i32, ctypes.POINTER(i32)]),
+        "st_experiment_finish": (i32, [vp, cp, i32, cp]),
+        "st_experiment_trials": (i32, [vp, outstr]),
+        "st_experiment_trial": (i32, [vp, cp, outstr]),
+        "st_experiment_best_trial": (i32, [vp, cp, cp, cp, i32, outstr]),
+        "st_experiment_save": (i32, [vp, outstr]),
+        "st_experiment_restore": (i32, [cp, _void_pp]),
+        "st_experiment_free": (None, [vp]),
+    }
+    for name, (restype, argtypes) in sigs.items():
+        fn = getattr(cdll, name)
+        fn.restype = restype
+        fn.argtypes = argtypes
+
+
+class _Library:
+    """The loaded library with Pythonic wrappers that raise SwiftTuneError."""
+
+    def __init__(self) -> None:
+        self._cdll: Optional[ctypes.CDLL] = None
+        self._lock = threading.Lock()
+
+    @property
+    def c(self) -> ctypes.CDLL:
+        if self._cdll is None:
+            with self._lock:
+                if self._cdll is None:
+                    path = library_path()
+                    cdll = ctypes.CDLL(str(path))
+                    _declare(cdll)
+                    version = cdll.st_version().decode()
+                    if version != EXPECTED_VERSION:
+                        raise ImportError(
+                            f"{path} is libswifttune {version}, but this swifttune package needs {EXPECTED_VERSION}"
+                        )
+                    self._cdll = cdll
+        return self._cdll
+
+    def version(self) -> str:
+        return self.c.st_version().decode()
+
+    def check(self, status: int) -> int:
+        if status not in (ST_OK, ST_WAIT):
+            message = self.c.st_last_error().decode("utf-8", "replace")
+            raise SwiftTuneError(status, message)
+        return status
+
+    def take_string(self, p: ctypes.c_void_p) -> Optional[str]:
+        """The C string at `p` (owned by us), freed after copying."""
+        if not p.value:
+            return None
+        try:
+            return ctypes.string_at(p.value).decode("utf-8")
+        finally:
+            self.c.st_free(p.value)
+
+    def call_string(self, fn: str, *args: Any) -> Optional[str]:
+        out = ctypes.c_void_p()
+        status = getattr(self.c, fn)(*args, ctypes.byref(out))
+        self.check(status)
+        return self.take_string(out)
+
+    def call_handle(self, fn: str, *args: Any) -> int:
+        out = ctypes.c_void_p()
+        self.check(getattr(self.c, fn)(*args, ctypes.byref(out)))
+        assert out.value
+        return out.value
+
+
+lib = _Library()
+
+
+def dumps(value: Any) -> bytes:
+    """JSON for libswifttune: Python's json with NaN/Infinity allowed, UTF-8."""
+    return json.dumps(value, allow_nan=True).encode("utf-8")
+
+
+def loads(text: Optional[str]) -> Any:
+    return None if text is None else json.loads(text)
+
+
+class Handle:
+    """Owns one libswifttune handle and frees it."""
+
+    _free = ""
+
+    def __init__(self, pointer: int) -> None:
+        self._p: Optional[int] = pointer
+
+    @property
+    def p(self) -> int:
+        if self._p is None:
+            raise ValueError("this handle was closed")
+        return self._p
+
+    def close(self) -> None:
+        if self._p is not None:
+            getattr(lib.c, self._free)(self._p)
+            self._p = None
+
+    def __del__(self) -> None:  # pragma: no cover - interpreter shutdown order varies
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+class SearcherHandle(Handle):
+    _free = "st_searcher_free"
+
+
+class SchedulerHandle(Handle):
+    _free = "st_scheduler_free"
+
+
+class ExperimentHandle(Handle):
+    _free = "st_experiment_free"
+
+    def next(self) -> tuple[int, Optional[str], Optional[str]]:
+        action = ctypes.c_int32()
+        tid, cfg = ctypes.c_void_p(), ctypes.c_void_p()
+        lib.check(lib.c.st_experiment_next(self.p, ctypes.byref(action), ctypes.byref(tid), ctypes.byref(cfg)))
+        return action.value, lib.take_string(tid), lib.take_string(cfg)
+
+    def report(self, trial_id: str, metrics: dict[str, float]) -> int:
+        names = (ctypes.c_char_p * len(metrics))(*[k.encode() for k in metrics])
+        values = (ctypes.c_double * len(metrics))(*[float(v) for v in metrics.values()])
+        decision = ctypes.c_int32()
+        lib.check(lib.c.st_experiment_report(self.p, trial_id.encode(), names, values, len(metrics), ctypes.byref(decision)))
+        return decision.value
+
+    def finish(self, trial_id: str, end: int, message: Optional[str] = None) -> None:
+        lib.check(lib.c.st_experiment_finish(self.p, trial_id.encode(), end, message.encode() if message else None))
+
+    def trials(self) -> list[dict[str, Any]]:
+        return loads(lib.call_string("st_experiment_trials", self.p))
+
+    def trial(self, trial_id: str) -> dict[str, Any]:
+        return loads(lib.call_string("st_experiment_trial", self.p, trial_id.encode()))
+
+    def best_trial(self, metric: Optional[str], mode: Optional[str], scope: str, filter_nan_and_inf: bool) -> Optional[dict[str, Any]]:
+        return loads(lib.call_string("st_experiment_best_trial", self.p, metric.encode() if metric else None,
+                                     mode.encode() if mode else None, scope.encode(), int(filter_nan_and_inf)))
+
+    def save(self) -> str:
+        text = lib.call_string("st_experiment_save", self.p)
+        assert text is not None
+        return text
+
+
+def metrics_for_engine(metrics: dict[str, Any]) -> dict[str, float]:
+    """The numeric entries of a result (booleans as 0/1); other values stay on the Python side."""
+    out: dict[str, float] = {}
+    for k, v in metrics.items():
+        if isinstance(v, bool):
+            out[k] = float(v)
+        elif isinstance(v, (int, float)):
+            out[k] = float(v)
+        else:
+            try:
+                import numbers
+
+                if isinstance(v, numbers.Real):
+                    out[k] = float(v)
+            except Exception:  # pragma: no cover
+                pass
+    return out
+
+
+def as_sequence(x: Any) -> Sequence[Any]:
+    return x if isinstance(x, (list, tuple)) else [x]

@@ -1,0 +1,209 @@
+"""Search spaces: Ray Tune's sampling functions, hyperopt's ``hp`` nodes, and their conversion to
+swifttune's JSON space format (docs/space-format.md)."""
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, Callable, Optional
+
+__all__ = ["Domain", "HPNode", "SampleFrom", "GridSearch", "space_document", "decode_configuration", "has_domains"]
+
+
+class Domain:
+    """A Ray Tune search-space primitive (``tune.uniform(...)`` and friends)."""
+
+    def __init__(self, kind: str, args: dict[str, Any]) -> None:
+        self.kind = kind
+        self.args = args
+
+    def node(self, label: Optional[str] = None) -> dict[str, Any]:
+        n: dict[str, Any] = {"type": self.kind}
+        if label is not None:
+            n["label"] = label
+        n.update(self.args)
+        return n
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={v!r}" for k, v in self.args.items())
+        return f"{self.kind}({inner})"
+
+
+class Categorical(Domain):
+    """``tune.choice``: categories may be constants or nested spaces."""
+
+    def __init__(self, categories: list[Any]) -> None:
+        super().__init__("tune.choice", {})
+        self.categories = list(categories)
+
+    def node(self, label: Optional[str] = None, refs: Optional[list[Any]] = None) -> dict[str, Any]:
+        n: dict[str, Any] = {"type": "tune.choice"}
+        if label is not None:
+            n["label"] = label
+        n["categories"] = [to_node(c, refs) for c in self.categories]
+        return n
+
+
+class SampleFrom:
+    """``tune.sample_from(func)``: resolved on the Python side with the rest of the configuration."""
+
+    def __init__(self, func: Callable[..., Any]) -> None:
+        self.func = func
+
+
+class GridSearch:
+    """``tune.grid_search(values)``."""
+
+    def __init__(self, values: list[Any]) -> None:
+        self.values = list(values)
+
+
+class HPNode:
+    """A hyperopt ``hp.*`` expression: a labelled distribution or choice."""
+
+    def __init__(self, kind: str, label: str, args: dict[str, Any], options: Optional[list[Any]] = None,
+                 probabilities: Optional[list[float]] = None, integer: bool = False) -> None:
+        if not isinstance(label, str):
+            raise TypeError(f"hyperopt labels must be strings, got {label!r}")
+        self.kind = kind
+        self.label = label
+        self.args = args
+        self.options = options
+        self.probabilities = probabilities
+
+    def node(self, refs: Optional[list[Any]] = None) -> dict[str, Any]:
+        n: dict[str, Any] = {"type": self.kind, "label": self.label}
+        n.update(self.args)
+        if self.options is not None:
+            n["options"] = [to_node(o, refs) for o in self.options]
+        if self.probabilities is not None:
+            n["p"] = list(self.probabilities)
+        return n
+
+    def __repr__(self) -> str:
+        return f"hp.{self.kind}({self.label!r}, ...)"
+
+
+REF_KEY = "__swifttune_ref__"
+
+
+def _number(x: Any) -> Any:
+    if isinstance(x, bool) or x is None or isinstance(x, str):
+        return x
+    if isinstance(x, numbers.Integral):
+        return int(x)
+    if isinstance(x, numbers.Real):
+        return float(x)
+    return x
+
+
+def has_domains(obj: Any) -> bool:
+    if isinstance(obj, (Domain, HPNode, SampleFrom, GridSearch)):
+        return True
+    if isinstance(obj, dict):
+        return any(has_domains(v) for v in obj.values())
+    if isinstance(obj, (list, tuple)):
+        return any(has_domains(v) for v in obj)
+    return False
+
+
+def to_node(obj: Any, refs: Optional[list[Any]], path: str = "") -> Any:
+    """The JSON node of a Python space value. Values JSON cannot carry (objects, functions,
+    `sample_from`) stay on the Python side as references, restored in each configuration."""
+    if isinstance(obj, Categorical):
+        return obj.node(None, refs)
+    if isinstance(obj, Domain):
+        return obj.node()
+    if isinstance(obj, HPNode):
+        return obj.node(refs)
+    if isinstance(obj, GridSearch):
+        raise ValueError(
+            "Grid search parameters cannot be automatically converted to a HyperOpt search space."
+        )
+    if isinstance(obj, dict):
+        return {"type": "dict", "items": {str(k): to_node(v, refs) for k, v in obj.items()}}
+    if isinstance(obj, (list, tuple)):
+        if has_domains(obj):
+            return {"type": "list", "items": [to_node(v, refs) for v in obj]}
+        return _constant(list(obj), refs)
+    return _constant(obj, refs)
+
+
+def _constant(value: Any, refs: Optional[list[Any]]) -> Any:
+    plain = _plain_json(value)
+    if plain is not _NOT_JSON:
+        if isinstance(plain, (list, dict)):
+            return {"type": "const", "value": plain}
+        return plain
+    if refs is None:
+        raise TypeError(f"{value!r} cannot be part of a search space")
+    refs.append(value)
+    return {"type": "const", "value": {REF_KEY: len(refs) - 1}}
+
+
+_NOT_JSON = object()
+
+
+def _plain_json(value: Any) -> Any:
+    value = _number(value)
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else _NOT_JSON
+    if isinstance(value, (list, tuple)):
+        items = [_plain_json(v) for v in value]
+        return _NOT_JSON if any(i is _NOT_JSON for i in items) else items
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        items = {k: _plain_json(v) for k, v in value.items()}
+        return _NOT_JSON if any(i is _NOT_JSON for i in items.values()) else items
+    return _NOT_JSON
+
+
+def space_document(space: Any, refs: list[Any]) -> dict[str, Any]:
+    """swifttune's space document for a Ray `param_space` or a hyperopt space."""
+    node = to_node(space, refs)
+    return {"format": "swifttune.space", "version": 1, "space": node}
+
+
+def decode_configuration(config: Any, refs: list[Any]) -> Any:
+    """A configuration from the engine with Python-side references put back and `sample_from`
+    functions evaluated (with the configuration as Ray's `spec.config`)."""
+
+    def restore(v: Any) -> Any:
+        if isinstance(v, dict):
+            if len(v) == 1 and REF_KEY in v:
+                return refs[v[REF_KEY]]
+            return {k: restore(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [restore(x) for x in v]
+        return v
+
+    out = restore(config)
+
+    def resolve(v: Any, root: Any) -> Any:
+        if isinstance(v, SampleFrom):
+            return v.func(_Spec(root))
+        if isinstance(v, dict):
+            for k in list(v):
+                v[k] = resolve(v[k], root)
+        elif isinstance(v, list):
+            for i, x in enumerate(v):
+                v[i] = resolve(x, root)
+        return v
+
+    return resolve(out, out)
+
+
+class _Spec:
+    """What a `sample_from` function receives: the configuration as `spec.config`."""
+
+    def __init__(self, config: Any) -> None:
+        self.config = _AttrDict(config) if isinstance(config, dict) else config
+
+
+class _AttrDict(dict):
+    def __getattr__(self, name: str) -> Any:
+        try:
+            v = self[name]
+        except KeyError as e:
+            raise AttributeError(name) from e
+        return _AttrDict(v) if isinstance(v, dict) else v

@@ -1,0 +1,170 @@
+"""Results of a tuning run: Ray Tune's ``ResultGrid`` and ``Result``."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+__all__ = ["Result", "ResultGrid"]
+
+
+class TuneError(RuntimeError):
+    """The error of a failed trial, with its traceback as the message."""
+
+
+@dataclass
+class Result:
+    """One trial's outcome (Ray's ``ray.tune.Result``)."""
+
+    trial_id: str
+    config: dict[str, Any]
+    history: list[dict[str, Any]]
+    status: str
+    error_text: Optional[str]
+    path: str
+    checkpoint: Any = None
+    best_checkpoints: list[Any] = field(default_factory=list)
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        """The last reported result (with ``training_iteration``, ``time_total_s``, ``config``...)."""
+        return dict(self.history[-1]) if self.history else {}
+
+    @property
+    def error(self) -> Optional[TuneError]:
+        return TuneError(self.error_text) if self.error_text else None
+
+    @property
+    def metrics_dataframe(self) -> Any:
+        pd = _pandas()
+        return pd.DataFrame([{k: v for k, v in r.items() if k != "config"} for r in self.history])
+
+    def __repr__(self) -> str:
+        shown = {k: v for k, v in self.metrics.items() if k not in ("config",)}
+        return f"Result(metrics={shown}, path={self.path!r}, filesystem='local', checkpoint=None)"
+
+
+def _pandas() -> Any:
+    try:
+        import pandas as pd
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise ImportError("get_dataframe() needs pandas: pip install 'swifttune[pandas]' (or pandas)") from e
+    return pd
+
+
+def _score(r: Result, metric: str, mode: str, scope: str) -> Optional[float]:
+    values = [h[metric] for h in r.history if metric in h and isinstance(h[metric], (int, float))]
+    if not values:
+        return None
+    if scope == "last":
+        return float(values[-1])
+    if scope == "avg":
+        return sum(values) / len(values)
+    if scope in ("last-5-avg", "last-10-avg"):
+        n = 5 if scope == "last-5-avg" else 10
+        tail = values[-n:]
+        return sum(tail) / len(tail)
+    return float(min(values) if mode == "min" else max(values))
+
+
+class ResultGrid:
+    """All trials of a run (Ray's ``ResultGrid``): index it, iterate it, ask for the best."""
+
+    def __init__(self, results: list[Result], experiment: Any, metric: Optional[str], mode: Optional[str],
+                 path: Path) -> None:
+        self._results = results
+        self._experiment = experiment
+        self._metric = metric
+        self._mode = mode
+        self.experiment_path = str(path)
+
+    def __len__(self) -> int:
+        return len(self._results)
+
+    def __getitem__(self, i: int) -> Result:
+        return self._results[i]
+
+    def __iter__(self) -> Iterator[Result]:
+        return iter(self._results)
+
+    @property
+    def errors(self) -> list[TuneError]:
+        return [r.error for r in self._results if r.error is not None]
+
+    @property
+    def num_errors(self) -> int:
+        return sum(1 for r in self._results if r.status == "ERROR")
+
+    @property
+    def num_terminated(self) -> int:
+        return sum(1 for r in self._results if r.status == "TERMINATED")
+
+    def get_best_result(self, metric: Optional[str] = None, mode: Optional[str] = None, scope: str = "last",
+                        filter_nan_and_inf: bool = True) -> Result:
+        """The best trial's result by Ray's rules (``scope``: last, avg, last-5-avg, last-10-avg, all)."""
+        if len(self._results) == 1:
+            return self._results[0]
+        metric = metric or self._metric
+        mode = mode or self._mode
+        if not metric:
+            raise ValueError(
+                "No metric is provided. Either pass in a `metric` arg to `get_best_result` or specify a metric "
+                "in the `TuneConfig` of your `Tuner`."
+            )
+        if mode not in ("min", "max"):
+            raise ValueError(
+                "No mode is provided. Either pass in a `mode` arg to `get_best_result` or specify a mode in the "
+                "`TuneConfig` of your `Tuner`."
+            )
+        if scope not in ("all", "last", "avg", "last-5-avg", "last-10-avg"):
+            raise ValueError(f'scope must be one of ["all", "last", "avg", "last-5-avg", "last-10-avg"], got {scope!r}')
+        best: Optional[Result] = None
+        best_score: Optional[float] = None
+        for r in self._results:
+            s = _score(r, metric, mode, scope)
+            if s is None or (filter_nan_and_inf and not math.isfinite(s)):
+                continue
+            if best_score is None or (mode == "max" and s > best_score) or (mode == "min" and s < best_score):
+                best, best_score = r, s
+        if best is None:
+            raise RuntimeError(
+                "No best trial found for the given metric: {}. This means that no trial has reported this metric, "
+                "or all values reported for this metric are NaN. To not ignore NaN values, you can set the "
+                "`filter_nan_and_inf` arg to False.".format(metric)
+            )
+        return best
+
+    def get_dataframe(self, filter_metric: Optional[str] = None, filter_mode: Optional[str] = None) -> Any:
+        """One row per trial: its last result with ``config/...`` columns (pandas)."""
+        pd = _pandas()
+        rows = []
+        for r in self._results:
+            if filter_metric and filter_mode:
+                values = [h for h in r.history if filter_metric in h]
+                if not values:
+                    continue
+                pick = (min if filter_mode == "min" else max)(values, key=lambda h: h[filter_metric])
+            else:
+                pick = r.metrics
+            row = {k: v for k, v in pick.items() if k != "config"}
+            row.update({f"config/{k}": v for k, v in _flatten(r.config).items()})
+            row["logdir"] = r.path
+            row["trial_id"] = r.trial_id
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def __repr__(self) -> str:
+        return f"ResultGrid<[{', '.join(repr(r) for r in self._results[:3])}{', ...' if len(self) > 3 else ''}]>"
+
+
+def _flatten(d: Any, prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if isinstance(d, dict):
+        for k, v in d.items():
+            key = f"{prefix}/{k}" if prefix else str(k)
+            if isinstance(v, dict):
+                out.update(_flatten(v, key))
+            else:
+                out[key] = v
+    return out

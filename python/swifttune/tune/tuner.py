@@ -1,0 +1,560 @@
+"""``tune.Tuner``: runs trainables under the Swift engine, which decides what runs and when it stops."""
+from __future__ import annotations
+
+import csv
+import datetime
+import inspect
+import io
+import json
+import os
+import sys
+import threading
+import time
+import traceback
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional, Union
+
+from .._lib import (CONTINUE, END_COMPLETED, END_FAILED, END_STOPPED, NEXT_FINISHED, NEXT_START, ExperimentHandle,
+                    SchedulerHandle, SwiftTuneError, dumps, lib, metrics_for_engine)
+from .._space import decode_configuration, has_domains
+from .result_grid import Result, ResultGrid
+from .schedulers import FIFOScheduler, TrialScheduler
+from .search import BasicVariantGenerator, ConcurrencyLimiter, Searcher
+
+__all__ = ["Tuner", "TuneConfig", "RunConfig", "FailureConfig", "report", "get_context", "TuneContext", "Trainable",
+           "with_parameters", "with_resources"]
+
+STATE_FILE = "experiment_state.json"
+
+
+@dataclass
+class TuneConfig:
+    """Tuning settings, with Ray Tune's names and defaults."""
+
+    metric: Optional[str] = None
+    mode: Optional[str] = None
+    search_alg: Optional[Searcher] = None
+    scheduler: Optional[TrialScheduler] = None
+    num_samples: int = 1
+    max_concurrent_trials: Optional[int] = None
+    time_budget_s: Optional[float] = None
+    trial_name_creator: Optional[Callable[[Any], str]] = None
+    trial_dirname_creator: Optional[Callable[[Any], str]] = None
+
+
+@dataclass
+class FailureConfig:
+    """Ray's ``FailureConfig`` (retries arrive with fault tolerance; accepted and kept here)."""
+
+    max_failures: int = 0
+    fail_fast: bool = False
+
+
+@dataclass
+class RunConfig:
+    """Run settings, with Ray Tune's names."""
+
+    name: Optional[str] = None
+    storage_path: Optional[str] = None
+    stop: Optional[dict[str, float]] = None
+    verbose: int = 1
+    failure_config: Optional[FailureConfig] = None
+    callbacks: Optional[list[Any]] = None
+
+
+# ---------------------------------------------------------------------------------------------
+# The trial session: what tune.report and tune.get_context see inside a trainable.
+
+
+class _TrialStopped(BaseException):
+    """Raised by ``tune.report`` in a trial the engine stopped, to end it (not an error)."""
+
+
+class TuneContext:
+    """What ``tune.get_context()`` returns inside a trial."""
+
+    def __init__(self, session: "_Session") -> None:
+        self._s = session
+
+    def get_trial_id(self) -> str:
+        return self._s.trial_id
+
+    def get_trial_name(self) -> str:
+        return self._s.trial_name
+
+    def get_trial_dir(self) -> str:
+        return str(self._s.trial_dir)
+
+    def get_trial_resources(self) -> dict[str, float]:
+        return dict(self._s.resources)
+
+    def get_experiment_name(self) -> str:
+        return self._s.run.name
+
+
+class _Session:
+    def __init__(self, run: "_Run", trial_id: str, config: dict[str, Any]) -> None:
+        self.run = run
+        self.trial_id = trial_id
+        self.trial_name = run.trial_name(trial_id, config)
+        self.config = config
+        self.trial_dir = run.trial_dir(trial_id, config)
+        self.resources = {"cpu": run.cpus_per_trial}
+        self.start = time.time()
+        self.last = self.start
+        self.iteration = 0
+        self.stopped = False
+        self.results: list[dict[str, Any]] = run.python_results.setdefault(trial_id, [])
+        self.result_file: Optional[io.TextIOWrapper] = None
+        self.progress_file: Optional[io.TextIOWrapper] = None
+        self.progress_writer: Optional[csv.DictWriter[str]] = None
+
+    def close(self) -> None:
+        for f in (self.result_file, self.progress_file):
+            if f is not None:
+                f.close()
+
+    def report(self, metrics: dict[str, Any]) -> None:
+        if self.stopped:
+            raise _TrialStopped()
+        if not isinstance(metrics, dict):
+            raise ValueError(f"tune.report expects a dict of metrics, got {type(metrics).__name__}")
+        now = time.time()
+        self.iteration += 1
+        result = dict(metrics)
+        result.setdefault("training_iteration", self.iteration)
+        result.setdefault("time_total_s", now - self.start)
+        result["time_this_iter_s"] = now - self.last
+        self.last = now
+        decision = self.run.experiment.report(self.trial_id, metrics_for_engine(result))
+        result.update({"trial_id": self.trial_id, "timestamp": int(now), "done": False, "config": self.config})
+        self.results.append(result)
+        self.run.log_result(self, result)
+        if decision != CONTINUE:
+            self.stopped = True
+
+
+_local = threading.local()
+
+
+def _session() -> Optional[_Session]:
+    return getattr(_local, "session", None)
+
+
+def report(metrics: dict[str, Any], *, checkpoint: Any = None) -> None:
+    """Reports a result of the current trial (Ray's ``tune.report``). Once the engine has stopped
+    the trial, the next report ends it."""
+    s = _session()
+    if s is None:
+        raise RuntimeError("tune.report() can only be called inside a trial run by swifttune's Tuner")
+    s.report(metrics)
+
+
+def get_context() -> TuneContext:
+    """The current trial's context (Ray's ``tune.get_context``)."""
+    s = _session()
+    if s is None:
+        raise RuntimeError("tune.get_context() can only be called inside a trial run by swifttune's Tuner")
+    return TuneContext(s)
+
+
+class Trainable:
+    """Ray's class API: override ``setup(config)``, ``step()`` (returns a result dict; a true
+    ``done`` ends the trial) and optionally ``cleanup()``."""
+
+    def __init__(self, config: Optional[dict[str, Any]] = None) -> None:
+        self.config = config or {}
+        self.setup(self.config)
+
+    def setup(self, config: dict[str, Any]) -> None:
+        pass
+
+    def step(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def cleanup(self) -> None:
+        pass
+
+
+def with_parameters(trainable: Callable[..., Any], **kwargs: Any) -> Callable[..., Any]:
+    """Passes large objects to the trainable by reference (Ray's ``tune.with_parameters``)."""
+    if inspect.isclass(trainable) and issubclass(trainable, Trainable):
+        class _WithParameters(trainable):  # type: ignore[misc, valid-type]
+            def setup(self, config: dict[str, Any]) -> None:
+                super().setup(config, **kwargs)  # type: ignore[call-arg]
+        _WithParameters.__name__ = trainable.__name__
+        return _WithParameters
+
+    def inner(config: dict[str, Any]) -> Any:
+        return trainable(config, **kwargs)
+
+    inner.__name__ = getattr(trainable, "__name__", "trainable")
+    return inner
+
+
+def with_resources(trainable: Any, resources: Union[dict[str, float], Callable[..., Any]]) -> Any:
+    """Sets the resources a trial needs (Ray's ``tune.with_resources``): ``{"cpu": 2}`` runs at most
+    num_cpus / 2 trials at once."""
+    if callable(resources) and not isinstance(resources, dict):
+        raise ValueError("swifttune's with_resources takes a dict such as {'cpu': 1}")
+    trainable._swifttune_resources = dict(resources)  # type: ignore[union-attr]
+    return trainable
+
+
+def _run_trainable(trainable: Any, config: dict[str, Any]) -> Optional[dict[str, Any]]:
+    if inspect.isclass(trainable) and issubclass(trainable, Trainable):
+        obj = trainable(config)
+        try:
+            while True:
+                result = obj.step()
+                report(result)
+                if isinstance(result, dict) and result.get("done"):
+                    return None
+        finally:
+            obj.cleanup()
+    out = trainable(config)
+    return out if isinstance(out, dict) else None
+
+
+# ---------------------------------------------------------------------------------------------
+# One run of an experiment.
+
+
+class _Run:
+    def __init__(self, tuner: "Tuner") -> None:
+        self.tuner = tuner
+        self.experiment: ExperimentHandle = tuner._experiment
+        self.refs = tuner._refs
+        self.name = tuner._name
+        self.path = tuner._path
+        self.verbose = tuner.run_config.verbose
+        self.cpus_per_trial = float(getattr(tuner.trainable, "_swifttune_resources", {}).get("cpu", 1))
+        self.python_results = tuner._python_results
+        self.cond = threading.Condition()
+        self.error: Optional[BaseException] = None
+        self.last_save = 0.0
+        self.last_print = time.time()
+        self.lock = threading.Lock()
+
+    def trial_name(self, trial_id: str, config: dict[str, Any]) -> str:
+        creator = self.tuner.tune_config.trial_name_creator
+        if creator is not None:
+            return str(creator(_TrialView(trial_id, config)))
+        base = getattr(self.tuner.trainable, "__name__", "trainable")
+        return f"{base}_{trial_id.split('_')[-1]}"
+
+    def trial_dir(self, trial_id: str, config: dict[str, Any]) -> Path:
+        creator = self.tuner.tune_config.trial_dirname_creator
+        name = str(creator(_TrialView(trial_id, config))) if creator else self.trial_name(trial_id, config)
+        d = self.path / name
+        d.mkdir(parents=True, exist_ok=True)
+        return d
+
+    def log_result(self, s: _Session, result: dict[str, Any]) -> None:
+        """Appends the result to the trial's result.json (JSON lines) and progress.csv."""
+        row = {k: v for k, v in result.items() if k != "config"}
+        if s.result_file is None:
+            s.result_file = open(s.trial_dir / "result.json", "a", encoding="utf-8")
+            s.progress_file = open(s.trial_dir / "progress.csv", "a", newline="", encoding="utf-8")
+            s.progress_writer = csv.DictWriter(s.progress_file, fieldnames=list(row), extrasaction="ignore")
+            s.progress_writer.writeheader()
+        s.result_file.write(json.dumps({**row, "config": s.config}, default=str) + "\n")
+        assert s.progress_writer is not None
+        s.progress_writer.writerow({k: (json.dumps(v) if isinstance(v, (dict, list)) else v) for k, v in row.items()})
+
+    def save_state(self, force: bool = False) -> None:
+        now = time.time()
+        with self.lock:
+            if not force and now - self.last_save < 2.0:
+                return
+            self.last_save = now
+            state = self.experiment.save()
+            tmp = self.path / (STATE_FILE + ".tmp")
+            with open(tmp, "w", encoding="utf-8") as f:
+                f.write(json.dumps({"swifttune_tuner": 1, "name": self.name, "tune_config": self.tuner._config_summary(),
+                                    "engine": json.loads(state)}))
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.path / STATE_FILE)
+
+    def run_trial(self, trial_id: str, config_text: str) -> None:
+        config = decode_configuration(json.loads(config_text), self.refs)
+        s = _Session(self, trial_id, config)
+        with open(s.trial_dir / "params.json", "w", encoding="utf-8") as f:
+            json.dump(config, f, default=str)
+        _local.session = s
+        end, message = END_COMPLETED, None
+        try:
+            final = _run_trainable(self.tuner.trainable, config)
+            if final is not None and not s.stopped:
+                s.report(final)
+        except _TrialStopped:
+            pass
+        except BaseException as e:  # noqa: BLE001 - a trial's failure is recorded, the run goes on
+            if isinstance(e, KeyboardInterrupt):
+                raise
+            end, message = END_FAILED, "".join(traceback.format_exception(type(e), e, e.__traceback__))
+            (s.trial_dir / "error.txt").write_text(message, encoding="utf-8")
+        finally:
+            _local.session = None
+            s.close()
+        if end == END_COMPLETED and s.stopped:
+            end = END_STOPPED
+        if s.results:
+            s.results[-1]["done"] = True
+        self.experiment.finish(trial_id, end, message)
+        self.save_state()
+
+    def worker(self) -> None:
+        try:
+            while self.error is None:
+                with self.cond:
+                    action, trial_id, config_text = self.experiment.next()
+                    if action == NEXT_FINISHED:
+                        self.cond.notify_all()
+                        return
+                    if action != NEXT_START:
+                        self.cond.wait(timeout=0.5)
+                        continue
+                assert trial_id is not None and config_text is not None
+                self.run_trial(trial_id, config_text)
+                with self.cond:
+                    self.cond.notify_all()
+                self.maybe_print()
+        except BaseException as e:  # noqa: BLE001 - reported by fit()
+            self.error = e
+            with self.cond:
+                self.cond.notify_all()
+
+    def maybe_print(self, final: bool = False) -> None:
+        if self.verbose < 1:
+            return
+        now = time.time()
+        if not final and now - self.last_print < 5.0:
+            return
+        self.last_print = now
+        print(self.tuner._status_table(final), flush=True)
+
+
+@dataclass
+class _TrialView:
+    trial_id: str
+    config: dict[str, Any]
+
+    def __str__(self) -> str:
+        return self.trial_id
+
+
+class Tuner:
+    """Ray Tune's ``Tuner``: ``Tuner(trainable, param_space=..., tune_config=..., run_config=...).fit()``."""
+
+    def __init__(self, trainable: Any = None, *, param_space: Optional[dict[str, Any]] = None,
+                 tune_config: Optional[TuneConfig] = None, run_config: Optional[RunConfig] = None,
+                 _restored: Optional[dict[str, Any]] = None) -> None:
+        if trainable is None:
+            raise ValueError("Tuner needs a trainable (a function or a tune.Trainable class)")
+        self.trainable = trainable
+        self.param_space = param_space or {}
+        self.tune_config = tune_config or TuneConfig()
+        self.run_config = run_config or RunConfig()
+        self._python_results: dict[str, list[dict[str, Any]]] = {}
+        self._refs: list[Any] = []
+        self._restored = _restored
+        tc = self.tune_config
+        if tc.mode is not None and tc.mode not in ("min", "max"):
+            raise ValueError("`mode` must be one of ['min', 'max']")
+        base = getattr(trainable, "__name__", "trainable")
+        self._name = self.run_config.name or f"{base}_{datetime.datetime.now():%Y-%m-%d_%H-%M-%S}_{uuid.uuid4().hex[:4]}"
+        root = Path(self.run_config.storage_path or os.path.expanduser("~/swifttune_results"))
+        self._path = root / self._name
+        self._experiment: ExperimentHandle
+        self._scheduler_name = "FIFO"
+
+    # -- restore ---------------------------------------------------------------------------
+
+    @classmethod
+    def can_restore(cls, path: Union[str, os.PathLike[str]]) -> bool:
+        """Whether ``path`` holds an experiment that ``Tuner.restore`` can continue."""
+        return (Path(path) / STATE_FILE).is_file()
+
+    @classmethod
+    def restore(cls, path: Union[str, os.PathLike[str]], trainable: Any, **kwargs: Any) -> "Tuner":
+        """Continues the experiment saved at ``path``: finished trials keep their results, unfinished
+        ones run again, the searcher goes on without repeating suggestions."""
+        p = Path(path)
+        if not cls.can_restore(p):
+            raise ValueError(f"Could not find an experiment state file in {p}")
+        with open(p / STATE_FILE, encoding="utf-8") as f:
+            saved = json.load(f)
+        tc = saved.get("tune_config", {})
+        tuner = cls(trainable, tune_config=TuneConfig(metric=tc.get("metric"), mode=tc.get("mode")),
+                    run_config=RunConfig(name=p.name, storage_path=str(p.parent), verbose=kwargs.get("verbose", 0)),
+                    _restored=saved["engine"])
+        return tuner
+
+    # -- fit -------------------------------------------------------------------------------
+
+    def _config_summary(self) -> dict[str, Any]:
+        tc = self.tune_config
+        return {"metric": tc.metric, "mode": tc.mode, "num_samples": tc.num_samples}
+
+    def _build(self) -> None:
+        from .._lib import SearcherHandle  # local: keeps import-time light
+
+        if self._restored is not None:
+            self._experiment = ExperimentHandle(lib.call_handle("st_experiment_restore", dumps(self._restored)))
+            cfg = self._restored["config"]
+            self.tune_config.metric, self.tune_config.mode = cfg["metric"], cfg["mode"]
+            return
+        tc, rc = self.tune_config, self.run_config
+        search = tc.search_alg if tc.search_alg is not None else BasicVariantGenerator()
+        if not isinstance(search, Searcher):
+            raise ValueError(f"search_alg must be a swifttune Searcher, got {type(search).__name__}")
+        metric = tc.metric or search.metric
+        mode = tc.mode or search.mode
+        if metric is None or mode is None:
+            raise ValueError(
+                "You must pass `metric` and `mode` to `tune.TuneConfig` (or to the search algorithm): swifttune "
+                "needs them to rank trials."
+            )
+        if search._space is None and not isinstance(search, ConcurrencyLimiter) or (
+            isinstance(search, ConcurrencyLimiter) and search.searcher._space is None
+        ):
+            if not has_domains(self.param_space) and not self.param_space:
+                raise ValueError("The Tuner needs a `param_space`, or a search algorithm with its own `space`.")
+        search.set_search_properties(metric, mode, self.param_space)
+        spec = search._spec() if not isinstance(search, ConcurrencyLimiter) else search._spec()
+        self._refs = search._refs if not isinstance(search, ConcurrencyLimiter) else search.searcher._refs
+        searcher = SearcherHandle(lib.call_handle("st_searcher_new", dumps(spec)))
+        scheduler_obj = tc.scheduler or FIFOScheduler()
+        if not isinstance(scheduler_obj, TrialScheduler):
+            raise ValueError(f"scheduler must be a swifttune TrialScheduler, got {type(scheduler_obj).__name__}")
+        self._scheduler_name = scheduler_obj._describe()
+        scheduler = SchedulerHandle(lib.call_handle("st_scheduler_new", dumps(scheduler_obj._spec())))
+        config = {"metric": metric, "mode": mode, "num_samples": tc.num_samples,
+                  "max_concurrent_trials": tc.max_concurrent_trials, "stop": rc.stop or {},
+                  "time_budget_s": tc.time_budget_s}
+        try:
+            self._experiment = ExperimentHandle(lib.call_handle("st_experiment_new", dumps(config), searcher.p, scheduler.p))
+        finally:
+            searcher.close()
+            scheduler.close()
+        tc.metric, tc.mode = metric, mode
+
+    def _concurrency(self) -> int:
+        from .. import _cpus
+
+        cpus_per_trial = float(getattr(self.trainable, "_swifttune_resources", {}).get("cpu", 1)) or 1
+        n = max(1, int(_cpus() // cpus_per_trial)) if cpus_per_trial > 0 else _cpus()
+        tc = self.tune_config
+        if tc.max_concurrent_trials:
+            n = min(n, tc.max_concurrent_trials)
+        alg = tc.search_alg
+        if isinstance(alg, ConcurrencyLimiter):
+            n = min(n, alg.max_concurrent)
+        if tc.num_samples > 0:
+            n = min(n, tc.num_samples)
+        return max(1, n)
+
+    def fit(self) -> ResultGrid:
+        """Runs the experiment to its end and returns its results."""
+        self._build()
+        self._path.mkdir(parents=True, exist_ok=True)
+        run = _Run(self)
+        workers = [threading.Thread(target=run.worker, name=f"swifttune-trial-{i}", daemon=True)
+                   for i in range(self._concurrency())]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        run.save_state(force=True)
+        if run.error is not None:
+            raise run.error
+        run.maybe_print(final=True)
+        return self._grid()
+
+    def get_results(self) -> ResultGrid:
+        return self._grid()
+
+    def _grid(self) -> ResultGrid:
+        trials = self._experiment.trials()
+        results = []
+        for t in trials:
+            config = decode_configuration(t["configuration"], self._refs)
+            py = self._python_results.get(t["id"]) or [dict(r) for r in t["results"]]
+            results.append(Result(trial_id=t["id"], config=config, history=py, status=t["status"],
+                                  error_text=t["error"], path=str(self._path / self._trial_dirname(t["id"], config))))
+        return ResultGrid(results, self._experiment, self.tune_config.metric, self.tune_config.mode, self._path)
+
+    def _trial_dirname(self, trial_id: str, config: dict[str, Any]) -> str:
+        tc = self.tune_config
+        view = _TrialView(trial_id, config)
+        if tc.trial_dirname_creator:
+            return str(tc.trial_dirname_creator(view))
+        if tc.trial_name_creator:
+            return str(tc.trial_name_creator(view))
+        return f"{getattr(self.trainable, '__name__', 'trainable')}_{trial_id.split('_')[-1]}"
+
+    # -- console ---------------------------------------------------------------------------
+
+    def _status_table(self, final: bool) -> str:
+        trials = self._experiment.trials()
+        metric = self.tune_config.metric
+        counts: dict[str, int] = {}
+        for t in trials:
+            counts[t["status"]] = counts.get(t["status"], 0) + 1
+        out = io.StringIO()
+        out.write("\nTrial status: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())) + "\n")
+        out.write(f"Using {self._scheduler_name} scheduling algorithm.\n")
+        best = self._experiment.best_trial(None, None, "last", True)
+        if best is not None and metric and best.get("last_result"):
+            out.write(f"Current best trial: {best['id']} with {metric}={best['last_result'].get(metric)} "
+                      f"and params={json.dumps(best['configuration'], default=str)}\n")
+        keys = _flat_keys([t["configuration"] for t in trials[:20]])
+        header = ["Trial name", "status"] + keys + ([metric] if metric else []) + ["iter", "total time (s)"]
+        rows = []
+        shown = trials if final and len(trials) <= 20 else trials[:20]
+        for t in shown:
+            flat = _flatten(t["configuration"])
+            last = t.get("last_result") or {}
+            rows.append([t["id"], t["status"]] + [_fmt(flat.get(k)) for k in keys]
+                        + ([_fmt(last.get(metric))] if metric else [])
+                        + [_fmt(last.get("training_iteration")), _fmt(last.get("time_total_s"))])
+        widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)] if rows else [len(h) for h in header]
+        out.write("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |\n")
+        for r in rows:
+            out.write("| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths)) + " |\n")
+        if len(trials) > len(shown):
+            out.write(f"... {len(trials) - len(shown)} more trials not shown\n")
+        return out.getvalue()
+
+
+def _flatten(d: Any, prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if isinstance(d, dict):
+        for k, v in d.items():
+            key = f"{prefix}/{k}" if prefix else str(k)
+            if isinstance(v, dict):
+                out.update(_flatten(v, key))
+            else:
+                out[key] = v
+    return out
+
+
+def _flat_keys(configs: list[Any]) -> list[str]:
+    keys: list[str] = []
+    for c in configs:
+        for k in _flatten(c):
+            if k not in keys:
+                keys.append(k)
+    return sorted(keys)
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    return str(v)

@@ -1,5 +1,6 @@
 # swifttune: the two commands of the README, and the developer targets.
-#   make demo   build (release) and run the seed tutorial natively in Swift (DEMO_ARGS to change it)
+#   make demo   build (release) and run the seed tutorial: natively in Swift (DEMO_ARGS to change it),
+#               then the tutorial's Python script with only its imports changed (PY_DEMO_ARGS)
 #   make test   build everything and run every test: Swift tests, C API tests, the C example,
 #               valgrind, the header checks
 SHELL := /bin/bash
@@ -18,7 +19,7 @@ LIB := .build/release/libswifttune.so
 TEST_PREFIX := $(CURDIR)/.build/c-prefix
 VALGRIND := valgrind --quiet --error-exitcode=1 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
 
-.PHONY: all build lib header header-check install demo test test-swift test-c deps bench-tpe bench-engine clean
+.PHONY: all build lib header header-check install demo demo-swift demo-python test test-swift test-c test-python venv deps bench-tpe bench-engine clean
 
 all: build
 
@@ -51,10 +52,27 @@ install: lib
 	install -m 644 include/swifttune.h $(PREFIX)/include/swifttune.h
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' swifttune.pc.in > $(PREFIX)/lib/pkgconfig/swifttune.pc
 
-demo:
+demo: demo-swift demo-python
+
+demo-swift:
 	$(SWIFT) run $(RELEASE) swifttune-demo $(DEMO_ARGS)
 
-test: deps test-swift test-c
+# The seed tutorial's Python script, imports swapped to swifttune, against the built library.
+demo-python: lib
+	PYTHONPATH=python SWIFTTUNE_LIBRARY=$(CURDIR)/$(LIB) $(PYTHON) examples/hyperopt_example.py $(PY_DEMO_ARGS)
+
+test: deps test-swift test-c test-python
+
+# The test environment: .venv with pytest (from PyPI).
+venv: .venv/.ready
+.venv/.ready:
+	$(PYTHON) -m venv .venv
+	.venv/bin/pip install --quiet --disable-pip-version-check pytest
+	touch .venv/.ready
+
+# The Python package's tests, against the release library.
+test-python: lib venv
+	PYTHONPATH=python SWIFTTUNE_LIBRARY=$(CURDIR)/$(LIB) .venv/bin/python -m pytest -q python/tests
 
 # What the tests need beyond the Swift toolchain, from Debian's packages when missing.
 deps:

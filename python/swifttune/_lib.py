@@ -206,11 +206,20 @@ class ExperimentHandle(Handle):
         lib.check(lib.c.st_experiment_next(self.p, ctypes.byref(action), ctypes.byref(tid), ctypes.byref(cfg)))
         return action.value, lib.take_string(tid), lib.take_string(cfg)
 
+    _names_cache: dict[tuple[str, ...], Any] = {}
+
     def report(self, trial_id: str, metrics: dict[str, float]) -> int:
-        names = (ctypes.c_char_p * len(metrics))(*[k.encode() for k in metrics])
-        values = (ctypes.c_double * len(metrics))(*[float(v) for v in metrics.values()])
+        """The hot path: metric names (arrays cached per key set) and values, no JSON."""
+        keys = tuple(metrics)
+        names = self._names_cache.get(keys)
+        if names is None:
+            names = (ctypes.c_char_p * len(keys))(*[k.encode() for k in keys])
+            self._names_cache[keys] = names
+        values = (ctypes.c_double * len(keys))(*metrics.values())
         decision = ctypes.c_int32()
-        lib.check(lib.c.st_experiment_report(self.p, trial_id.encode(), names, values, len(metrics), ctypes.byref(decision)))
+        status = _report_fn()(self.p, trial_id.encode(), names, values, len(keys), ctypes.byref(decision))
+        if status:
+            lib.check(status)
         return decision.value
 
     def finish(self, trial_id: str, end: int, message: Optional[str] = None) -> None:
@@ -232,13 +241,22 @@ class ExperimentHandle(Handle):
         return text
 
 
+_report: Any = None
+
+
+def _report_fn() -> Any:
+    global _report
+    if _report is None:
+        _report = lib.c.st_experiment_report
+    return _report
+
+
 def metrics_for_engine(metrics: dict[str, Any]) -> dict[str, float]:
     """The numeric entries of a result (booleans as 0/1); other values stay on the Python side."""
     out: dict[str, float] = {}
     for k, v in metrics.items():
-        if isinstance(v, bool):
-            out[k] = float(v)
-        elif isinstance(v, (int, float)):
+        t = type(v)
+        if t is float or t is int or t is bool:
             out[k] = float(v)
         else:
             try:

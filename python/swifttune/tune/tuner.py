@@ -7,6 +7,7 @@ import inspect
 import io
 import json
 import os
+import pickle
 import sys
 import threading
 import time
@@ -42,6 +43,10 @@ class TuneConfig:
     time_budget_s: Optional[float] = None
     trial_name_creator: Optional[Callable[[Any], str]] = None
     trial_dirname_creator: Optional[Callable[[Any], str]] = None
+    executor: str = "process"
+    """swifttune extra: "process" (the default, like Ray's workers) runs trials in a pool of worker
+    processes; "thread" runs them on threads of this process (lowest overhead, for objectives that
+    release the GIL or cannot be pickled)."""
 
 
 @dataclass
@@ -109,7 +114,9 @@ class _Session:
         self.results: list[dict[str, Any]] = run.python_results.setdefault(trial_id, [])
         self.result_file: Optional[io.TextIOWrapper] = None
         self.progress_file: Optional[io.TextIOWrapper] = None
-        self.progress_writer: Optional[csv.DictWriter[str]] = None
+        self.progress_writer: Any = None
+        self.columns: list[str] = []
+        self.config_json = "null"
 
     def close(self) -> None:
         for f in (self.result_file, self.progress_file):
@@ -117,10 +124,16 @@ class _Session:
                 f.close()
 
     def report(self, metrics: dict[str, Any]) -> None:
+        """tune.report in a thread-executor trial: the next report after a stop ends the trial."""
         if self.stopped:
             raise _TrialStopped()
         if not isinstance(metrics, dict):
             raise ValueError(f"tune.report expects a dict of metrics, got {type(metrics).__name__}")
+        if self.record(metrics) != CONTINUE:
+            self.stopped = True
+
+    def record(self, metrics: dict[str, Any]) -> int:
+        """Adds Ray's automatic fields, tells the engine, logs the result; the engine's decision."""
         now = time.time()
         self.iteration += 1
         result = dict(metrics)
@@ -132,8 +145,7 @@ class _Session:
         result.update({"trial_id": self.trial_id, "timestamp": int(now), "done": False, "config": self.config})
         self.results.append(result)
         self.run.log_result(self, result)
-        if decision != CONTINUE:
-            self.stopped = True
+        return decision
 
 
 _local = threading.local()
@@ -253,16 +265,19 @@ class _Run:
         return d
 
     def log_result(self, s: _Session, result: dict[str, Any]) -> None:
-        """Appends the result to the trial's result.json (JSON lines) and progress.csv."""
-        row = {k: v for k, v in result.items() if k != "config"}
+        """Appends the result to the trial's result.json (JSON lines, with the configuration) and
+        progress.csv (the columns of the first result)."""
         if s.result_file is None:
             s.result_file = open(s.trial_dir / "result.json", "a", encoding="utf-8")
             s.progress_file = open(s.trial_dir / "progress.csv", "a", newline="", encoding="utf-8")
-            s.progress_writer = csv.DictWriter(s.progress_file, fieldnames=list(row), extrasaction="ignore")
-            s.progress_writer.writeheader()
-        s.result_file.write(json.dumps({**row, "config": s.config}, default=str) + "\n")
+            s.columns = [k for k in result if k != "config"]
+            s.progress_writer = csv.writer(s.progress_file)
+            s.progress_writer.writerow(s.columns)
+            s.config_json = json.dumps(s.config, default=str)
+        line = json.dumps({k: v for k, v in result.items() if k != "config"}, default=str)
+        s.result_file.write(line[:-1] + ', "config": ' + s.config_json + "}\n" if line != "{}" else '{"config": ' + s.config_json + "}\n")
         assert s.progress_writer is not None
-        s.progress_writer.writerow({k: (json.dumps(v) if isinstance(v, (dict, list)) else v) for k, v in row.items()})
+        s.progress_writer.writerow([_csv_value(result.get(k)) for k in s.columns])
 
     def save_state(self, force: bool = False) -> None:
         now = time.time()
@@ -273,8 +288,8 @@ class _Run:
             state = self.experiment.save()
             tmp = self.path / (STATE_FILE + ".tmp")
             with open(tmp, "w", encoding="utf-8") as f:
-                f.write(json.dumps({"swifttune_tuner": 1, "name": self.name, "tune_config": self.tuner._config_summary(),
-                                    "engine": json.loads(state)}))
+                head = json.dumps({"swifttune_tuner": 1, "name": self.name, "tune_config": self.tuner._config_summary()})
+                f.write(head[:-1] + ', "engine": ' + state + "}")  # the engine's JSON as it came, not re-encoded
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, self.path / STATE_FILE)
@@ -328,6 +343,74 @@ class _Run:
             with self.cond:
                 self.cond.notify_all()
 
+    def process_worker(self, index: int) -> None:
+        """Drives one worker process: hands it trials, relays its reports to the engine."""
+        worker: Optional[_WorkerProcess] = None
+        try:
+            while self.error is None:
+                with self.cond:
+                    action, trial_id, config_text = self.experiment.next()
+                    if action == NEXT_FINISHED:
+                        self.cond.notify_all()
+                        return
+                    if action != NEXT_START:
+                        self.cond.wait(timeout=0.5)
+                        continue
+                assert trial_id is not None and config_text is not None
+                if worker is None or not worker.alive():
+                    worker = _WorkerProcess(self.tuner.trainable)
+                self.run_remote_trial(worker, trial_id, config_text)
+                with self.cond:
+                    self.cond.notify_all()
+                self.maybe_print()
+        except BaseException as e:  # noqa: BLE001 - reported by fit()
+            self.error = e
+            with self.cond:
+                self.cond.notify_all()
+        finally:
+            if worker is not None:
+                worker.close()
+
+    def run_remote_trial(self, worker: "_WorkerProcess", trial_id: str, config_text: str) -> None:
+        import cloudpickle
+
+        config = decode_configuration(json.loads(config_text), self.refs)
+        s = _Session(self, trial_id, config)
+        with open(s.trial_dir / "params.json", "w", encoding="utf-8") as f:
+            json.dump(config, f, default=str)
+        end, message = END_COMPLETED, None
+        try:
+            worker.conn.send(("run", trial_id, s.trial_name, str(s.trial_dir), cloudpickle.dumps(config),
+                              s.resources, self.name))
+            while True:
+                msg = worker.conn.recv()
+                if msg[0] == "report":
+                    decision = s.record(pickle.loads(msg[1]))
+                    if decision != CONTINUE:
+                        s.stopped = True
+                    worker.conn.send(("decision", decision))
+                elif msg[0] == "done":
+                    if msg[1] is not None and not s.stopped:
+                        s.record(pickle.loads(msg[1]))
+                    break
+                else:
+                    end, message = END_FAILED, msg[1]
+                    break
+        except (EOFError, OSError, ConnectionError):
+            code = worker.returncode()
+            end, message = END_FAILED, f"the worker process running this trial died (exit code {code})"
+            worker.close()
+        finally:
+            s.close()
+        if message:
+            (s.trial_dir / "error.txt").write_text(message, encoding="utf-8")
+        if end == END_COMPLETED and s.stopped:
+            end = END_STOPPED
+        if s.results:
+            s.results[-1]["done"] = True
+        self.experiment.finish(trial_id, end, message)
+        self.save_state()
+
     def maybe_print(self, final: bool = False) -> None:
         if self.verbose < 1:
             return
@@ -336,6 +419,46 @@ class _Run:
             return
         self.last_print = now
         print(self.tuner._status_table(final), flush=True)
+
+
+class _WorkerProcess:
+    """One worker process (``python -m swifttune.tune._worker``) and its connection."""
+
+    def __init__(self, trainable: Any) -> None:
+        import cloudpickle
+        import socket
+        import subprocess
+        from multiprocessing.connection import Connection
+
+        parent, child = socket.socketpair()
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+        self.proc = subprocess.Popen([sys.executable, "-m", "swifttune.tune._worker", str(child.fileno())],
+                                     pass_fds=[child.fileno()], env=env)
+        child.close()
+        self.conn = Connection(parent.detach())
+        self.conn.send(("trainable", cloudpickle.dumps(trainable)))
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None and not self.conn.closed
+
+    def returncode(self) -> Optional[int]:
+        try:
+            return self.proc.wait(timeout=5)
+        except Exception:  # noqa: BLE001
+            return None
+
+    def close(self) -> None:
+        try:
+            if not self.conn.closed:
+                self.conn.send(("exit",))
+                self.conn.close()
+        except (OSError, ValueError):
+            pass
+        try:
+            self.proc.wait(timeout=5)
+        except Exception:  # noqa: BLE001
+            self.proc.kill()
 
 
 @dataclass
@@ -365,6 +488,8 @@ class Tuner:
         tc = self.tune_config
         if tc.mode is not None and tc.mode not in ("min", "max"):
             raise ValueError("`mode` must be one of ['min', 'max']")
+        if tc.executor not in ("process", "thread"):
+            raise ValueError(f"executor must be 'process' or 'thread', got {tc.executor!r}")
         base = getattr(trainable, "__name__", "trainable")
         self._name = self.run_config.name or f"{base}_{datetime.datetime.now():%Y-%m-%d_%H-%M-%S}_{uuid.uuid4().hex[:4]}"
         root = Path(self.run_config.storage_path or os.path.expanduser("~/swifttune_results"))
@@ -463,7 +588,9 @@ class Tuner:
         self._build()
         self._path.mkdir(parents=True, exist_ok=True)
         run = _Run(self)
-        workers = [threading.Thread(target=run.worker, name=f"swifttune-trial-{i}", daemon=True)
+        target = run.worker if self.tune_config.executor == "thread" else run.process_worker
+        workers = [threading.Thread(target=target, args=() if target == run.worker else (i,),
+                                    name=f"swifttune-trial-{i}", daemon=True)
                    for i in range(self._concurrency())]
         for w in workers:
             w.start()
@@ -529,6 +656,10 @@ class Tuner:
         if len(trials) > len(shown):
             out.write(f"... {len(trials) - len(shown)} more trials not shown\n")
         return out.getvalue()
+
+
+def _csv_value(v: Any) -> Any:
+    return json.dumps(v) if isinstance(v, (dict, list)) else ("" if v is None else v)
 
 
 def _flatten(d: Any, prefix: str = "") -> dict[str, Any]:

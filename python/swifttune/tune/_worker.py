@@ -1,0 +1,87 @@
+"""A worker process of the process executor: runs trials of one trainable, sends every
+``tune.report`` to the driver and learns from it whether to go on.
+
+Started by the driver as ``python -m swifttune.tune._worker FD`` with one end of a socket pair
+on FD; it never loads libswifttune. Messages are pickles over a ``multiprocessing`` connection:
+driver -> worker ``("trainable", bytes)``, ``("run", trial_id, trial_name, trial_dir, config_bytes,
+resources, experiment_name)``, ``("exit",)``; worker -> driver ``("report", metrics_bytes)`` (answered
+``("decision", code)``), ``("done", final_bytes_or_None)``, ``("error", traceback_text)``.
+"""
+from __future__ import annotations
+
+import pickle
+import sys
+import traceback
+from multiprocessing.connection import Connection
+from typing import Any, Optional
+
+
+class _Run:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+class RemoteSession:
+    """What ``tune.report`` and ``tune.get_context`` see inside a worker process."""
+
+    def __init__(self, conn: Connection, trial_id: str, trial_name: str, trial_dir: str, config: Any,
+                 resources: dict[str, float], experiment_name: str) -> None:
+        from pathlib import Path
+
+        self.conn = conn
+        self.trial_id = trial_id
+        self.trial_name = trial_name
+        self.trial_dir = Path(trial_dir)
+        self.config = config
+        self.resources = resources
+        self.run = _Run(experiment_name)
+        self.stopped = False
+
+    def report(self, metrics: dict[str, Any]) -> None:
+        from .tuner import _TrialStopped
+
+        if self.stopped:
+            raise _TrialStopped()
+        if not isinstance(metrics, dict):
+            raise ValueError(f"tune.report expects a dict of metrics, got {type(metrics).__name__}")
+        self.conn.send(("report", pickle.dumps(metrics)))
+        kind, decision = self.conn.recv()
+        if decision != 0:
+            self.stopped = True
+
+
+def main() -> None:
+    import cloudpickle
+
+    from .tuner import _TrialStopped, _local, _run_trainable
+
+    conn = Connection(int(sys.argv[1]))
+    trainable: Optional[Any] = None
+    while True:
+        try:
+            msg = conn.recv()
+        except EOFError:
+            return
+        if msg[0] == "exit":
+            return
+        if msg[0] == "trainable":
+            trainable = cloudpickle.loads(msg[1])
+            continue
+        _, trial_id, trial_name, trial_dir, config_bytes, resources, experiment_name = msg
+        config = cloudpickle.loads(config_bytes)
+        session = RemoteSession(conn, trial_id, trial_name, trial_dir, config, resources, experiment_name)
+        _local.session = session
+        try:
+            final = _run_trainable(trainable, config)
+            reply: tuple[Any, ...] = ("done", pickle.dumps(final) if final is not None and not session.stopped else None)
+        except _TrialStopped:
+            reply = ("done", None)
+        except BaseException as e:  # noqa: BLE001 - the driver records the failure
+            reply = ("error", "".join(traceback.format_exception(type(e), e, e.__traceback__)))
+        finally:
+            _local.session = None
+        conn.send(reply)
+
+
+if __name__ == "__main__":
+    main()

@@ -67,7 +67,7 @@ test: deps test-swift test-c test-python
 venv: .venv/.ready
 .venv/.ready:
 	$(PYTHON) -m venv .venv
-	.venv/bin/pip install --quiet --disable-pip-version-check pytest
+	.venv/bin/pip install --quiet --disable-pip-version-check pytest cloudpickle
 	touch .venv/.ready
 
 # The Python package's tests, against the release library.

@@ -20,7 +20,7 @@ from typing import Any, Callable, Optional, Union
 from .._lib import (CONTINUE, END_COMPLETED, END_FAILED, END_STOPPED, NEXT_FINISHED, NEXT_START, ExperimentHandle,
                     SchedulerHandle, SwiftTuneError, dumps, lib, metrics_for_engine)
 from .._space import decode_configuration, has_domains
-from .result_grid import Result, ResultGrid
+from .result_grid import Result, ResultGrid, _flatten
 from .schedulers import FIFOScheduler, TrialScheduler
 from .search import BasicVariantGenerator, ConcurrencyLimiter, Searcher
 
@@ -315,14 +315,20 @@ class _Run:
         finally:
             _local.session = None
             s.close()
+        self.end_trial(s, end, message)
+
+    def end_trial(self, s: _Session, end: int, message: Optional[str]) -> None:
+        """Tells the engine how the trial's run ended and saves the experiment state."""
         if end == END_COMPLETED and s.stopped:
             end = END_STOPPED
         if s.results:
             s.results[-1]["done"] = True
-        self.experiment.finish(trial_id, end, message)
+        self.experiment.finish(s.trial_id, end, message)
         self.save_state()
 
-    def worker(self) -> None:
+    def take_trials(self, run: Callable[[str, str], None]) -> None:
+        """One executor loop: ask the engine for the next trial, run it with `run`, repeat; wait
+        while a limit holds trials back; stop when the engine is finished (or a run broke)."""
         try:
             while self.error is None:
                 with self.cond:
@@ -334,7 +340,7 @@ class _Run:
                         self.cond.wait(timeout=0.5)
                         continue
                 assert trial_id is not None and config_text is not None
-                self.run_trial(trial_id, config_text)
+                run(trial_id, config_text)
                 with self.cond:
                     self.cond.notify_all()
                 self.maybe_print()
@@ -343,33 +349,27 @@ class _Run:
             with self.cond:
                 self.cond.notify_all()
 
+    def worker(self) -> None:
+        """The thread executor: trials run on this thread."""
+        self.take_trials(self.run_trial)
+
     def process_worker(self, index: int) -> None:
-        """Drives one worker process: hands it trials, relays its reports to the engine."""
-        worker: Optional[_WorkerProcess] = None
+        """The process executor: trials run in a worker process this thread drives (replaced
+        when it dies)."""
+        worker: list[_WorkerProcess] = []
+
+        def run(trial_id: str, config_text: str) -> None:
+            if not worker or not worker[0].alive():
+                if worker:
+                    worker.pop().close()
+                worker.append(_WorkerProcess(self.tuner.trainable))
+            self.run_remote_trial(worker[0], trial_id, config_text)
+
         try:
-            while self.error is None:
-                with self.cond:
-                    action, trial_id, config_text = self.experiment.next()
-                    if action == NEXT_FINISHED:
-                        self.cond.notify_all()
-                        return
-                    if action != NEXT_START:
-                        self.cond.wait(timeout=0.5)
-                        continue
-                assert trial_id is not None and config_text is not None
-                if worker is None or not worker.alive():
-                    worker = _WorkerProcess(self.tuner.trainable)
-                self.run_remote_trial(worker, trial_id, config_text)
-                with self.cond:
-                    self.cond.notify_all()
-                self.maybe_print()
-        except BaseException as e:  # noqa: BLE001 - reported by fit()
-            self.error = e
-            with self.cond:
-                self.cond.notify_all()
+            self.take_trials(run)
         finally:
-            if worker is not None:
-                worker.close()
+            for w in worker:
+                w.close()
 
     def run_remote_trial(self, worker: "_WorkerProcess", trial_id: str, config_text: str) -> None:
         import cloudpickle
@@ -404,12 +404,7 @@ class _Run:
             s.close()
         if message:
             (s.trial_dir / "error.txt").write_text(message, encoding="utf-8")
-        if end == END_COMPLETED and s.stopped:
-            end = END_STOPPED
-        if s.results:
-            s.results[-1]["done"] = True
-        self.experiment.finish(trial_id, end, message)
-        self.save_state()
+        self.end_trial(s, end, message)
 
     def maybe_print(self, final: bool = False) -> None:
         if self.verbose < 1:
@@ -660,18 +655,6 @@ class Tuner:
 
 def _csv_value(v: Any) -> Any:
     return json.dumps(v) if isinstance(v, (dict, list)) else ("" if v is None else v)
-
-
-def _flatten(d: Any, prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if isinstance(d, dict):
-        for k, v in d.items():
-            key = f"{prefix}/{k}" if prefix else str(k)
-            if isinstance(v, dict):
-                out.update(_flatten(v, key))
-            else:
-                out[key] = v
-    return out
 
 
 def _flat_keys(configs: list[Any]) -> list[str]:

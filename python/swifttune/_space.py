@@ -120,12 +120,43 @@ def to_node(obj: Any, refs: Optional[list[Any]], path: str = "") -> Any:
             "Grid search parameters cannot be automatically converted to a HyperOpt search space."
         )
     if isinstance(obj, dict):
-        return {"type": "dict", "items": {str(k): to_node(v, refs) for k, v in obj.items()}}
+        if not all(isinstance(k, str) for k in obj):
+            if has_domains(obj):
+                raise ValueError(f"search space keys must be strings, got {[k for k in obj if not isinstance(k, str)]!r}")
+            return _reference(obj, refs)  # kept as it is, non-string keys and all
+        return {"type": "dict", "items": {k: to_node(v, refs) for k, v in obj.items()}}
     if isinstance(obj, (list, tuple)):
         if has_domains(obj):
             return {"type": "list", "items": [to_node(v, refs) for v in obj]}
-        return _constant(list(obj), refs)
+        if isinstance(obj, tuple):
+            return _reference(obj, refs)  # a tuple stays a tuple
+        return _constant(obj, refs)
     return _constant(obj, refs)
+
+
+def _reference(value: Any, refs: Optional[list[Any]]) -> Any:
+    if refs is None:
+        raise TypeError(f"{value!r} cannot be part of a search space")
+    refs.append(value)
+    return {"type": "const", "value": {REF_KEY: len(refs) - 1}}
+
+
+def grid_paths(obj: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], GridSearch]]:
+    """Every `grid_search` in a param_space, with its path of keys."""
+    if isinstance(obj, GridSearch):
+        return [(path, obj)]
+    if isinstance(obj, dict):
+        return [g for k, v in obj.items() for g in grid_paths(v, path + (k,))]
+    return []
+
+
+def replace_at(obj: Any, path: tuple[Any, ...], value: Any) -> Any:
+    """A copy of nested dicts `obj` with the value at `path` replaced."""
+    if not path:
+        return value
+    out = dict(obj)
+    out[path[0]] = replace_at(obj[path[0]], path[1:], value)
+    return out
 
 
 def _constant(value: Any, refs: Optional[list[Any]]) -> Any:
@@ -134,10 +165,7 @@ def _constant(value: Any, refs: Optional[list[Any]]) -> Any:
         if isinstance(plain, (list, dict)):
             return {"type": "const", "value": plain}
         return plain
-    if refs is None:
-        raise TypeError(f"{value!r} cannot be part of a search space")
-    refs.append(value)
-    return {"type": "const", "value": {REF_KEY: len(refs) - 1}}
+    return _reference(value, refs)
 
 
 _NOT_JSON = object()
@@ -149,7 +177,7 @@ def _plain_json(value: Any) -> Any:
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else _NOT_JSON
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, list):
         items = [_plain_json(v) for v in value]
         return _NOT_JSON if any(i is _NOT_JSON for i in items) else items
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):

@@ -112,6 +112,8 @@ class ResultGrid:
                 "No metric is provided. Either pass in a `metric` arg to `get_best_result` or specify a metric "
                 "in the `TuneConfig` of your `Tuner`."
             )
+        if mode is not None and mode not in ("min", "max"):
+            raise ValueError("If set, `mode` has to be one of [min, max]")
         if mode not in ("min", "max"):
             raise ValueError(
                 "No mode is provided. Either pass in a `mode` arg to `get_best_result` or specify a mode in the "

@@ -19,7 +19,7 @@ from typing import Any, Callable, Optional, Union
 
 from .._lib import (CONTINUE, END_COMPLETED, END_FAILED, END_STOPPED, NEXT_FINISHED, NEXT_START, ExperimentHandle,
                     SchedulerHandle, SwiftTuneError, dumps, lib, metrics_for_engine)
-from .._space import decode_configuration, has_domains
+from .._space import Categorical, decode_configuration, grid_paths, has_domains, replace_at
 from .result_grid import Result, ResultGrid, _flatten
 from .schedulers import FIFOScheduler, TrialScheduler
 from .search import BasicVariantGenerator, ConcurrencyLimiter, Searcher
@@ -224,6 +224,9 @@ def _run_trainable(trainable: Any, config: dict[str, Any]) -> Optional[dict[str,
                 report(result)
                 if isinstance(result, dict) and result.get("done"):
                     return None
+                session = _session()
+                if session is not None and session.stopped:
+                    return None  # the engine stopped the trial: no further step()
         finally:
             obj.cleanup()
     out = trainable(config)
@@ -295,7 +298,7 @@ class _Run:
             os.replace(tmp, self.path / STATE_FILE)
 
     def run_trial(self, trial_id: str, config_text: str) -> None:
-        config = decode_configuration(json.loads(config_text), self.refs)
+        config = self.tuner._decode(json.loads(config_text))
         s = _Session(self, trial_id, config)
         with open(s.trial_dir / "params.json", "w", encoding="utf-8") as f:
             json.dump(config, f, default=str)
@@ -374,7 +377,7 @@ class _Run:
     def run_remote_trial(self, worker: "_WorkerProcess", trial_id: str, config_text: str) -> None:
         import cloudpickle
 
-        config = decode_configuration(json.loads(config_text), self.refs)
+        config = self.tuner._decode(json.loads(config_text))
         s = _Session(self, trial_id, config)
         with open(s.trial_dir / "params.json", "w", encoding="utf-8") as f:
             json.dump(config, f, default=str)
@@ -480,6 +483,7 @@ class Tuner:
         self._python_results: dict[str, list[dict[str, Any]]] = {}
         self._refs: list[Any] = []
         self._restored = _restored
+        self._constants: dict[str, Any] = {}
         tc = self.tune_config
         if tc.mode is not None and tc.mode not in ("min", "max"):
             raise ValueError("`mode` must be one of ['min', 'max']")
@@ -509,9 +513,18 @@ class Tuner:
         with open(p / STATE_FILE, encoding="utf-8") as f:
             saved = json.load(f)
         tc = saved.get("tune_config", {})
-        tuner = cls(trainable, tune_config=TuneConfig(metric=tc.get("metric"), mode=tc.get("mode")),
+        param_space = kwargs.get("param_space")
+        tuner = cls(trainable, param_space=param_space,
+                    tune_config=TuneConfig(metric=tc.get("metric"), mode=tc.get("mode")),
                     run_config=RunConfig(name=p.name, storage_path=str(p.parent), verbose=kwargs.get("verbose", 0)),
                     _restored=saved["engine"])
+        if param_space is not None:
+            # Python-side values (objects, sample_from) come back from the param_space, in the
+            # order they were numbered when the experiment started.
+            from .._space import space_document
+
+            space_document(param_space, tuner._refs)
+        tuner._build()
         return tuner
 
     # -- fit -------------------------------------------------------------------------------
@@ -544,16 +557,44 @@ class Tuner:
         ):
             if not has_domains(self.param_space) and not self.param_space:
                 raise ValueError("The Tuner needs a `param_space`, or a search algorithm with its own `space`.")
-        search.set_search_properties(metric, mode, self.param_space)
-        spec = search._spec() if not isinstance(search, ConcurrencyLimiter) else search._spec()
-        self._refs = search._refs if not isinstance(search, ConcurrencyLimiter) else search.searcher._refs
+        inner = search.searcher if isinstance(search, ConcurrencyLimiter) else search
+        num_samples = tc.num_samples
+        grids = grid_paths(self.param_space) if isinstance(inner, BasicVariantGenerator) else []
+        space_for_search: Any = self.param_space
+        if grids:
+            # Ray's BasicVariantGenerator: every grid combination, num_samples times; the Swift
+            # searcher gets each grid as a choice and the combinations as points to evaluate.
+            import itertools
+
+            for path, g in grids:
+                space_for_search = replace_at(space_for_search, path, Categorical(g.values))
+            combos = list(itertools.product(*[g.values for _, g in grids]))
+            points = []
+            for _ in range(max(num_samples, 1)):
+                for combo in combos:
+                    point: dict[str, Any] = {}
+                    for (path, _), value in zip(grids, combo):
+                        point = _set_path(point, path, value)
+                    points.append(point)
+            inner._points = points + list(inner._points)
+            num_samples = len(points)
+        if not search.set_search_properties(metric, mode, space_for_search):
+            raise ValueError(
+                "You passed a `param_space` with search domains to the Tuner, but the search algorithm was "
+                "already instantiated with a search space. Make sure to supply the search space only once."
+            )
+        if inner._space is not space_for_search and isinstance(self.param_space, dict) and self.param_space:
+            # The searcher has its own space: param_space constants are merged into every configuration.
+            self._constants = dict(self.param_space)
+        spec = search._spec()
+        self._refs = inner._refs
         searcher = SearcherHandle(lib.call_handle("st_searcher_new", dumps(spec)))
         scheduler_obj = tc.scheduler or FIFOScheduler()
         if not isinstance(scheduler_obj, TrialScheduler):
             raise ValueError(f"scheduler must be a swifttune TrialScheduler, got {type(scheduler_obj).__name__}")
         self._scheduler_name = scheduler_obj._describe()
         scheduler = SchedulerHandle(lib.call_handle("st_scheduler_new", dumps(scheduler_obj._spec())))
-        config = {"metric": metric, "mode": mode, "num_samples": tc.num_samples,
+        config = {"metric": metric, "mode": mode, "num_samples": num_samples,
                   "max_concurrent_trials": tc.max_concurrent_trials, "stop": rc.stop or {},
                   "time_budget_s": tc.time_budget_s}
         try:
@@ -580,7 +621,8 @@ class Tuner:
 
     def fit(self) -> ResultGrid:
         """Runs the experiment to its end and returns its results."""
-        self._build()
+        if not hasattr(self, "_experiment"):
+            self._build()
         self._path.mkdir(parents=True, exist_ok=True)
         run = _Run(self)
         target = run.worker if self.tune_config.executor == "thread" else run.process_worker
@@ -598,17 +640,40 @@ class Tuner:
         return self._grid()
 
     def get_results(self) -> ResultGrid:
+        """The results so far (of a restored experiment: what was saved)."""
+        if not hasattr(self, "_experiment"):
+            self._build()
         return self._grid()
 
     def _grid(self) -> ResultGrid:
         trials = self._experiment.trials()
         results = []
         for t in trials:
-            config = decode_configuration(t["configuration"], self._refs)
-            py = self._python_results.get(t["id"]) or [dict(r) for r in t["results"]]
+            config = self._decode(t["configuration"])
+            py = self._python_results.get(t["id"]) or self._saved_results(t, config)
             results.append(Result(trial_id=t["id"], config=config, history=py, status=t["status"],
                                   error_text=t["error"], path=str(self._path / self._trial_dirname(t["id"], config))))
         return ResultGrid(results, self._experiment, self.tune_config.metric, self.tune_config.mode, self._path)
+
+    def _decode(self, config: Any) -> Any:
+        """A configuration from the engine as the trainable sees it."""
+        out = decode_configuration(config, self._refs)
+        if self._constants and isinstance(out, dict):
+            out = {**self._constants, **out}
+        return out
+
+    def _saved_results(self, t: dict[str, Any], config: dict[str, Any]) -> list[dict[str, Any]]:
+        """A trial's results from its result.json (a restored experiment), else from the engine."""
+        path = self._path / self._trial_dirname(t["id"], config) / "result.json"
+        if path.is_file():
+            with open(path, encoding="utf-8") as f:
+                rows = [json.loads(line) for line in f if line.strip()]
+            if len(rows) >= len(t["results"]):
+                rows = rows[: len(t["results"])]
+                if rows:
+                    rows[-1]["done"] = True
+                return rows
+        return [dict(r) for r in t["results"]]
 
     def _trial_dirname(self, trial_id: str, config: dict[str, Any]) -> str:
         tc = self.tune_config
@@ -651,6 +716,15 @@ class Tuner:
         if len(trials) > len(shown):
             out.write(f"... {len(trials) - len(shown)} more trials not shown\n")
         return out.getvalue()
+
+
+def _set_path(d: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, Any]:
+    out = dict(d)
+    if len(path) == 1:
+        out[path[0]] = value
+    else:
+        out[path[0]] = _set_path(out.get(path[0], {}), path[1:], value)
+    return out
 
 
 def _csv_value(v: Any) -> Any:

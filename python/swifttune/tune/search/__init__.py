@@ -49,8 +49,11 @@ class Searcher:
             self._metric = metric
         if mode and not self._mode:
             self._mode = mode
-        if self._space is None and config:
-            self._space = config
+        if self._space is None:
+            if config:
+                self._space = config
+        elif config and has_domains(config):
+            return False  # Ray: a searcher built with a space refuses a second one
         return True
 
     def _spec(self, max_concurrent: Optional[int] = None, batch: bool = False) -> dict[str, Any]:
@@ -61,8 +64,12 @@ class Searcher:
         self._refs = []
         spec = {"algorithm": self._algorithm, "space": space_document(self._space, self._refs),
                 "mode": self._mode or "min", "points_to_evaluate": self._points, **self._options()}
-        if self._seed is not None:
-            spec["seed"] = int(self._seed)
+        if self._seed is None:
+            # Unseeded, as in Ray: a fresh seed every run (kept so that save/restore continue it).
+            import random
+
+            self._seed = random.SystemRandom().randrange(2**63)
+        spec["seed"] = int(self._seed)
         if max_concurrent is not None:
             spec["max_concurrent"] = max_concurrent
             spec["batch"] = batch

@@ -142,9 +142,12 @@ class _Session:
         result["time_this_iter_s"] = now - self.last
         self.last = now
         decision = self.run.experiment.report(self.trial_id, metrics_for_engine(result))
-        result.update({"trial_id": self.trial_id, "timestamp": int(now), "done": False, "config": self.config})
-        self.results.append(result)
+        result["trial_id"] = self.trial_id
+        result["timestamp"] = int(now)
+        result["done"] = False
         self.run.log_result(self, result)
+        result["config"] = self.config
+        self.results.append(result)
         return decision
 
 
@@ -273,13 +276,12 @@ class _Run:
         if s.result_file is None:
             s.result_file = open(s.trial_dir / "result.json", "a", encoding="utf-8")
             s.progress_file = open(s.trial_dir / "progress.csv", "a", newline="", encoding="utf-8")
-            s.columns = [k for k in result if k != "config"]
+            s.columns = list(result)
             s.progress_writer = csv.writer(s.progress_file)
             s.progress_writer.writerow(s.columns)
             s.config_json = json.dumps(s.config, default=str)
-        line = json.dumps({k: v for k, v in result.items() if k != "config"}, default=str)
+        line = _dumps(result)  # `result` has no "config" yet: it is spliced in as text
         s.result_file.write(line[:-1] + ', "config": ' + s.config_json + "}\n" if line != "{}" else '{"config": ' + s.config_json + "}\n")
-        assert s.progress_writer is not None
         s.progress_writer.writerow([_csv_value(result.get(k)) for k in s.columns])
 
     def save_state(self, force: bool = False) -> None:
@@ -727,7 +729,17 @@ def _set_path(d: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str,
     return out
 
 
+_encoder = json.JSONEncoder(default=str)
+
+
+def _dumps(value: Any) -> str:
+    return _encoder.encode(value)
+
+
 def _csv_value(v: Any) -> Any:
+    t = type(v)
+    if t is float or t is int or t is str:
+        return v
     return json.dumps(v) if isinstance(v, (dict, list)) else ("" if v is None else v)
 
 

@@ -65,6 +65,8 @@ class RunConfig:
     storage_path: Optional[str] = None
     stop: Optional[dict[str, float]] = None
     verbose: int = 1
+    """0: silent; 1: the status table every 5 s and at the end; 2: also a line per finished trial;
+    3: also every reported result."""
     failure_config: Optional[FailureConfig] = None
     callbacks: Optional[list[Any]] = None
 
@@ -257,16 +259,10 @@ class _Run:
         self.lock = threading.Lock()
 
     def trial_name(self, trial_id: str, config: dict[str, Any]) -> str:
-        creator = self.tuner.tune_config.trial_name_creator
-        if creator is not None:
-            return str(creator(_TrialView(trial_id, config)))
-        base = getattr(self.tuner.trainable, "__name__", "trainable")
-        return f"{base}_{trial_id.split('_')[-1]}"
+        return self.tuner._trial_name(trial_id, config)
 
     def trial_dir(self, trial_id: str, config: dict[str, Any]) -> Path:
-        creator = self.tuner.tune_config.trial_dirname_creator
-        name = str(creator(_TrialView(trial_id, config))) if creator else self.trial_name(trial_id, config)
-        d = self.path / name
+        d = self.path / self.tuner._trial_dirname(trial_id, config)
         d.mkdir(parents=True, exist_ok=True)
         return d
 
@@ -281,6 +277,8 @@ class _Run:
             s.progress_writer.writerow(s.columns)
             s.config_json = json.dumps(s.config, default=str)
         line = _dumps(result)  # `result` has no "config" yet: it is spliced in as text
+        if self.verbose >= 3:
+            print(f"Trial {s.trial_name} reported {line}", flush=True)
         s.result_file.write(line[:-1] + ', "config": ' + s.config_json + "}\n" if line != "{}" else '{"config": ' + s.config_json + "}\n")
         s.progress_writer.writerow([_csv_value(result.get(k)) for k in s.columns])
 
@@ -329,6 +327,13 @@ class _Run:
         if s.results:
             s.results[-1]["done"] = True
         self.experiment.finish(s.trial_id, end, message)
+        if self.verbose >= 2:
+            # Ray's verbose=2: a line per finished trial (3 adds every result, printed in log_result).
+            last = s.results[-1] if s.results else {}
+            how = {END_COMPLETED: "completed", END_STOPPED: "stopped early", END_FAILED: "errored"}[end]
+            metric = self.tuner.tune_config.metric
+            shown = f" {metric}={last.get(metric)!r}" if metric and metric in last else ""
+            print(f"Trial {s.trial_name} {how} after {len(s.results)} results.{shown}", flush=True)
         self.save_state()
 
     def take_trials(self, run: Callable[[str, str], None]) -> None:
@@ -677,14 +682,19 @@ class Tuner:
                 return rows
         return [dict(r) for r in t["results"]]
 
+    def _trial_name(self, trial_id: str, config: Any) -> str:
+        """Ray's trial name: `trial_name_creator(trial)`, or the trainable's name and the trial number."""
+        creator = self.tune_config.trial_name_creator
+        if creator is not None:
+            return str(creator(_TrialView(trial_id, config)))
+        return f"{getattr(self.trainable, '__name__', 'trainable')}_{trial_id.split('_')[-1]}"
+
     def _trial_dirname(self, trial_id: str, config: dict[str, Any]) -> str:
         tc = self.tune_config
         view = _TrialView(trial_id, config)
         if tc.trial_dirname_creator:
             return str(tc.trial_dirname_creator(view))
-        if tc.trial_name_creator:
-            return str(tc.trial_name_creator(view))
-        return f"{getattr(self.trainable, '__name__', 'trainable')}_{trial_id.split('_')[-1]}"
+        return self._trial_name(trial_id, config)
 
     # -- console ---------------------------------------------------------------------------
 
@@ -708,7 +718,7 @@ class Tuner:
         for t in shown:
             flat = _flatten(t["configuration"])
             last = t.get("last_result") or {}
-            rows.append([t["id"], t["status"]] + [_fmt(flat.get(k)) for k in keys]
+            rows.append([self._trial_name(t["id"], t["configuration"]), t["status"]] + [_fmt(flat.get(k)) for k in keys]
                         + ([_fmt(last.get(metric))] if metric else [])
                         + [_fmt(last.get("training_iteration")), _fmt(last.get("time_total_s"))])
         widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)] if rows else [len(h) for h in header]

@@ -63,11 +63,13 @@ demo-python: lib
 
 test: deps test-swift test-c test-python
 
-# The test environment: .venv with pytest (from PyPI).
+# The test environment: .venv with pytest and cloudpickle, plus Ray Tune, hyperopt and pandas for
+# the parity test against real Ray (all from PyPI).
+VENV_PACKAGES := pytest cloudpickle pandas "ray[tune]==2.53.0" "hyperopt==0.3.0"
 venv: .venv/.ready
 .venv/.ready:
 	$(PYTHON) -m venv .venv
-	.venv/bin/pip install --quiet --disable-pip-version-check pytest cloudpickle
+	.venv/bin/pip install --quiet --disable-pip-version-check $(VENV_PACKAGES)
 	touch .venv/.ready
 
 # The Python package's tests, against the release library.

@@ -20,8 +20,9 @@ _warned: set[str] = set()
 
 
 def init(num_cpus: Optional[int] = None, configure_logging: bool = True, **kwargs: Any) -> dict[str, Any]:
-    """Accepted like ``ray.init``: ``num_cpus`` bounds how many trials run at once; other Ray
-    options have no meaning here and are ignored with a warning (once each)."""
+    """Accepted like ``ray.init``: ``num_cpus`` bounds how many trials run at once, and that many
+    worker processes are started ahead for the process executor; other Ray options have no
+    meaning here and are ignored with a warning (once each)."""
     global _num_cpus, _initialized
     if num_cpus is not None:
         if not isinstance(num_cpus, int) or num_cpus < 1:
@@ -32,13 +33,19 @@ def init(num_cpus: Optional[int] = None, configure_logging: bool = True, **kwarg
             _warned.add(key)
             warnings.warn(f"swifttune.init ignores the Ray option {key!r}", stacklevel=2)
     lib.version()  # load and check the library now
+    from .tune.tuner import worker_pool
+
+    worker_pool.prestart(_cpus())  # the process executor's workers, started ahead as Ray's are
     _initialized = True
     return {"num_cpus": _cpus(), "library": str(library_path())}
 
 
 def shutdown() -> None:
-    """Accepted like ``ray.shutdown``."""
+    """Accepted like ``ray.shutdown``: stops the idle worker processes."""
     global _initialized
+    from .tune.tuner import worker_pool
+
+    worker_pool.close_all()
     _initialized = False
 
 

@@ -245,9 +245,16 @@ _report: Any = None
 
 
 def _report_fn() -> Any:
+    """st_experiment_report through ctypes.PyDLL: the call takes about a microsecond, so it keeps
+    the GIL instead of releasing and re-taking it (which, with several trial threads, costs more
+    than the call)."""
     global _report
     if _report is None:
-        _report = lib.c.st_experiment_report
+        lib.c  # loads and checks the library first
+        fn = ctypes.PyDLL(str(library_path())).st_experiment_report
+        fn.restype = ctypes.c_int32
+        fn.argtypes = lib.c.st_experiment_report.argtypes
+        _report = fn
     return _report
 
 

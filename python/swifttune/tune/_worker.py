@@ -56,6 +56,7 @@ def main() -> None:
     from .tuner import _TrialStopped, _local, _run_trainable
 
     conn = Connection(int(sys.argv[1]))
+    conn.send(("ready",))  # imports done: the driver may wait for this
     trainable: Optional[Any] = None
     while True:
         try:

@@ -257,6 +257,7 @@ class _Run:
         self.last_save = 0.0
         self.last_print = time.time()
         self.lock = threading.Lock()
+        self._trainable_bytes: Optional[bytes] = None
 
     def trial_name(self, trial_id: str, config: dict[str, Any]) -> str:
         return self.tuner._trial_name(trial_id, config)
@@ -369,17 +370,27 @@ class _Run:
         worker: list[_WorkerProcess] = []
 
         def run(trial_id: str, config_text: str) -> None:
-            if not worker or not worker[0].alive():
-                if worker:
-                    worker.pop().close()
-                worker.append(_WorkerProcess(self.tuner.trainable))
+            if worker and not worker[0].alive():
+                worker.pop().close()
+            if not worker:
+                worker.append(worker_pool.take())
+            worker[0].load(id(self), self.trainable_bytes())
             self.run_remote_trial(worker[0], trial_id, config_text)
 
         try:
             self.take_trials(run)
         finally:
             for w in worker:
-                w.close()
+                worker_pool.give_back(w)
+
+    def trainable_bytes(self) -> bytes:
+        """The trainable pickled once for every worker (cloudpickle: functions from __main__ by value)."""
+        with self.lock:
+            if self._trainable_bytes is None:
+                import cloudpickle
+
+                self._trainable_bytes = cloudpickle.dumps(self.tuner.trainable)
+            return self._trainable_bytes
 
     def run_remote_trial(self, worker: "_WorkerProcess", trial_id: str, config_text: str) -> None:
         import cloudpickle
@@ -429,8 +440,7 @@ class _Run:
 class _WorkerProcess:
     """One worker process (``python -m swifttune.tune._worker``) and its connection."""
 
-    def __init__(self, trainable: Any) -> None:
-        import cloudpickle
+    def __init__(self) -> None:
         import socket
         import subprocess
         from multiprocessing.connection import Connection
@@ -442,7 +452,21 @@ class _WorkerProcess:
                                      pass_fds=[child.fileno()], env=env)
         child.close()
         self.conn = Connection(parent.detach())
-        self.conn.send(("trainable", cloudpickle.dumps(trainable)))
+        self.trainable_id: Optional[int] = None
+        self.ready = False
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Waits for the worker's "ready" (sent once its imports are done)."""
+        if not self.ready and self.conn.poll(timeout):
+            msg = self.conn.recv()
+            self.ready = msg == ("ready",)
+
+    def load(self, trainable_id: int, trainable_bytes: bytes) -> None:
+        """Sends the trainable (once per experiment)."""
+        self.wait_ready()
+        if self.trainable_id != trainable_id:
+            self.conn.send(("trainable", trainable_bytes))
+            self.trainable_id = trainable_id
 
     def alive(self) -> bool:
         return self.proc.poll() is None and not self.conn.closed
@@ -464,6 +488,53 @@ class _WorkerProcess:
             self.proc.wait(timeout=5)
         except Exception:  # noqa: BLE001
             self.proc.kill()
+
+
+class _WorkerPool:
+    """Idle worker processes, reused across trials and experiments; ``swifttune.init`` starts
+    ``num_cpus`` of them ahead (as ``ray.init`` starts Ray's workers)."""
+
+    def __init__(self) -> None:
+        self._idle: list[_WorkerProcess] = []
+        self._lock = threading.Lock()
+
+    def prestart(self, n: int) -> None:
+        """Starts workers until `n` are idle, and waits until they are ready."""
+        with self._lock:
+            self._idle = [w for w in self._idle if w.alive()]
+            while len(self._idle) < n:
+                self._idle.append(_WorkerProcess())
+            idle = list(self._idle)
+        for w in idle:  # started together, then waited for
+            w.wait_ready()
+
+    def take(self) -> _WorkerProcess:
+        with self._lock:
+            while self._idle:
+                w = self._idle.pop()
+                if w.alive():
+                    return w
+                w.close()
+        return _WorkerProcess()
+
+    def give_back(self, w: _WorkerProcess) -> None:
+        if w.alive():
+            with self._lock:
+                self._idle.append(w)
+        else:
+            w.close()
+
+    def close_all(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for w in idle:
+            w.close()
+
+
+worker_pool = _WorkerPool()
+import atexit  # noqa: E402
+
+atexit.register(worker_pool.close_all)
 
 
 @dataclass

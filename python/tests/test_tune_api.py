@@ -554,3 +554,44 @@ def test_init_rejects_bad_num_cpus(bad):
 
 def test_version():
     assert swifttune.__version__ == "0.1.0"
+
+
+def test_callbacks_see_every_trial_event(tmp_path, executor):
+    """RunConfig(callbacks=[...]) hooks are called in the driver, one at a time, as Ray's are."""
+    events = []
+
+    class Recorder(tune.Callback):
+        def on_trial_start(self, iteration, trials, trial, **info):
+            events.append(("start", trial.trial_id))
+
+        def on_trial_result(self, iteration, trials, trial, result, **info):
+            events.append(("result", trial.trial_id, result["training_iteration"]))
+
+        def on_trial_complete(self, iteration, trials, trial, **info):
+            events.append(("complete", trial.trial_id, trial.status, trial.last_result.get("loss")))
+
+        def on_trial_error(self, iteration, trials, trial, **info):
+            events.append(("error", trial.trial_id, trial.status))
+
+        def on_experiment_end(self, trials, **info):
+            events.append(("end", len(trials)))
+
+    def trainable(config):
+        if config["x"] > 100:
+            raise RuntimeError("never")
+        for i in range(2):
+            tune.report({"loss": float(i)})
+
+    space = {"x": tune.grid_search([1, 2, 1000])}
+    tc = tune.TuneConfig(metric="loss", mode="min", num_samples=1)
+    if executor:
+        tc.executor = executor
+    tune.Tuner(trainable, param_space=space, tune_config=tc,
+               run_config=tune.RunConfig(storage_path=str(tmp_path), verbose=0, callbacks=[Recorder()])).fit()
+    starts = [e for e in events if e[0] == "start"]
+    assert len(starts) == 3
+    assert sorted(e[2] for e in events if e[0] == "result") == [1, 1, 2, 2]
+    completes = [e for e in events if e[0] == "complete"]
+    assert len(completes) == 2 and all(e[2] == "TERMINATED" and e[3] == 1.0 for e in completes)
+    assert [e for e in events if e[0] == "error"] == [("error", "trial_00002", "ERROR")]
+    assert events[-1] == ("end", 3)

@@ -3,11 +3,11 @@ from .result_grid import Result, ResultGrid
 from .schedulers import ASHAScheduler, AsyncHyperBandScheduler, FIFOScheduler, MedianStoppingRule
 from .search.sample import (choice, grid_search, lograndint, loguniform, qlograndint, qloguniform, qrandint,
                             qrandn, quniform, randint, randn, sample_from, uniform)
-from .tuner import (FailureConfig, RunConfig, Trainable, TuneConfig, TuneContext, Tuner, get_context, report,
-                    with_parameters, with_resources)
+from .tuner import (Callback, FailureConfig, RunConfig, Trainable, TuneConfig, TuneContext, Tuner, get_context,
+                    report, with_parameters, with_resources)
 
 __all__ = ["Tuner", "TuneConfig", "RunConfig", "FailureConfig", "report", "get_context", "TuneContext", "Trainable",
            "with_parameters", "with_resources", "Result", "ResultGrid", "uniform", "quniform", "loguniform",
            "qloguniform", "randn", "qrandn", "randint", "qrandint", "lograndint", "qlograndint", "choice",
            "sample_from", "grid_search", "FIFOScheduler", "ASHAScheduler", "AsyncHyperBandScheduler",
-           "MedianStoppingRule"]
+           "MedianStoppingRule", "Callback"]

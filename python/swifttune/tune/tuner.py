@@ -25,7 +25,7 @@ from .schedulers import FIFOScheduler, TrialScheduler
 from .search import BasicVariantGenerator, ConcurrencyLimiter, Searcher
 
 __all__ = ["Tuner", "TuneConfig", "RunConfig", "FailureConfig", "report", "get_context", "TuneContext", "Trainable",
-           "with_parameters", "with_resources"]
+           "with_parameters", "with_resources", "Callback", "TrialInfo"]
 
 STATE_FILE = "experiment_state.json"
 
@@ -69,6 +69,43 @@ class RunConfig:
     3: also every reported result."""
     failure_config: Optional[FailureConfig] = None
     callbacks: Optional[list[Any]] = None
+
+
+class Callback:
+    """Ray Tune's experiment callback (``RunConfig(callbacks=[...])``): override the hooks you need.
+    They are called in the driver, one at a time, with the iteration (a running count of events),
+    the trials so far, the trial concerned and, for results, the result."""
+
+    def on_trial_start(self, iteration: int, trials: list["TrialInfo"], trial: "TrialInfo", **info: Any) -> None:
+        pass
+
+    def on_trial_result(self, iteration: int, trials: list["TrialInfo"], trial: "TrialInfo",
+                        result: dict[str, Any], **info: Any) -> None:
+        pass
+
+    def on_trial_complete(self, iteration: int, trials: list["TrialInfo"], trial: "TrialInfo", **info: Any) -> None:
+        pass
+
+    def on_trial_error(self, iteration: int, trials: list["TrialInfo"], trial: "TrialInfo", **info: Any) -> None:
+        pass
+
+    def on_experiment_end(self, trials: list["TrialInfo"], **info: Any) -> None:
+        pass
+
+
+@dataclass
+class TrialInfo:
+    """What callbacks see of a trial (the attributes of Ray's ``Trial`` that callbacks use)."""
+
+    trial_id: str
+    trial_name: str
+    config: dict[str, Any]
+    status: str = "RUNNING"
+    last_result: dict[str, Any] = field(default_factory=dict)
+    local_path: str = ""
+
+    def __str__(self) -> str:
+        return self.trial_name
 
 
 # ---------------------------------------------------------------------------------------------
@@ -117,6 +154,7 @@ class _Session:
         self.result_file: Optional[io.TextIOWrapper] = None
         self.progress_file: Optional[io.TextIOWrapper] = None
         self.progress_writer: Any = None
+        self.info = run.trial_info(trial_id, self.trial_name, config, str(self.trial_dir))
         self.columns: list[str] = []
         self.config_json = "null"
 
@@ -148,6 +186,9 @@ class _Session:
         result["timestamp"] = int(now)
         result["done"] = False
         self.run.log_result(self, result)
+        if self.run.callbacks:
+            self.info.last_result = result
+            self.run.callback("on_trial_result", self.info, result=result)
         result["config"] = self.config
         self.results.append(result)
         return decision
@@ -258,6 +299,35 @@ class _Run:
         self.last_print = time.time()
         self.lock = threading.Lock()
         self._trainable_bytes: Optional[bytes] = None
+        self.callbacks: list[Any] = list(tuner.run_config.callbacks or [])
+        self.callback_lock = threading.Lock()
+        self.infos: dict[str, TrialInfo] = {}
+        self.iteration = 0
+
+    def trial_info(self, trial_id: str, name: str, config: dict[str, Any], path: str) -> TrialInfo:
+        with self.callback_lock:
+            info = self.infos.get(trial_id)
+            if info is None:
+                info = self.infos[trial_id] = TrialInfo(trial_id, name, config, local_path=path)
+            info.status = "RUNNING"
+        self.callback("on_trial_start", info)
+        return info
+
+    def callback(self, hook: str, trial: Optional[TrialInfo], **kwargs: Any) -> None:
+        """Calls `hook` on every callback that has it, one call at a time."""
+        if not self.callbacks:
+            return
+        with self.callback_lock:
+            self.iteration += 1
+            trials = list(self.infos.values())
+            for cb in self.callbacks:
+                fn = getattr(cb, hook, None)
+                if fn is None:
+                    continue
+                if hook == "on_experiment_end":
+                    fn(trials=trials)
+                else:
+                    fn(iteration=self.iteration, trials=trials, trial=trial, **kwargs)
 
     def trial_name(self, trial_id: str, config: dict[str, Any]) -> str:
         return self.tuner._trial_name(trial_id, config)
@@ -328,6 +398,8 @@ class _Run:
         if s.results:
             s.results[-1]["done"] = True
         self.experiment.finish(s.trial_id, end, message)
+        s.info.status = "ERROR" if end == END_FAILED else "TERMINATED"
+        self.callback("on_trial_error" if end == END_FAILED else "on_trial_complete", s.info)
         if self.verbose >= 2:
             # Ray's verbose=2: a line per finished trial (3 adds every result, printed in log_result).
             last = s.results[-1] if s.results else {}
@@ -714,6 +786,7 @@ class Tuner:
         run.save_state(force=True)
         if run.error is not None:
             raise run.error
+        run.callback("on_experiment_end", None)
         run.maybe_print(final=True)
         return self._grid()
 

@@ -851,9 +851,14 @@ class Tuner:
         out = io.StringIO()
         out.write("\nTrial status: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())) + "\n")
         out.write(f"Using {self._scheduler_name} scheduling algorithm.\n")
+        from .. import _cpus
+
+        cpus_per_trial = float(getattr(self.trainable, "_swifttune_resources", {}).get("cpu", 1))
+        running = counts.get("RUNNING", 0)
+        out.write(f"Logical resource usage: {running * cpus_per_trial:.1f}/{_cpus()} CPUs, 0/0 GPUs\n")
         best = self._experiment.best_trial(None, None, "last", True)
         if best is not None and metric and best.get("last_result"):
-            out.write(f"Current best trial: {best['id']} with {metric}={best['last_result'].get(metric)} "
+            out.write(f"Current best trial: {self._trial_name(best['id'], best['configuration'])} with {metric}={best['last_result'].get(metric)} "
                       f"and params={json.dumps(best['configuration'], default=str)}\n")
         keys = _flat_keys([t["configuration"] for t in trials[:20]])
         header = ["Trial name", "status"] + keys + ([metric] if metric else []) + ["iter", "total time (s)"]

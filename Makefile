@@ -1,8 +1,9 @@
 # swifttune: the two commands of the README, and the developer targets.
-#   make demo   build (release) and run the seed tutorial: natively in Swift (DEMO_ARGS to change it),
-#               then the tutorial's Python script with only its imports changed (PY_DEMO_ARGS)
+#   make demo   build everything (release, the wheel into .venv) and run the seed tutorial: natively
+#               in Swift (DEMO_ARGS), then the tutorial's Python script with only its imports changed
+#               (PY_DEMO_ARGS)
 #   make test   build everything and run every test: Swift tests, C API tests, the C example,
-#               valgrind, the header checks
+#               valgrind, the header checks, the Python tests, the wheel installed without Swift
 SHELL := /bin/bash
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 SWIFTC ?= $(dir $(SWIFT))swiftc
@@ -19,7 +20,7 @@ LIB := .build/release/libswifttune.so
 TEST_PREFIX := $(CURDIR)/.build/c-prefix
 VALGRIND := valgrind --quiet --error-exitcode=1 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
 
-.PHONY: all build lib header header-check install demo demo-swift demo-python test test-swift test-c test-python venv deps bench-tpe bench-engine clean
+.PHONY: all build lib header header-check install demo demo-swift demo-python wheel test test-swift test-c test-python test-wheel venv deps bench-tpe bench-engine clean
 
 all: build
 
@@ -57,20 +58,24 @@ demo: demo-swift demo-python
 demo-swift:
 	$(SWIFT) run $(RELEASE) swifttune-demo $(DEMO_ARGS)
 
-# The seed tutorial's Python script, imports swapped to swifttune, against the built library.
-demo-python: lib
-	PYTHONPATH=python SWIFTTUNE_LIBRARY=$(CURDIR)/$(LIB) $(PYTHON) examples/hyperopt_example.py $(PY_DEMO_ARGS)
+# The seed tutorial's Python script, imports swapped to swifttune, run from the wheel installed
+# into .venv.
+demo-python: wheel
+	.venv/bin/pip install --quiet --disable-pip-version-check --force-reinstall --no-deps dist/swifttune-*.whl
+	.venv/bin/pip install --quiet --disable-pip-version-check cloudpickle
+	.venv/bin/python examples/hyperopt_example.py $(PY_DEMO_ARGS)
 
-test: deps test-swift test-c test-python
+test: deps test-swift test-c test-python test-wheel
 
 # The test environment: .venv with pytest and cloudpickle, plus Ray Tune, hyperopt and pandas for
 # the parity test against real Ray (all from PyPI).
 VENV_PACKAGES := pytest cloudpickle pandas "ray[tune]==2.53.0" "hyperopt==0.3.0"
 venv: .venv/.ready
-.venv/.ready:
-	$(PYTHON) -m venv .venv
+.venv/.ready: .venv/bin/python
 	.venv/bin/pip install --quiet --disable-pip-version-check $(VENV_PACKAGES)
 	touch .venv/.ready
+.venv/bin/python:
+	$(PYTHON) -m venv .venv
 
 # The Python package's tests, against the release library.
 test-python: lib venv
@@ -107,6 +112,27 @@ test-c: header-check
 	$(VALGRIND) .build/test_api
 	$(VALGRIND) .build/tune_seed 40
 	@echo "C API checks passed (valgrind: no definite or indirect leaks, no invalid accesses)"
+
+# The wheel: the Python package with libswifttune.so inside, tagged py3-none-<platform>.
+wheel: lib .venv/bin/python
+	rm -rf dist python/build
+	SWIFTTUNE_BUNDLE_LIBRARY=$(CURDIR)/$(LIB) .venv/bin/pip wheel --quiet --no-deps -w dist ./python
+	rm -rf python/build python/*.egg-info
+	@ls -l dist/*.whl
+
+# Installs the wheel into a new venv with the Swift toolchain hidden (a PATH without it, no
+# LD_LIBRARY_PATH, no SWIFTTUNE_LIBRARY), then runs `python -m swifttune info` and the seed
+# tutorial's script, scaled, from outside the repository.
+WHEEL_ENV := env -i HOME=$(HOME) PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8
+test-wheel: wheel
+	rm -rf .build/wheel-venv .build/wheel-run && mkdir -p .build/wheel-run
+	$(PYTHON) -m venv .build/wheel-venv
+	$(WHEEL_ENV) .build/wheel-venv/bin/pip install --quiet --disable-pip-version-check dist/swifttune-*.whl
+	$(WHEEL_ENV) sh -c '! command -v swift && ! command -v swiftc' >/dev/null
+	cd .build/wheel-run && $(WHEEL_ENV) ../wheel-venv/bin/python -m swifttune info | tee info.txt
+	grep -q "wheel-venv/lib/.*/site-packages/swifttune/_lib/libswifttune.so" .build/wheel-run/info.txt
+	cd .build/wheel-run && $(WHEEL_ENV) ../wheel-venv/bin/python $(CURDIR)/examples/hyperopt_example.py --num-samples 20 --storage-path $(CURDIR)/.build/wheel-run/results | tail -n 2
+	@echo "wheel checks passed: installed and ran without the Swift toolchain"
 
 # Median time of one TPE suggestion with 100 / 1,000 / 10,000 trials of history.
 bench-tpe:

@@ -774,6 +774,12 @@ class Tuner:
         if not hasattr(self, "_experiment"):
             self._build()
         self._path.mkdir(parents=True, exist_ok=True)
+        if self.tune_config.executor == "process":
+            import importlib.util
+
+            if importlib.util.find_spec("cloudpickle") is None:
+                raise ImportError("The process executor ships trainables with cloudpickle: pip install cloudpickle, "
+                                  "or use tune.TuneConfig(executor='thread').")
         run = _Run(self)
         target = run.worker if self.tune_config.executor == "thread" else run.process_worker
         workers = [threading.Thread(target=target, args=() if target == run.worker else (i,),

@@ -1,0 +1,353 @@
+"""hyperopt's ``fmin`` and ``Trials`` over swifttune's Swift TPE and random search."""
+from __future__ import annotations
+
+import datetime
+import functools
+import math
+import os
+import random
+import sys
+import time
+from typing import Any, Callable, Optional
+
+from .._lib import SearcherHandle, dumps, lib, loads
+from .._space import HPNode, decode_configuration, space_document
+
+__all__ = ["fmin", "Trials", "STATUS_OK", "STATUS_FAIL", "space_eval", "tpe", "rand", "JOB_STATE_DONE",
+           "JOB_STATE_ERROR"]
+
+STATUS_OK = "ok"
+STATUS_FAIL = "fail"
+JOB_STATE_DONE = 2
+JOB_STATE_ERROR = 3
+
+
+def _tpe_suggest(*args: Any, **kwargs: Any) -> Any:
+    raise TypeError("tpe.suggest is a marker for swifttune.hyperopt.fmin(algo=tpe.suggest); it is not called directly")
+
+
+def _rand_suggest(*args: Any, **kwargs: Any) -> Any:
+    raise TypeError("rand.suggest is a marker for swifttune.hyperopt.fmin(algo=rand.suggest); it is not called directly")
+
+
+class _Algo:
+    def __init__(self, suggest: Callable[..., Any]) -> None:
+        self.suggest = suggest
+
+
+tpe = _Algo(_tpe_suggest)
+rand = _Algo(_rand_suggest)
+
+_TPE_OPTIONS = {"n_startup_jobs": "n_initial_points", "n_EI_candidates": "n_EI_candidates", "gamma": "gamma",
+                "prior_weight": "prior_weight"}
+
+
+def _algorithm(algo: Any) -> tuple[str, dict[str, Any]]:
+    """("tpe" | "random", engine options) of `tpe.suggest`, `rand.suggest` or a functools.partial of them."""
+    options: dict[str, Any] = {}
+    fn = algo
+    if isinstance(algo, functools.partial):
+        fn = algo.func
+        for k, v in algo.keywords.items():
+            if fn is _tpe_suggest and k in _TPE_OPTIONS:
+                options[_TPE_OPTIONS[k]] = v
+            elif k != "verbose":
+                raise ValueError(f"swifttune's {getattr(fn, '__name__', fn)} takes no option {k!r}")
+    if fn is _tpe_suggest or fn is None:
+        return "tpe", options
+    if fn is _rand_suggest:
+        return "random", options
+    raise ValueError("algo must be swifttune.hyperopt.tpe.suggest or rand.suggest (optionally through functools.partial)")
+
+
+def _seed(rstate: Any) -> int:
+    if rstate is None:
+        env = os.environ.get("HYPEROPT_FMIN_SEED")
+        return int(env) if env else random.SystemRandom().randrange(2**31 - 1)
+    if isinstance(rstate, int):
+        return rstate
+    if hasattr(rstate, "integers"):  # numpy.random.Generator, as hyperopt takes
+        return int(rstate.integers(2**31 - 1))
+    if hasattr(rstate, "randint"):  # numpy.random.RandomState
+        return int(rstate.randint(2**31 - 1))
+    raise TypeError(f"rstate must be a numpy Generator, an int or None, got {type(rstate).__name__}")
+
+
+# ----------------------------------------------------------------------------------------------
+# Assignments: hyperopt's label -> value (choices by index) view of a configuration.
+
+
+def _matches(node: Any, value: Any) -> bool:
+    if isinstance(node, HPNode):
+        if node.options is not None:
+            return any(_matches(o, value) for o in node.options)
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if isinstance(node, dict):
+        return isinstance(value, dict) and set(node) == set(value) and all(_matches(node[k], value[k]) for k in node)
+    if isinstance(node, (list, tuple)):
+        return isinstance(value, (list, tuple)) and len(node) == len(value) and all(
+            _matches(n, v) for n, v in zip(node, value))
+    return node == value
+
+
+def _assign(node: Any, value: Any, out: dict[str, Any]) -> None:
+    if isinstance(node, HPNode):
+        if node.options is not None:
+            for i, option in enumerate(node.options):
+                if _matches(option, value):
+                    out[node.label] = i
+                    _assign(option, value, out)
+                    return
+            return
+        out[node.label] = value
+    elif isinstance(node, dict) and isinstance(value, dict):
+        for k, sub in node.items():
+            if k in value:
+                _assign(sub, value[k], out)
+    elif isinstance(node, (list, tuple)) and isinstance(value, (list, tuple)):
+        for sub, v in zip(node, value):
+            _assign(sub, v, out)
+
+
+def space_eval(space: Any, hp_assignment: dict[str, Any]) -> Any:
+    """The configuration of `space` for an assignment by label (choices by index), as hyperopt's
+    ``space_eval`` (e.g. ``space_eval(space, trials.argmin)``)."""
+    if isinstance(space, HPNode):
+        if space.label not in hp_assignment:
+            raise KeyError(f"the assignment has no value for {space.label!r}")
+        v = hp_assignment[space.label]
+        if space.options is not None:
+            return space_eval(space.options[int(v)], hp_assignment)
+        return int(v) if space.kind in ("randint", "uniformint") else v
+    if isinstance(space, dict):
+        return {k: space_eval(v, hp_assignment) for k, v in space.items()}
+    if isinstance(space, list):
+        return [space_eval(v, hp_assignment) for v in space]
+    if isinstance(space, tuple):
+        return tuple(space_eval(v, hp_assignment) for v in space)
+    return space
+
+
+def _labels(space: Any, out: list[str]) -> list[str]:
+    if isinstance(space, HPNode):
+        out.append(space.label)
+        for o in space.options or []:
+            _labels(o, out)
+    elif isinstance(space, dict):
+        for v in space.values():
+            _labels(v, out)
+    elif isinstance(space, (list, tuple)):
+        for v in space:
+            _labels(v, out)
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+
+
+class Trials:
+    """hyperopt's ``Trials``: every evaluation's document, result, loss and status."""
+
+    def __init__(self, exp_key: Optional[str] = None) -> None:
+        self._dynamic_trials: list[dict[str, Any]] = []
+        self.attachments: dict[str, Any] = {}
+        self._exp_key = exp_key
+        self._searcher: Optional[SearcherHandle] = None
+        self._searcher_key: Optional[tuple[Any, ...]] = None
+
+    @property
+    def trials(self) -> list[dict[str, Any]]:
+        return list(self._dynamic_trials)
+
+    def __len__(self) -> int:
+        return len(self._dynamic_trials)
+
+    def __iter__(self) -> Any:
+        return iter(self._dynamic_trials)
+
+    def __getitem__(self, i: int) -> dict[str, Any]:
+        return self._dynamic_trials[i]
+
+    @property
+    def tids(self) -> list[int]:
+        return [t["tid"] for t in self._dynamic_trials]
+
+    @property
+    def results(self) -> list[dict[str, Any]]:
+        return [t["result"] for t in self._dynamic_trials]
+
+    @property
+    def miscs(self) -> list[dict[str, Any]]:
+        return [t["misc"] for t in self._dynamic_trials]
+
+    @property
+    def specs(self) -> list[Any]:
+        return [t["spec"] for t in self._dynamic_trials]
+
+    def losses(self, bandit: Any = None) -> list[Optional[float]]:
+        return [r.get("loss") for r in self.results]
+
+    def statuses(self, bandit: Any = None) -> list[str]:
+        return [r.get("status") for r in self.results]
+
+    @property
+    def idxs(self) -> dict[str, list[int]]:
+        return {k: list(v) for k, v in self._columns()[0].items()}
+
+    @property
+    def vals(self) -> dict[str, list[Any]]:
+        return {k: list(v) for k, v in self._columns()[1].items()}
+
+    def _columns(self) -> tuple[dict[str, list[int]], dict[str, list[Any]]]:
+        idxs: dict[str, list[int]] = {}
+        vals: dict[str, list[Any]] = {}
+        for t in self._dynamic_trials:
+            for k, v in t["misc"]["vals"].items():
+                idxs.setdefault(k, [])
+                vals.setdefault(k, [])
+                if v:
+                    idxs[k].append(t["tid"])
+                    vals[k].append(v[0])
+        return idxs, vals
+
+    @property
+    def best_trial(self) -> dict[str, Any]:
+        """The trial with the lowest loss among those with status ok."""
+        candidates = [t for t in self._dynamic_trials
+                      if t["result"].get("status") == STATUS_OK and t["result"].get("loss") is not None
+                      and not math.isnan(float(t["result"]["loss"]))]
+        if not candidates:
+            raise AllTrialsFailed()
+        return min(candidates, key=lambda t: float(t["result"]["loss"]))
+
+    @property
+    def argmin(self) -> dict[str, Any]:
+        """The best trial's assignment by label (choices by index)."""
+        return {k: v[0] for k, v in self.best_trial["misc"]["vals"].items() if v}
+
+    def average_best_error(self, bandit: Any = None) -> float:
+        return float(self.best_trial["result"]["loss"])
+
+
+class AllTrialsFailed(Exception):
+    """No trial has an ok status (hyperopt's exception of the same name)."""
+
+
+def fmin(fn: Callable[[Any], Any], space: Any, algo: Any = None, max_evals: Optional[int] = None,
+         timeout: Optional[float] = None, loss_threshold: Optional[float] = None, trials: Optional[Trials] = None,
+         rstate: Any = None, allow_trials_fmin: bool = True, pass_expr_memo_ctrl: Any = None,
+         catch_eval_exceptions: bool = False, verbose: bool = True, return_argmin: bool = True,
+         points_to_evaluate: Optional[list[dict[str, Any]]] = None, max_queue_len: int = 1,
+         show_progressbar: bool = True, early_stop_fn: Optional[Callable[..., Any]] = None,
+         trials_save_file: str = "") -> Any:
+    """Minimises `fn` over `space` as hyperopt's ``fmin`` does: `max_evals` evaluations in all (a
+    `trials` object that already holds some counts them), stopping early on `timeout` seconds,
+    `loss_threshold` or `early_stop_fn`; returns the best assignment (``trials.argmin``) or, with
+    ``return_argmin=False``, the best configuration (``space_eval(space, trials.argmin)``)."""
+    if trials_save_file:
+        raise ValueError("trials_save_file is not supported by swifttune.hyperopt yet; pickle the Trials instead")
+    if max_evals is None:
+        max_evals = sys.maxsize
+    if trials is None:
+        trials = Trials()
+    algorithm, options = _algorithm(algo)
+    key = (id(space), algorithm, tuple(sorted(options.items())))
+    if trials._searcher is None or trials._searcher_key != key:
+        if len(trials):
+            raise ValueError("swifttune.hyperopt.fmin continues a Trials object only with the space and algorithm it began with")
+        refs: list[Any] = []
+        points = [space_eval(space, p) for p in (points_to_evaluate or [])]
+        spec = {"algorithm": algorithm, "space": space_document(space, refs), "mode": "min",
+                "seed": _seed(rstate), "points_to_evaluate": points, **options}
+        trials._searcher = SearcherHandle(lib.call_handle("st_searcher_new", dumps(spec)))
+        trials._searcher_key = key
+        trials._refs = refs  # type: ignore[attr-defined]
+    searcher = trials._searcher
+    labels = _labels(space, [])
+    start = time.time()
+    progress = _Progress(max_evals - len(trials)) if show_progressbar and max_evals != sys.maxsize else None
+    early_args: list[Any] = []
+    while len(trials) < max_evals:
+        if timeout is not None and time.time() - start >= timeout:
+            break
+        tid = len(trials)
+        text = lib.call_string("st_searcher_suggest", searcher.p, str(tid).encode())
+        config = decode_configuration(loads(text), trials._refs)  # type: ignore[attr-defined]
+        assignment: dict[str, Any] = {}
+        _assign(space, config, assignment)
+        now = datetime.datetime.now()
+        doc: dict[str, Any] = {
+            "state": JOB_STATE_DONE, "tid": tid, "spec": None, "result": {"status": "new"},
+            "misc": {"tid": tid, "cmd": ("domain_attachment", "FMinIter_Domain"), "workdir": None,
+                     "idxs": {k: ([tid] if k in assignment else []) for k in labels},
+                     "vals": {k: ([assignment[k]] if k in assignment else []) for k in labels}},
+            "exp_key": trials._exp_key, "owner": None, "version": 0, "book_time": now, "refresh_time": None,
+        }
+        try:
+            out = fn(config)
+            result = {"loss": float(out), "status": STATUS_OK} if not isinstance(out, dict) else dict(out)
+            if "status" not in result:
+                raise ValueError("fn returned a dict without a 'status' (use STATUS_OK or STATUS_FAIL)")
+        except Exception as e:  # noqa: BLE001 - recorded; re-raised unless catch_eval_exceptions
+            doc["state"] = JOB_STATE_ERROR
+            doc["misc"]["error"] = (str(type(e)), str(e))
+            doc["result"] = {"status": STATUS_FAIL}
+            doc["refresh_time"] = datetime.datetime.now()
+            trials._dynamic_trials.append(doc)
+            lib.check(lib.c.st_searcher_tell(searcher.p, str(tid).encode(), 2, 0.0))
+            if not catch_eval_exceptions:
+                raise
+            continue
+        doc["result"] = result
+        doc["refresh_time"] = datetime.datetime.now()
+        trials._dynamic_trials.append(doc)
+        loss = result.get("loss")
+        if result.get("status") == STATUS_OK and loss is not None:
+            lib.check(lib.c.st_searcher_tell(searcher.p, str(tid).encode(), 0, float(loss)))
+        else:
+            lib.check(lib.c.st_searcher_tell(searcher.p, str(tid).encode(), 1, 0.0))
+        if progress:
+            progress.update(trials)
+        if loss_threshold is not None and loss is not None and float(loss) <= loss_threshold:
+            break
+        if early_stop_fn is not None:
+            stop, early_args = early_stop_fn(trials, *early_args)
+            if stop:
+                break
+    if progress:
+        progress.update(trials, final=True)
+        progress.close()
+    if return_argmin:
+        return trials.argmin if len(trials) else {}
+    return space_eval(space, trials.argmin)
+
+
+class _Progress:
+    """A one-line progress bar on stderr with the best loss so far."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.count = 0
+        self.last = 0.0
+        self.start = time.time()
+
+    def update(self, trials: Trials, final: bool = False) -> None:
+        if not final:
+            self.count += 1
+        now = time.time()
+        if not final and now - self.last < 0.2 and self.count < self.total:
+            return
+        self.last = now
+        try:
+            best = trials.best_trial["result"]["loss"]
+        except AllTrialsFailed:
+            best = float("nan")
+        width = 30
+        filled = int(width * self.count / max(self.total, 1))
+        sys.stderr.write(f"\r{self.count}/{self.total} [{'#' * filled}{'.' * (width - filled)}] "
+                         f"{now - self.start:.1f}s, best loss: {best:.6g}")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        sys.stderr.write("\n")
+        sys.stderr.flush()

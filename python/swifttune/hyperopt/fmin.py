@@ -246,6 +246,10 @@ def fmin(fn: Callable[[Any], Any], space: Any, algo: Any = None, max_evals: Opti
     ``return_argmin=False``, the best configuration (``space_eval(space, trials.argmin)``)."""
     if trials_save_file:
         raise ValueError("trials_save_file is not supported by swifttune.hyperopt yet; pickle the Trials instead")
+    from ._convert import from_pyll, is_pyll
+
+    if is_pyll(space):  # a space built with hyperopt's own hp
+        space = from_pyll(space)
     if max_evals is None:
         max_evals = sys.maxsize
     if trials is None:

@@ -31,7 +31,9 @@ class HyperOptSearch(Searcher):
         super().__init__(metric, mode)
         if points_to_evaluate is not None and not isinstance(points_to_evaluate, list):
             raise TypeError("points_to_evaluate expected to be a list, got {}.".format(type(points_to_evaluate)))
-        self._space = space
+        from ....hyperopt._convert import from_pyll, is_pyll
+
+        self._space = from_pyll(space) if space is not None and is_pyll(space) else space
         self._points = list(points_to_evaluate or [])
         self._seed = random_state_seed
         self.n_initial_points = n_initial_points

@@ -20,7 +20,7 @@ LIB := .build/release/libswifttune.so
 TEST_PREFIX := $(CURDIR)/.build/c-prefix
 VALGRIND := valgrind --quiet --error-exitcode=1 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
 
-.PHONY: all build lib header header-check install demo demo-swift demo-python wheel test test-swift test-c test-python test-wheel venv deps bench-tpe bench-engine bench-seed clean
+.PHONY: all build lib header header-check install demo demo-swift demo-python wheel test test-swift test-c test-python test-wheel venv deps bench-tpe bench-engine bench-seed bench-fmin clean
 
 all: build
 
@@ -145,6 +145,10 @@ bench-engine:
 # The seed tutorial side by side: swifttune's two executors and Ray Tune + HyperOptSearch (.venv has Ray).
 bench-seed: lib venv
 	PYTHONPATH=python SWIFTTUNE_LIBRARY=$(CURDIR)/$(LIB) .venv/bin/python benchmarks/seed_overhead.py
+
+# hyperopt's fmin and swifttune.hyperopt's fmin side by side (.venv has hyperopt).
+bench-fmin: lib venv
+	PYTHONPATH=python SWIFTTUNE_LIBRARY=$(CURDIR)/$(LIB) .venv/bin/python benchmarks/fmin_speed.py
 
 clean:
 	rm -rf .build

@@ -146,3 +146,23 @@ def test_options_points_seeds_and_return_values():
     assert len(t1) == 60
     with pytest.raises(ValueError):
         sh.fmin(f, space, algo=functools.partial(sh.tpe.suggest, bogus=1), max_evals=2, show_progressbar=False)
+
+
+def test_trials_save_file_continues_a_run(tmp_path):
+    path = str(tmp_path / "trials.pkl")
+    space = {"x": sh.hp.uniform("x", -5, 5), "c": sh.hp.choice("c", ["a", "b"])}
+    f = lambda c: (c["x"] - 1) ** 2 + (c["c"] == "b")  # noqa: E731
+    sh.fmin(f, space, algo=sh.tpe.suggest, max_evals=30, trials_save_file=path, rstate=np.random.default_rng(5),
+            show_progressbar=False)
+    # A second call with the same file continues to 50 evaluations; an uninterrupted run of 50
+    # with the same seed makes the same suggestions.
+    sh.fmin(f, space, algo=sh.tpe.suggest, max_evals=50, trials_save_file=path, show_progressbar=False)
+    import pickle
+
+    with open(path, "rb") as fh:
+        resumed = pickle.load(fh)
+    straight = sh.Trials()
+    sh.fmin(f, space, algo=sh.tpe.suggest, max_evals=50, trials=straight, rstate=np.random.default_rng(5),
+            show_progressbar=False)
+    assert len(resumed) == 50
+    assert resumed.vals == straight.vals

@@ -5,6 +5,7 @@ import datetime
 import functools
 import math
 import os
+import pickle
 import random
 import sys
 import time
@@ -228,6 +229,20 @@ class Trials:
     def average_best_error(self, bandit: Any = None) -> float:
         return float(self.best_trial["result"]["loss"])
 
+    # Pickling (fmin's trials_save_file): the Swift searcher travels as its saved JSON state.
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        searcher = state.pop("_searcher", None)
+        state["_searcher_state"] = lib.call_string("st_searcher_save", searcher.p) if searcher is not None else None
+        state["_searcher_key"] = None  # the space object is new after unpickling: matched by labels
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        saved = state.pop("_searcher_state", None)
+        self.__dict__.update(state)
+        self._searcher = (SearcherHandle(lib.call_handle("st_searcher_restore", saved.encode("utf-8")))
+                          if saved else None)
+
 
 class AllTrialsFailed(Exception):
     """No trial has an ok status (hyperopt's exception of the same name)."""
@@ -244,9 +259,11 @@ def fmin(fn: Callable[[Any], Any], space: Any, algo: Any = None, max_evals: Opti
     `trials` object that already holds some counts them), stopping early on `timeout` seconds,
     `loss_threshold` or `early_stop_fn`; returns the best assignment (``trials.argmin``) or, with
     ``return_argmin=False``, the best configuration (``space_eval(space, trials.argmin)``)."""
-    if trials_save_file:
-        raise ValueError("trials_save_file is not supported by swifttune.hyperopt yet; pickle the Trials instead")
     from ._convert import from_pyll, is_pyll
+
+    if trials_save_file and trials is None and os.path.exists(trials_save_file):
+        with open(trials_save_file, "rb") as f:  # continue a run that saved its trials, as hyperopt does
+            trials = pickle.load(f)
 
     if is_pyll(space):  # a space built with hyperopt's own hp
         space = from_pyll(space)
@@ -255,7 +272,10 @@ def fmin(fn: Callable[[Any], Any], space: Any, algo: Any = None, max_evals: Opti
     if trials is None:
         trials = Trials()
     algorithm, options = _algorithm(algo)
-    key = (id(space), algorithm, tuple(sorted(options.items())))
+    key = (tuple(_labels(space, [])), algorithm, tuple(sorted(options.items())))
+    if trials._searcher is not None and trials._searcher_key is None:
+        trials._searcher_key = key  # restored from trials_save_file: its searcher goes on
+        trials._refs = []  # type: ignore[attr-defined]
     if trials._searcher is None or trials._searcher_key != key:
         if len(trials):
             raise ValueError("swifttune.hyperopt.fmin continues a Trials object only with the space and algorithm it began with")
@@ -312,6 +332,11 @@ def fmin(fn: Callable[[Any], Any], space: Any, algo: Any = None, max_evals: Opti
             lib.check(lib.c.st_searcher_tell(searcher.p, str(tid).encode(), 1, 0.0))
         if progress:
             progress.update(trials)
+        if trials_save_file:
+            tmp = trials_save_file + ".tmp"
+            with open(tmp, "wb") as f:
+                pickle.dump(trials, f)
+            os.replace(tmp, trials_save_file)
         if loss_threshold is not None and loss is not None and float(loss) <= loss_threshold:
             break
         if early_stop_fn is not None:

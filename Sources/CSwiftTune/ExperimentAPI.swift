@@ -60,7 +60,7 @@ public func stExperimentNext(_ experiment: OpaquePointer?, _ out_action: UnsafeM
         switch try e.experiment.next() {
         case let .start(id, configuration):
             let idText = try cString(id)
-            guard let configText = strdupOrNil(configuration.serialized()) else {
+            guard let configText = strdup(configuration.serialized()) else {
                 free(idText)
                 throw CError(.ST_ERROR, "out of memory")
             }
@@ -224,4 +224,3 @@ public func stExperimentRestore(_ state_json: UnsafePointer<CChar>?, _ out_exper
 @c(st_experiment_free)
 public func stExperimentFree(_ experiment: OpaquePointer?) { release(experiment, ExperimentHandle.self) }
 
-func strdupOrNil(_ s: String) -> UnsafeMutablePointer<CChar>? { strdup(s) }

@@ -11,7 +11,7 @@ import json
 import os
 import threading
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Optional
 
 __all__ = ["lib", "SwiftTuneError", "library_path", "EXPECTED_VERSION"]
 
@@ -274,7 +274,3 @@ def metrics_for_engine(metrics: dict[str, Any]) -> dict[str, float]:
             except Exception:  # pragma: no cover
                 pass
     return out
-
-
-def as_sequence(x: Any) -> Sequence[Any]:
-    return x if isinstance(x, (list, tuple)) else [x]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import datetime
 import inspect
+import itertools
 import io
 import json
 import os
@@ -283,6 +284,9 @@ def _run_trainable(trainable: Any, config: dict[str, Any]) -> Optional[dict[str,
 # One run of an experiment.
 
 
+_run_serials = itertools.count()
+
+
 class _Run:
     def __init__(self, tuner: "Tuner") -> None:
         self.tuner = tuner
@@ -299,6 +303,8 @@ class _Run:
         self.last_print = time.time()
         self.lock = threading.Lock()
         self._trainable_bytes: Optional[bytes] = None
+        # Identifies this run's trainable to pooled workers (never reused, unlike id(self)).
+        self.serial = next(_run_serials)
         self.callbacks: list[Any] = list(tuner.run_config.callbacks or [])
         self.callback_lock = threading.Lock()
         self.infos: dict[str, TrialInfo] = {}
@@ -446,7 +452,7 @@ class _Run:
                 worker.pop().close()
             if not worker:
                 worker.append(worker_pool.take())
-            worker[0].load(id(self), self.trainable_bytes())
+            worker[0].load(self.serial, self.trainable_bytes())
             self.run_remote_trial(worker[0], trial_id, config_text)
 
         try:
@@ -702,12 +708,9 @@ class Tuner:
                 "You must pass `metric` and `mode` to `tune.TuneConfig` (or to the search algorithm): swifttune "
                 "needs them to rank trials."
             )
-        if search._space is None and not isinstance(search, ConcurrencyLimiter) or (
-            isinstance(search, ConcurrencyLimiter) and search.searcher._space is None
-        ):
-            if not has_domains(self.param_space) and not self.param_space:
-                raise ValueError("The Tuner needs a `param_space`, or a search algorithm with its own `space`.")
         inner = search.searcher if isinstance(search, ConcurrencyLimiter) else search
+        if inner._space is None and not self.param_space:
+            raise ValueError("The Tuner needs a `param_space`, or a search algorithm with its own `space`.")
         num_samples = tc.num_samples
         grids = grid_paths(self.param_space) if isinstance(inner, BasicVariantGenerator) else []
         space_for_search: Any = self.param_space

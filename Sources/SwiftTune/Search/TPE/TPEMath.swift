@@ -13,7 +13,6 @@ enum TPEMath {
     static let logSqrt2Pi = 0.5 * log(2 * Double.pi)
 
     @inline(__always) static func ln(_ x: Double) -> Double { log(x) }
-    @inline(__always) static func exponential(_ x: Double) -> Double { exp(x) }
 
     /// The standardised argument of erf for the normal CDF at x, as hyperopt computes it
     /// (the denominator floored at EPS).

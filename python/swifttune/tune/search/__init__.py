@@ -168,6 +168,3 @@ class ConcurrencyLimiter(Searcher):
         self._metric = self.searcher.metric
         super().on_trial_complete(trial_id, result, error)
 
-
-def _has_domains(space: Any) -> bool:
-    return has_domains(space)

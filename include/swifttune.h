@@ -133,7 +133,9 @@ void st_experiment_free(st_experiment *experiment);
 
 /**
  * Creates an experiment from a JSON configuration
- * {"metric": "mean_loss", "mode": "min", "num_samples": 10, "max_concurrent_trials": null, "stop": {"training_iteration": 10}, "time_budget_s": null} ("metric" and "mode" required),
+ * {"metric": "mean_loss", "mode": "min", "num_samples": 10, "max_concurrent_trials": null, "stop": {"training_iteration": 10}, "time_budget_s": null, "max_failures": 0, "fail_fast": false}
+ * ("metric" and "mode" required; "max_failures": retries of a failed trial, -1 forever;
+ * "fail_fast": the first failure ends the experiment),
  * a searcher and an optional scheduler (NULL: FIFO). The experiment takes a copy of the
  * searcher's and the scheduler's current state: the caller still owns and frees both handles.
  * On success *out_experiment owns a handle to free with st_experiment_free.
@@ -158,10 +160,27 @@ int32_t st_experiment_next(st_experiment *experiment, int32_t *out_action, char 
 int32_t st_experiment_report(st_experiment *experiment, const char *trial_id, const char *const *names, const double *values, int32_t count, int32_t *out_decision);
 
 /**
+ * st_experiment_report with the name of a checkpoint saved with this result (checkpoint, not
+ * NULL, copied): it becomes the trial's latest checkpoint, the one a retried, paused or restored
+ * trial resumes from (see st_experiment_trial's "checkpoint"). Returns as st_experiment_report.
+ */
+int32_t st_experiment_report_checkpoint(st_experiment *experiment, const char *trial_id, const char *const *names, const double *values, int32_t count, const char *checkpoint, int32_t *out_decision);
+
+/**
  * Restores an experiment from st_experiment_save output into a new handle; trials that were
  * running come back pending. Returns ST_OK, ST_INVALID_JSON, ST_INVALID_STATE or ST_INVALID_ARGUMENT.
  */
 int32_t st_experiment_restore(const char *state_json, st_experiment **out_experiment);
+
+/**
+ * st_experiment_restore with Ray's Tuner.restore flags in options_json (NULL for the
+ * defaults): {"unfinished": "resume" | "skip", "errored": "skip" | "resume" | "restart"}.
+ * "unfinished": "skip" ends PENDING and PAUSED trials TERMINATED as they stand; "errored":
+ * "resume" runs ERROR trials again from their latest checkpoint, "restart" from the start.
+ * Returns ST_OK, ST_INVALID_JSON, ST_INVALID_CONFIG (bad options), ST_INVALID_STATE or
+ * ST_INVALID_ARGUMENT.
+ */
+int32_t st_experiment_resume(const char *state_json, const char *options_json, st_experiment **out_experiment);
 
 /**
  * Runs the experiment to its end on threads library-owned threads, each taking the next trial
@@ -185,7 +204,8 @@ int32_t st_experiment_trial(st_experiment *experiment, const char *trial_id, cha
 
 /**
  * Writes every trial as a JSON array into *out_json (freed with st_free); each trial is
- * {"id", "status", "configuration", "results", "last_result", "num_reports", "error", "stopped_early"}.
+ * {"id", "status", "configuration", "results", "last_result", "num_reports", "error", "stopped_early", "num_failures", "checkpoint"}. A PENDING trial that ran before (retried, restored) keeps the
+ * results up to its "checkpoint" (the latest one reported, or null): resume from there.
  * Returns ST_OK or ST_INVALID_ARGUMENT.
  */
 int32_t st_experiment_trials(st_experiment *experiment, char **out_json);
@@ -200,6 +220,14 @@ void st_free(void *p);
 const char *st_last_error(void);
 
 /**
+ * The checkpoint this run of the trial resumes from (the latest one reported before it: the
+ * trial runs again after a failure, a pause or a restore), or NULL. The string belongs to the
+ * reporter: valid until the objective returns. *out_iteration (may be NULL) is the number of
+ * results the trial keeps from earlier runs. Returns ST_OK or ST_INVALID_ARGUMENT.
+ */
+int32_t st_reporter_checkpoint(st_reporter *reporter, const char ** out_checkpoint, int64_t * out_iteration);
+
+/**
  * Records why the trial failed (the objective then returns non-zero). message may be NULL.
  * Returns ST_OK or ST_INVALID_ARGUMENT.
  */
@@ -211,6 +239,12 @@ int32_t st_reporter_fail(st_reporter *reporter, const char *message);
  * Returns ST_OK, ST_INVALID_ARGUMENT, or ST_INVALID_TRIAL_STATE once the objective returned.
  */
 int32_t st_reporter_report(st_reporter *reporter, const char *const *names, const double *values, int32_t count, int32_t *out_decision);
+
+/**
+ * st_reporter_report with the name of a checkpoint saved with this result (see
+ * st_experiment_report_checkpoint). Returns as st_reporter_report.
+ */
+int32_t st_reporter_report_checkpoint(st_reporter *reporter, const char *const *names, const double *values, int32_t count, const char *checkpoint, int32_t *out_decision);
 
 /** Frees a scheduler handle. NULL is ignored. */
 void st_scheduler_free(st_scheduler *scheduler);

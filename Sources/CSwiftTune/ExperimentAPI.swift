@@ -7,7 +7,9 @@ import SwiftTune
 
 /// Creates an experiment from a JSON configuration
 /// `{"metric": "mean_loss", "mode": "min", "num_samples": 10, "max_concurrent_trials": null,
-///   "stop": {"training_iteration": 10}, "time_budget_s": null}` ("metric" and "mode" required),
+///   "stop": {"training_iteration": 10}, "time_budget_s": null, "max_failures": 0, "fail_fast": false}`
+/// ("metric" and "mode" required; "max_failures": retries of a failed trial, -1 forever;
+/// "fail_fast": the first failure ends the experiment),
 /// a searcher and an optional scheduler (NULL: FIFO). The experiment takes a copy of the
 /// searcher's and the scheduler's current state: the caller still owns and frees both handles.
 /// On success `*out_experiment` owns a handle to free with `st_experiment_free`.
@@ -27,7 +29,7 @@ public func stExperimentNew(_ config_json: UnsafePointer<CChar>?, _ searcher: Op
 
 func experimentConfig(_ spec: JSONValue) throws -> ExperimentConfig {
     guard let members = spec.objectValue else { throw CError(.ST_INVALID_CONFIG, "the experiment configuration must be a JSON object") }
-    let known: Set<String> = ["metric", "mode", "num_samples", "max_concurrent_trials", "stop", "time_budget_s"]
+    let known: Set<String> = ["metric", "mode", "num_samples", "max_concurrent_trials", "stop", "time_budget_s", "max_failures", "fail_fast"]
     for (k, _) in members where !known.contains(k) { throw CError(.ST_INVALID_CONFIG, "unknown experiment option '\(k)'") }
     guard let metric = try stringOption(spec["metric"], "metric") else { throw CError(.ST_INVALID_CONFIG, "'metric' is required") }
     guard let mode = try modeOption(spec["mode"], "mode") else { throw CError(.ST_INVALID_CONFIG, "'mode' is required") }
@@ -41,7 +43,9 @@ func experimentConfig(_ spec: JSONValue) throws -> ExperimentConfig {
     }
     return ExperimentConfig(metric: metric, mode: mode, numSamples: Int(try intOption(spec["num_samples"], "num_samples") ?? 1),
                             maxConcurrentTrials: try intOption(spec["max_concurrent_trials"], "max_concurrent_trials").map { Int($0) },
-                            stop: stop, timeBudgetS: try doubleOption(spec["time_budget_s"], "time_budget_s"))
+                            stop: stop, timeBudgetS: try doubleOption(spec["time_budget_s"], "time_budget_s"),
+                            maxFailures: Int(try intOption(spec["max_failures"], "max_failures") ?? 0),
+                            failFast: try boolOption(spec["fail_fast"], "fail_fast") ?? false)
 }
 
 /// Asks what to do next. `*out_action` is `ST_NEXT_START` (then `*out_trial_id` and `*out_config`
@@ -92,6 +96,25 @@ public func stExperimentReport(_ experiment: OpaquePointer?, _ trial_id: UnsafeP
     }
 }
 
+/// `st_experiment_report` with the name of a checkpoint saved with this result (`checkpoint`, not
+/// NULL, copied): it becomes the trial's latest checkpoint, the one a retried, paused or restored
+/// trial resumes from (see `st_experiment_trial`'s "checkpoint"). Returns as `st_experiment_report`.
+@c(st_experiment_report_checkpoint)
+public func stExperimentReportCheckpoint(_ experiment: OpaquePointer?, _ trial_id: UnsafePointer<CChar>?,
+                                         _ names: UnsafePointer<UnsafePointer<CChar>?>?, _ values: UnsafePointer<Double>?,
+                                         _ count: Int32, _ checkpoint: UnsafePointer<CChar>?,
+                                         _ out_decision: UnsafeMutablePointer<Int32>?) -> Int32 {
+    api {
+        let e = try object(experiment, ExperimentHandle.self, "experiment")
+        let id = try string(trial_id, "trial_id")
+        let metrics = try metricsArgument(names, values, count)
+        let name = try string(checkpoint, "checkpoint")
+        let d = try e.experiment.report(id, metrics, checkpoint: name)
+        out_decision?.pointee = decisionCode(d)
+        return .ST_OK
+    }
+}
+
 func metricsArgument(_ names: UnsafePointer<UnsafePointer<CChar>?>?, _ values: UnsafePointer<Double>?, _ count: Int32) throws -> Metrics {
     guard count >= 0 else { throw CError(.ST_INVALID_ARGUMENT, "count is negative (\(count))") }
     var metrics: Metrics = [:]
@@ -137,7 +160,9 @@ public func stExperimentFinish(_ experiment: OpaquePointer?, _ trial_id: UnsafeP
 }
 
 /// Writes every trial as a JSON array into `*out_json` (freed with `st_free`); each trial is
-/// `{"id", "status", "configuration", "results", "last_result", "num_reports", "error", "stopped_early"}`.
+/// `{"id", "status", "configuration", "results", "last_result", "num_reports", "error", "stopped_early",
+/// "num_failures", "checkpoint"}`. A PENDING trial that ran before (retried, restored) keeps the
+/// results up to its "checkpoint" (the latest one reported, or null): resume from there.
 /// Returns `ST_OK` or `ST_INVALID_ARGUMENT`.
 @c(st_experiment_trials)
 public func stExperimentTrials(_ experiment: OpaquePointer?, _ out_json: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
@@ -215,6 +240,39 @@ public func stExperimentRestore(_ state_json: UnsafePointer<CChar>?, _ out_exper
     api {
         let target = try out(out_experiment, "out_experiment")
         let experiment = try Experiment(restoring: json(state_json, "state_json"))
+        target.pointee = retain(ExperimentHandle(experiment))
+        return .ST_OK
+    }
+}
+
+/// `st_experiment_restore` with Ray's `Tuner.restore` flags in `options_json` (NULL for the
+/// defaults): `{"unfinished": "resume" | "skip", "errored": "skip" | "resume" | "restart"}`.
+/// "unfinished": "skip" ends PENDING and PAUSED trials TERMINATED as they stand; "errored":
+/// "resume" runs ERROR trials again from their latest checkpoint, "restart" from the start.
+/// Returns `ST_OK`, `ST_INVALID_JSON`, `ST_INVALID_CONFIG` (bad options), `ST_INVALID_STATE` or
+/// `ST_INVALID_ARGUMENT`.
+@c(st_experiment_resume)
+public func stExperimentResume(_ state_json: UnsafePointer<CChar>?, _ options_json: UnsafePointer<CChar>?,
+                               _ out_experiment: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    api {
+        let target = try out(out_experiment, "out_experiment")
+        var options = ResumeOptions()
+        if let options_json {
+            let spec = try json(options_json, "options_json")
+            guard let members = spec.objectValue else { throw CError(.ST_INVALID_CONFIG, "the resume options must be a JSON object") }
+            for (k, _) in members where k != "unfinished" && k != "errored" { throw CError(.ST_INVALID_CONFIG, "unknown resume option '\(k)'") }
+            if let u = try stringOption(spec["unfinished"], "unfinished") {
+                guard let v = ResumeOptions.Unfinished(rawValue: u) else { throw CError(.ST_INVALID_CONFIG, "'unfinished' must be \"resume\" or \"skip\", got \"\(u)\"") }
+                options.unfinished = v
+            }
+            if let x = try stringOption(spec["errored"], "errored") {
+                guard let v = ResumeOptions.Errored(rawValue: x) else {
+                    throw CError(.ST_INVALID_CONFIG, "'errored' must be \"skip\", \"resume\" or \"restart\", got \"\(x)\"")
+                }
+                options.errored = v
+            }
+        }
+        let experiment = try Experiment(restoring: json(state_json, "state_json"), options: options)
         target.pointee = retain(ExperimentHandle(experiment))
         return .ST_OK
     }

@@ -47,10 +47,19 @@ final class ReporterHandle: Handle, @unchecked Sendable {
     let trialID: String
     let failure = Mutex<String?>(nil)
     let decision = Mutex<SchedulerDecision>(.continue)
+    /// The checkpoint the run resumes from, as a C string owned by the handle.
+    let checkpointText: UnsafeMutablePointer<CChar>?
+    /// How many results the trial kept from earlier runs.
+    let previousResults: Int
     init(_ experiment: Experiment, _ trialID: String) {
         self.experiment = experiment
         self.trialID = trialID
+        let record = experiment.trial(trialID)
+        checkpointText = record?.checkpoint.flatMap { strdup($0) }
+        previousResults = record?.results.count ?? 0
     }
+
+    deinit { free(checkpointText) }
 }
 
 /// A new handle for `object`, retained until its `*_free`.

@@ -61,6 +61,39 @@ public func stReporterReport(_ reporter: OpaquePointer?, _ names: UnsafePointer<
     }
 }
 
+/// `st_reporter_report` with the name of a checkpoint saved with this result (see
+/// `st_experiment_report_checkpoint`). Returns as `st_reporter_report`.
+@c(st_reporter_report_checkpoint)
+public func stReporterReportCheckpoint(_ reporter: OpaquePointer?, _ names: UnsafePointer<UnsafePointer<CChar>?>?,
+                                       _ values: UnsafePointer<Double>?, _ count: Int32, _ checkpoint: UnsafePointer<CChar>?,
+                                       _ out_decision: UnsafeMutablePointer<Int32>?) -> Int32 {
+    api {
+        let r = try object(reporter, ReporterHandle.self, "reporter")
+        let metrics = try metricsArgument(names, values, count)
+        let name = try string(checkpoint, "checkpoint")
+        let d = try r.experiment.report(r.trialID, metrics, checkpoint: name)
+        if d != .continue { r.decision.withLock { $0 = d } }
+        out_decision?.pointee = decisionCode(d)
+        return .ST_OK
+    }
+}
+
+/// The checkpoint this run of the trial resumes from (the latest one reported before it: the
+/// trial runs again after a failure, a pause or a restore), or NULL. The string belongs to the
+/// reporter: valid until the objective returns. `*out_iteration` (may be NULL) is the number of
+/// results the trial keeps from earlier runs. Returns `ST_OK` or `ST_INVALID_ARGUMENT`.
+@c(st_reporter_checkpoint)
+public func stReporterCheckpoint(_ reporter: OpaquePointer?, _ out_checkpoint: UnsafeMutablePointer<UnsafePointer<CChar>?>?,
+                                 _ out_iteration: UnsafeMutablePointer<Int64>?) -> Int32 {
+    api {
+        let target = try out(out_checkpoint, "out_checkpoint")
+        let r = try object(reporter, ReporterHandle.self, "reporter")
+        target.pointee = r.checkpointText.map { UnsafePointer($0) }
+        out_iteration?.pointee = Int64(r.previousResults)
+        return .ST_OK
+    }
+}
+
 /// Records why the trial failed (the objective then returns non-zero). `message` may be NULL.
 /// Returns `ST_OK` or `ST_INVALID_ARGUMENT`.
 @c(st_reporter_fail)

@@ -386,10 +386,10 @@ import SwiftTune
         let (g, _) = try Self.start(&c, now: 9)
         let (h, _) = try Self.start(&c, now: 9)
         try c.finish(h, .completed, now: 10)
-        // The last result is told, not the best: 3.5 for a; the stopped f's is 4.
+        // The last result is told, not the best: 3.5 for a; the stopped f's is 4. Trials that
+        // never reported the metric (e, h) are told as failed, as non-finite values are.
         #expect(Self.searcherStates(c.limiter.searcher.saveState()) == [
-            a: "completed=3.5", b: "failed", e: "completed_without_metric", f: "completed=4.0", g: "pending",
-            h: "completed_without_metric",
+            a: "completed=3.5", b: "failed", e: "failed", f: "completed=4.0", g: "pending", h: "failed",
         ])
         #expect(c.limiter.live == [g])
     }
@@ -593,9 +593,19 @@ import SwiftTune
         #expect(throws: ExperimentError.self) {
             try ExperimentCore(restoring: replacing("trials", .array([trials[0], pendingMarkedDone]), in: good))
         }
-        let doneMarkedPending = replacing("status", "PENDING", in: trials[0])
+        let doneMarkedPending = replacing("searcher_told", false, in: replacing("status", "PENDING", in: trials[0]))
         #expect(throws: ExperimentError.self) {
             try ExperimentCore(restoring: replacing("trials", .array([doneMarkedPending, trials[1]]), in: good))
+        }
+        // A state written before "searcher_told" existed: an unfinished trial must be awaited.
+        let oldFormat = JSONValue.object(replacing("status", "PENDING", in: trials[0]).objectValue!.filter { $0.0 != "searcher_told" })
+        #expect(throws: ExperimentError.self) {
+            try ExperimentCore(restoring: replacing("trials", .array([oldFormat, trials[1]]), in: good))
+        }
+        // A checkpoint covering more results than the trial has.
+        let overCovered = replacing("checkpoint_results", 5, in: replacing("checkpoint", "c", in: trials[0]))
+        #expect(throws: ExperimentError.self) {
+            try ExperimentCore(restoring: replacing("trials", .array([overCovered, trials[1]]), in: good))
         }
         // The limiter still waits for trial_00001, which the trial table no longer has: its slot
         // would never be freed, and the next new trial (trial_00001 again, from 'created')

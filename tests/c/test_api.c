@@ -377,6 +377,107 @@ static void test_run_loop(void) {
     st_searcher_free(s);
 }
 
+/* Fails once at its third report, after a checkpoint at the second; the retry must resume there. */
+static int32_t flaky(const char *trial_id, const char *config, st_reporter *reporter, void *user_data) {
+    (void)config;
+    int *resumed = user_data;
+    const char *checkpoint = NULL;
+    int64_t kept = -1;
+    if (st_reporter_checkpoint(reporter, &checkpoint, &kept) != ST_OK) return 1;
+    if (checkpoint != NULL) {
+        char expected[64];
+        snprintf(expected, sizeof expected, "%s/checkpoint_2", trial_id);
+        if (strcmp(checkpoint, expected) != 0 || kept != 2) return 1;
+        __atomic_add_fetch(resumed, 1, __ATOMIC_SEQ_CST);
+    }
+    const char *names[] = {"loss", "training_iteration"};
+    for (int64_t step = kept + 1; step <= 4; step++) {
+        double v[] = {10.0 - (double)step, (double)step};
+        int32_t rc;
+        if (step == 2) {
+            char name[64];
+            snprintf(name, sizeof name, "%s/checkpoint_2", trial_id);
+            rc = st_reporter_report_checkpoint(reporter, names, v, 2, name, NULL);
+        } else {
+            rc = st_reporter_report(reporter, names, v, 2, NULL);
+        }
+        if (rc != ST_OK) return 1;
+        if (step == 3 && checkpoint == NULL) {
+            st_reporter_fail(reporter, "simulated crash");
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void test_fault_tolerance(void) {
+    st_searcher *s = NULL;
+    CHECK_OK(st_searcher_new(searcher_spec("random", ", \"seed\": 5"), &s));
+    st_experiment *e = NULL;
+    CHECK_ERROR(st_experiment_new("{\"metric\": \"loss\", \"mode\": \"min\", \"max_failures\": 1, \"fail_fast\": true}", s, NULL, &e),
+                ST_INVALID_CONFIG);
+    CHECK(strstr(st_last_error(), "max_failures must be 0 if fail_fast") != NULL);
+    CHECK_ERROR(st_experiment_new("{\"metric\": \"loss\", \"mode\": \"min\", \"fail_fast\": 1}", s, NULL, &e), ST_INVALID_CONFIG);
+    CHECK(strstr(st_last_error(), "fail_fast") != NULL);
+    CHECK_OK(st_experiment_new("{\"metric\": \"loss\", \"mode\": \"min\", \"num_samples\": 6, \"max_failures\": 1}", s, NULL, &e));
+    int resumed = 0;
+    CHECK_OK(st_experiment_run(e, 3, flaky, &resumed));
+    CHECK(resumed == 6);
+    char *trials = NULL;
+    CHECK_OK(st_experiment_trials(e, &trials));
+    int terminated = 0;
+    for (const char *p = trials; (p = strstr(p, "\"status\":\"TERMINATED\"")) != NULL; p++) terminated++;
+    CHECK(terminated == 6);
+    CHECK(strstr(trials, "\"num_failures\":1") != NULL && strstr(trials, "\"checkpoint\":\"trial_00000/checkpoint_2\"") != NULL);
+    CHECK(strstr(trials, "\"training_iteration\":3") != NULL && strstr(trials, "\"num_reports\":4") != NULL);
+    st_free(trials);
+
+    /* A trial that failed for good, restored with each of Ray's resume flags. */
+    st_experiment *f = NULL;
+    CHECK_OK(st_experiment_new("{\"metric\": \"loss\", \"mode\": \"min\", \"num_samples\": 2}", s, NULL, &f));
+    int32_t action = -1;
+    char *id = NULL;
+    CHECK_OK(st_experiment_next(f, &action, &id, NULL));
+    const char *names[] = {"loss"};
+    double v[] = {1.0};
+    CHECK_OK(st_experiment_report_checkpoint(f, id, names, v, 1, "ck", NULL));
+    CHECK_ERROR(st_experiment_report_checkpoint(f, id, names, v, 1, NULL, NULL), ST_INVALID_ARGUMENT);
+    CHECK(strstr(st_last_error(), "checkpoint") != NULL);
+    CHECK_OK(st_experiment_finish(f, id, ST_END_FAILED, "boom"));
+    char *state = NULL;
+    CHECK_OK(st_experiment_save(f, &state));
+    st_experiment *r = NULL;
+    CHECK_OK(st_experiment_resume(state, "{\"errored\": \"resume\"}", &r));
+    char *one = NULL;
+    CHECK_OK(st_experiment_trial(r, id, &one));
+    CHECK(one && strstr(one, "\"status\":\"PENDING\"") && strstr(one, "\"checkpoint\":\"ck\"") && strstr(one, "\"num_reports\":1"));
+    st_free(one);
+    st_experiment_free(r);
+    CHECK_OK(st_experiment_resume(state, "{\"errored\": \"restart\", \"unfinished\": \"skip\"}", &r));
+    CHECK_OK(st_experiment_trial(r, id, &one));
+    CHECK(one && strstr(one, "\"status\":\"PENDING\"") && strstr(one, "\"checkpoint\":null") && strstr(one, "\"num_reports\":0"));
+    st_free(one);
+    st_experiment_free(r);
+    CHECK_OK(st_experiment_resume(state, NULL, &r));
+    CHECK_OK(st_experiment_trial(r, id, &one));
+    CHECK(one && strstr(one, "\"status\":\"ERROR\"") && strstr(one, "\"error\":\"boom\""));
+    st_free(one);
+    st_experiment_free(r);
+    r = NULL;
+    CHECK_ERROR(st_experiment_resume(state, "{\"errored\": \"again\"}", &r), ST_INVALID_CONFIG);
+    CHECK(strstr(st_last_error(), "errored") != NULL && r == NULL);
+    CHECK_ERROR(st_experiment_resume(state, "{\"finished\": \"skip\"}", &r), ST_INVALID_CONFIG);
+    CHECK_ERROR(st_experiment_resume(state, "[", &r), ST_INVALID_JSON);
+    CHECK_ERROR(st_experiment_resume(state, NULL, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_reporter_checkpoint(NULL, NULL, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_reporter_report_checkpoint(NULL, names, v, 1, "x", NULL), ST_INVALID_ARGUMENT);
+    st_free(state);
+    st_free(id);
+    st_experiment_free(f);
+    st_experiment_free(e);
+    st_searcher_free(s);
+}
+
 int main(void) {
     test_basics();
     test_space();
@@ -384,6 +485,7 @@ int main(void) {
     test_scheduler();
     test_experiment();
     test_run_loop();
+    test_fault_tolerance();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

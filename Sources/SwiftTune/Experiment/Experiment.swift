@@ -15,9 +15,9 @@ public final class Experiment: Sendable {
         core = Mutex(try ExperimentCore(config: config, limiter: limiter, scheduler: scheduler))
     }
 
-    /// Restores an experiment from ``saveState()``.
-    public init(restoring state: JSONValue) throws(ExperimentError) {
-        core = Mutex(try ExperimentCore(restoring: state))
+    /// Restores an experiment from ``saveState()`` (see ``ExperimentCore/init(restoring:options:)``).
+    public init(restoring state: JSONValue, options: ResumeOptions = ResumeOptions()) throws(ExperimentError) {
+        core = Mutex(try ExperimentCore(restoring: state, options: options))
     }
 
     /// Seconds since this object was created, on a monotonic clock.
@@ -33,9 +33,11 @@ public final class Experiment: Sendable {
         return try core.withLock { (c: inout ExperimentCore) throws(ExperimentError) -> NextAction in try c.next(now: t) }
     }
 
-    public func report(_ trialID: String, _ metrics: Metrics) throws(ExperimentError) -> SchedulerDecision {
+    public func report(_ trialID: String, _ metrics: Metrics, checkpoint: String? = nil) throws(ExperimentError) -> SchedulerDecision {
         let t = now
-        return try core.withLock { (c: inout ExperimentCore) throws(ExperimentError) -> SchedulerDecision in try c.report(trialID, metrics, now: t) }
+        return try core.withLock { (c: inout ExperimentCore) throws(ExperimentError) -> SchedulerDecision in
+            try c.report(trialID, metrics, checkpoint: checkpoint, now: t)
+        }
     }
 
     public func finish(_ trialID: String, _ end: TrialEnd) throws(ExperimentError) {
@@ -49,6 +51,9 @@ public final class Experiment: Sendable {
     public func trial(_ id: String) -> TrialRecord? { core.withLock { $0.trial(id) } }
 
     public var runningCount: Int { core.withLock { $0.runningCount } }
+
+    /// The trial whose failure ended the experiment, with ``ExperimentConfig/failFast``.
+    public var failedFast: String? { core.withLock { $0.failedFast } }
 
     public func bestTrial(metric: String? = nil, mode: Mode? = nil, scope: ResultScope = .last,
                           filterNaNAndInf: Bool = true) -> TrialRecord? {

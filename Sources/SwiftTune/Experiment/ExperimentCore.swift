@@ -15,15 +15,23 @@ public struct ExperimentConfig: Sendable, Equatable {
     public var stop: [String: Double]
     /// The experiment stops creating trials, and stops running ones, after this many seconds.
     public var timeBudgetS: Double?
+    /// How many times a failed trial runs again (Ray's `FailureConfig.max_failures`): from its
+    /// latest checkpoint, or from the start without one. 0 never retries; -1 retries forever.
+    public var maxFailures: Int
+    /// Ray's `FailureConfig.fail_fast`: the first failure ends the experiment (no new trials; every
+    /// running trial's next report answers `.stop`). Needs `maxFailures == 0`.
+    public var failFast: Bool
 
     public init(metric: String, mode: Mode, numSamples: Int = 1, maxConcurrentTrials: Int? = nil,
-                stop: [String: Double] = [:], timeBudgetS: Double? = nil) {
+                stop: [String: Double] = [:], timeBudgetS: Double? = nil, maxFailures: Int = 0, failFast: Bool = false) {
         self.metric = metric
         self.mode = mode
         self.numSamples = numSamples
         self.maxConcurrentTrials = maxConcurrentTrials
         self.stop = stop
         self.timeBudgetS = timeBudgetS
+        self.maxFailures = maxFailures
+        self.failFast = failFast
     }
 
     func validate() throws(ExperimentError) {
@@ -35,6 +43,8 @@ public struct ExperimentConfig: Sendable, Equatable {
             throw .invalidConfig("num_samples=-1 needs time_budget_s to end the experiment (stop criteria end single trials)")
         }
         for (k, v) in stop where v.isNaN { throw .invalidConfig("stop criterion '\(k)' is NaN") }
+        guard maxFailures >= -1 else { throw .invalidConfig("max_failures must be >= 0, or -1 to retry forever; got \(maxFailures)") }
+        if failFast && maxFailures != 0 { throw .invalidConfig("max_failures must be 0 if fail_fast=True (got \(maxFailures))") }
     }
 }
 
@@ -89,6 +99,8 @@ public struct ExperimentCore: Sendable {
     public internal(set) var runningCount = 0
     /// The number of PENDING and PAUSED trials.
     var waitingCount = 0
+    /// The trial whose failure ended the experiment (``ExperimentConfig/failFast``).
+    public internal(set) var failedFast: String?
 
     /// - Parameters:
     ///   - searcher: a searcher, or a ``ConcurrencyLimiter`` around one (the limiter's bound
@@ -126,7 +138,7 @@ public struct ExperimentCore: Sendable {
     /// then PAUSED ones when nothing new can start), wait, or finish.
     public mutating func next(now: Double) throws(ExperimentError) -> NextAction {
         if sessionStart == nil { sessionStart = now }
-        if budgetExhausted(now: now) { return .finished }
+        if budgetExhausted(now: now) || failedFast != nil { return .finished }
         let underCap = config.maxConcurrentTrials.map { runningCount < $0 } ?? true
         if underCap, waitingCount > 0, let i = trials.firstIndex(where: { $0.status == .pending }) {
             return start(i, now: now)
@@ -178,7 +190,10 @@ public struct ExperimentCore: Sendable {
     /// `training_iteration` (1, 2, ... over the trial's reports) and `time_total_s` (its running
     /// time) when the result lacks them. Once a report was answered `.stop` or `.pause`, later
     /// reports of the same run get the same answer and are not recorded.
-    public mutating func report(_ id: String, _ metrics: Metrics, now: Double) throws(ExperimentError) -> SchedulerDecision {
+    /// - Parameter checkpoint: the front end's name for a checkpoint saved with this result; it
+    ///   becomes the trial's latest checkpoint, which a retried, paused or restored trial resumes
+    ///   from (the results after it are dropped when it does: they will be reported again).
+    public mutating func report(_ id: String, _ metrics: Metrics, checkpoint: String? = nil, now: Double) throws(ExperimentError) -> SchedulerDecision {
         let i = try runningIndex(id)
         // The run already ended by a decision: as in Ray, later results are not recorded.
         if let d = trials[i].decision { return d }
@@ -186,8 +201,12 @@ public struct ExperimentCore: Sendable {
         if result["training_iteration"] == nil { result["training_iteration"] = Double(trials[i].results.count + 1) }
         if result["time_total_s"] == nil { result["time_total_s"] = trials[i].timeBefore + (now - trials[i].runStart) }
         trials[i].results.append(result)
+        if let checkpoint {
+            trials[i].checkpoint = checkpoint
+            trials[i].checkpointResults = trials[i].results.count
+        }
         var decision = scheduler.onTrialResult(id, result, context: SchedulerContext(hasWaitingTrials: hasWaitingTrials))
-        if decision == .continue && (stopCriterionReached(result) || budgetExhausted(now: now)) { decision = .stop }
+        if decision == .continue && (stopCriterionReached(result) || budgetExhausted(now: now) || failedFast != nil) { decision = .stop }
         if decision != .continue { trials[i].decision = decision }
         return decision
     }
@@ -207,8 +226,11 @@ public struct ExperimentCore: Sendable {
     }
 
     /// Ends the current run of a trial. A run ended after a `.pause` answer leaves the trial
-    /// PAUSED; otherwise it is TERMINATED (or ERROR), its last result is told to the searcher and
-    /// the scheduler.
+    /// PAUSED. A failed run is retried while ``ExperimentConfig/maxFailures`` allows: the trial goes
+    /// back to PENDING, keeping the results up to its latest checkpoint (none without one), and
+    /// the searcher hears nothing yet. Otherwise the trial is TERMINATED (or ERROR) and its outcome
+    /// is told to the searcher (a last value of the metric that is NaN or infinite, or missing,
+    /// counts as failed) and to the scheduler.
     public mutating func finish(_ id: String, _ end: TrialEnd, now: Double) throws(ExperimentError) {
         let i = try runningIndex(id)
         var trial = trials[i]
@@ -216,6 +238,15 @@ public struct ExperimentCore: Sendable {
         let outcome: TrialOutcome
         switch end {
         case .failed(let message):
+            trial.numFailures += 1
+            if !config.failFast && (config.maxFailures == -1 || trial.numFailures <= config.maxFailures) {
+                trial.rewindToCheckpoint()
+                trial.status = .pending
+                trials[i] = trial
+                runningCount -= 1
+                waitingCount += 1
+                return
+            }
             trial.status = .error
             trial.errorMessage = message
             outcome = .failed
@@ -229,10 +260,20 @@ public struct ExperimentCore: Sendable {
             }
             trial.status = .terminated
             trial.stoppedEarly = trial.decision == .stop
-            if let v = trial.lastResult?[config.metric] { outcome = .completed(v) } else { outcome = .completedWithoutMetric }
+            if let v = trial.lastResult?[config.metric], v.isFinite { outcome = .completed(v) } else { outcome = .failed }
         }
-        do { try limiter.tell(trialID: id, outcome) } catch { throw .search(error) }
-        if case .failed = end { scheduler.onTrialRemove(id) } else { scheduler.onTrialComplete(id, trial.lastResult) }
+        if trial.searcherTold {
+            // Resumed after an error: the searcher already has its outcome (as in Ray).
+        } else {
+            do { try limiter.tell(trialID: id, outcome) } catch { throw .search(error) }
+            trial.searcherTold = true
+        }
+        if case .failed = end {
+            scheduler.onTrialRemove(id)
+            if config.failFast && failedFast == nil { failedFast = id }
+        } else {
+            scheduler.onTrialComplete(id, trial.lastResult)
+        }
         trials[i] = trial
         runningCount -= 1
     }

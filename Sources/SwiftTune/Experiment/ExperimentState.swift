@@ -4,13 +4,16 @@ extension ExperimentCore {
     public static let stateVersion: Int64 = 1
 
     /// The experiment's state at `now`. Restoring it gives back every trial; trials RUNNING now come
-    /// back PENDING with their configuration (their partial results dropped, as they run again).
+    /// back PENDING with their configuration and latest checkpoint (the results after it dropped,
+    /// as they will be reported again).
     public func saveState(now: Double) -> JSONValue {
         var cfg: [(String, JSONValue)] = [("metric", .string(config.metric)), ("mode", .string(config.mode.rawValue)),
                                           ("num_samples", .int(Int64(config.numSamples)))]
         cfg.append(("max_concurrent_trials", config.maxConcurrentTrials.map { .int(Int64($0)) } ?? .null))
         cfg.append(("stop", .object(config.stop.sorted { $0.key < $1.key }.map { ($0.key, .double($0.value)) })))
         cfg.append(("time_budget_s", config.timeBudgetS.map { .double($0) } ?? .null))
+        cfg.append(("max_failures", .int(Int64(config.maxFailures))))
+        cfg.append(("fail_fast", .bool(config.failFast)))
         return .object([
             ("format", "swifttune.experiment"), ("version", .int(Self.stateVersion)),
             ("config", .object(cfg)),
@@ -19,20 +22,27 @@ extension ExperimentCore {
             ("limiter", limiter.saveState()),
             ("scheduler", scheduler.saveState()),
             ("trials", .array(trials.map { t in
+                var t = t
                 let running = t.status == .running
+                if running { t.rewindToCheckpoint() }
                 var m: [(String, JSONValue)] = [("id", .string(t.id)), ("configuration", t.configuration),
                                                 ("status", .string(running ? TrialStatus.pending.rawValue : t.status.rawValue))]
-                m.append(("results", .array(running ? [] : t.results.map(TrialRecord.json))))
-                m.append(("time_s", .double(running ? 0 : t.timeBefore)))
+                m.append(("results", .array(t.results.map(TrialRecord.json))))
+                m.append(("time_s", .double(t.timeBefore)))
                 m.append(("stopped_early", .bool(t.stoppedEarly)))
                 m.append(("error", t.errorMessage.map { .string($0) } ?? .null))
+                m.append(("num_failures", .int(Int64(t.numFailures))))
+                m.append(("checkpoint", t.checkpoint.map { .string($0) } ?? .null))
+                m.append(("checkpoint_results", .int(Int64(t.checkpointResults))))
+                m.append(("searcher_told", .bool(t.searcherTold)))
                 return .object(m)
             })),
         ])
     }
 
-    /// Restores an experiment from ``saveState(now:)``.
-    public init(restoring state: JSONValue) throws(ExperimentError) {
+    /// Restores an experiment from ``saveState(now:)``, then applies `options` (Ray's
+    /// `Tuner.restore` flags; by default unfinished trials run again and ERROR trials stay).
+    public init(restoring state: JSONValue, options: ResumeOptions = ResumeOptions()) throws(ExperimentError) {
         func bad(_ m: String) -> ExperimentError { .invalidState(m) }
         guard state["format"] == .string("swifttune.experiment") else { throw bad("not a swifttune experiment state") }
         guard state["version"]?.intValue == Self.stateVersion else { throw bad("unsupported version \(state["version"].map { "\($0)" } ?? "none")") }
@@ -47,7 +57,9 @@ extension ExperimentCore {
         }
         let config = ExperimentConfig(metric: metric, mode: mode, numSamples: Int(numSamples),
                                       maxConcurrentTrials: c["max_concurrent_trials"]?.intValue.map { Int($0) },
-                                      stop: stop, timeBudgetS: c["time_budget_s"]?.doubleValue)
+                                      stop: stop, timeBudgetS: c["time_budget_s"]?.doubleValue,
+                                      maxFailures: Int(c["max_failures"]?.intValue ?? 0),
+                                      failFast: c["fail_fast"] == .bool(true))
         guard let limiterJSON = state["limiter"], let schedulerJSON = state["scheduler"] else { throw bad("missing 'limiter' or 'scheduler'") }
         let limiter: ConcurrencyLimiter
         do { limiter = try ConcurrencyLimiter(restoring: limiterJSON) } catch { throw .search(error) }
@@ -79,11 +91,20 @@ extension ExperimentCore {
             record.timeBefore = time
             record.stoppedEarly = stoppedEarly
             record.errorMessage = item["error"]?.stringValue
-            // Unfinished trials must still be live in the limiter, finished ones not.
             let unfinished = status == .pending || status == .paused
+            // Fields added after version 1 came out, read with their defaults when absent.
+            record.numFailures = Int(item["num_failures"]?.intValue ?? 0)
+            record.checkpoint = item["checkpoint"]?.stringValue
+            record.checkpointResults = Int(item["checkpoint_results"]?.intValue ?? 0)
+            if case .bool(let told)? = item["searcher_told"] { record.searcherTold = told } else { record.searcherTold = !unfinished }
+            guard record.numFailures >= 0, record.checkpointResults >= 0, record.checkpointResults <= record.results.count,
+                  record.checkpoint != nil || record.checkpointResults == 0
+            else { throw bad("malformed checkpoint or failure count of trial '\(id)'") }
+            // Unfinished trials the searcher waits for must be live in the limiter, others not.
+            let awaited = unfinished && !record.searcherTold
             let live = limiter.live.contains(id) && !limiter.held.contains(where: { $0.id == id })
-            guard unfinished == live else {
-                throw bad("trial '\(id)' is \(status.rawValue) but the searcher \(unfinished ? "has no such unfinished trial" : "still waits for it")")
+            guard awaited == live else {
+                throw bad("trial '\(id)' is \(status.rawValue) but the searcher \(awaited ? "has no such unfinished trial" : "still waits for it")")
             }
             indexByID[id] = trials.count
             trials.append(record)
@@ -93,5 +114,69 @@ extension ExperimentCore {
         for id in limiter.live where indexByID[id] == nil {
             throw bad("the searcher waits for trial '\(id)', which is not in the trial table")
         }
+        try apply(options)
+    }
+
+    /// Ray's resume flags applied to a restored experiment.
+    mutating func apply(_ options: ResumeOptions) throws(ExperimentError) {
+        for i in trials.indices {
+            switch trials[i].status {
+            case .pending where options.unfinished == .skip, .paused where options.unfinished == .skip:
+                // Ends as it stands: the searcher and the scheduler hear its last result.
+                var t = trials[i]
+                t.status = .terminated
+                waitingCount -= 1
+                if !t.searcherTold {
+                    let outcome: TrialOutcome = t.lastResult?[config.metric].flatMap { $0.isFinite ? .completed($0) : nil } ?? .failed
+                    do { try limiter.tell(trialID: t.id, outcome) } catch { throw .search(error) }
+                    t.searcherTold = true
+                }
+                scheduler.onTrialComplete(t.id, t.lastResult)
+                trials[i] = t
+            case .error where options.errored != .skip:
+                var t = trials[i]
+                if options.errored == .restart {
+                    t.checkpoint = nil
+                    t.checkpointResults = 0
+                    t.numFailures = 0
+                }
+                t.rewindToCheckpoint()
+                t.errorMessage = nil
+                t.status = .pending
+                waitingCount += 1
+                scheduler.onTrialAdd(t.id)
+                trials[i] = t
+            default:
+                break
+            }
+        }
+    }
+}
+
+/// What ``ExperimentCore/init(restoring:options:)`` does with unfinished and ERROR trials
+/// (Ray's `Tuner.restore(resume_unfinished:, resume_errored:, restart_errored:)`).
+public struct ResumeOptions: Sendable, Equatable {
+    public enum Unfinished: String, Sendable, Equatable {
+        /// Run PENDING, PAUSED and interrupted RUNNING trials again, from their latest checkpoint.
+        case resume
+        /// End them TERMINATED as they stand.
+        case skip
+    }
+
+    public enum Errored: String, Sendable, Equatable {
+        /// Leave ERROR trials as they are.
+        case skip
+        /// Run them again from their latest checkpoint (the searcher already has their outcome).
+        case resume
+        /// Run them again from the start: results, checkpoint and failure count cleared.
+        case restart
+    }
+
+    public var unfinished: Unfinished
+    public var errored: Errored
+
+    public init(unfinished: Unfinished = .resume, errored: Errored = .skip) {
+        self.unfinished = unfinished
+        self.errored = errored
     }
 }

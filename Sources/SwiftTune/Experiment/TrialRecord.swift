@@ -28,6 +28,15 @@ public struct TrialRecord: Sendable, Equatable {
     public internal(set) var errorMessage: String?
     /// Whether a scheduler or stop criterion ended the trial before its objective returned.
     public internal(set) var stoppedEarly = false
+    /// How many runs of the trial failed (each retried while `maxFailures` allows).
+    public internal(set) var numFailures = 0
+    /// The front end's name for the trial's latest checkpoint, reported with a result.
+    public internal(set) var checkpoint: String?
+    /// How many of `results` the latest checkpoint covers (0 without one): a trial resuming
+    /// from it keeps these and reports the rest again.
+    public internal(set) var checkpointResults = 0
+    /// Whether the searcher was told the trial's outcome (a resumed ERROR trial was).
+    var searcherTold = false
     /// Seconds of running time before the current run (a paused or restored trial runs again).
     var timeBefore = 0.0
     /// When the current run started, on the engine's clock.
@@ -38,7 +47,16 @@ public struct TrialRecord: Sendable, Equatable {
     /// Records are equal when what they say about the trial is (the engine's run bookkeeping aside).
     public static func == (a: TrialRecord, b: TrialRecord) -> Bool {
         a.id == b.id && a.configuration == b.configuration && a.status == b.status && a.results == b.results
-            && a.errorMessage == b.errorMessage && a.stoppedEarly == b.stoppedEarly
+            && a.errorMessage == b.errorMessage && a.stoppedEarly == b.stoppedEarly && a.numFailures == b.numFailures
+            && a.checkpoint == b.checkpoint && a.checkpointResults == b.checkpointResults
+    }
+
+    /// Drops the results after the latest checkpoint (all of them without one), for a run that
+    /// resumes from it; the running time goes back to the checkpoint's.
+    mutating func rewindToCheckpoint() {
+        if results.count > checkpointResults { results.removeLast(results.count - checkpointResults) }
+        timeBefore = results.last?["time_total_s"] ?? 0
+        decision = nil
     }
 
     /// The latest result.
@@ -69,12 +87,13 @@ public struct TrialRecord: Sendable, Equatable {
 
 extension TrialRecord {
     /// The trial as JSON: `{"id", "status", "configuration", "results": [...], "last_result",
-    /// "num_reports", "error", "stopped_early"}` (results' keys sorted).
+    /// "num_reports", "error", "stopped_early", "num_failures", "checkpoint"}` (results' keys sorted).
     public var json: JSONValue {
         .object([("id", .string(id)), ("status", .string(status.rawValue)), ("configuration", configuration),
                  ("results", .array(results.map(Self.json))), ("last_result", lastResult.map(Self.json) ?? .null),
                  ("num_reports", .int(Int64(numReports))), ("error", errorMessage.map { .string($0) } ?? .null),
-                 ("stopped_early", .bool(stoppedEarly))])
+                 ("stopped_early", .bool(stoppedEarly)), ("num_failures", .int(Int64(numFailures))),
+                 ("checkpoint", checkpoint.map { .string($0) } ?? .null)])
     }
 
     static func json(_ m: Metrics) -> JSONValue {

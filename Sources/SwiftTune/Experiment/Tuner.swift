@@ -11,12 +11,18 @@ public struct TrialStopped: Error, Sendable, Equatable {
 public struct TrialSession: Sendable {
     public let trialID: String
     public let configuration: JSONValue
+    /// The checkpoint to resume from (Ray's `tune.get_checkpoint()`): the latest one reported
+    /// before this run, when the trial runs again after a failure, a pause or a restore.
+    public let checkpoint: String?
+    /// The results the trial keeps from earlier runs (those up to `checkpoint`).
+    public let previousResults: [Metrics]
     let experiment: Experiment
 
-    /// Reports an intermediate result.
+    /// Reports an intermediate result, with the name of a checkpoint saved with it if any (the
+    /// objective owns what the name refers to, a file path for example).
     /// - Throws: ``TrialStopped`` when the trial must end now.
-    public func report(_ metrics: Metrics) throws {
-        let decision = try experiment.report(trialID, metrics)
+    public func report(_ metrics: Metrics, checkpoint: String? = nil) throws {
+        let decision = try experiment.report(trialID, metrics, checkpoint: checkpoint)
         if decision != .continue { throw TrialStopped(decision: decision) }
     }
 }
@@ -107,7 +113,9 @@ public struct Tuner: Sendable {
     }
 
     private func run(_ id: String, _ configuration: JSONValue) async throws {
-        let session = TrialSession(trialID: id, configuration: configuration, experiment: experiment)
+        let record = experiment.trial(id)
+        let session = TrialSession(trialID: id, configuration: configuration, checkpoint: record?.checkpoint,
+                                   previousResults: record?.results ?? [], experiment: experiment)
         var end = TrialEnd.completed
         do {
             if let final = try await objective(session) { try session.report(final) }

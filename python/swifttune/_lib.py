@@ -83,12 +83,14 @@ def _declare(cdll: ctypes.CDLL) -> None:
         "st_experiment_new": (i32, [cp, vp, vp, _void_pp]),
         "st_experiment_next": (i32, [vp, ctypes.POINTER(i32), outstr, outstr]),
         "st_experiment_report": (i32, [vp, cp, _c_char_pp, ctypes.POINTER(dbl), i32, ctypes.POINTER(i32)]),
+        "st_experiment_report_checkpoint": (i32, [vp, cp, _c_char_pp, ctypes.POINTER(dbl), i32, cp, ctypes.POINTER(i32)]),
         "st_experiment_finish": (i32, [vp, cp, i32, cp]),
         "st_experiment_trials": (i32, [vp, outstr]),
         "st_experiment_trial": (i32, [vp, cp, outstr]),
         "st_experiment_best_trial": (i32, [vp, cp, cp, cp, i32, outstr]),
         "st_experiment_save": (i32, [vp, outstr]),
         "st_experiment_restore": (i32, [cp, _void_pp]),
+        "st_experiment_resume": (i32, [cp, cp, _void_pp]),
         "st_experiment_free": (None, [vp]),
     }
     for name, (restype, argtypes) in sigs.items():
@@ -220,6 +222,16 @@ class ExperimentHandle(Handle):
         status = _report_fn()(self.p, trial_id.encode(), names, values, len(keys), ctypes.byref(decision))
         if status:
             lib.check(status)
+        return decision.value
+
+    def report_checkpoint(self, trial_id: str, metrics: dict[str, float], checkpoint: str) -> int:
+        """``report`` with the name of a checkpoint saved with the result."""
+        keys = tuple(metrics)
+        names = (ctypes.c_char_p * len(keys))(*[k.encode() for k in keys])
+        values = (ctypes.c_double * len(keys))(*metrics.values())
+        decision = ctypes.c_int32()
+        lib.check(lib.c.st_experiment_report_checkpoint(self.p, trial_id.encode(), names, values, len(keys),
+                                                        checkpoint.encode(), ctypes.byref(decision)))
         return decision.value
 
     def finish(self, trial_id: str, end: int, message: Optional[str] = None) -> None:

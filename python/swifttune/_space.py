@@ -6,7 +6,25 @@ import math
 import numbers
 from typing import Any, Callable, Optional
 
-__all__ = ["Domain", "HPNode", "SampleFrom", "GridSearch", "space_document", "decode_configuration", "has_domains"]
+__all__ = ["Domain", "HPNode", "SampleFrom", "GridSearch", "space_document", "decode_configuration", "has_domains",
+           "require_number", "require_int"]
+
+
+def require_number(where: str, name: str, value: Any) -> None:
+    """Raises a TypeError naming the argument `name` of `where` unless `value` is a real number
+    (a bool is not). Whether the number is allowed is checked with the whole space, where the
+    message also names the parameter."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{where}: `{name}` must be a number, got {value!r}")
+
+
+def require_int(where: str, name: str, value: Any, minimum: int) -> None:
+    """Raises a TypeError unless `value` is an integer (not a bool), a ValueError unless it is at
+    least `minimum`; both name the argument."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{where}: `{name}` must be an integer, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{where}: `{name}` must be >= {minimum}, got {value!r}")
 
 
 class Domain:
@@ -63,7 +81,7 @@ class HPNode:
     def __init__(self, kind: str, label: str, args: dict[str, Any], options: Optional[list[Any]] = None,
                  probabilities: Optional[list[float]] = None, integer: bool = False) -> None:
         if not isinstance(label, str):
-            raise TypeError(f"hyperopt labels must be strings, got {label!r}")
+            raise TypeError(f"require string label: hp.{kind}'s `label` must be a string, got {label!r}")
         self.kind = kind
         self.label = label
         self.args = args

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime
 import functools
 import math
+import numbers
 import os
 import pickle
 import random
@@ -12,7 +13,7 @@ import time
 from typing import Any, Callable, Optional
 
 from .._lib import SearcherHandle, dumps, lib, loads
-from .._space import HPNode, decode_configuration, space_document
+from .._space import HPNode, decode_configuration, has_domains, require_int, space_document
 
 __all__ = ["fmin", "Trials", "STATUS_OK", "STATUS_FAIL", "space_eval", "tpe", "rand", "JOB_STATE_DONE",
            "JOB_STATE_ERROR"]
@@ -53,12 +54,15 @@ def _algorithm(algo: Any) -> tuple[str, dict[str, Any]]:
             if fn is _tpe_suggest and k in _TPE_OPTIONS:
                 options[_TPE_OPTIONS[k]] = v
             elif k != "verbose":
-                raise ValueError(f"swifttune's {getattr(fn, '__name__', fn)} takes no option {k!r}")
+                name = {_tpe_suggest: "tpe.suggest", _rand_suggest: "rand.suggest"}.get(fn, repr(fn))
+                takes = ", ".join(_TPE_OPTIONS) if fn is _tpe_suggest else "no options"
+                raise ValueError(f"algo: swifttune's {name} takes no option {k!r} (it takes {takes})")
     if fn is _tpe_suggest or fn is None:
         return "tpe", options
     if fn is _rand_suggest:
         return "random", options
-    raise ValueError("algo must be swifttune.hyperopt.tpe.suggest or rand.suggest (optionally through functools.partial)")
+    raise ValueError("algo must be swifttune.hyperopt.tpe.suggest or rand.suggest (optionally through "
+                     f"functools.partial), got {algo!r}")
 
 
 def _seed(rstate: Any) -> int:
@@ -248,6 +252,69 @@ class AllTrialsFailed(Exception):
     """No trial has an ok status (hyperopt's exception of the same name)."""
 
 
+def _check_arguments(fn: Any, max_evals: Any, timeout: Any, loss_threshold: Any, trials: Any,
+                     early_stop_fn: Any, points_to_evaluate: Any) -> None:
+    """fmin's argument checks, before anything runs: each error names its argument. timeout and
+    loss_threshold get hyperopt's own messages (hyperopt raises a bare Exception; this is a
+    ValueError, which is one)."""
+    if not callable(fn):
+        raise TypeError(f"fmin: `fn` must be callable (the objective), got {type(fn).__name__} {fn!r}")
+    if max_evals is not None:
+        require_int("fmin", "max_evals", max_evals, 0)
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, numbers.Real)
+                                or not float(timeout) > 0):
+        raise ValueError(f"The timeout argument should be None or a positive value. Given value: {timeout}")
+    if loss_threshold is not None and (isinstance(loss_threshold, bool) or not isinstance(loss_threshold, numbers.Real)):
+        raise ValueError(f"The loss_threshold argument should be None or a numeric value. Given value: {loss_threshold}")
+    if trials is not None and not isinstance(trials, Trials):
+        raise TypeError("fmin: `trials` must be a swifttune.hyperopt.Trials (or None), got "
+                        f"{type(trials).__module__}.{type(trials).__name__}")
+    if early_stop_fn is not None and not callable(early_stop_fn):
+        raise TypeError(f"fmin: `early_stop_fn` must be callable or None, got {early_stop_fn!r}")
+    if points_to_evaluate is not None:
+        if not isinstance(points_to_evaluate, list):
+            raise TypeError(f"fmin: `points_to_evaluate` must be a list of dicts (label -> value), "
+                            f"got {type(points_to_evaluate).__name__}")
+        for i, point in enumerate(points_to_evaluate):
+            if not isinstance(point, dict):
+                raise TypeError(f"fmin: `points_to_evaluate[{i}]` must be a dict (label -> value), got {point!r}")
+
+
+def _points(space: Any, points_to_evaluate: list[dict[str, Any]]) -> list[Any]:
+    """The configurations of `points_to_evaluate` (assignments by label, choices by index)."""
+    points = []
+    for i, point in enumerate(points_to_evaluate):
+        try:
+            points.append(space_eval(space, point))
+        except KeyError as e:
+            raise ValueError(f"fmin: `points_to_evaluate[{i}]`: {e.args[0]}") from None
+        except (IndexError, TypeError, ValueError) as e:
+            raise ValueError(f"fmin: `points_to_evaluate[{i}]` is not a point of the space: {e}") from None
+    return points
+
+
+_STATUSES = ("new", "running", "suspended", STATUS_OK, STATUS_FAIL)  # hyperopt's STATUS_STRINGS
+
+
+def _result(out: Any) -> dict[str, Any]:
+    """The result document of what `fn` returned: a number (the loss) or a dict with a 'status'
+    (and a numeric 'loss' when the status is ok), as hyperopt requires."""
+    if not isinstance(out, dict) and hasattr(out, "__float__"):  # a number, numpy scalar or 0-d array
+        return {"loss": float(out), "status": STATUS_OK}
+    if not isinstance(out, dict):
+        raise TypeError(f"fn returned {out!r}: it must return a number (the loss) or a dict with a 'status' "
+                        "(STATUS_OK with a 'loss', or STATUS_FAIL)")
+    result = dict(out)
+    if "status" not in result:
+        raise ValueError("fn returned a dict without a 'status' (use STATUS_OK or STATUS_FAIL)")
+    if result["status"] not in _STATUSES:
+        raise ValueError(f"fn returned the invalid status {result['status']!r} (use STATUS_OK or STATUS_FAIL)")
+    loss = result.get("loss")
+    if result["status"] == STATUS_OK and (isinstance(loss, bool) or not isinstance(loss, numbers.Real)):
+        raise ValueError(f"fn returned status 'ok' without a numeric 'loss': {result!r}")
+    return result
+
+
 def fmin(fn: Callable[[Any], Any], space: Any, algo: Any = None, max_evals: Optional[int] = None,
          timeout: Optional[float] = None, loss_threshold: Optional[float] = None, trials: Optional[Trials] = None,
          rstate: Any = None, allow_trials_fmin: bool = True, pass_expr_memo_ctrl: Any = None,
@@ -261,12 +328,16 @@ def fmin(fn: Callable[[Any], Any], space: Any, algo: Any = None, max_evals: Opti
     ``return_argmin=False``, the best configuration (``space_eval(space, trials.argmin)``)."""
     from ._convert import from_pyll, is_pyll
 
+    _check_arguments(fn, max_evals, timeout, loss_threshold, trials, early_stop_fn, points_to_evaluate)
     if trials_save_file and trials is None and os.path.exists(trials_save_file):
         with open(trials_save_file, "rb") as f:  # continue a run that saved its trials, as hyperopt does
             trials = pickle.load(f)
 
     if is_pyll(space):  # a space built with hyperopt's own hp
         space = from_pyll(space)
+    if not has_domains(space):
+        raise ValueError(f"fmin: `space` has no hyperparameters (no hp.* expression), so there is nothing to search; "
+                         f"got {space!r}")
     if max_evals is None:
         max_evals = sys.maxsize
     if trials is None:
@@ -280,7 +351,7 @@ def fmin(fn: Callable[[Any], Any], space: Any, algo: Any = None, max_evals: Opti
         if len(trials):
             raise ValueError("swifttune.hyperopt.fmin continues a Trials object only with the space and algorithm it began with")
         refs: list[Any] = []
-        points = [space_eval(space, p) for p in (points_to_evaluate or [])]
+        points = _points(space, points_to_evaluate or [])
         spec = {"algorithm": algorithm, "space": space_document(space, refs), "mode": "min",
                 "seed": _seed(rstate), "points_to_evaluate": points, **options}
         trials._searcher = SearcherHandle(lib.call_handle("st_searcher_new", dumps(spec)))
@@ -308,10 +379,7 @@ def fmin(fn: Callable[[Any], Any], space: Any, algo: Any = None, max_evals: Opti
             "exp_key": trials._exp_key, "owner": None, "version": 0, "book_time": now, "refresh_time": None,
         }
         try:
-            out = fn(config)
-            result = {"loss": float(out), "status": STATUS_OK} if not isinstance(out, dict) else dict(out)
-            if "status" not in result:
-                raise ValueError("fn returned a dict without a 'status' (use STATUS_OK or STATUS_FAIL)")
+            result = _result(fn(config))
         except Exception as e:  # noqa: BLE001 - recorded; re-raised unless catch_eval_exceptions
             doc["state"] = JOB_STATE_ERROR
             doc["misc"]["error"] = (str(type(e)), str(e))

@@ -1,70 +1,117 @@
-"""hyperopt's ``hp`` functions: labelled distributions and choices for swifttune's TPE."""
+"""hyperopt's ``hp`` functions: labelled distributions and choices for swifttune's TPE.
+
+Each function checks its label and the types of its arguments at once (hyperopt's "require
+string label", and a TypeError naming any argument that is not a number); whether the values make
+a valid distribution (``low < high``, ``sigma > 0``, ...) is checked with the whole space, when
+``fmin`` or a searcher reads it, and that message names the label.
+"""
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+import numbers
+from collections.abc import Iterable, Mapping
+from typing import Any, Sequence
 
-from .._space import HPNode
+from .._space import HPNode, _number, require_number
 
 __all__ = ["uniform", "quniform", "loguniform", "qloguniform", "normal", "qnormal", "lognormal", "qlognormal",
            "randint", "uniformint", "choice", "pchoice"]
 
 
+def _node(kind: str, label: str, **args: Any) -> HPNode:
+    _label(kind, label)
+    for name, value in args.items():
+        require_number(f"hp.{kind} {label!r}", name, value)
+    return HPNode(kind, label, {k: _number(v) for k, v in args.items()})
+
+
+def _label(kind: str, label: Any) -> None:
+    if not isinstance(label, str):
+        raise TypeError(f"require string label: hp.{kind}'s `label` must be a string, got {label!r}")
+
+
+def _options(kind: str, label: str, name: str, options: Any) -> list[Any]:
+    if not isinstance(options, Iterable) or isinstance(options, (str, bytes, Mapping)):
+        raise TypeError(f"hp.{kind} {label!r}: `{name}` must be a list, got {type(options).__name__} {options!r}")
+    items = list(options)
+    if not items:
+        raise ValueError(f"hp.{kind} {label!r}: `{name}` is empty; it needs at least one option")
+    return items
+
+
 def uniform(label: str, low: float, high: float) -> HPNode:
-    return HPNode("uniform", label, {"low": low, "high": high})
+    return _node("uniform", label, low=low, high=high)
 
 
 def quniform(label: str, low: float, high: float, q: float) -> HPNode:
-    return HPNode("quniform", label, {"low": low, "high": high, "q": q})
+    return _node("quniform", label, low=low, high=high, q=q)
 
 
 def loguniform(label: str, low: float, high: float) -> HPNode:
     """exp(uniform(low, high)): ``low`` and ``high`` are the logs of the bounds, as in hyperopt."""
-    return HPNode("loguniform", label, {"low": low, "high": high})
+    return _node("loguniform", label, low=low, high=high)
 
 
 def qloguniform(label: str, low: float, high: float, q: float) -> HPNode:
-    return HPNode("qloguniform", label, {"low": low, "high": high, "q": q})
+    return _node("qloguniform", label, low=low, high=high, q=q)
 
 
 def normal(label: str, mu: float, sigma: float) -> HPNode:
-    return HPNode("normal", label, {"mu": mu, "sigma": sigma})
+    return _node("normal", label, mu=mu, sigma=sigma)
 
 
 def qnormal(label: str, mu: float, sigma: float, q: float) -> HPNode:
-    return HPNode("qnormal", label, {"mu": mu, "sigma": sigma, "q": q})
+    return _node("qnormal", label, mu=mu, sigma=sigma, q=q)
 
 
 def lognormal(label: str, mu: float, sigma: float) -> HPNode:
-    return HPNode("lognormal", label, {"mu": mu, "sigma": sigma})
+    return _node("lognormal", label, mu=mu, sigma=sigma)
 
 
 def qlognormal(label: str, mu: float, sigma: float, q: float) -> HPNode:
-    return HPNode("qlognormal", label, {"mu": mu, "sigma": sigma, "q": q})
+    return _node("qlognormal", label, mu=mu, sigma=sigma, q=q)
 
 
 def randint(label: str, *args: int, **kwargs: int) -> HPNode:
     """``randint(label, upper)`` is an integer in [0, upper); ``randint(label, low, high)`` in [low, high)."""
+    _label("randint", label)
+    unknown = sorted(set(kwargs) - {"low", "high", "upper"})
+    if unknown:
+        raise TypeError(f"hp.randint {label!r}: unexpected keyword argument {unknown[0]!r} "
+                        "(it takes `upper`, or `low` and `high`)")
+    bounds: dict[str, Any] = {}
     if kwargs:
-        low, high = kwargs.get("low", args[0] if args else 0), kwargs.get("high")
-        if high is None:
-            high = args[0] if args else kwargs.get("upper")
+        bounds["low"] = kwargs.get("low", args[0] if args else 0)
+        bounds["high"] = kwargs.get("high", args[0] if args and "low" in kwargs else kwargs.get("upper"))
     elif len(args) == 1:
-        low, high = 0, args[0]
+        bounds = {"low": 0, "high": args[0]}
     elif len(args) == 2:
-        low, high = args
-    else:
-        raise TypeError("randint(label, upper) or randint(label, low, high)")
-    return HPNode("randint", label, {"low": low, "high": high})
+        bounds = {"low": args[0], "high": args[1]}
+    if bounds.get("high") is None or len(args) > 2:
+        raise TypeError(f"hp.randint {label!r}: give `upper` (randint(label, upper)) or `low` and `high` "
+                        f"(randint(label, low, high)), got {len(args)} positional bounds")
+    return _node("randint", label, **bounds)
 
 
 def uniformint(label: str, low: int, high: int, q: float = 1.0) -> HPNode:
-    return HPNode("uniformint", label, {"low": low, "high": high, "q": int(q)})
+    _label("uniformint", label)
+    require_number(f"hp.uniformint {label!r}", "q", q)
+    if not (isinstance(q, numbers.Integral) or float(q).is_integer()) or q < 1:
+        raise ValueError(f"hp.uniformint {label!r}: `q` must be a positive whole number, got {q!r}")
+    return _node("uniformint", label, low=low, high=high, q=int(q))
 
 
 def choice(label: str, options: Sequence[Any]) -> HPNode:
-    return HPNode("choice", label, {}, options=list(options))
+    _label("choice", label)
+    return HPNode("choice", label, {}, options=_options("choice", label, "options", options))
 
 
 def pchoice(label: str, p_options: Sequence[tuple[float, Any]]) -> HPNode:
-    ps = [float(p) for p, _ in p_options]
-    return HPNode("pchoice", label, {}, options=[o for _, o in p_options], probabilities=ps)
+    _label("pchoice", label)
+    pairs = _options("pchoice", label, "p_options", p_options)
+    for i, pair in enumerate(pairs):
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise TypeError(f"hp.pchoice {label!r}: `p_options` must be a list of (probability, option) pairs; "
+                            f"p_options[{i}] is {pair!r}")
+        require_number(f"hp.pchoice {label!r}", f"p_options[{i}][0] (a probability)", pair[0])
+    ps = [float(p) for p, _ in pairs]
+    return HPNode("pchoice", label, {}, options=[o for _, o in pairs], probabilities=ps)

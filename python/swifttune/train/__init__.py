@@ -1,4 +1,5 @@
 """``swifttune.train``: where Ray has ``ray.train.RunConfig`` and friends."""
-from ..tune.tuner import FailureConfig, RunConfig, report
+from ..tune.checkpoint import Checkpoint, CheckpointConfig
+from ..tune.tuner import FailureConfig, RunConfig, get_checkpoint, report
 
-__all__ = ["RunConfig", "FailureConfig", "report"]
+__all__ = ["RunConfig", "FailureConfig", "CheckpointConfig", "Checkpoint", "report", "get_checkpoint"]

@@ -4,8 +4,10 @@
 Started by the driver as ``python -m swifttune.tune._worker FD`` with one end of a socket pair
 on FD; it never loads libswifttune. Messages are pickles over a ``multiprocessing`` connection:
 driver -> worker ``("trainable", bytes)``, ``("run", trial_id, trial_name, trial_dir, config_bytes,
-resources, experiment_name)``, ``("exit",)``; worker -> driver ``("report", metrics_bytes)`` (answered
-``("decision", code)``), ``("done", final_bytes_or_None)``, ``("error", traceback_text)``.
+resources, experiment_name, checkpoint_path_or_None, next_checkpoint_index)``, ``("exit",)``; worker ->
+driver ``("report", metrics_bytes, checkpoint_name_or_None)`` (answered ``("decision", code)``; a
+reported checkpoint is copied into the trial folder by the worker first), ``("done",
+final_bytes_or_None)``, ``("error", traceback_text, exception_pickle_or_None)``.
 """
 from __future__ import annotations
 
@@ -25,9 +27,13 @@ class RemoteSession:
     """What ``tune.report`` and ``tune.get_context`` see inside a worker process."""
 
     def __init__(self, conn: Connection, trial_id: str, trial_name: str, trial_dir: str, config: Any,
-                 resources: dict[str, float], experiment_name: str) -> None:
+                 resources: dict[str, float], experiment_name: str, checkpoint: Optional[str], next_checkpoint: int) -> None:
         from pathlib import Path
 
+        from .checkpoint import Checkpoint
+
+        self.checkpoint = Checkpoint(checkpoint) if checkpoint else None
+        self.next_checkpoint = next_checkpoint
         self.conn = conn
         self.trial_id = trial_id
         self.trial_name = trial_name
@@ -37,14 +43,19 @@ class RemoteSession:
         self.run = _Run(experiment_name)
         self.stopped = False
 
-    def report(self, metrics: dict[str, Any]) -> None:
-        from .tuner import _TrialStopped
+    def report(self, metrics: dict[str, Any], checkpoint: Any = None) -> None:
+        from .checkpoint import Checkpoint, persist
+        from .tuner import _check_report, _TrialStopped
 
         if self.stopped:
             raise _TrialStopped()
-        if not isinstance(metrics, dict):
-            raise ValueError(f"tune.report expects a dict of metrics, got {type(metrics).__name__}")
-        self.conn.send(("report", pickle.dumps(metrics)))
+        _check_report(metrics, checkpoint)
+        name = None
+        if checkpoint is not None:
+            name = persist(checkpoint, self.trial_dir, self.next_checkpoint)
+            self.next_checkpoint += 1
+            self.checkpoint = Checkpoint(self.trial_dir / name)
+        self.conn.send(("report", pickle.dumps(metrics), name))
         kind, decision = self.conn.recv()
         if decision != 0:
             self.stopped = True
@@ -68,9 +79,10 @@ def main() -> None:
         if msg[0] == "trainable":
             trainable = cloudpickle.loads(msg[1])
             continue
-        _, trial_id, trial_name, trial_dir, config_bytes, resources, experiment_name = msg
+        _, trial_id, trial_name, trial_dir, config_bytes, resources, experiment_name, checkpoint, next_checkpoint = msg
         config = cloudpickle.loads(config_bytes)
-        session = RemoteSession(conn, trial_id, trial_name, trial_dir, config, resources, experiment_name)
+        session = RemoteSession(conn, trial_id, trial_name, trial_dir, config, resources, experiment_name,
+                                checkpoint, next_checkpoint)
         _local.session = session
         try:
             final = _run_trainable(trainable, config)
@@ -78,7 +90,11 @@ def main() -> None:
         except _TrialStopped:
             reply = ("done", None)
         except BaseException as e:  # noqa: BLE001 - the driver records the failure
-            reply = ("error", "".join(traceback.format_exception(type(e), e, e.__traceback__)))
+            try:
+                exception: Optional[bytes] = cloudpickle.dumps(e)
+            except Exception:  # noqa: BLE001 - an exception that does not pickle travels as text only
+                exception = None
+            reply = ("error", "".join(traceback.format_exception(type(e), e, e.__traceback__)), exception)
         finally:
             _local.session = None
         conn.send(reply)

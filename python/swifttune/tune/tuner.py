@@ -7,8 +7,11 @@ import inspect
 import itertools
 import io
 import json
+import logging
+import math
 import os
 import pickle
+import signal
 import sys
 import threading
 import time
@@ -21,14 +24,16 @@ from typing import Any, Callable, Optional, Union
 from .._lib import (CONTINUE, END_COMPLETED, END_FAILED, END_STOPPED, NEXT_FINISHED, NEXT_START, ExperimentHandle,
                     SchedulerHandle, SwiftTuneError, dumps, lib, metrics_for_engine)
 from .._space import Categorical, decode_configuration, grid_paths, has_domains, replace_at
-from .result_grid import Result, ResultGrid, _flatten
+from ._state import STATE_FILE, StateWriter, write_atomically
+from .checkpoint import Checkpoint, CheckpointConfig, CheckpointManager, best_checkpoints, persist
+from .result_grid import Result, ResultGrid, TuneError, _flatten
 from .schedulers import FIFOScheduler, TrialScheduler
 from .search import BasicVariantGenerator, ConcurrencyLimiter, Searcher
 
-__all__ = ["Tuner", "TuneConfig", "RunConfig", "FailureConfig", "report", "get_context", "TuneContext", "Trainable",
-           "with_parameters", "with_resources", "Callback", "TrialInfo"]
+__all__ = ["Tuner", "TuneConfig", "RunConfig", "FailureConfig", "report", "get_context", "get_checkpoint",
+           "TuneContext", "Trainable", "with_parameters", "with_resources", "Callback", "TrialInfo"]
 
-STATE_FILE = "experiment_state.json"
+logger = logging.getLogger("swifttune.tune")
 
 
 @dataclass
@@ -49,13 +54,60 @@ class TuneConfig:
     processes; "thread" runs them on threads of this process (lowest overhead, for objectives that
     release the GIL or cannot be pickled)."""
 
+    def __post_init__(self) -> None:
+        if self.metric is not None and not isinstance(self.metric, str):
+            raise TypeError(f"`metric` must be a str (the reported metric to optimise) or None, got {type(self.metric).__name__}")
+        if self.mode is not None and self.mode not in ("min", "max"):
+            raise ValueError(f"`mode` must be one of ['min', 'max'], got {self.mode!r}")
+        if not _is_int(self.num_samples):
+            raise TypeError(f"`num_samples` must be an int, got {type(self.num_samples).__name__}")
+        if self.num_samples < -1:
+            raise ValueError(f"`num_samples` must be >= 0, or -1 to sample until `time_budget_s`; got {self.num_samples}")
+        if self.max_concurrent_trials is not None and (not _is_int(self.max_concurrent_trials) or self.max_concurrent_trials < 1):
+            raise ValueError(f"`max_concurrent_trials` must be None or an int >= 1, got {self.max_concurrent_trials!r}")
+        if self.time_budget_s is not None:
+            if isinstance(self.time_budget_s, datetime.timedelta):
+                self.time_budget_s = self.time_budget_s.total_seconds()
+            if not _is_number(self.time_budget_s) or not self.time_budget_s >= 0:
+                raise ValueError(f"`time_budget_s` must be None or a number of seconds >= 0, got {self.time_budget_s!r}")
+        for name in ("trial_name_creator", "trial_dirname_creator"):
+            if getattr(self, name) is not None and not callable(getattr(self, name)):
+                raise TypeError(f"`{name}` must be a function of the trial, got {type(getattr(self, name)).__name__}")
+        if self.executor not in ("process", "thread"):
+            raise ValueError(f"`executor` must be 'process' or 'thread', got {self.executor!r}")
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
 
 @dataclass
 class FailureConfig:
-    """Ray's ``FailureConfig`` (retries arrive with fault tolerance; accepted and kept here)."""
+    """Ray's ``FailureConfig``: a failed trial (it raised, or its worker process died) runs again
+    up to ``max_failures`` times (-1: forever), from its latest checkpoint or else from the start.
+    ``fail_fast=True`` ends the experiment at the first failure (``fit`` returns the results, the
+    failed trial among ``errors``); ``fail_fast="raise"`` makes ``fit`` raise the trial's error."""
 
     max_failures: int = 0
-    fail_fast: bool = False
+    fail_fast: Union[bool, str] = False
+
+    def __post_init__(self) -> None:
+        if not _is_int(self.max_failures):
+            raise TypeError(f"`max_failures` must be an int, got {type(self.max_failures).__name__}")
+        if self.max_failures < -1:
+            raise ValueError(f"`max_failures` must be >= 0, or -1 to retry forever; got {self.max_failures}")
+        if not (isinstance(self.fail_fast, bool) or (isinstance(self.fail_fast, str) and self.fail_fast.upper() == "RAISE")):
+            raise ValueError(f"fail_fast must be one of {{bool, 'raise'}}. Got {self.fail_fast}.")
+        if self.fail_fast and self.max_failures != 0:
+            raise ValueError(f"max_failures must be 0 if fail_fast={self.fail_fast!r}.")
+
+    @property
+    def _raises(self) -> bool:
+        return isinstance(self.fail_fast, str)
 
 
 @dataclass
@@ -70,6 +122,28 @@ class RunConfig:
     3: also every reported result."""
     failure_config: Optional[FailureConfig] = None
     callbacks: Optional[list[Any]] = None
+    checkpoint_config: Optional[CheckpointConfig] = None
+
+    def __post_init__(self) -> None:
+        if self.name is not None and (not isinstance(self.name, str) or not self.name or os.sep in self.name):
+            raise ValueError(f"`name` must be a non-empty str without '{os.sep}', got {self.name!r}")
+        if self.storage_path is not None and not isinstance(self.storage_path, (str, os.PathLike)):
+            raise TypeError(f"`storage_path` must be a str or os.PathLike, got {type(self.storage_path).__name__}")
+        if self.stop is not None:
+            if callable(self.stop) or not isinstance(self.stop, dict):
+                raise TypeError("`stop` must be a dict of thresholds such as {'training_iteration': 10} "
+                                f"(swifttune has no Stopper objects), got {type(self.stop).__name__}")
+            for k, v in self.stop.items():
+                if not isinstance(k, str) or not _is_number(v) or math.isnan(v):
+                    raise ValueError(f"`stop` thresholds must map metric names to numbers, got {k!r}: {v!r}")
+        if not _is_int(self.verbose) or not 0 <= self.verbose <= 3:
+            raise ValueError(f"`verbose` must be 0, 1, 2 or 3, got {self.verbose!r}")
+        if self.failure_config is not None and not isinstance(self.failure_config, FailureConfig):
+            raise TypeError(f"`failure_config` must be a tune.FailureConfig, got {type(self.failure_config).__name__}")
+        if self.checkpoint_config is not None and not isinstance(self.checkpoint_config, CheckpointConfig):
+            raise TypeError(f"`checkpoint_config` must be a tune.CheckpointConfig, got {type(self.checkpoint_config).__name__}")
+        if self.callbacks is not None and not isinstance(self.callbacks, (list, tuple)):
+            raise TypeError(f"`callbacks` must be a list of tune.Callback, got {type(self.callbacks).__name__}")
 
 
 class Callback:
@@ -89,6 +163,9 @@ class Callback:
 
     def on_trial_error(self, iteration: int, trials: list["TrialInfo"], trial: "TrialInfo", **info: Any) -> None:
         pass
+
+    def on_trial_recover(self, iteration: int, trials: list["TrialInfo"], trial: "TrialInfo", **info: Any) -> None:
+        """A failed trial will run again (``FailureConfig.max_failures``)."""
 
     def on_experiment_end(self, trials: list["TrialInfo"], **info: Any) -> None:
         pass
@@ -140,6 +217,10 @@ class TuneContext:
 
 
 class _Session:
+    """One run of a trial, on the driver's side: numbers the results, writes them to the trial's
+    files, tells the engine, keeps the trial's checkpoints. A trial that runs again (a retry, a
+    pause, a restore) starts from what the engine kept: the results up to its latest checkpoint."""
+
     def __init__(self, run: "_Run", trial_id: str, config: dict[str, Any]) -> None:
         self.run = run
         self.trial_id = trial_id
@@ -149,50 +230,131 @@ class _Session:
         self.resources = {"cpu": run.cpus_per_trial}
         self.start = time.time()
         self.last = self.start
-        self.iteration = 0
         self.stopped = False
-        self.results: list[dict[str, Any]] = run.python_results.setdefault(trial_id, [])
         self.result_file: Optional[io.TextIOWrapper] = None
         self.progress_file: Optional[io.TextIOWrapper] = None
         self.progress_writer: Any = None
-        self.info = run.trial_info(trial_id, self.trial_name, config, str(self.trial_dir))
         self.columns: list[str] = []
-        self.config_json = "null"
+        self.config_json = json.dumps(config, default=str)
+        record = run.experiment.trial(trial_id)
+        kept = record.get("results") or []
+        self.iteration = int(kept[-1].get("training_iteration", len(kept))) if kept else 0
+        self.time_offset = float(kept[-1].get("time_total_s", 0.0)) if kept else 0.0
+        self.checkpoints = CheckpointManager(run.checkpoint_config, self.trial_dir)
+        self.results: list[dict[str, Any]] = self.open_files(len(kept))
+        run.python_results[trial_id] = self.results
+        self.checkpoints.resync(self.results, record.get("checkpoint"))
+        self.next_checkpoint = self.checkpoints.next_index()
+        latest = self.checkpoints.latest
+        self.checkpoint: Optional[Checkpoint] = Checkpoint(self.trial_dir / latest) if latest else None
+        self.info = run.trial_info(trial_id, self.trial_name, config, str(self.trial_dir))
+
+    def open_files(self, keep: int) -> list[dict[str, Any]]:
+        """Truncates result.json and progress.csv to the `keep` results the engine kept (rows
+        after them belong to a run that did not count) and opens them for appending; those rows."""
+        rows: list[dict[str, Any]] = []
+        result_path, progress_path = self.trial_dir / "result.json", self.trial_dir / "progress.csv"
+        if keep > 0 and result_path.is_file():
+            with open(result_path, encoding="utf-8") as f:
+                lines = f.read().split("\n")
+            for line in lines[:keep]:
+                try:
+                    rows.append(json.loads(line))
+                except ValueError:
+                    break
+        if len(rows) < keep:
+            # The files lost rows (written by another version, or edited): the engine's numbers stand in.
+            engine_rows = self.run.experiment.trial(self.trial_id)["results"][:keep]
+            rows = rows + [dict(r, trial_id=self.trial_id, config=self.config) for r in engine_rows[len(rows):]]
+        if not rows:
+            for path in (result_path, progress_path):
+                if path.exists():
+                    path.unlink()
+            return rows
+        header: list[str] = []
+        if progress_path.is_file():
+            with open(progress_path, newline="", encoding="utf-8") as f:
+                header = next(csv.reader(f), [])
+        if not header:
+            header = [k for k in rows[0] if k != "config"]
+        write_atomically(result_path, "".join(json.dumps(r, default=str) + "\n" for r in rows))
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(header)
+        for r in rows:
+            w.writerow([_csv_value(r.get(k)) for k in header])
+        write_atomically(progress_path, buf.getvalue())
+        self.columns = header
+        self.result_file = open(result_path, "a", encoding="utf-8")
+        self.progress_file = open(progress_path, "a", newline="", encoding="utf-8")
+        self.progress_writer = csv.writer(self.progress_file)
+        return rows
 
     def close(self) -> None:
         for f in (self.result_file, self.progress_file):
             if f is not None:
                 f.close()
 
-    def report(self, metrics: dict[str, Any]) -> None:
+    def report(self, metrics: dict[str, Any], checkpoint: Optional[Checkpoint] = None) -> None:
         """tune.report in a thread-executor trial: the next report after a stop ends the trial."""
         if self.stopped:
             raise _TrialStopped()
-        if not isinstance(metrics, dict):
-            raise ValueError(f"tune.report expects a dict of metrics, got {type(metrics).__name__}")
-        if self.record(metrics) != CONTINUE:
+        _check_report(metrics, checkpoint)
+        name = None
+        if checkpoint is not None:
+            name = persist(checkpoint, self.trial_dir, self.next_checkpoint)
+            self.next_checkpoint += 1
+            self.checkpoint = Checkpoint(self.trial_dir / name)
+        if self.record(metrics, name) != CONTINUE:
             self.stopped = True
 
-    def record(self, metrics: dict[str, Any]) -> int:
-        """Adds Ray's automatic fields, tells the engine, logs the result; the engine's decision."""
+    def record(self, metrics: dict[str, Any], checkpoint: Optional[str] = None) -> int:
+        """Adds Ray's automatic fields, logs the result, tells the engine (the file first: a
+        driver killed in between leaves a row the engine never had, which a restart drops); the
+        engine's decision."""
         now = time.time()
         self.iteration += 1
         result = dict(metrics)
         result.setdefault("training_iteration", self.iteration)
-        result.setdefault("time_total_s", now - self.start)
+        result.setdefault("time_total_s", self.time_offset + (now - self.start))
         result["time_this_iter_s"] = now - self.last
         self.last = now
-        decision = self.run.experiment.report(self.trial_id, metrics_for_engine(result))
+        numbers = metrics_for_engine(result)
         result["trial_id"] = self.trial_id
         result["timestamp"] = int(now)
         result["done"] = False
+        if checkpoint is not None:
+            result["checkpoint_dir_name"] = checkpoint
         self.run.log_result(self, result)
+        experiment = self.run.experiment
+        decision = experiment.report(self.trial_id, numbers) if checkpoint is None else \
+            experiment.report_checkpoint(self.trial_id, numbers, checkpoint)
         if self.run.callbacks:
             self.info.last_result = result
             self.run.callback("on_trial_result", self.info, result=result)
         result["config"] = self.config
         self.results.append(result)
+        state = self.run.state
+        if checkpoint is None:
+            state.request_for_result()
+        else:
+            # Older checkpoints go only once a state naming the new latest one is on disk.
+            generation = state.request()
+            drop = self.checkpoints.register(checkpoint, result)
+            if drop:
+                state.wait(generation)
+                self.checkpoints.delete(drop)
         return decision
+
+
+def _check_report(metrics: Any, checkpoint: Any) -> None:
+    if not isinstance(metrics, dict):
+        raise ValueError(f"tune.report expects a dict of metrics, got {type(metrics).__name__}")
+    for k in metrics:
+        if not isinstance(k, str):
+            raise TypeError(f"tune.report: metric names must be str, got {k!r}")
+    if checkpoint is not None and not isinstance(checkpoint, Checkpoint):
+        raise TypeError(f"tune.report: `checkpoint` must be a tune.Checkpoint, got {type(checkpoint).__name__}")
 
 
 _local = threading.local()
@@ -202,13 +364,22 @@ def _session() -> Optional[_Session]:
     return getattr(_local, "session", None)
 
 
-def report(metrics: dict[str, Any], *, checkpoint: Any = None) -> None:
-    """Reports a result of the current trial (Ray's ``tune.report``). Once the engine has stopped
-    the trial, the next report ends it."""
+def report(metrics: dict[str, Any], *, checkpoint: Optional[Checkpoint] = None) -> None:
+    """Reports a result of the current trial (Ray's ``tune.report``), with a checkpoint to copy
+    into the trial's folder if given. Once the engine has stopped the trial, the next report ends it."""
     s = _session()
     if s is None:
         raise RuntimeError("tune.report() can only be called inside a trial run by swifttune's Tuner")
-    s.report(metrics)
+    s.report(metrics, checkpoint)
+
+
+def get_checkpoint() -> Optional[Checkpoint]:
+    """The trial's latest checkpoint (Ray's ``tune.get_checkpoint``): the one to resume from when
+    the trial runs again after a failure, a pause or a restore; None for a fresh trial."""
+    s = _session()
+    if s is None:
+        raise RuntimeError("tune.get_checkpoint() can only be called inside a trial run by swifttune's Tuner")
+    return s.checkpoint
 
 
 def get_context() -> TuneContext:
@@ -299,7 +470,6 @@ class _Run:
         self.python_results = tuner._python_results
         self.cond = threading.Condition()
         self.error: Optional[BaseException] = None
-        self.last_save = 0.0
         self.last_print = time.time()
         self.lock = threading.Lock()
         self._trainable_bytes: Optional[bytes] = None
@@ -309,6 +479,10 @@ class _Run:
         self.callback_lock = threading.Lock()
         self.infos: dict[str, TrialInfo] = {}
         self.iteration = 0
+        self.checkpoint_config = tuner.run_config.checkpoint_config or CheckpointConfig()
+        self.failure_config = tuner.run_config.failure_config or FailureConfig()
+        self.state = StateWriter(self.path / STATE_FILE, self.render_state)
+        self.warned: set[str] = set()
 
     def trial_info(self, trial_id: str, name: str, config: dict[str, Any], path: str) -> TrialInfo:
         with self.callback_lock:
@@ -352,27 +526,20 @@ class _Run:
             s.columns = list(result)
             s.progress_writer = csv.writer(s.progress_file)
             s.progress_writer.writerow(s.columns)
-            s.config_json = json.dumps(s.config, default=str)
         line = _dumps(result)  # `result` has no "config" yet: it is spliced in as text
         if self.verbose >= 3:
             print(f"Trial {s.trial_name} reported {line}", flush=True)
         s.result_file.write(line[:-1] + ', "config": ' + s.config_json + "}\n" if line != "{}" else '{"config": ' + s.config_json + "}\n")
         s.progress_writer.writerow([_csv_value(result.get(k)) for k in s.columns])
+        # In the page cache before the engine hears of it: a killed driver loses no row it counted.
+        s.result_file.flush()
+        s.progress_file.flush()  # type: ignore[union-attr]
 
-    def save_state(self, force: bool = False) -> None:
-        now = time.time()
-        with self.lock:
-            if not force and now - self.last_save < 2.0:
-                return
-            self.last_save = now
-            state = self.experiment.save()
-            tmp = self.path / (STATE_FILE + ".tmp")
-            with open(tmp, "w", encoding="utf-8") as f:
-                head = json.dumps({"swifttune_tuner": 1, "name": self.name, "tune_config": self.tuner._config_summary()})
-                f.write(head[:-1] + ', "engine": ' + state + "}")  # the engine's JSON as it came, not re-encoded
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path / STATE_FILE)
+    def render_state(self) -> str:
+        """The state file: the Tuner's settings and the engine's JSON as it came (not re-encoded)."""
+        head = json.dumps({"swifttune_tuner": 1, "name": self.name, "tune_config": self.tuner._config_summary(),
+                           "run_config": self.tuner._run_config_summary()})
+        return head[:-1] + ', "engine": ' + self.experiment.save() + "}"
 
     def run_trial(self, trial_id: str, config_text: str) -> None:
         config = self.tuner._decode(json.loads(config_text))
@@ -380,7 +547,7 @@ class _Run:
         with open(s.trial_dir / "params.json", "w", encoding="utf-8") as f:
             json.dump(config, f, default=str)
         _local.session = s
-        end, message = END_COMPLETED, None
+        end, message, error = END_COMPLETED, None, None
         try:
             final = _run_trainable(self.tuner.trainable, config)
             if final is not None and not s.stopped:
@@ -390,30 +557,81 @@ class _Run:
         except BaseException as e:  # noqa: BLE001 - a trial's failure is recorded, the run goes on
             if isinstance(e, KeyboardInterrupt):
                 raise
-            end, message = END_FAILED, "".join(traceback.format_exception(type(e), e, e.__traceback__))
-            (s.trial_dir / "error.txt").write_text(message, encoding="utf-8")
+            end, message, error = END_FAILED, "".join(traceback.format_exception(type(e), e, e.__traceback__)), e
         finally:
             _local.session = None
             s.close()
-        self.end_trial(s, end, message)
+        self.end_trial(s, end, message, error)
 
-    def end_trial(self, s: _Session, end: int, message: Optional[str]) -> None:
-        """Tells the engine how the trial's run ended and saves the experiment state."""
+    def end_trial(self, s: _Session, end: int, message: Optional[str], error: Optional[BaseException] = None) -> None:
+        """Tells the engine how the trial's run ended (it decides whether a failed trial runs
+        again) and asks for the experiment state to be saved."""
         if end == END_COMPLETED and s.stopped:
             end = END_STOPPED
-        if s.results:
+        retried = False
+        if end == END_FAILED:
+            assert message is not None
+            failures = len(self.failures_of(s)) + 1
+            with open(s.trial_dir / "error.txt", "a", encoding="utf-8") as f:
+                f.write(f"Failure # {failures} (occurred at {datetime.datetime.now():%Y-%m-%d_%H-%M-%S})\n{message}\n")
+        elif s.results:
             s.results[-1]["done"] = True
         self.experiment.finish(s.trial_id, end, message)
+        if end == END_FAILED:
+            retried = self.experiment.trial(s.trial_id)["status"] == "PENDING"
+        self.state.request()
+        metric = self.tuner.tune_config.metric
+        if end != END_FAILED and metric:
+            self.warn_unusable_metric(s, metric)
+        if retried:
+            s.info.status = "PENDING"
+            self.callback("on_trial_recover", s.info)
+            limit = self.failure_config.max_failures
+            logger.warning("Trial %s errored (failure %d; max_failures=%s); it runs again from %s.", s.trial_name,
+                           len(self.failures_of(s)), limit, "its latest checkpoint" if s.checkpoint else "the start")
+            return
         s.info.status = "ERROR" if end == END_FAILED else "TERMINATED"
         self.callback("on_trial_error" if end == END_FAILED else "on_trial_complete", s.info)
+        if end == END_FAILED and self.failure_config.fail_fast:
+            if self.failure_config._raises:
+                with self.cond:
+                    if self.error is None:
+                        self.error = error if error is not None else TuneError(message or "trial failed")
+                    self.cond.notify_all()
+            else:
+                logger.error("Trial %s failed and fail_fast=True: the experiment stops (its error is in "
+                             "ResultGrid.errors).", s.trial_name)
         if self.verbose >= 2:
             # Ray's verbose=2: a line per finished trial (3 adds every result, printed in log_result).
             last = s.results[-1] if s.results else {}
             how = {END_COMPLETED: "completed", END_STOPPED: "stopped early", END_FAILED: "errored"}[end]
-            metric = self.tuner.tune_config.metric
             shown = f" {metric}={last.get(metric)!r}" if metric and metric in last else ""
             print(f"Trial {s.trial_name} {how} after {len(s.results)} results.{shown}", flush=True)
-        self.save_state()
+
+    @staticmethod
+    def failures_of(s: _Session) -> list[str]:
+        path = s.trial_dir / "error.txt"
+        if not path.is_file():
+            return []
+        return [line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("Failure # ")]
+
+    def warn_unusable_metric(self, s: _Session, metric: str) -> None:
+        """Ray's behaviour for a trial whose metric is missing, NaN or infinite: recorded, left
+        out of "best", told to the searcher as a failure; said once per experiment and kind."""
+        values = [r.get(metric) for r in s.results if metric in r]
+        if not values:
+            kind, text = "missing", f"Trial {s.trial_name} finished without reporting the metric '{metric}'"
+        elif isinstance(values[-1], (int, float)) and not math.isfinite(values[-1]):
+            kind, text = "nonfinite", f"Trial {s.trial_name} finished with {metric}={values[-1]}"
+        else:
+            return
+        text += ("; it is recorded but never the best trial, and the searcher learns it as a failed trial "
+                 "(further trials like this are not reported).")
+        with self.callback_lock:
+            if kind in self.warned:
+                return
+            self.warned.add(kind)
+        logger.warning(text)
 
     def take_trials(self, run: Callable[[str, str], None]) -> None:
         """One executor loop: ask the engine for the next trial, run it with `run`, repeat; wait
@@ -429,6 +647,7 @@ class _Run:
                         self.cond.wait(timeout=0.5)
                         continue
                 assert trial_id is not None and config_text is not None
+                self.state.request()  # a trial started: a state change
                 run(trial_id, config_text)
                 with self.cond:
                     self.cond.notify_all()
@@ -448,11 +667,23 @@ class _Run:
         worker: list[_WorkerProcess] = []
 
         def run(trial_id: str, config_text: str) -> None:
-            if worker and not worker[0].alive():
-                worker.pop().close()
-            if not worker:
-                worker.append(worker_pool.take())
-            worker[0].load(self.serial, self.trainable_bytes())
+            failure = "no worker process could be started"
+            for _ in range(3):
+                if worker and not worker[0].alive():
+                    worker.pop().close()
+                if not worker:
+                    worker.append(worker_pool.take())
+                try:
+                    worker[0].load(self.serial, self.trainable_bytes())
+                    break
+                except (EOFError, OSError, ConnectionError) as e:
+                    failure = f"the worker process could not take the trial ({_exit_reason(worker[0].returncode()) or e})"
+                    worker.pop().close()
+            else:
+                s = _Session(self, trial_id, self.tuner._decode(json.loads(config_text)))
+                s.close()
+                self.end_trial(s, END_FAILED, failure)
+                return
             self.run_remote_trial(worker[0], trial_id, config_text)
 
         try:
@@ -477,14 +708,18 @@ class _Run:
         s = _Session(self, trial_id, config)
         with open(s.trial_dir / "params.json", "w", encoding="utf-8") as f:
             json.dump(config, f, default=str)
-        end, message = END_COMPLETED, None
+        end, message, error = END_COMPLETED, None, None
         try:
             worker.conn.send(("run", trial_id, s.trial_name, str(s.trial_dir), cloudpickle.dumps(config),
-                              s.resources, self.name))
+                              s.resources, self.name, s.checkpoint.path if s.checkpoint else None, s.next_checkpoint))
             while True:
                 msg = worker.conn.recv()
                 if msg[0] == "report":
-                    decision = s.record(pickle.loads(msg[1]))
+                    name = msg[2]
+                    if name is not None:
+                        s.next_checkpoint += 1
+                        s.checkpoint = Checkpoint(s.trial_dir / name)
+                    decision = s.record(pickle.loads(msg[1]), name)
                     if decision != CONTINUE:
                         s.stopped = True
                     worker.conn.send(("decision", decision))
@@ -494,16 +729,19 @@ class _Run:
                     break
                 else:
                     end, message = END_FAILED, msg[1]
+                    if len(msg) > 2 and msg[2] is not None:
+                        try:
+                            error = pickle.loads(msg[2])
+                        except Exception:  # noqa: BLE001 - an exception that does not unpickle here
+                            error = None
                     break
         except (EOFError, OSError, ConnectionError):
-            code = worker.returncode()
-            end, message = END_FAILED, f"the worker process running this trial died (exit code {code})"
+            reason = _exit_reason(worker.returncode()) or "its connection broke"
+            end, message = END_FAILED, f"The worker process running trial {s.trial_name} died: {reason}."
             worker.close()
         finally:
             s.close()
-        if message:
-            (s.trial_dir / "error.txt").write_text(message, encoding="utf-8")
-        self.end_trial(s, end, message)
+        self.end_trial(s, end, message, error)
 
     def maybe_print(self, final: bool = False) -> None:
         if self.verbose < 1:
@@ -630,8 +868,15 @@ class Tuner:
     def __init__(self, trainable: Any = None, *, param_space: Optional[dict[str, Any]] = None,
                  tune_config: Optional[TuneConfig] = None, run_config: Optional[RunConfig] = None,
                  _restored: Optional[dict[str, Any]] = None) -> None:
-        if trainable is None:
-            raise ValueError("Tuner needs a trainable (a function or a tune.Trainable class)")
+        if trainable is None or not callable(trainable):
+            raise ValueError("Tuner needs a trainable (a function or a tune.Trainable class), got "
+                             f"{type(trainable).__name__}")
+        if param_space is not None and not isinstance(param_space, dict):
+            raise TypeError(f"`param_space` must be a dict, got {type(param_space).__name__}")
+        if tune_config is not None and not isinstance(tune_config, TuneConfig):
+            raise TypeError(f"`tune_config` must be a tune.TuneConfig, got {type(tune_config).__name__}")
+        if run_config is not None and not isinstance(run_config, RunConfig):
+            raise TypeError(f"`run_config` must be a tune.RunConfig, got {type(run_config).__name__}")
         self.trainable = trainable
         self.param_space = param_space or {}
         self.tune_config = tune_config or TuneConfig()
@@ -651,6 +896,7 @@ class Tuner:
         self._path = root / self._name
         self._experiment: ExperimentHandle
         self._scheduler_name = "FIFO"
+        self._resume_options: dict[str, str] = {"unfinished": "resume", "errored": "skip"}
 
     # -- restore ---------------------------------------------------------------------------
 
@@ -660,20 +906,42 @@ class Tuner:
         return (Path(path) / STATE_FILE).is_file()
 
     @classmethod
-    def restore(cls, path: Union[str, os.PathLike[str]], trainable: Any, **kwargs: Any) -> "Tuner":
-        """Continues the experiment saved at ``path``: finished trials keep their results, unfinished
-        ones run again, the searcher goes on without repeating suggestions."""
+    def restore(cls, path: Union[str, os.PathLike[str]], trainable: Any, resume_unfinished: bool = True,
+                resume_errored: bool = False, restart_errored: bool = False,
+                param_space: Optional[dict[str, Any]] = None) -> "Tuner":
+        """Continues the experiment saved at ``path`` (Ray's ``Tuner.restore``): finished trials
+        keep their results; unfinished ones run again from their latest checkpoint (or end as they
+        stand with ``resume_unfinished=False``); ERROR trials stay, or run again from their latest
+        checkpoint (``resume_errored``) or from the start (``restart_errored``). The searcher goes
+        on without repeating a suggestion and ``num_samples`` counts the trials made before."""
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"`path` must be a str or os.PathLike, got {type(path).__name__}")
+        for name, flag in (("resume_unfinished", resume_unfinished), ("resume_errored", resume_errored),
+                           ("restart_errored", restart_errored)):
+            if not isinstance(flag, bool):
+                raise TypeError(f"`{name}` must be a bool, got {type(flag).__name__}")
         p = Path(path)
         if not cls.can_restore(p):
-            raise ValueError(f"Could not find an experiment state file in {p}")
-        with open(p / STATE_FILE, encoding="utf-8") as f:
-            saved = json.load(f)
+            raise ValueError(f"Could not find an experiment state file ({STATE_FILE}) in {p}")
+        try:
+            with open(p / STATE_FILE, encoding="utf-8") as f:
+                saved = json.load(f)
+            engine = saved["engine"]
+        except (ValueError, KeyError, TypeError) as e:
+            raise ValueError(f"The experiment state file {p / STATE_FILE} is not a swifttune experiment state: {e}") from e
         tc = saved.get("tune_config", {})
-        param_space = kwargs.get("param_space")
+        rcs = saved.get("run_config", {})
+        fcs, ccs = rcs.get("failure_config") or {}, rcs.get("checkpoint_config") or {}
         tuner = cls(trainable, param_space=param_space,
-                    tune_config=TuneConfig(metric=tc.get("metric"), mode=tc.get("mode")),
-                    run_config=RunConfig(name=p.name, storage_path=str(p.parent), verbose=kwargs.get("verbose", 0)),
-                    _restored=saved["engine"])
+                    tune_config=TuneConfig(metric=tc.get("metric"), mode=tc.get("mode"),
+                                           num_samples=tc.get("num_samples", 1), executor=tc.get("executor", "process"),
+                                           max_concurrent_trials=tc.get("max_concurrent_trials")),
+                    run_config=RunConfig(name=p.name, storage_path=str(p.parent), verbose=rcs.get("verbose", 0),
+                                         failure_config=FailureConfig(**fcs) if fcs else None,
+                                         checkpoint_config=CheckpointConfig(**ccs) if ccs else None),
+                    _restored=engine)
+        tuner._resume_options = {"unfinished": "resume" if resume_unfinished else "skip",
+                                 "errored": "resume" if resume_errored else ("restart" if restart_errored else "skip")}
         if param_space is not None:
             # Python-side values (objects, sample_from) come back from the param_space, in the
             # order they were numbered when the experiment started.
@@ -687,13 +955,22 @@ class Tuner:
 
     def _config_summary(self) -> dict[str, Any]:
         tc = self.tune_config
-        return {"metric": tc.metric, "mode": tc.mode, "num_samples": tc.num_samples}
+        return {"metric": tc.metric, "mode": tc.mode, "num_samples": tc.num_samples, "executor": tc.executor,
+                "max_concurrent_trials": tc.max_concurrent_trials}
+
+    def _run_config_summary(self) -> dict[str, Any]:
+        rc = self.run_config
+        fc, cc = rc.failure_config or FailureConfig(), rc.checkpoint_config or CheckpointConfig()
+        return {"verbose": rc.verbose, "failure_config": {"max_failures": fc.max_failures, "fail_fast": fc.fail_fast},
+                "checkpoint_config": {"num_to_keep": cc.num_to_keep, "checkpoint_score_attribute": cc.checkpoint_score_attribute,
+                                      "checkpoint_score_order": cc.checkpoint_score_order}}
 
     def _build(self) -> None:
         from .._lib import SearcherHandle  # local: keeps import-time light
 
         if self._restored is not None:
-            self._experiment = ExperimentHandle(lib.call_handle("st_experiment_restore", dumps(self._restored)))
+            self._experiment = ExperimentHandle(lib.call_handle("st_experiment_resume", dumps(self._restored),
+                                                                dumps(self._resume_options)))
             cfg = self._restored["config"]
             self.tune_config.metric, self.tune_config.mode = cfg["metric"], cfg["mode"]
             return
@@ -747,9 +1024,10 @@ class Tuner:
             raise ValueError(f"scheduler must be a swifttune TrialScheduler, got {type(scheduler_obj).__name__}")
         self._scheduler_name = scheduler_obj._describe()
         scheduler = SchedulerHandle(lib.call_handle("st_scheduler_new", dumps(scheduler_obj._spec())))
+        fc = rc.failure_config or FailureConfig()
         config = {"metric": metric, "mode": mode, "num_samples": num_samples,
                   "max_concurrent_trials": tc.max_concurrent_trials, "stop": rc.stop or {},
-                  "time_budget_s": tc.time_budget_s}
+                  "time_budget_s": tc.time_budget_s, "max_failures": fc.max_failures, "fail_fast": bool(fc.fail_fast)}
         try:
             self._experiment = ExperimentHandle(lib.call_handle("st_experiment_new", dumps(config), searcher.p, scheduler.p))
         finally:
@@ -790,9 +1068,11 @@ class Tuner:
                    for i in range(self._concurrency())]
         for w in workers:
             w.start()
-        for w in workers:
-            w.join()
-        run.save_state(force=True)
+        try:
+            for w in workers:
+                w.join()
+        finally:
+            run.state.close()  # the final state, on disk before fit returns or raises
         if run.error is not None:
             raise run.error
         run.callback("on_experiment_end", None)
@@ -811,8 +1091,12 @@ class Tuner:
         for t in trials:
             config = self._decode(t["configuration"])
             py = self._python_results.get(t["id"]) or self._saved_results(t, config)
+            trial_dir = self._path / self._trial_dirname(t["id"], config)
+            kept = best_checkpoints(trial_dir, py, self.run_config.checkpoint_config or CheckpointConfig()) \
+                if t.get("checkpoint") or any("checkpoint_dir_name" in r for r in py) else []
+            latest = Checkpoint(trial_dir / t["checkpoint"]) if t.get("checkpoint") else None
             results.append(Result(trial_id=t["id"], config=config, history=py, status=t["status"],
-                                  error_text=t["error"], path=str(self._path / self._trial_dirname(t["id"], config))))
+                                  error_text=t["error"], path=str(trial_dir), checkpoint=latest, best_checkpoints=kept))
         return ResultGrid(results, self._experiment, self.tune_config.metric, self.tune_config.mode, self._path)
 
     def _decode(self, config: Any) -> Any:
@@ -886,6 +1170,20 @@ class Tuner:
         if len(trials) > len(shown):
             out.write(f"... {len(trials) - len(shown)} more trials not shown\n")
         return out.getvalue()
+
+
+def _exit_reason(code: Optional[int]) -> Optional[str]:
+    """How a worker process ended, in words: its exit code, or the signal that killed it."""
+    if code is None:
+        return None
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        extra = " (sent by another process, or by the kernel's out-of-memory killer)" if -code == signal.SIGKILL else ""
+        return f"killed by {name}{extra}"
+    return f"exit code {code}"
 
 
 def _set_path(d: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, Any]:

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import json
+import numbers
 from typing import Any, Optional
 
 from ..._lib import SearcherHandle, dumps, lib, loads
-from ..._space import decode_configuration, has_domains, space_document
+from ..._space import decode_configuration, has_domains, require_int, space_document
 from .sample import Domain
 
 __all__ = ["Searcher", "ConcurrencyLimiter", "BasicVariantGenerator", "Domain"]
@@ -20,8 +21,10 @@ class Searcher:
     _algorithm = "random"
 
     def __init__(self, metric: Optional[str] = None, mode: Optional[str] = None) -> None:
+        if metric is not None and not isinstance(metric, str):
+            raise TypeError(f"`metric` must be a string (the name of a reported result), got {metric!r}")
         if mode is not None and mode not in ("min", "max"):
-            raise ValueError("`mode` must be 'min' or 'max'.")
+            raise ValueError(f"`mode` must be 'min' or 'max'. Got {mode!r}")
         self._metric = metric
         self._mode = mode
         self._space: Any = None
@@ -84,6 +87,7 @@ class Searcher:
 
     def suggest(self, trial_id: str) -> Optional[dict[str, Any]]:
         """A configuration for a new trial, or None while a concurrency limit holds it back."""
+        _check_trial_id("suggest", trial_id)
         text = lib.call_string("st_searcher_suggest", self._ensure().p, trial_id.encode())
         return None if text is None else decode_configuration(loads(text), self._refs)
 
@@ -91,15 +95,20 @@ class Searcher:
         """Intermediate results do not change TPE's model (as in hyperopt)."""
 
     def on_trial_complete(self, trial_id: str, result: Optional[dict[str, Any]] = None, error: bool = False) -> None:
-        """Tells the searcher how a trial ended (its final result, or an error)."""
+        """Tells the searcher how a trial ended (its final result, or an error). A trial id the
+        searcher did not suggest, or one already completed, is ignored (as in Ray)."""
+        _check_trial_id("on_trial_complete", trial_id)
+        if result is not None and not isinstance(result, dict):
+            raise TypeError(f"on_trial_complete: `result` must be a dict of metrics or None, got {result!r}")
+        value = 0.0
+        outcome = 2  # failed
+        if not error and result is not None:
+            outcome = 1  # no metric value
+            if self._metric is not None and self._metric in result:
+                value = _metric_value(self._metric, result[self._metric])
+                outcome = 0
         handle = self._ensure()
-        if error or result is None:
-            lib.check(lib.c.st_searcher_tell(handle.p, trial_id.encode(), 2, 0.0))
-            return
-        if self._metric is None or self._metric not in result:
-            lib.check(lib.c.st_searcher_tell(handle.p, trial_id.encode(), 1, 0.0))
-            return
-        lib.check(lib.c.st_searcher_tell(handle.p, trial_id.encode(), 0, float(result[self._metric])))
+        lib.check(lib.c.st_searcher_tell(handle.p, trial_id.encode(), outcome, value))
 
     def save(self, checkpoint_path: str) -> None:
         text = lib.call_string("st_searcher_save", self._ensure().p)
@@ -114,16 +123,63 @@ class Searcher:
         self._mode = state.get("searcher", {}).get("mode", self._mode)
 
 
+def _check_trial_id(method: str, trial_id: Any) -> None:
+    if not isinstance(trial_id, str):
+        raise TypeError(f"{method}: `trial_id` must be a string, got {trial_id!r}")
+
+
+def _metric_value(metric: str, value: Any) -> float:
+    """A result's metric value as a float, or a TypeError naming the metric."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"on_trial_complete: the metric `{metric}` must be a number, got {value!r}")
+    return float(value)
+
+
+def check_points(points_to_evaluate: Any) -> list[dict[str, Any]]:
+    """Ray's checks of ``points_to_evaluate``: None or a list of configurations (dicts)."""
+    if points_to_evaluate is None:
+        return []
+    if not isinstance(points_to_evaluate, list):
+        raise TypeError("points_to_evaluate expected to be a list, got {}.".format(type(points_to_evaluate)))
+    for point in points_to_evaluate:
+        if not isinstance(point, dict):
+            raise TypeError(f"points_to_evaluate expected to include only dicts (configurations), got {point!r}.")
+    return list(points_to_evaluate)
+
+
+def seed_from(name: str, random_state: Any) -> Optional[int]:
+    """A searcher seed from None, an int, or a numpy ``Generator`` / ``RandomState`` (as Ray takes)."""
+    if random_state is None:
+        return None
+    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
+        return int(random_state)
+    if hasattr(random_state, "integers"):  # numpy.random.Generator
+        return int(random_state.integers(2**63 - 1))
+    if hasattr(random_state, "randint"):  # numpy.random.RandomState
+        return int(random_state.randint(2**31 - 1))
+    raise TypeError(f"`{name}` must be an int, a numpy Generator or RandomState, or None; got {random_state!r}")
+
+
 class BasicVariantGenerator(Searcher):
-    """Random search (Ray's default search algorithm) in Swift."""
+    """Random search (Ray's default search algorithm) in Swift, with Ray's parameters:
+    ``max_concurrent`` (0: no limit) bounds the trials running at once; ``constant_grid_search``
+    is accepted (grid values are combined with fresh random samples either way)."""
 
     _algorithm = "random"
 
-    def __init__(self, points_to_evaluate: Optional[list[dict[str, Any]]] = None,
-                 random_state: Optional[int] = None, **kwargs: Any) -> None:
+    def __init__(self, points_to_evaluate: Optional[list[dict[str, Any]]] = None, max_concurrent: int = 0,
+                 constant_grid_search: bool = False, random_state: Any = None) -> None:
         super().__init__()
-        self._points = list(points_to_evaluate or [])
-        self._seed = random_state
+        require_int("BasicVariantGenerator", "max_concurrent", max_concurrent, 0)  # 0: no limit
+        self._points = check_points(points_to_evaluate)
+        self._seed = seed_from("random_state", random_state)
+        self.max_concurrent = int(max_concurrent)
+        self.constant_grid_search = constant_grid_search
+
+    def _spec(self, max_concurrent: Optional[int] = None, batch: bool = False) -> dict[str, Any]:
+        if max_concurrent is None and self.max_concurrent > 0:
+            max_concurrent = self.max_concurrent
+        return super()._spec(max_concurrent, batch)
 
 
 class ConcurrencyLimiter(Searcher):
@@ -131,10 +187,10 @@ class ConcurrencyLimiter(Searcher):
 
     def __init__(self, searcher: Searcher, max_concurrent: int, batch: bool = False) -> None:
         if not (type(max_concurrent) is int and max_concurrent > 0):
-            raise ValueError("max_concurrent must be a positive integer")
+            raise ValueError(f"max_concurrent must be a positive integer, got {max_concurrent!r}")
         if not isinstance(searcher, Searcher):
             raise RuntimeError(
-                f"The `ConcurrencyLimiter` only works with `Searcher` objects (got {type(searcher)}). "
+                f"The `ConcurrencyLimiter` only works with `Searcher` objects (got {type(searcher)} as `searcher`). "
                 "Please try to pass `max_concurrent` to the search generator directly."
             )
         super().__init__(searcher.metric, searcher.mode)

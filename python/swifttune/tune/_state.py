@@ -1,0 +1,114 @@
+"""Writes the experiment state file atomically, from a thread of its own.
+
+Every trial state change asks for a write; results ask at most every few seconds. Requests made
+while a write runs are folded into the next one, so trial threads never wait on the disk, and a
+driver killed at any moment leaves either the previous file or the new one: each write goes to a
+temporary file, is fsynced, renamed over the state file, and the directory is fsynced.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Optional
+
+STATE_FILE = "experiment_state.json"
+
+RESULT_SAVE_PERIOD_S = 3.0
+"""Results alone ask for a write at most this often."""
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replaces `path` with `text`: temporary file, fsync, rename, fsync of the directory."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        data = text.encode("utf-8")
+        view = memoryview(data)
+        while view:
+            n = os.write(fd, view)
+            view = view[n:]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    try:
+        dfd = os.open(path.parent, os.O_RDONLY)
+    except OSError:  # pragma: no cover - directories that cannot be opened
+        return
+    try:
+        os.fsync(dfd)
+    except OSError:  # pragma: no cover - filesystems without directory fsync
+        pass
+    finally:
+        os.close(dfd)
+
+
+class StateWriter:
+    """Writes ``render()`` to ``path`` whenever asked, one write at a time, on its own thread."""
+
+    def __init__(self, path: Path, render: Callable[[], str]) -> None:
+        self.path = path
+        self.render = render
+        self._cond = threading.Condition()
+        self._requested = 0
+        self._written = 0
+        self._last_result_request = 0.0
+        self._closed = False
+        self.error: Optional[BaseException] = None
+        self._thread = threading.Thread(target=self._loop, name="swifttune-state", daemon=True)
+        self._thread.start()
+
+    def request(self) -> int:
+        """Asks for a write of the state as it is now; the generation to ``wait`` for."""
+        with self._cond:
+            self._requested += 1
+            self._cond.notify_all()
+            return self._requested
+
+    def request_for_result(self) -> None:
+        """Asks for a write unless one was asked for in the last few seconds."""
+        now = time.monotonic()
+        if now - self._last_result_request >= RESULT_SAVE_PERIOD_S:
+            self._last_result_request = now
+            self.request()
+
+    def wait(self, generation: int) -> None:
+        """Returns once a write that started after ``request`` returned `generation` is on disk."""
+        with self._cond:
+            while self._written < generation and self.error is None and not self._closed:
+                self._cond.wait()
+            if self.error is not None:
+                raise self.error
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                while self._requested == self._written and not self._closed:
+                    self._cond.wait()
+                if self._requested == self._written and self._closed:
+                    return
+                target = self._requested
+            try:
+                write_atomically(self.path, self.render())
+            except BaseException as e:  # noqa: BLE001 - reported to whoever waits, and by close()
+                with self._cond:
+                    self.error = e
+                    self._written = target
+                    self._cond.notify_all()
+                return
+            with self._cond:
+                self._written = target
+                self._cond.notify_all()
+
+    def close(self) -> None:
+        """Writes the final state and stops the thread (raises a write error, if one happened)."""
+        gen = self.request()
+        self.wait(gen)
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        self._thread.join()
+        if self.error is not None:
+            raise self.error

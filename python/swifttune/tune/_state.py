@@ -11,7 +11,7 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Optional, Union
 
 STATE_FILE = "experiment_state.json"
 
@@ -19,12 +19,12 @@ RESULT_SAVE_PERIOD_S = 3.0
 """Results alone ask for a write at most this often."""
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Replaces `path` with `text`: temporary file, fsync, rename, fsync of the directory."""
+def write_atomically(path: Path, content: Union[str, bytes]) -> None:
+    """Replaces `path` with `content`: temporary file, fsync, rename, fsync of the directory."""
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
-        data = text.encode("utf-8")
+        data = content.encode("utf-8") if isinstance(content, str) else content
         view = memoryview(data)
         while view:
             n = os.write(fd, view)

@@ -11,6 +11,7 @@ final_bytes_or_None)``, ``("error", traceback_text, exception_pickle_or_None)``.
 """
 from __future__ import annotations
 
+import os
 import pickle
 import sys
 import traceback
@@ -55,10 +56,19 @@ class RemoteSession:
             name = persist(checkpoint, self.trial_dir, self.next_checkpoint)
             self.next_checkpoint += 1
             self.checkpoint = Checkpoint(self.trial_dir / name)
-        self.conn.send(("report", pickle.dumps(metrics), name))
-        kind, decision = self.conn.recv()
+        try:
+            self.conn.send(("report", pickle.dumps(metrics), name))
+            kind, decision = self.conn.recv()
+        except (EOFError, OSError):
+            _driver_gone()
         if decision != 0:
             self.stopped = True
+
+
+def _driver_gone() -> None:
+    """The driver died (killed, or its connection broke): nobody waits for this trial any more.
+    Leave now, without running the rest of the trainable or its cleanup."""
+    os._exit(0)
 
 
 def main() -> None:
@@ -67,12 +77,15 @@ def main() -> None:
     from .tuner import _TrialStopped, _local, _run_trainable
 
     conn = Connection(int(sys.argv[1]))
-    conn.send(("ready",))  # imports done: the driver may wait for this
+    try:
+        conn.send(("ready",))  # imports done: the driver may wait for this
+    except OSError:
+        _driver_gone()
     trainable: Optional[Any] = None
     while True:
         try:
             msg = conn.recv()
-        except EOFError:
+        except (EOFError, OSError):
             return
         if msg[0] == "exit":
             return
@@ -97,7 +110,10 @@ def main() -> None:
             reply = ("error", "".join(traceback.format_exception(type(e), e, e.__traceback__)), exception)
         finally:
             _local.session = None
-        conn.send(reply)
+        try:
+            conn.send(reply)
+        except OSError:
+            _driver_gone()
 
 
 if __name__ == "__main__":

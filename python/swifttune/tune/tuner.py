@@ -35,6 +35,8 @@ __all__ = ["Tuner", "TuneConfig", "RunConfig", "FailureConfig", "report", "get_c
 
 logger = logging.getLogger("swifttune.tune")
 
+_PICKLE_FILE = "tuner.pkl"
+
 
 @dataclass
 class TuneConfig:
@@ -890,7 +892,7 @@ class Tuner:
             raise ValueError("`mode` must be one of ['min', 'max']")
         if tc.executor not in ("process", "thread"):
             raise ValueError(f"executor must be 'process' or 'thread', got {tc.executor!r}")
-        base = getattr(trainable, "__name__", "trainable")
+        base = self._trainable_name = getattr(trainable, "__name__", "trainable")
         self._name = self.run_config.name or f"{base}_{datetime.datetime.now():%Y-%m-%d_%H-%M-%S}_{uuid.uuid4().hex[:4]}"
         root = Path(self.run_config.storage_path or os.path.expanduser("~/swifttune_results"))
         self._path = root / self._name
@@ -948,6 +950,22 @@ class Tuner:
             from .._space import space_document
 
             space_document(param_space, tuner._refs)
+        if (p / _PICKLE_FILE).is_file():
+            # What only Python knew, as it was pickled when the experiment started.
+            import cloudpickle
+
+            try:
+                with open(p / _PICKLE_FILE, "rb") as f:
+                    pickled = cloudpickle.load(f)
+            except Exception as e:  # noqa: BLE001 - say what to do instead
+                raise ValueError(f"The Python side of the experiment saved in {p / _PICKLE_FILE} could not be loaded "
+                                 f"({type(e).__name__}: {e}); pass the experiment's param_space to Tuner.restore.") from e
+            if param_space is None:
+                tuner._refs = pickled["refs"]
+            tuner._constants = pickled["constants"]
+            tuner.tune_config.trial_name_creator = pickled["trial_name_creator"]
+            tuner.tune_config.trial_dirname_creator = pickled["trial_dirname_creator"]
+        tuner._trainable_name = tc.get("trainable_name", tuner._trainable_name)
         tuner._build()
         return tuner
 
@@ -956,7 +974,7 @@ class Tuner:
     def _config_summary(self) -> dict[str, Any]:
         tc = self.tune_config
         return {"metric": tc.metric, "mode": tc.mode, "num_samples": tc.num_samples, "executor": tc.executor,
-                "max_concurrent_trials": tc.max_concurrent_trials}
+                "max_concurrent_trials": tc.max_concurrent_trials, "trainable_name": self._trainable_name}
 
     def _run_config_summary(self) -> dict[str, Any]:
         rc = self.run_config
@@ -1055,6 +1073,8 @@ class Tuner:
         if not hasattr(self, "_experiment"):
             self._build()
         self._path.mkdir(parents=True, exist_ok=True)
+        if self._restored is None:
+            self._save_python_side()
         if self.tune_config.executor == "process":
             import importlib.util
 
@@ -1078,6 +1098,23 @@ class Tuner:
         run.callback("on_experiment_end", None)
         run.maybe_print(final=True)
         return self._grid()
+
+    def _save_python_side(self) -> None:
+        """What only Python knows, pickled beside the state (as Ray pickles its experiment): the
+        search space's Python values (objects, functions), constants merged into configurations,
+        and the trial name creators, so ``Tuner.restore`` needs no more than the trainable."""
+        tc = self.tune_config
+        try:
+            import cloudpickle
+
+            data = cloudpickle.dumps({"refs": self._refs, "constants": self._constants,
+                                      "trial_name_creator": tc.trial_name_creator,
+                                      "trial_dirname_creator": tc.trial_dirname_creator})
+        except Exception as e:  # noqa: BLE001 - restoring then needs the param_space
+            logger.warning("The search space's Python values could not be pickled (%s: %s); Tuner.restore will "
+                           "need param_space=...", type(e).__name__, e)
+            return
+        write_atomically(self._path / _PICKLE_FILE, data)
 
     def get_results(self) -> ResultGrid:
         """The results so far (of a restored experiment: what was saved)."""
@@ -1124,7 +1161,7 @@ class Tuner:
         creator = self.tune_config.trial_name_creator
         if creator is not None:
             return str(creator(_TrialView(trial_id, config)))
-        return f"{getattr(self.trainable, '__name__', 'trainable')}_{trial_id.split('_')[-1]}"
+        return f"{self._trainable_name}_{trial_id.split('_')[-1]}"
 
     def _trial_dirname(self, trial_id: str, config: dict[str, Any]) -> str:
         tc = self.tune_config

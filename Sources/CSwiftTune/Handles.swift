@@ -62,6 +62,11 @@ final class ReporterHandle: Handle, @unchecked Sendable {
     deinit { free(checkpointText) }
 }
 
+/// "a space", "an experiment".
+func article(_ noun: String) -> String {
+    ("aeiou".contains(noun.first ?? "x") ? "an " : "a ") + noun
+}
+
 /// A new handle for `object`, retained until its `*_free`.
 func retain(_ object: Handle) -> OpaquePointer {
     OpaquePointer(Unmanaged.passRetained(object).toOpaque())
@@ -72,7 +77,7 @@ func object<T: Handle>(_ p: OpaquePointer?, _ kind: T.Type, _ name: String) thro
     guard let p else { throw CError(.ST_INVALID_ARGUMENT, "\(name) is NULL") }
     let any = Unmanaged<Handle>.fromOpaque(UnsafeRawPointer(p)).takeUnretainedValue()
     guard let t = any as? T else {
-        throw CError(.ST_INVALID_ARGUMENT, "\(name) is a \(type(of: any).kindName) handle, not a \(T.kindName) handle")
+        throw CError(.ST_INVALID_ARGUMENT, "\(name) is \(article(type(of: any).kindName)) handle, not \(article(T.kindName)) handle")
     }
     return t
 }
@@ -82,7 +87,7 @@ func release<T: Handle>(_ p: OpaquePointer?, _ kind: T.Type) {
     guard let p else { return }
     let u = Unmanaged<Handle>.fromOpaque(UnsafeRawPointer(p))
     guard u.takeUnretainedValue() is T else {
-        setLastError("st_\(T.kindName)_free: not a \(T.kindName) handle; nothing freed")
+        setLastError("st_\(T.kindName)_free: not \(article(T.kindName)) handle; nothing freed")
         return
     }
     u.release()

@@ -49,11 +49,14 @@ func makeScheduler(_ spec: JSONValue) throws -> any TrialScheduler {
     case "median_stopping_rule":
         try allow(["time_attr", "metric", "mode", "grace_period", "min_samples_required", "min_time_slice", "hard_stop"])
         let minSamples = try intOption(spec["min_samples_required"], "min_samples_required") ?? 3
-        guard minSamples >= 0 else { throw CError(.ST_INVALID_CONFIG, "'min_samples_required' must be >= 0") }
+        guard minSamples >= 0 else { throw CError(.ST_INVALID_CONFIG, "'min_samples_required' must be >= 0, got \(minSamples)") }
+        let grace = try doubleOption(spec["grace_period"], "grace_period") ?? 60
+        guard grace >= 0 else { throw CError(.ST_INVALID_CONFIG, "'grace_period' must be >= 0, got \(grace)") }
+        let slice = try doubleOption(spec["min_time_slice"], "min_time_slice") ?? 0
+        guard slice >= 0 else { throw CError(.ST_INVALID_CONFIG, "'min_time_slice' must be >= 0, got \(slice)") }
         return try MedianStoppingRule(
             timeAttr: stringOption(spec["time_attr"], "time_attr") ?? "time_total_s", metric: metric, mode: mode,
-            gracePeriod: doubleOption(spec["grace_period"], "grace_period") ?? 60, minSamplesRequired: Int(minSamples),
-            minTimeSlice: doubleOption(spec["min_time_slice"], "min_time_slice") ?? 0,
+            gracePeriod: grace, minSamplesRequired: Int(minSamples), minTimeSlice: slice,
             hardStop: boolOption(spec["hard_stop"], "hard_stop") ?? true)
     default:
         throw CError(.ST_INVALID_CONFIG, "unknown scheduler type '\(type)': use \"fifo\", \"asha\" or \"median_stopping_rule\"")

@@ -256,6 +256,24 @@ def _c_scheduler_new(spec: bytes) -> CResult:
     return status, message
 
 
+def _c_resume(options: Optional[bytes]) -> CResult:
+    """st_experiment_resume of a freshly saved experiment with these options."""
+    s = _searcher()
+    try:
+        e = lib.call_handle("st_experiment_new", dumps(CONFIG), s, None)
+    finally:
+        _c().st_searcher_free(s)
+    try:
+        state = lib.call_string("st_experiment_save", e)
+    finally:
+        _c().st_experiment_free(e)
+    assert state is not None
+    out = _out()
+    status, message = _c_call(lambda: _c().st_experiment_resume(state.encode(), options, ctypes.byref(out)))
+    _c().st_experiment_free(out)
+    return status, message
+
+
 def _c_restore(state: Optional[bytes]) -> CResult:
     out = _out()
     status, message = _c_call(lambda: _c().st_experiment_restore(state, ctypes.byref(out)))
@@ -672,6 +690,27 @@ CASES: list[Case] = [
     Case(C, "st_scheduler_new", "an unknown ASHA option `colour`",
          lambda: _c_scheduler_new(b'{"type": "asha", "colour": 1}'), "ST_INVALID_CONFIG",
          "unknown option 'colour' for scheduler 'asha'", "colour"),
+    Case(C, "st_scheduler_new", "a median stopping rule with `grace_period` -1",
+         lambda: _c_scheduler_new(b'{"type": "median_stopping_rule", "grace_period": -1}'), "ST_INVALID_CONFIG",
+         "'grace_period' must be >= 0, got -1.0", "grace_period"),
+    Case(C, "st_scheduler_new", "a median stopping rule with `min_time_slice` -1",
+         lambda: _c_scheduler_new(b'{"type": "median_stopping_rule", "min_time_slice": -1}'), "ST_INVALID_CONFIG",
+         "'min_time_slice' must be >= 0, got -1.0", "min_time_slice"),
+    Case(C, "st_experiment_new", "`max_failures` 2 with `fail_fast`",
+         lambda: _c_experiment_new(dumps({**CONFIG, "max_failures": 2, "fail_fast": True})), "ST_INVALID_CONFIG",
+         "max_failures must be 0 if fail_fast=True", "max_failures"),
+    Case(C, "st_experiment_new", "`max_failures` -2",
+         lambda: _c_experiment_new(dumps({**CONFIG, "max_failures": -2})), "ST_INVALID_CONFIG",
+         "max_failures must be >= 0, or -1 to retry forever; got -2", "max_failures"),
+    Case(C, "st_experiment_resume", "an unknown `errored` option",
+         lambda: _c_resume(b'{"errored": "later"}'), "ST_INVALID_CONFIG",
+         "'errored' must be \"skip\", \"resume\" or \"restart\", got \"later\"", "errored"),
+    Case(C, "st_experiment_resume", "an unknown resume option `finished`",
+         lambda: _c_resume(b'{"finished": "skip"}'), "ST_INVALID_CONFIG", "unknown resume option 'finished'", "finished"),
+    Case(C, "st_experiment_report_checkpoint", "`checkpoint` is NULL",
+         lambda: _c_on_experiment(lambda live: _c().st_experiment_report_checkpoint(
+             live.p, live.running.encode(), None, None, 0, None, None)),
+         "ST_INVALID_ARGUMENT", "checkpoint is NULL", "checkpoint"),
     Case(C, "st_experiment_new", "an unknown experiment option `colour`",
          lambda: _c_experiment_new(dumps({**CONFIG, "colour": 1})), "ST_INVALID_CONFIG",
          "unknown experiment option 'colour'", "colour"),

@@ -63,6 +63,9 @@ public final class Experiment: Sendable {
     /// The whole experiment as versioned JSON (see ``ExperimentCore/saveState(now:)``).
     public func saveState() -> JSONValue {
         let t = now
-        return core.withLock { $0.saveState(now: t) }
+        // A copy of the engine (copy-on-write: cheap) is serialised outside the lock, so that
+        // saving a large experiment does not hold up reports and new trials.
+        let snapshot = core.withLock { $0 }
+        return snapshot.saveState(now: t)
     }
 }

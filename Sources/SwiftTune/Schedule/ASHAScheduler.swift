@@ -42,7 +42,7 @@ public struct ASHAScheduler: TrialScheduler {
         guard maxT > 0 else { throw ScheduleError("Max (time_attr) not valid!") }
         guard maxT >= gracePeriod else { throw ScheduleError("grace_period must be <= max_t!") }
         guard gracePeriod > 0 else { throw ScheduleError("grace_period must be positive!") }
-        guard reductionFactor > 1 else { throw ScheduleError("Reduction Factor not valid!") }
+        guard reductionFactor > 1 else { throw ScheduleError("Reduction Factor not valid! `reduction_factor` must be > 1, got \(reductionFactor)") }
         guard brackets > 0 else { throw ScheduleError("brackets must be positive!") }
         self.timeAttr = timeAttr
         self.maxT = maxT

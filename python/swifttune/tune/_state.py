@@ -18,6 +18,9 @@ STATE_FILE = "experiment_state.json"
 RESULT_SAVE_PERIOD_S = 3.0
 """Results alone ask for a write at most this often."""
 
+MAX_PAUSE_S = 2.0
+"""The longest a write waits after the previous one."""
+
 
 def write_atomically(path: Path, content: Union[str, bytes]) -> None:
     """Replaces `path` with `content`: temporary file, fsync, rename, fsync of the directory."""
@@ -56,6 +59,9 @@ class StateWriter:
         self._written = 0
         self._last_result_request = 0.0
         self._closed = False
+        self._urgent = False
+        self._last_end = 0.0
+        self._last_duration = 0.0
         self.error: Optional[BaseException] = None
         self._thread = threading.Thread(target=self._loop, name="swifttune-state", daemon=True)
         self._thread.start()
@@ -90,6 +96,14 @@ class StateWriter:
                 if self._requested == self._written and self._closed:
                     return
                 target = self._requested
+            # Writing takes at most about a tenth of the time: a large experiment's state is
+            # not rewritten back to back while trials are busy.
+            resume_at = self._last_end + min(MAX_PAUSE_S, 9.0 * self._last_duration)
+            with self._cond:
+                while not self._urgent and (remaining := resume_at - time.monotonic()) > 0:
+                    self._cond.wait(remaining)
+                target = self._requested
+            began = time.monotonic()
             try:
                 write_atomically(self.path, self.render())
             except BaseException as e:  # noqa: BLE001 - reported to whoever waits, and by close()
@@ -98,12 +112,16 @@ class StateWriter:
                     self._written = target
                     self._cond.notify_all()
                 return
+            self._last_end = time.monotonic()
+            self._last_duration = self._last_end - began
             with self._cond:
                 self._written = target
                 self._cond.notify_all()
 
     def close(self) -> None:
         """Writes the final state and stops the thread (raises a write error, if one happened)."""
+        with self._cond:
+            self._urgent = True
         gen = self.request()
         self.wait(gen)
         with self._cond:

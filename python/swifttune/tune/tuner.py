@@ -533,9 +533,12 @@ class _Run:
             print(f"Trial {s.trial_name} reported {line}", flush=True)
         s.result_file.write(line[:-1] + ', "config": ' + s.config_json + "}\n" if line != "{}" else '{"config": ' + s.config_json + "}\n")
         s.progress_writer.writerow([_csv_value(result.get(k)) for k in s.columns])
-        # In the page cache before the engine hears of it: a killed driver loses no row it counted.
-        s.result_file.flush()
-        s.progress_file.flush()  # type: ignore[union-attr]
+        if "checkpoint_dir_name" in result:
+            # The rows up to a checkpoint reach the files before a state naming it can be written:
+            # a trial resumed from it finds them. (Rows after the latest checkpoint are reported
+            # again on a resume; a finished trial's files are closed before the engine hears of it.)
+            s.result_file.flush()
+            s.progress_file.flush()  # type: ignore[union-attr]
 
     def render_state(self) -> str:
         """The state file: the Tuner's settings and the engine's JSON as it came (not re-encoded)."""

@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 @testable import SwiftTune
 
@@ -174,5 +175,42 @@ import Testing
         let x = try ExperimentCore(restoring: state, options: ResumeOptions(errored: .restart))
         #expect(x.trial(ids[1])?.results.isEmpty == true && x.trial(ids[1])?.checkpoint == nil)
         #expect(x.trial(ids[1])?.numFailures == 0)
+    }
+}
+
+/// The Swift ``Tuner`` retries a failed objective from its latest checkpoint.
+@Suite struct TunerRetryTests {
+    final class Attempts: @unchecked Sendable {
+        let lock = Mutex<[String: Int]>([:])
+    }
+
+    @Test func aFailedObjectiveRunsAgainFromItsCheckpoint() async throws {
+        let attempts = Attempts()
+        let tuner = try Tuner(searcher: RandomSearch(space: try ExperimentTests.space(), mode: .min, seed: 1),
+                              config: ExperimentConfig(metric: "loss", mode: .min, numSamples: 6, maxFailures: 2),
+                              workers: 3) { session in
+            let n = attempts.lock.withLock { (a: inout [String: Int]) -> Int in
+                a[session.trialID, default: 0] += 1
+                return a[session.trialID]!
+            }
+            // The first run checkpoints at step 2 and dies at step 3; the second resumes there.
+            let first = session.previousResults.count + 1
+            if n == 2 {
+                #expect(session.checkpoint == "\(session.trialID)@2" && first == 3)
+            }
+            for step in first...4 {
+                try session.report(["loss": Double(10 - step), "training_iteration": Double(step)],
+                                   checkpoint: step == 2 ? "\(session.trialID)@2" : nil)
+                if step == 3 && n == 1 { throw CancellationError() }
+            }
+            return nil
+        }
+        let grid = try await tuner.fit()
+        #expect(grid.trials.count == 6)
+        for t in grid.trials {
+            #expect(t.status == .terminated)
+            #expect(t.numFailures == 1)
+            #expect(t.results.map { $0["training_iteration"] } == [1, 2, 3, 4])
+        }
     }
 }

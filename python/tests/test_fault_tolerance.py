@@ -248,3 +248,25 @@ def test_config_validation_names_the_argument():
         tune.RunConfig(failure_config={"max_failures": 1})
     with pytest.raises(RuntimeError, match="get_checkpoint"):
         tune.get_checkpoint()
+
+
+def test_readme_fault_tolerance_example(tmp_path):
+    """The README's example runs as written (storage under tmp_path), and its restore branch too."""
+    import re
+    import subprocess
+    import sys
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    start = readme.index("### Fault tolerance: checkpoints, retries, restore")
+    code = re.search(r"```python\n(.*?)```", readme[start:], re.S)
+    assert code is not None
+    script = tmp_path / "example.py"
+    script.write_text(code.group(1).replace("/tmp/results", str(tmp_path / "results")))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    for _ in range(2):  # the second run restores the finished experiment
+        out = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.strip().splitlines()[-1].startswith("Checkpoint(filesystem=local, path=")
+    trial = next((tmp_path / "results" / "fault_tolerant").glob("train_*"))
+    assert sorted(p.name for p in trial.iterdir() if p.name.startswith("checkpoint_")) == \
+        ["checkpoint_000098", "checkpoint_000099"]

@@ -60,6 +60,7 @@ class StateWriter:
         self._last_result_request = 0.0
         self._closed = False
         self._urgent = False
+        self._after: list[tuple[int, Callable[[], None]]] = []
         self._last_end = 0.0
         self._last_duration = 0.0
         self.error: Optional[BaseException] = None
@@ -79,6 +80,13 @@ class StateWriter:
         if now - self._last_result_request >= RESULT_SAVE_PERIOD_S:
             self._last_result_request = now
             self.request()
+
+    def after_write(self, generation: int, action: Callable[[], None]) -> None:
+        """Runs `action` on the writer thread once a write that started after ``request`` returned
+        `generation` is on disk (deleting what that state no longer names, for example)."""
+        with self._cond:
+            self._after.append((generation, action))
+            self._cond.notify_all()
 
     def wait(self, generation: int) -> None:
         """Returns once a write that started after ``request`` returned `generation` is on disk."""
@@ -116,7 +124,14 @@ class StateWriter:
             self._last_duration = self._last_end - began
             with self._cond:
                 self._written = target
+                due = [a for g, a in self._after if g <= target]
+                self._after = [(g, a) for g, a in self._after if g > target]
                 self._cond.notify_all()
+            for action in due:
+                try:
+                    action()
+                except Exception:  # noqa: BLE001 - tidying up must not stop the writer
+                    pass
 
     def close(self) -> None:
         """Writes the final state and stops the thread (raises a write error, if one happened)."""

@@ -344,8 +344,7 @@ class _Session:
             generation = state.request()
             drop = self.checkpoints.register(checkpoint, result)
             if drop:
-                state.wait(generation)
-                self.checkpoints.delete(drop)
+                state.after_write(generation, lambda: self.checkpoints.delete(drop))
         return decision
 
 

@@ -93,8 +93,8 @@ def test_a_retried_trial_resumes_from_its_checkpoint(run_config, tmp_path, how):
 
 
 def _faulty(config: dict[str, Any]) -> dict[str, Any]:
-    """Trial i: i % 10 == 3 raises always; i in (7, 27) exits, i in (17, 37) kills itself with
-    SIGKILL, each once (a marker file remembers)."""
+    """Trial i: i % 10 == 3 raises always; i in (7, 27) exits, 17 kills itself with SIGKILL and
+    37 segfaults, each once (a marker file remembers)."""
     i = config["i"]
     tune.report({"loss": float(i), "phase": 0})
     if i % 10 == 3:
@@ -104,6 +104,10 @@ def _faulty(config: dict[str, Any]) -> dict[str, Any]:
         marker.write_text("x")
         if i in (7, 27):
             os._exit(1)
+        if i == 37:
+            import ctypes
+
+            ctypes.string_at(0)  # reads address 0: SIGSEGV
         os.kill(os.getpid(), signal.SIGKILL)
     return {"loss": float(i), "phase": 1}
 
@@ -126,7 +130,8 @@ def test_raising_and_dying_trials_under_max_failures(run_config, tmp_path, max_f
             assert Path(r.path, "error.txt").read_text().count("Failure # ") == max_failures + 1
         elif i in dying and max_failures == 0:
             assert r.status == "ERROR"
-            assert ("exit code 1" if i in (7, 27) else "killed by SIGKILL") in str(r.error)
+            expected = {7: "exit code 1", 27: "exit code 1", 17: "killed by SIGKILL", 37: "killed by SIGSEGV"}[i]
+            assert f"The worker process running trial {r.path.split('/')[-1]} died: {expected}" in str(r.error)
         else:
             assert r.status == "TERMINATED", (i, r.error)
             assert r.metrics["phase"] == 1

@@ -67,18 +67,19 @@ demo-python: wheel
 
 test: deps test-swift test-c test-python test-wheel
 
-# The test environment: .venv with pytest and cloudpickle, plus Ray Tune, hyperopt and pandas for
-# the parity test against real Ray (all from PyPI).
-VENV_PACKAGES := pytest cloudpickle pandas "ray[tune]==2.53.0" "hyperopt==0.3.0"
+# The test environment: .venv with pytest, mypy and cloudpickle, plus Ray Tune, hyperopt and pandas
+# for the parity test against real Ray (all from PyPI).
+VENV_PACKAGES := pytest "mypy==2.4.1" cloudpickle pandas "ray[tune]==2.53.0" "hyperopt==0.3.0"
 venv: .venv/.ready
-.venv/.ready: .venv/bin/python
+.venv/.ready: .venv/bin/python Makefile
 	.venv/bin/pip install --quiet --disable-pip-version-check $(VENV_PACKAGES)
 	touch .venv/.ready
 .venv/bin/python:
 	$(PYTHON) -m venv .venv
 
-# The Python package's tests, against the release library.
+# The Python package's type check and tests, against the release library.
 test-python: lib venv
+	cd python && ../.venv/bin/mypy --ignore-missing-imports swifttune
 	PYTHONPATH=python SWIFTTUNE_LIBRARY=$(CURDIR)/$(LIB) .venv/bin/python -m pytest -q python/tests
 
 # What the tests need beyond the Swift toolchain, from Debian's packages when missing.

@@ -199,8 +199,8 @@ def _plain_json(value: Any) -> Any:
         items = [_plain_json(v) for v in value]
         return _NOT_JSON if any(i is _NOT_JSON for i in items) else items
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
-        items = {k: _plain_json(v) for k, v in value.items()}
-        return _NOT_JSON if any(i is _NOT_JSON for i in items.values()) else items
+        members = {k: _plain_json(v) for k, v in value.items()}
+        return _NOT_JSON if any(i is _NOT_JSON for i in members.values()) else members
     return _NOT_JSON
 
 

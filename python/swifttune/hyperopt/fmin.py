@@ -193,7 +193,7 @@ class Trials:
         return [r.get("loss") for r in self.results]
 
     def statuses(self, bandit: Any = None) -> list[str]:
-        return [r.get("status") for r in self.results]
+        return [str(r.get("status")) for r in self.results]
 
     @property
     def idxs(self) -> dict[str, list[int]]:

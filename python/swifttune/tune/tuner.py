@@ -419,7 +419,7 @@ def with_parameters(trainable: Callable[..., Any], **kwargs: Any) -> Callable[..
         return _WithParameters
 
     def inner(config: dict[str, Any]) -> Any:
-        return trainable(config, **kwargs)
+        return trainable(config, **kwargs)  # type: ignore[call-arg]
 
     inner.__name__ = getattr(trainable, "__name__", "trainable")
     return inner

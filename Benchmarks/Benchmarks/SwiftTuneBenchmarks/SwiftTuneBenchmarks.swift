@@ -1,0 +1,92 @@
+// swifttune's Swift-native benchmarks: wall time, allocations and peak memory of the hot paths.
+// `make bench-swift` runs them (release build, ordo-one's package-benchmark).
+import Benchmark
+import SwiftTune
+
+/// Trial ids never repeat across samples (a searcher refuses a duplicate id).
+nonisolated(unsafe) var serial = 0
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .mallocCountTotal, .peakMemoryResident],
+        warmupIterations: 3,
+        scalingFactor: .one,
+        maxDuration: .seconds(2),
+        maxIterations: 1_000
+    )
+
+    // TPE: one suggestion (and telling it failed, which leaves the model as it was) with 100,
+    // 1,000 and 10,000 finished trials in the history, on 3, 10 and 30 parameters.
+    for parameters in [3, 10, 30] {
+        for history in [100, 1_000, 10_000] {
+            Benchmark("TPE suggest, \(parameters) parameters, \(history) trials",
+                      configuration: .init(maxIterations: history >= 10_000 ? 60 : 400)) { benchmark, tpe in
+                for _ in benchmark.scaledIterations {
+                    serial += 1
+                    let s = try tpe.value.suggest(trialID: "s\(serial)")
+                    try tpe.value.tell(trialID: s.trialID, .failed)
+                    blackHole(s)
+                }
+            } setup: {
+                Box(try Workloads.tpe(parameters: parameters, history: history))
+            }
+        }
+    }
+
+    // Random search: one suggestion on the 30-parameter space.
+    Benchmark("Random suggest, 30 parameters") { benchmark, random in
+        for _ in benchmark.scaledIterations {
+            serial += 1
+            blackHole(try random.value.suggest(trialID: "r\(serial)"))
+        }
+    } setup: {
+        Box(try RandomSearch(space: Workloads.space30(), seed: 1))
+    }
+
+    // The experiment engine: a report of a running trial, and a whole trial (next, one report,
+    // finish) with the random searcher, on an engine that has run 1,000 trials.
+    Benchmark("Engine report", configuration: .init(scalingFactor: .kilo)) { benchmark, core in
+        // A new trial per sample, so that no trial holds millions of results.
+        guard case let .start(id, _) = try core.value.next(now: 0) else { return }
+        for i in benchmark.scaledIterations {
+            blackHole(try core.value.report(id, ["loss": Double(i), "step": Double(i)], now: 0))
+        }
+        try core.value.finish(id, .completed, now: 0)
+    } setup: {
+        Box(try Workloads.experiment(trials: 1_000, reports: 1, numSamples: 1_000_000))
+    }
+
+    Benchmark("Engine trial (next, report, finish)", configuration: .init(scalingFactor: .kilo)) { benchmark, core in
+        for i in benchmark.scaledIterations {
+            guard case let .start(id, _) = try core.value.next(now: 0) else { return }
+            _ = try core.value.report(id, ["loss": Double(i)], now: 0)
+            try core.value.finish(id, .completed, now: 0)
+        }
+    } setup: {
+        Box(try Workloads.experiment(trials: 1_000, reports: 1, numSamples: 100_000_000))
+    }
+
+    // Parsing a search space from its JSON document (the seed tutorial's conditional space).
+    Benchmark("JSON space parse (seed space)", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(try SearchSpace(jsonText: Workloads.seedSpaceJSON))
+        }
+    }
+
+    // Saving and restoring a 10,000-trial experiment (10 results per trial).
+    Benchmark("Save 10,000-trial experiment", configuration: .init(maxIterations: 30)) { benchmark, core in
+        for _ in benchmark.scaledIterations {
+            blackHole(core.saveState(now: 1).serialized())
+        }
+    } setup: {
+        try Workloads.experiment(trials: 10_000, reports: 10, numSamples: 10_000)
+    }
+
+    Benchmark("Restore 10,000-trial experiment", configuration: .init(maxIterations: 30)) { benchmark, text in
+        for _ in benchmark.scaledIterations {
+            blackHole(try ExperimentCore(restoring: JSONValue(parsing: text)))
+        }
+    } setup: {
+        try Workloads.experiment(trials: 10_000, reports: 10, numSamples: 10_000).saveState(now: 1).serialized()
+    }
+}

@@ -136,6 +136,21 @@ test-wheel: wheel
 	@echo "wheel checks passed: installed and ran without the Swift toolchain"
 
 # Median time of one TPE suggestion with 100 / 1,000 / 10,000 trials of history.
+# `make bench`: swifttune side by side with hyperopt, Optuna and Ray Tune, each from PyPI, in one
+# run (benchmarks/compare.py, about 25 minutes here): tables, plots and benchmarks/results/summary.md.
+BENCH_PACKAGES := cloudpickle pandas matplotlib==3.11.2 "hyperopt==0.3.0" "optuna==5.0.0" "ray[tune]==2.53.0"
+bench: lib .venv-bench/.ready
+	PYTHONPATH=python SWIFTTUNE_LIBRARY=$(CURDIR)/$(LIB) .venv-bench/bin/python benchmarks/compare.py $(BENCH_ARGS)
+.venv-bench/.ready: Makefile
+	$(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/pip install --quiet --disable-pip-version-check $(BENCH_PACKAGES)
+	touch .venv-bench/.ready
+
+# `make bench-swift`: the Swift-native benchmarks (Benchmarks/, ordo-one's package-benchmark):
+# wall time, allocations and peak memory of the core's hot paths.
+bench-swift:
+	cd Benchmarks && swift package --disable-sandbox benchmark --no-progress --time-units microseconds
+
 bench-tpe:
 	$(SWIFT) run $(RELEASE) swifttune-bench
 

@@ -1,0 +1,491 @@
+"""swifttune side by side with hyperopt, Optuna and Ray Tune, in one run (`make bench`).
+
+    PYTHONPATH=python SWIFTTUNE_LIBRARY=.build/release/libswifttune.so \\
+        .venv-bench/bin/python benchmarks/compare.py [--out benchmarks/results] [--quick]
+
+Every measurement runs in a fresh subprocess (imports excluded from the timings; its peak RSS is
+its own), one at a time, on the same machine. Four sections:
+
+1. cost: total time of 1,000 sequential trials of a trivial objective, TPE, on 3-, 10- and
+   30-parameter spaces (uniform, log, quantised, categorical, conditional); Ray Tune runs as many
+   trials as fit in 90 s and its time is extrapolated to 1,000 (it takes over a second per trial).
+2. scaling: the time of one TPE suggestion with 100, 1,000, 5,000 and 10,000 trials in the
+   history (3 parameters). Histories are random trials added in one batch; the timed call is the
+   library's own suggest. A library is skipped once this section has taken it 10 minutes. The
+   process's peak RSS with the 10,000-trial history is the memory figure.
+3. end-to-end: the seed tutorial's first experiment (benchmarks/seed_overhead.py), without its
+   sleep (100 trials x 100 reports) and with a short one (0.05 s, 40 trials x 10 steps),
+   swifttune's two executors vs Ray Tune + HyperOptSearch.
+4. quality: the best loss after 50, 100 and 200 evaluations over 20 seeds on Branin, Hartmann-3,
+   a 10-parameter mixed space and the seed's conditional space: swifttune's TPE, hyperopt's TPE,
+   Optuna's TPE and random search (median and interquartile range).
+
+It writes results.json, PNG plots and summary.md into --out, and prints the tables.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import problems as P  # noqa: E402
+
+SEEDS = 20
+BUDGETS = (50, 100, 200)
+COST_TRIALS = 1000
+SCALING_SIZES = (100, 1000, 5000, 10000)
+SCALING_CAP_S = 600.0
+RAY_COST_BUDGET_S = 90.0
+
+LIBRARIES_COST = ["swifttune", "swifttune Tuner", "hyperopt", "Optuna TPE", "Optuna TPE (multivariate)", "Ray Tune + HyperOptSearch"]
+LIBRARIES_SCALING = ["swifttune", "hyperopt", "Optuna TPE", "Optuna TPE (multivariate)", "Ray Tune + HyperOptSearch"]
+LIBRARIES_QUALITY = ["swifttune TPE", "hyperopt TPE", "Optuna TPE", "random search"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Workers: each runs in its own process (python compare.py --task JSON) and prints one JSON line.
+
+
+def _quiet() -> None:
+    warnings.simplefilter("ignore")
+    import logging
+
+    logging.getLogger("optuna").setLevel(logging.WARNING)
+
+
+def _optuna_sampler(kind: str, seed: int) -> Any:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+    if kind == "Optuna TPE (multivariate)":
+        return optuna.samplers.TPESampler(seed=seed, multivariate=True, group=True)
+    return optuna.samplers.TPESampler(seed=seed)
+
+
+def task_cost(library: str, parameters: int, trials: int, seed: int) -> dict[str, Any]:
+    """Seconds for `trials` sequential trials of the cheap loss, suggestion to result."""
+    import numpy as np
+
+    space_fn, optuna_fn = P.COST_SPACES[parameters]
+    if library == "swifttune":
+        from swifttune import hyperopt as sh
+
+        start = time.perf_counter()
+        sh.fmin(P.cheap_loss, space_fn(sh.hp), algo=sh.tpe.suggest, max_evals=trials,
+                rstate=np.random.default_rng(seed), show_progressbar=False)
+        return {"seconds": time.perf_counter() - start, "trials": trials}
+    if library == "swifttune Tuner":
+        from swifttune import tune
+        from swifttune.hyperopt import hp
+        from swifttune.tune.search import ConcurrencyLimiter
+        from swifttune.tune.search.hyperopt import HyperOptSearch
+
+        search = ConcurrencyLimiter(HyperOptSearch(space_fn(hp), metric="loss", mode="min", random_state_seed=seed), 1)
+        with tempfile.TemporaryDirectory() as d:
+            start = time.perf_counter()
+            tune.Tuner(lambda config: {"loss": P.cheap_loss(config)},
+                       tune_config=tune.TuneConfig(search_alg=search, num_samples=trials, executor="thread"),
+                       run_config=tune.RunConfig(storage_path=d, verbose=0)).fit()
+            return {"seconds": time.perf_counter() - start, "trials": trials}
+    if library == "hyperopt":
+        import hyperopt
+
+        start = time.perf_counter()
+        hyperopt.fmin(P.cheap_loss, space_fn(hyperopt.hp), algo=hyperopt.tpe.suggest, max_evals=trials,
+                      rstate=np.random.default_rng(seed), show_progressbar=False)
+        return {"seconds": time.perf_counter() - start, "trials": trials}
+    if library.startswith("Optuna"):
+        import optuna
+
+        sampler = _optuna_sampler(library, seed)
+        study = optuna.create_study(sampler=sampler)
+        start = time.perf_counter()
+        study.optimize(lambda t: P.cheap_loss(optuna_fn(t)), n_trials=trials)
+        return {"seconds": time.perf_counter() - start, "trials": trials}
+    if library == "Ray Tune + HyperOptSearch":
+        os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
+        import hyperopt
+        import ray
+        from ray import tune
+        from ray.tune.search import ConcurrencyLimiter
+        from ray.tune.search.hyperopt import HyperOptSearch
+
+        ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
+        search = ConcurrencyLimiter(HyperOptSearch(space_fn(hyperopt.hp), metric="loss", mode="min",
+                                                   random_state_seed=seed), 1)
+        with tempfile.TemporaryDirectory() as d:
+            start = time.perf_counter()
+            grid = tune.Tuner(lambda config: {"loss": P.cheap_loss(config)},
+                              tune_config=tune.TuneConfig(search_alg=search, num_samples=trials,
+                                                          time_budget_s=RAY_COST_BUDGET_S),
+                              run_config=tune.RunConfig(storage_path=d, verbose=0)).fit()
+            seconds = time.perf_counter() - start
+        done = sum(1 for r in grid if r.metrics and "loss" in r.metrics)
+        return {"seconds": seconds * trials / max(done, 1), "trials": done, "measured_seconds": seconds,
+                "extrapolated": done < trials}
+    raise ValueError(library)
+
+
+def _random_history_hyperopt(hyperopt: Any, space: Any, n: int, seed: int) -> tuple[Any, Any]:
+    """A hyperopt Trials with n random finished trials (rand.suggest's batch, inserted at once)."""
+    import numpy as np
+
+    domain = hyperopt.base.Domain(P.cheap_loss, space)
+    trials = hyperopt.Trials()
+    docs = hyperopt.rand.suggest(list(range(n)), domain, trials, np.random.default_rng(seed).integers(2 ** 31 - 1))
+    for doc in docs:
+        vals = {k: v[0] for k, v in doc["misc"]["vals"].items() if v}
+        config = hyperopt.space_eval(space, vals)
+        doc["state"] = hyperopt.JOB_STATE_DONE
+        doc["result"] = {"loss": P.cheap_loss(config), "status": hyperopt.STATUS_OK}
+    trials.insert_trial_docs(docs)
+    trials.refresh()
+    return trials, domain
+
+
+def task_scaling(library: str, sizes: list[int], seed: int, repeats: int) -> dict[str, Any]:
+    """Milliseconds per TPE suggestion at each history size (median of `repeats`), stopping once
+    the task has run SCALING_CAP_S; the peak RSS at the end."""
+    import numpy as np
+
+    # The library's imports first: the memory figure is the peak, and the growth over this.
+    if library == "swifttune":
+        import swifttune.tune.search.hyperopt  # noqa: F401
+    elif library == "hyperopt":
+        import hyperopt  # noqa: F401
+    elif library.startswith("Optuna"):
+        import optuna  # noqa: F401
+    else:
+        import hyperopt  # noqa: F401, F811
+        import ray.tune.search.hyperopt  # noqa: F401
+    begin = time.perf_counter()
+    rss_start = _status_mb("VmHWM")
+    out: dict[str, Any] = {"ms": {}, "skipped": []}
+    space_fn, optuna_fn = P.COST_SPACES[3]
+    for n in sizes:
+        if time.perf_counter() - begin > SCALING_CAP_S:
+            out["skipped"].append(n)
+            continue
+        times: list[float] = []
+        if library == "swifttune":
+            from swifttune.hyperopt import hp
+            from swifttune.tune.search.hyperopt import HyperOptSearch
+
+            s = HyperOptSearch(space_fn(hp), metric="loss", mode="min", random_state_seed=seed, n_initial_points=n)
+            for i in range(n):
+                c = s.suggest(f"h{i}")
+                s.on_trial_complete(f"h{i}", {"loss": P.cheap_loss(c)})
+            for i in range(repeats):
+                t0 = time.perf_counter()
+                s.suggest(f"x{i}")
+                times.append(time.perf_counter() - t0)
+                s.on_trial_complete(f"x{i}", None, error=True)  # left out: the history stays n
+        elif library == "hyperopt":
+            import hyperopt
+
+            trials, domain = _random_history_hyperopt(hyperopt, space_fn(hyperopt.hp), n, seed)
+            for i in range(repeats):
+                t0 = time.perf_counter()
+                hyperopt.tpe.suggest([n + i], domain, trials, seed + i)  # not inserted: the history stays n
+                times.append(time.perf_counter() - t0)
+        elif library.startswith("Optuna"):
+            import optuna
+
+            optuna.logging.set_verbosity(optuna.logging.WARNING)
+            study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=seed))
+            study.optimize(lambda t: P.cheap_loss(optuna_fn(t)), n_trials=n)
+            study.sampler = _optuna_sampler(library, seed)
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                trial = study.ask()
+                optuna_fn(trial)
+                times.append(time.perf_counter() - t0)
+                study.tell(trial, state=optuna.trial.TrialState.FAIL)  # TPE ignores failed trials
+        elif library == "Ray Tune + HyperOptSearch":
+            import hyperopt
+            from ray.tune.search.hyperopt import HyperOptSearch as RayHyperOptSearch
+
+            space = space_fn(hyperopt.hp)
+            s = RayHyperOptSearch(space, metric="loss", mode="min", random_state_seed=seed)
+            # Ray's searcher keeps a hyperopt Trials: the random history goes into it in one batch.
+            trials, _ = _random_history_hyperopt(hyperopt, space, n, seed)
+            s._hpopt_trials = trials
+            for i in range(repeats):
+                t0 = time.perf_counter()
+                s.suggest(f"x{i}")
+                times.append(time.perf_counter() - t0)
+                s.on_trial_complete(f"x{i}", None, error=True)
+        else:
+            raise ValueError(library)
+        out["ms"][str(n)] = float(np.median(times) * 1000)
+        out.setdefault("all_ms", {})[str(n)] = [t * 1000 for t in times]
+    out["peak_rss_mb"] = _status_mb("VmHWM")
+    out["start_rss_mb"] = rss_start
+    out["seconds"] = time.perf_counter() - begin
+    return out
+
+
+def _status_mb(field: str) -> float:
+    """A memory figure of this process from /proc/self/status (VmHWM: peak RSS since exec;
+    getrusage's ru_maxrss would include the forking parent's)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def task_e2e(framework: str, executor: Optional[str], trials: int, steps: int, sleep: float) -> dict[str, Any]:
+    import seed_overhead
+
+    with tempfile.TemporaryDirectory() as d:
+        seconds = seed_overhead.run(framework, executor, trials, steps, sleep, d)
+    return {"seconds": seconds}
+
+
+def task_quality(library: str, problem: str, seeds: int, evaluations: int) -> dict[str, Any]:
+    """Best-so-far loss after each evaluation, per seed."""
+    import numpy as np
+
+    space_fn, optuna_fn, objective, _ = P.QUALITY[problem]
+    curves: list[list[float]] = []
+    for seed in range(seeds):
+        losses: list[float] = []
+        if library in ("swifttune TPE", "random search", "hyperopt TPE"):
+            if library == "hyperopt TPE":
+                import hyperopt as h
+            else:
+                from swifttune import hyperopt as h  # type: ignore[no-redef]
+            trials = h.Trials()
+            algo = h.rand.suggest if library == "random search" else h.tpe.suggest
+            h.fmin(objective, space_fn(h.hp), algo=algo, max_evals=evaluations, trials=trials,
+                   rstate=np.random.default_rng(seed), show_progressbar=False)
+            losses = [float(x) for x in trials.losses()]
+        elif library == "Optuna TPE":
+            import optuna
+
+            optuna.logging.set_verbosity(optuna.logging.WARNING)
+            study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=seed))
+            study.optimize(lambda t: objective(optuna_fn(t)), n_trials=evaluations)
+            losses = [float(t.value) for t in study.trials]
+        else:
+            raise ValueError(library)
+        curves.append([float(v) for v in np.minimum.accumulate(np.array(losses))])
+    return {"curves": curves}
+
+
+TASKS: dict[str, Callable[..., dict[str, Any]]] = {
+    "cost": task_cost, "scaling": task_scaling, "e2e": task_e2e, "quality": task_quality,
+}
+
+
+def worker(task: dict[str, Any]) -> None:
+    _quiet()
+    kind = task.pop("kind")
+    result = TASKS[kind](**task)
+    print("RESULT " + json.dumps(result), flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# The driver.
+
+
+def run_task(task: dict[str, Any], timeout: float, log: Callable[[str], None]) -> Optional[dict[str, Any]]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(HERE)] + [p for p in sys.path if p])
+    try:
+        proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--task", json.dumps(task)],
+                              capture_output=True, text=True, timeout=timeout, env=env)
+    except subprocess.TimeoutExpired:
+        log(f"    timed out after {timeout:.0f} s: {task}")
+        return None
+    for line in proc.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[len("RESULT "):])
+    log(f"    failed ({proc.returncode}): {task}\n{proc.stderr[-2000:]}")
+    return None
+
+
+def run_parallel(tasks: list[dict[str, Any]], timeout: float, jobs: int,
+                 log: Callable[[str], None]) -> list[Optional[dict[str, Any]]]:
+    """For the quality section only (nothing there is timed): `jobs` tasks at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(lambda t: run_task(t, timeout, log), tasks))
+
+
+def fmt_s(x: Optional[float]) -> str:
+    if x is None:
+        return "n/a"
+    return f"{x:.2f} s" if x < 100 else f"{x:.0f} s"
+
+
+def fmt_ms(x: Optional[float]) -> str:
+    if x is None:
+        return "skipped"
+    return f"{x:.3f} ms" if x < 1 else (f"{x:.2f} ms" if x < 100 else f"{x:.0f} ms")
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def quartiles(values: list[float]) -> tuple[float, float, float]:
+    import numpy as np
+
+    q1, med, q3 = np.percentile(values, [25, 50, 75])
+    return float(q1), float(med), float(q3)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default=str(HERE / "results"))
+    parser.add_argument("--quick", action="store_true", help="a few trials per workload, to check the script")
+    parser.add_argument("--task", help=argparse.SUPPRESS)
+    parser.add_argument("--sections", default="cost,scaling,e2e,quality")
+    args = parser.parse_args()
+    if args.task:
+        worker(json.loads(args.task))
+        return
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    sections = set(args.sections.split(","))
+    quick = args.quick
+    lines: list[str] = []
+
+    def log(s: str) -> None:
+        print(s, flush=True)
+
+    started = time.time()
+    versions = _versions()
+    results: dict[str, Any] = {"machine": _machine(), "versions": versions, "quick": quick}
+    log(f"compare.py on {results['machine']}; {', '.join(f'{k} {v}' for k, v in versions.items())}")
+
+    # 1. cost
+    if "cost" in sections:
+        log("\n1. cost: 1,000 sequential trials, trivial objective")
+        n = 40 if quick else COST_TRIALS
+        cost: dict[str, dict[str, Any]] = {}
+        for parameters in (3, 10, 30):
+            for library in LIBRARIES_COST:
+                if library.startswith("Ray") and parameters != 3:
+                    continue
+                r = run_task({"kind": "cost", "library": library, "parameters": parameters, "trials": n, "seed": 0},
+                             timeout=1800, log=log)
+                cost.setdefault(library, {})[str(parameters)] = r
+                if r:
+                    note = f" ({r['trials']} trials in {r['measured_seconds']:.0f} s, extrapolated)" if r.get("extrapolated") else ""
+                    log(f"  {parameters:2d} parameters  {library:28s} {fmt_s(r['seconds'])}{note}")
+        results["cost"] = cost
+
+    # 2. scaling
+    if "scaling" in sections:
+        log("\n2. scaling: one TPE suggestion vs history size (3 parameters)")
+        sizes = [20, 50] if quick else list(SCALING_SIZES)
+        scaling: dict[str, Any] = {}
+        for library in LIBRARIES_SCALING:
+            r = run_task({"kind": "scaling", "library": library, "sizes": sizes, "seed": 0,
+                          "repeats": 3 if quick else 7}, timeout=SCALING_CAP_S + 900, log=log)
+            scaling[library] = r
+            if r:
+                cells = ", ".join(f"{n}: {fmt_ms(r['ms'].get(str(n)))}" for n in sizes)
+                log(f"  {library:28s} {cells}; peak RSS {r['peak_rss_mb']:.0f} MB "
+                    f"(+{r['peak_rss_mb'] - r['start_rss_mb']:.0f} MB over its imports)"
+                    + (f"; skipped {r['skipped']} after 10 minutes" if r["skipped"] else ""))
+        results["scaling"] = {"sizes": sizes, "libraries": scaling}
+
+    # 3. end-to-end
+    if "e2e" in sections:
+        log("\n3. end-to-end: the seed tutorial's first experiment")
+        workloads = [("no sleep", 100, 100, 0.0), ("sleep 0.05 s", 40, 10, 0.05)]
+        if quick:
+            workloads = [("no sleep", 8, 10, 0.0), ("sleep 0.05 s", 4, 4, 0.05)]
+        e2e: dict[str, dict[str, Any]] = {}
+        for label, trials, steps, sleep in workloads:
+            for name, framework, executor in (("swifttune (thread)", "swifttune", "thread"),
+                                              ("swifttune (process)", "swifttune", "process"),
+                                              ("Ray Tune + HyperOptSearch", "ray", None)):
+                r = run_task({"kind": "e2e", "framework": framework, "executor": executor, "trials": trials,
+                              "steps": steps, "sleep": sleep}, timeout=1800, log=log)
+                e2e.setdefault(name, {})[label] = r["seconds"] if r else None
+                log(f"  {label:14s} {name:28s} {fmt_s(r['seconds'] if r else None)}")
+        results["e2e"] = {"workloads": [{"label": w[0], "trials": w[1], "steps": w[2], "sleep": w[3]} for w in workloads],
+                          "seconds": e2e}
+
+    # 4. quality
+    if "quality" in sections:
+        log(f"\n4. quality: best loss after {', '.join(map(str, BUDGETS))} evaluations, {SEEDS} seeds")
+        seeds, evaluations = (3, 30) if quick else (SEEDS, max(BUDGETS))
+        tasks = [{"kind": "quality", "library": lib, "problem": prob, "seeds": seeds, "evaluations": evaluations}
+                 for prob in P.QUALITY for lib in LIBRARIES_QUALITY]
+        got = run_parallel(tasks, timeout=1800, jobs=2, log=log)
+        quality: dict[str, dict[str, Any]] = {}
+        for t, r in zip(tasks, got):
+            quality.setdefault(t["problem"], {})[t["library"]] = r["curves"] if r else None
+        results["quality"] = {"seeds": seeds, "evaluations": evaluations, "curves": quality}
+        for prob, libs in quality.items():
+            for lib, curves in libs.items():
+                if curves:
+                    cells = []
+                    for b in BUDGETS:
+                        if b <= evaluations:
+                            q1, med, q3 = quartiles([c[b - 1] for c in curves])
+                            cells.append(f"{b}: {med:.4g} [{q1:.4g}, {q3:.4g}]")
+                    log(f"  {prob:20s} {lib:16s} " + "; ".join(cells))
+
+    results["seconds"] = time.time() - started
+    previous = out / "results.json"
+    if previous.exists() and sections != {"cost", "scaling", "e2e", "quality"}:
+        # A partial run keeps the other sections of the last full one.
+        old = json.loads(previous.read_text())
+        for k in ("cost", "scaling", "e2e", "quality"):
+            if k not in results and k in old:
+                results[k] = old[k]
+    (out / "results.json").write_text(json.dumps(results, indent=1))
+    import report
+
+    report.write(results, out)
+    log(f"\nwrote {out}/results.json, {out}/summary.md and the plots in {time.time() - started:.0f} s")
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in ("swifttune", "hyperopt", "optuna", "ray", "numpy"):
+        try:
+            mod = __import__(name)
+            out[name] = getattr(mod, "__version__", "?")
+        except ImportError:
+            out[name] = "not installed"
+    return out
+
+
+def _machine() -> str:
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs ({cpu})"
+
+
+if __name__ == "__main__":
+    main()

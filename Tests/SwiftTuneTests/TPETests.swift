@@ -240,6 +240,32 @@ struct TPETests {
         }
     }
 
+    @Test(arguments: [false, true]) func windowedBucketMassEqualsTheFullSum(log isLog: Bool) {
+        // Quantised mixtures with many sorted components: the windowed bucket mass against the
+        // sum over every component, for buckets near and far from the data.
+        var rng = Xoshiro256(seed: 6)
+        let obs = (0..<600).map { _ in isLog ? rng.uniform(0, 4) : rng.uniform(2, 8) }
+        let e = GaussianMixture.adaptiveParzen(observations: obs, priorWeight: 1, priorMu: isLog ? 2 : 5, priorSigma: 10)
+        let m = GaussianMixture(weights: e.weights, mus: e.mus, sigmas: e.sigmas, low: 0, high: isLog ? 5 : 10,
+                                isLog: isLog, q: isLog ? 0.5 : 0.25)
+        let accepted = m.acceptedMass
+        for x in stride(from: 0.25, through: isLog ? 140 : 10, by: isLog ? 1.75 : 0.25) {
+            var lb = x - m.q! / 2, ub = x + m.q! / 2
+            var direct = 0.0
+            if isLog {
+                lb = max(lb, exp(0)); ub = min(ub, exp(5)); lb = max(0, lb)
+                for k in e.mus.indices { direct += e.weights[k] * TPEMath.lognormalMass(lb, ub, e.mus[k], e.sigmas[k]) }
+            } else {
+                lb = max(lb, 0); ub = min(ub, 10)
+                for k in e.mus.indices { direct += e.weights[k] * TPEMath.normalMass(lb, ub, e.mus[k], e.sigmas[k]) }
+            }
+            let expected = log(direct) - log(accepted)
+            let got = m.logDensity(x)
+            if direct == 0 { #expect(got == -.infinity); continue }
+            #expect(abs(got - expected) < 1e-12 * max(1, abs(expected)), "x = \(x): \(got) vs \(expected)")
+        }
+    }
+
     // MARK: sampling against the density
 
     @Test func boundedSamplesFollowTheDensity() {

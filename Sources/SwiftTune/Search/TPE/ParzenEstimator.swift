@@ -271,26 +271,21 @@ public struct GaussianMixture: Sendable, Equatable {
         func logDensity(_ x: Double) -> Double {
             let m = mixture
             if let q = m.q {
-                var prob = 0.0
+                var lb = x - q / 2
+                var ub = x + q / 2
                 if m.isLog {
-                    var lb = x - q / 2
-                    var ub = x + q / 2
                     if let expHigh { ub = Swift.min(ub, expHigh) }
                     if let expLow { lb = Swift.max(lb, expLow) }
                     lb = Swift.max(0, lb)
-                    for k in m.weights.indices {
-                        prob += m.weights[k] * TPEMath.lognormalMass(lb, ub, m.mus[k], m.sigmas[k])
-                    }
-                } else {
-                    var lb = x - q / 2
-                    var ub = x + q / 2
-                    if let high = m.high { ub = Swift.min(ub, high) }
-                    if let low = m.low { lb = Swift.max(lb, low) }
-                    for k in m.weights.indices {
-                        prob += m.weights[k] * TPEMath.normalMass(lb, ub, m.mus[k], m.sigmas[k])
-                    }
+                    if ub <= lb { return -.infinity - logAccepted }
+                    // The bucket in the normal's (log) space, as lognormalMass takes it.
+                    let la = lb <= 0 ? -Double.infinity : log(Swift.max(lb, TPEMath.eps))
+                    let lu = ub == .infinity ? Double.infinity : log(Swift.max(ub, TPEMath.eps))
+                    return log(bucketMass(la, lu)) - logAccepted
                 }
-                return log(prob) - logAccepted
+                if let high = m.high { ub = Swift.min(ub, high) }
+                if let low = m.low { lb = Swift.max(lb, low) }
+                return log(bucketMass(lb, ub)) - logAccepted
             }
             let y: Double
             let shift: Double
@@ -303,6 +298,56 @@ public struct GaussianMixture: Sendable, Equatable {
                 shift = 0
             }
             return logSumOfComponents(y) - shift - logAccepted
+        }
+
+        /// sum_k w_k P(a <= Y_k <= b), Y_k ~ normal(mu_k, sigma_k): a quantised value's bucket mass.
+        /// A component whose mean is delta away from the bucket has mass below
+        /// exp(-delta^2 / (2 sigma_k^2)). With s0 the largest of a few terms (those of the means
+        /// nearest the bucket and of the widest component), every component with
+        /// delta^2 / (2 sigma_k^2) > T = 36 - log(min(1, s0)) is skipped: together (the weights sum
+        /// to 1) they add less than e^-T <= 2.3e-16 s0, below the sum's rounding. With components
+        /// sorted by mu, only means within `restMaxSigma * sqrt(2 T)` of the bucket are looked at.
+        func bucketMass(_ a: Double, _ b: Double) -> Double {
+            let m = mixture
+            let n = m.weights.count
+            if b <= a { return 0 }
+            return m.mus.withUnsafeBufferPointer { mu in
+                m.weights.withUnsafeBufferPointer { w in
+                    m.sigmas.withUnsafeBufferPointer { sigma in
+                        invSigma.withUnsafeBufferPointer { inv in
+                            @inline(__always) func term(_ k: Int) -> Double { w[k] * TPEMath.normalMass(a, b, mu[k], sigma[k]) }
+                            let center = a.isFinite ? (b.isFinite ? 0.5 * (a + b) : a) : b
+                            guard sorted && n > 8 && center.isFinite else {
+                                var s = 0.0
+                                for k in 0..<n { s += term(k) }
+                                return s
+                            }
+                            let p = Self.lowerBound(mu, center)
+                            var s0 = term(widest)
+                            if p < n { s0 = Swift.max(s0, term(p)) }
+                            if p > 0 { s0 = Swift.max(s0, term(p - 1)) }
+                            guard s0 > 0 else {
+                                var s = 0.0
+                                for k in 0..<n { s += term(k) }
+                                return s
+                            }
+                            let threshold = 36 + Swift.max(0, -log(s0))
+                            let radius = restMaxSigma * (2 * threshold).squareRoot()
+                            let lo = Self.lowerBound(mu, a - radius)
+                            let hi = Self.upperBound(mu, b + radius)
+                            var s = 0.0
+                            for k in lo..<hi {
+                                let delta = mu[k] < a ? a - mu[k] : (mu[k] > b ? mu[k] - b : 0)
+                                let t = delta * inv[k]
+                                if 0.5 * t * t > threshold { continue }
+                                s += term(k)
+                            }
+                            if widest < lo || widest >= hi { s += term(widest) }
+                            return s
+                        }
+                    }
+                }
+            }
         }
 
         /// log sum_k w_k N(y; mu_k, sigma_k), computed as log(sum_k r_k exp(d_min - d_k)) - d_min

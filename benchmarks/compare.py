@@ -457,11 +457,22 @@ def main() -> None:
         for k in ("cost", "scaling", "e2e", "quality"):
             if k not in results and k in old:
                 results[k] = old[k]
-    (out / "results.json").write_text(json.dumps(results, indent=1))
+    (out / "results.json").write_text(json.dumps(_rounded(results)) + "\n")
     import report
 
     report.write(results, out)
     log(f"\nwrote {out}/results.json, {out}/summary.md and the plots in {time.time() - started:.0f} s")
+
+
+def _rounded(value: Any) -> Any:
+    """Floats to 7 significant digits: results.json stays small (the quality curves are 64,000 numbers)."""
+    if isinstance(value, float):
+        return float(f"{value:.7g}") if math.isfinite(value) else value
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
 
 
 def _versions() -> dict[str, str]:

@@ -33,6 +33,22 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // A whole sequential run as hyperopt's fmin makes it: suggest, evaluate, tell, 1,000 times
+    // (the model grows with every trial).
+    for parameters in [3, 10, 30] {
+        Benchmark("TPE sequential run, \(parameters) parameters, 1000 trials",
+                  configuration: .init(maxDuration: .seconds(10), maxIterations: 5)) { benchmark in
+            for _ in benchmark.scaledIterations {
+                var tpe = try TPESearch(space: Workloads.space(parameters), mode: .min, seed: 0)
+                for n in 0..<1_000 {
+                    let s = try tpe.suggest(trialID: "t\(n)")
+                    try tpe.tell(trialID: s.trialID, .completed(Workloads.loss(s.configuration)))
+                }
+                blackHole(tpe)
+            }
+        }
+    }
+
     // Random search: one suggestion on the 30-parameter space.
     Benchmark("Random suggest, 30 parameters") { benchmark, random in
         for _ in benchmark.scaledIterations {

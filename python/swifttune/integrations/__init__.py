@@ -1,0 +1,1 @@
+"""Integrations of swifttune's Swift searchers into other frameworks (``swifttune.integrations.ray``)."""

@@ -49,7 +49,8 @@ SCALING_SIZES = (100, 1000, 5000, 10000)
 SCALING_CAP_S = 600.0
 RAY_COST_BUDGET_S = 90.0
 
-LIBRARIES_COST = ["swifttune", "swifttune Tuner", "hyperopt", "Optuna TPE", "Optuna TPE (multivariate)", "Ray Tune + HyperOptSearch"]
+LIBRARIES_COST = ["swifttune", "swifttune Tuner", "hyperopt", "Optuna TPE", "Optuna TPE (multivariate)", "Ray Tune + HyperOptSearch",
+                  "Ray Tune + HyperOptSearch (reuse_actors)"]
 LIBRARIES_SCALING = ["swifttune", "hyperopt", "Optuna TPE", "Optuna TPE (multivariate)", "Ray Tune + HyperOptSearch"]
 LIBRARIES_QUALITY = ["swifttune TPE", "hyperopt TPE", "Optuna TPE", "random search"]
 
@@ -115,7 +116,7 @@ def task_cost(library: str, parameters: int, trials: int, seed: int) -> dict[str
         start = time.perf_counter()
         study.optimize(lambda t: P.cheap_loss(optuna_fn(t)), n_trials=trials)
         return {"seconds": time.perf_counter() - start, "trials": trials}
-    if library == "Ray Tune + HyperOptSearch":
+    if library.startswith("Ray Tune + HyperOptSearch"):
         os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
         import hyperopt
         import ray
@@ -130,7 +131,8 @@ def task_cost(library: str, parameters: int, trials: int, seed: int) -> dict[str
             start = time.perf_counter()
             grid = tune.Tuner(lambda config: {"loss": P.cheap_loss(config)},
                               tune_config=tune.TuneConfig(search_alg=search, num_samples=trials,
-                                                          time_budget_s=RAY_COST_BUDGET_S),
+                                                          time_budget_s=RAY_COST_BUDGET_S,
+                                                          reuse_actors=library.endswith("(reuse_actors)")),
                               run_config=tune.RunConfig(storage_path=d, verbose=0)).fit()
             seconds = time.perf_counter() - start
         done = sum(1 for r in grid if r.metrics and "loss" in r.metrics)

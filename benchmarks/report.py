@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 BUDGETS = (50, 100, 200)
-COLORS = {"swifttune": "#d62728", "swifttune TPE": "#d62728", "swifttune Tuner": "#ff9896", "swifttune (thread)": "#d62728",
+COLORS = {"Ray Tune + HyperOptSearch (reuse_actors)": "#c5b0d5", "swifttune": "#d62728", "swifttune TPE": "#d62728", "swifttune Tuner": "#ff9896", "swifttune (thread)": "#d62728",
           "swifttune (process)": "#ff9896", "hyperopt": "#1f77b4", "hyperopt TPE": "#1f77b4", "Optuna TPE": "#2ca02c",
           "Optuna TPE (multivariate)": "#98df8a", "Ray Tune + HyperOptSearch": "#9467bd", "random search": "#7f7f7f"}
 
@@ -69,11 +69,13 @@ def write(results: dict[str, Any], out: Path) -> None:
         md.append("\nswifttune: `swifttune.hyperopt.fmin(tpe.suggest)`; swifttune Tuner: `tune.Tuner` with the thread "
                   "executor and `ConcurrencyLimiter(HyperOptSearch, 1)`; hyperopt: `fmin(tpe.suggest)`; Optuna: "
                   "`study.optimize` with `TPESampler` (multivariate: `multivariate=True, group=True`); Ray Tune: "
-                  "`tune.Tuner` with `ConcurrencyLimiter(HyperOptSearch, 1)`, run for 90 s and extrapolated (over a "
-                  "second per trial; Ray is only run on the 3-parameter space).")
+                  "`tune.Tuner` with `ConcurrencyLimiter(HyperOptSearch, 1)`, with Ray's defaults (a new actor per trial) "
+                  "and with `reuse_actors=True`, each run for 90 s and extrapolated to 1,000 trials (Ray is only run "
+                  "on the 3-parameter space).")
         s3 = (cost.get("swifttune") or {}).get("3")
         ratios = []
-        for other in ("hyperopt", "Optuna TPE", "Optuna TPE (multivariate)", "Ray Tune + HyperOptSearch"):
+        for other in ("hyperopt", "Optuna TPE", "Optuna TPE (multivariate)", "Ray Tune + HyperOptSearch",
+                      "Ray Tune + HyperOptSearch (reuse_actors)"):
             o = (cost.get(other) or {}).get("3")
             if s3 and o:
                 ratios.append(f"{other} {o['seconds'] / s3['seconds']:.0f}x")

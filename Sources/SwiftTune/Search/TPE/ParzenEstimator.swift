@@ -219,11 +219,13 @@ public struct GaussianMixture: Sendable, Equatable {
         let logAccepted: Double
         let expLow: Double?
         let expHigh: Double?
-        /// For the windowed sum over components sorted by mu: the widest component (the prior,
-        /// in TPE's mixtures) is handled on its own; every other one has sigma <= `restMaxSigma`
-        /// and log coefficient <= `restMaxCoef`.
+        /// For the windowed sums over components sorted by mu: the widest components (the prior,
+        /// and the few sparse observations whose sigma is far above the rest) are handled one by
+        /// one (`wide`, which holds `widest`); every other one has sigma <= `restMaxSigma`, which
+        /// sets the window's radius.
         let sorted: Bool
         let widest: Int
+        let wide: [Int]
         let restMaxSigma: Double
 
         /// - Parameter normalized: divide by the mass inside the bounds. TPE's choice does not need
@@ -248,10 +250,29 @@ public struct GaussianMixture: Sendable, Equatable {
                 for k in 0..<n { v[k] = 1 / Swift.max(m.sigmas[k], TPEMath.eps) }
                 count = n
             }
+            // The largest sigmas, up to an eighth of the components (at most 32), go to `wide`: a
+            // few sparse observations would otherwise widen every window to most of the mixture.
+            let wideCount = Swift.min(32, n / 8)
+            // One pass keeps the `wideCount` largest (ascending by sigma, so top[0] is the smallest kept).
+            var top: [Int] = []
+            top.reserveCapacity(wideCount + 1)
             var restSigma = 0.0
             for k in 0..<n where k != widest {
-                restSigma = Swift.max(restSigma, Swift.max(m.sigmas[k], TPEMath.eps))
+                let sk = Swift.max(m.sigmas[k], TPEMath.eps)
+                if wideCount == 0 { restSigma = Swift.max(restSigma, sk); continue }
+                if top.count < wideCount || sk > m.sigmas[top[0]] {
+                    var i = 0
+                    while i < top.count && m.sigmas[top[i]] < sk { i += 1 }
+                    top.insert(k, at: i)
+                    if top.count > wideCount {
+                        restSigma = Swift.max(restSigma, Swift.max(m.sigmas[top[0]], TPEMath.eps))
+                        top.removeFirst()
+                    }
+                } else {
+                    restSigma = Swift.max(restSigma, sk)
+                }
             }
+            let wideSet = [widest] + top
             // A term r_k exp(-d_k) with d_k - d_min > 36 + log(rMax / rMin) is below 2.3e-16 of the
             // largest term, so it cannot change the sum beyond rounding.
             negligible = 36 + (rMax > 0 && rMin.isFinite ? log(rMax / rMin) : 0)
@@ -264,6 +285,7 @@ public struct GaussianMixture: Sendable, Equatable {
             expHigh = m.high.map { exp($0) }
             self.sorted = sorted
             self.widest = widest
+            wide = wideSet
             restMaxSigma = restSigma
         }
 
@@ -342,7 +364,11 @@ public struct GaussianMixture: Sendable, Equatable {
                                 if 0.5 * t * t > threshold { continue }
                                 s += term(k)
                             }
-                            if widest < lo || widest >= hi { s += term(widest) }
+                            for k in wide where k < lo || k >= hi {
+                                let delta = mu[k] < a ? a - mu[k] : (mu[k] > b ? mu[k] - b : 0)
+                                let t = delta * inv[k]
+                                if 0.5 * t * t <= threshold { s += term(k) }
+                            }
                             return s
                         }
                     }
@@ -369,10 +395,10 @@ public struct GaussianMixture: Sendable, Equatable {
                         var dMin = Double.infinity
                         if sorted && n > 8 {
                             let p = Self.lowerBound(mu, y)
-                            dMin = d(widest)
+                            for k in wide { dMin = Swift.min(dMin, d(k)) }
                             if p < n { dMin = Swift.min(dMin, d(p)) }
                             if p > 0 { dMin = Swift.min(dMin, d(p - 1)) }
-                            // Outside the window every component but the widest has d_k >= dMin + negligible.
+                            // Outside the window every component but the wide ones has d_k >= dMin + negligible.
                             let radius = restMaxSigma * (2 * (dMin + negligible)).squareRoot()
                             lo = Self.lowerBound(mu, y - radius)
                             hi = Self.upperBound(mu, y + radius)
@@ -402,15 +428,42 @@ public struct GaussianMixture: Sendable, Equatable {
                             }
                             k += 1
                         }
-                        if widest < lo || widest >= hi {
-                            let dk = d(widest)
-                            if dk <= cutoff { s += r[widest] * TPEMath.fastExp(dMin - dk, table) }
+                        if sorted && n > 8 {
+                            for k in wide where k < lo || k >= hi {
+                                let dk = d(k)
+                                if dk <= cutoff {
+                                    let e = dMin - dk
+                                    if e > 700 {  // a wide component far nearer than the window's: start over without windows
+                                        return fullLogSum(y, table, r, inv, mu)
+                                    }
+                                    s += r[k] * TPEMath.fastExp(e, table)
+                                }
+                            }
                         }
                         return log(s) - dMin - TPEMath.logSqrt2Pi
                     }
                 }
             }
             }
+        }
+
+        /// The sum over every component, without windows (the rare fallback of `logSumOfComponents`).
+        func fullLogSum(_ y: Double, _ table: UnsafeBufferPointer<Double>, _ r: UnsafeBufferPointer<Double>,
+                        _ inv: UnsafeBufferPointer<Double>, _ mu: UnsafeBufferPointer<Double>) -> Double {
+            var dMin = Double.infinity
+            for k in 0..<r.count {
+                let t = (y - mu[k]) * inv[k]
+                dMin = Swift.min(dMin, 0.5 * t * t)
+            }
+            if dMin == .infinity { return -.infinity }
+            let cutoff = dMin + negligible
+            var s = 0.0
+            for k in 0..<r.count {
+                let t = (y - mu[k]) * inv[k]
+                let dk = 0.5 * t * t
+                if dk <= cutoff { s += r[k] * TPEMath.fastExp(dMin - dk, table) }
+            }
+            return log(s) - dMin - TPEMath.logSqrt2Pi
         }
 
         static func lowerBound(_ a: UnsafeBufferPointer<Double>, _ x: Double) -> Int {

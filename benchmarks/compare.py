@@ -41,6 +41,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import problems as P  # noqa: E402
+import report  # noqa: E402
 
 SEEDS = 20
 BUDGETS = (50, 100, 200)
@@ -329,31 +330,6 @@ def run_parallel(tasks: list[dict[str, Any]], timeout: float, jobs: int,
         return list(pool.map(lambda t: run_task(t, timeout, log), tasks))
 
 
-def fmt_s(x: Optional[float]) -> str:
-    if x is None:
-        return "n/a"
-    return f"{x:.2f} s" if x < 100 else f"{x:.0f} s"
-
-
-def fmt_ms(x: Optional[float]) -> str:
-    if x is None:
-        return "skipped"
-    return f"{x:.3f} ms" if x < 1 else (f"{x:.2f} ms" if x < 100 else f"{x:.0f} ms")
-
-
-def table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-    return "\n".join(lines)
-
-
-def quartiles(values: list[float]) -> tuple[float, float, float]:
-    import numpy as np
-
-    q1, med, q3 = np.percentile(values, [25, 50, 75])
-    return float(q1), float(med), float(q3)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default=str(HERE / "results"))
@@ -393,7 +369,7 @@ def main() -> None:
                 cost.setdefault(library, {})[str(parameters)] = r
                 if r:
                     note = f" ({r['trials']} trials in {r['measured_seconds']:.0f} s, extrapolated)" if r.get("extrapolated") else ""
-                    log(f"  {parameters:2d} parameters  {library:28s} {fmt_s(r['seconds'])}{note}")
+                    log(f"  {parameters:2d} parameters  {library:28s} {report.seconds_text(r['seconds'])}{note}")
         results["cost"] = cost
 
     # 2. scaling
@@ -406,7 +382,7 @@ def main() -> None:
                           "repeats": 3 if quick else 7}, timeout=SCALING_CAP_S + 900, log=log)
             scaling[library] = r
             if r:
-                cells = ", ".join(f"{n}: {fmt_ms(r['ms'].get(str(n)))}" for n in sizes)
+                cells = ", ".join(f"{n}: {report.ms_text(r['ms'].get(str(n)))}" for n in sizes)
                 log(f"  {library:28s} {cells}; peak RSS {r['peak_rss_mb']:.0f} MB "
                     f"(+{r['peak_rss_mb'] - r['start_rss_mb']:.0f} MB over its imports)"
                     + (f"; skipped {r['skipped']} after 10 minutes" if r["skipped"] else ""))
@@ -426,7 +402,7 @@ def main() -> None:
                 r = run_task({"kind": "e2e", "framework": framework, "executor": executor, "trials": trials,
                               "steps": steps, "sleep": sleep}, timeout=1800, log=log)
                 e2e.setdefault(name, {})[label] = r["seconds"] if r else None
-                log(f"  {label:14s} {name:28s} {fmt_s(r['seconds'] if r else None)}")
+                log(f"  {label:14s} {name:28s} {report.seconds_text(r['seconds'] if r else None)}")
         results["e2e"] = {"workloads": [{"label": w[0], "trials": w[1], "steps": w[2], "sleep": w[3]} for w in workloads],
                           "seconds": e2e}
 
@@ -447,7 +423,7 @@ def main() -> None:
                     cells = []
                     for b in BUDGETS:
                         if b <= evaluations:
-                            q1, med, q3 = quartiles([c[b - 1] for c in curves])
+                            q1, med, q3 = report.quartiles([c[b - 1] for c in curves])
                             cells.append(f"{b}: {med:.4g} [{q1:.4g}, {q3:.4g}]")
                     log(f"  {prob:20s} {lib:16s} " + "; ".join(cells))
 
@@ -460,8 +436,6 @@ def main() -> None:
             if k not in results and k in old:
                 results[k] = old[k]
     (out / "results.json").write_text(json.dumps(_rounded(results)) + "\n")
-    import report
-
     report.write(results, out)
     log(f"\nwrote {out}/results.json, {out}/summary.md and the plots in {time.time() - started:.0f} s")
 

@@ -15,20 +15,20 @@ COLORS = {"Ray Tune + HyperOptSearch (reuse_actors)": "#c5b0d5", "swifttune": "#
           "Optuna TPE (multivariate)": "#98df8a", "Ray Tune + HyperOptSearch": "#9467bd", "random search": "#7f7f7f"}
 
 
-def _q(values: list[float]) -> tuple[float, float, float]:
+def quartiles(values: list[float]) -> tuple[float, float, float]:
     import numpy as np
 
     q1, med, q3 = np.percentile(values, [25, 50, 75])
     return float(q1), float(med), float(q3)
 
 
-def _s(x: Optional[float]) -> str:
+def seconds_text(x: Optional[float]) -> str:
     if x is None:
         return "n/a"
     return f"{x:.2f} s" if x < 100 else f"{x:.0f} s"
 
 
-def _ms(x: Optional[float]) -> str:
+def ms_text(x: Optional[float]) -> str:
     if x is None:
         return "skipped"
     return f"{x:.3f} ms" if x < 1 else (f"{x:.2f} ms" if x < 100 else f"{x:.0f} ms")
@@ -63,7 +63,7 @@ def write(results: dict[str, Any], out: Path) -> None:
                 if r is None:
                     cells.append("n/a" if lib.startswith("Ray") and k != "3" else "failed")
                 else:
-                    cells.append(_s(r["seconds"]) + (f" (extrapolated from {r['trials']} trials)" if r.get("extrapolated") else ""))
+                    cells.append(seconds_text(r["seconds"]) + (f" (extrapolated from {r['trials']} trials)" if r.get("extrapolated") else ""))
             rows.append([lib] + cells)
         md.append(_table(["library", "3 parameters", "10 parameters", "30 parameters"], rows))
         md.append("\nswifttune: `swifttune.hyperopt.fmin(tpe.suggest)`; swifttune Tuner: `tune.Tuner` with the thread "
@@ -95,7 +95,7 @@ def write(results: dict[str, Any], out: Path) -> None:
             if r is None:
                 rows.append([lib] + ["failed"] * len(sizes) + ["n/a"])
                 continue
-            rows.append([lib] + [_ms(r["ms"].get(str(n))) for n in sizes]
+            rows.append([lib] + [ms_text(r["ms"].get(str(n))) for n in sizes]
                         + [f"{r['peak_rss_mb']:.0f} MB (+{r['peak_rss_mb'] - r['start_rss_mb']:.0f} MB)"])
         md.append(_table(["library"] + [f"{n:,} trials" for n in sizes] + [f"peak RSS with {sizes[-1]:,} trials (growth over imports)"], rows))
         md.append("\nMedian of 7 suggestions at each size. The history is random trials added in one batch (swifttune: "
@@ -113,7 +113,7 @@ def write(results: dict[str, Any], out: Path) -> None:
             for lib, r in scaling["libraries"].items():
                 if lib != "swifttune" and r and r["ms"].get(str(sizes[-1])):
                     others.append(f"{lib} {r['ms'][str(sizes[-1])] / sw['ms'][str(sizes[-1])]:.0f}x")
-            line = f"one suggestion with {sizes[-1]:,} trials of history: swifttune {_ms(sw['ms'][str(sizes[-1])])}; " + ", ".join(others)
+            line = f"one suggestion with {sizes[-1]:,} trials of history: swifttune {ms_text(sw['ms'][str(sizes[-1])])}; " + ", ".join(others)
             headlines.append(line)
         _plot_scaling(scaling, out / "scaling.png")
         md.append("\n![scaling](scaling.png)")
@@ -122,7 +122,7 @@ def write(results: dict[str, Any], out: Path) -> None:
     if e2e:
         md += ["", "## 3. End to end: the seed tutorial's first experiment", ""]
         labels = [w["label"] for w in e2e["workloads"]]
-        rows = [[name] + [_s(by.get(lab)) for lab in labels] for name, by in e2e["seconds"].items()]
+        rows = [[name] + [seconds_text(by.get(lab)) for lab in labels] for name, by in e2e["seconds"].items()]
         head = [f"{w['label']}: {w['trials']} trials x {w['steps']} reports" for w in e2e["workloads"]]
         md.append(_table(["framework"] + head, rows))
         md.append("\n`benchmarks/seed_overhead.py`'s workloads: HyperOptSearch behind `ConcurrencyLimiter(4)`, 4 CPUs "
@@ -153,15 +153,15 @@ def write(results: dict[str, Any], out: Path) -> None:
                 cells = []
                 for b in BUDGETS:
                     if b <= evaluations:
-                        q1, med, q3 = _q([c[b - 1] for c in curves])
+                        q1, med, q3 = quartiles([c[b - 1] for c in curves])
                         cells.append(f"{med:.4g} [{q1:.4g}, {q3:.4g}]")
                 rows.append([prob, lib] + cells)
             sw, ho = libs.get("swifttune TPE"), libs.get("hyperopt TPE")
             if sw and ho:
                 parts = []
                 for b in (b for b in BUDGETS if b <= evaluations):
-                    _, m_sw, _ = _q([c[b - 1] for c in sw])
-                    q1, m_ho, q3 = _q([c[b - 1] for c in ho])
+                    _, m_sw, _ = quartiles([c[b - 1] for c in sw])
+                    q1, m_ho, q3 = quartiles([c[b - 1] for c in ho])
                     ok = m_sw <= q3
                     parts.append(f"after {b}, swifttune {m_sw:.4g} vs hyperopt {m_ho:.4g} [{q1:.4g}, {q3:.4g}] "
                                  + ("(within or better)" if ok else "(**worse than hyperopt's IQR**)"))

@@ -33,6 +33,19 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // The same TPE behind a ConcurrencyLimiter (how the engine and the C layer hold it).
+    Benchmark("TPE suggest via ConcurrencyLimiter, 3 parameters, 10000 trials",
+              configuration: .init(maxIterations: 60)) { benchmark, limiter in
+        for _ in benchmark.scaledIterations {
+            serial += 1
+            let s = try limiter.value.suggest(trialID: "s\(serial)")
+            if let s { try limiter.value.tell(trialID: s.trialID, .failed) }
+            blackHole(s)
+        }
+    } setup: {
+        Box(try ConcurrencyLimiter(Workloads.tpe(parameters: 3, history: 10_000), maxConcurrent: Int.max))
+    }
+
     // A whole sequential run as hyperopt's fmin makes it: suggest, evaluate, tell, 1,000 times
     // (the model grows with every trial).
     for parameters in [3, 10, 30] {

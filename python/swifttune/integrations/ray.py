@@ -53,7 +53,7 @@ class SwiftTPESearch(_RaySearcher):
                  random_state_seed: Optional[int] = None, gamma: float = 0.25, *, n_ei_candidates: int = 24,
                  prior_weight: float = 1.0) -> None:
         super().__init__(metric=metric, mode=mode)
-        self._options = {"points_to_evaluate": points_to_evaluate, "n_initial_points": n_initial_points,
+        self._options: dict[str, Any] = {"points_to_evaluate": points_to_evaluate, "n_initial_points": n_initial_points,
                          "random_state_seed": random_state_seed, "gamma": gamma,
                          "n_ei_candidates": n_ei_candidates, "prior_weight": prior_weight}
         self._space_given = space is not None
@@ -94,7 +94,7 @@ class SwiftTPESearch(_RaySearcher):
         """Intermediate results do not change TPE's model (as in hyperopt)."""
 
     def on_trial_complete(self, trial_id: str, result: Optional[dict[str, Any]] = None, error: bool = False) -> None:
-        usable = not error and result is not None and _finite(result.get(self._metric))
+        usable = not error and result is not None and self._metric is not None and _finite(result.get(self._metric))
         self._inner.on_trial_complete(trial_id, result if usable else None, error=not usable)
 
     def save(self, checkpoint_path: str) -> None:
@@ -137,14 +137,6 @@ class SwiftTPESearch(_RaySearcher):
         self._inner._refs = python["refs"]
         if state["searcher_state"] is not None:
             self._inner._handle = SearcherHandle(lib.call_handle("st_searcher_restore", state["searcher_state"].encode()))
-
-    @property
-    def metric(self) -> Optional[str]:
-        return self._metric
-
-    @property
-    def mode(self) -> Optional[str]:
-        return self._mode
 
 
 def _finite(v: Any) -> bool:
@@ -194,7 +186,7 @@ def _convert_domain(domain: Any) -> Any:
         return _tune.uniform(lower, upper) if q is None else _tune.quniform(lower, upper, q)
     if isinstance(domain, _ray_sample.Integer):
         if isinstance(sampler, _ray_sample.LogUniform):
-            return _tune.lograndint(lower, upper) if q is None else _tune.qlograndint(lower, upper, q)
-        return _tune.randint(lower, upper) if q is None else _tune.qrandint(lower, upper, q)
+            return _tune.lograndint(lower, upper) if q is None else _tune.qlograndint(lower, upper, int(q))
+        return _tune.randint(lower, upper) if q is None else _tune.qrandint(lower, upper, int(q))
     raise ValueError(f"SwiftTPESearch cannot convert the Ray search domain {domain!r}")
 

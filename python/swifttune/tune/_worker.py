@@ -45,17 +45,13 @@ class RemoteSession:
         self.stopped = False
 
     def report(self, metrics: dict[str, Any], checkpoint: Any = None) -> None:
-        from .checkpoint import Checkpoint, persist
+        from .checkpoint import keep_reported
         from .tuner import _check_report, _TrialStopped
 
         if self.stopped:
             raise _TrialStopped()
         _check_report(metrics, checkpoint)
-        name = None
-        if checkpoint is not None:
-            name = persist(checkpoint, self.trial_dir, self.next_checkpoint)
-            self.next_checkpoint += 1
-            self.checkpoint = Checkpoint(self.trial_dir / name)
+        name = keep_reported(self, checkpoint)
         try:
             self.conn.send(("report", pickle.dumps(metrics), name))
             kind, decision = self.conn.recv()

@@ -138,6 +138,18 @@ def persist(source: Checkpoint, trial_dir: Path, index: int) -> str:
     return name
 
 
+def keep_reported(session: Any, checkpoint: Optional[Checkpoint]) -> Optional[str]:
+    """A trial session's reported checkpoint, copied in as its next ``checkpoint_<n>``; its name
+    (None without one). The session (the driver's or a worker's) has `trial_dir`,
+    `next_checkpoint` and `checkpoint`, which becomes the new latest."""
+    if checkpoint is None:
+        return None
+    name = persist(checkpoint, session.trial_dir, session.next_checkpoint)
+    session.next_checkpoint += 1
+    session.checkpoint = Checkpoint(session.trial_dir / name)
+    return name
+
+
 class CheckpointManager:
     """One trial's checkpoints on disk: registers each reported one and deletes those beyond
     ``num_to_keep`` (never the latest). Rebuilt from the trial folder when a trial runs again."""

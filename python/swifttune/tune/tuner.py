@@ -25,7 +25,7 @@ from .._lib import (CONTINUE, END_COMPLETED, END_FAILED, END_STOPPED, NEXT_FINIS
                     SchedulerHandle, SwiftTuneError, dumps, lib, metrics_for_engine)
 from .._space import Categorical, decode_configuration, grid_paths, has_domains, replace_at
 from ._state import STATE_FILE, StateWriter, write_atomically
-from .checkpoint import Checkpoint, CheckpointConfig, CheckpointManager, best_checkpoints, persist
+from .checkpoint import Checkpoint, CheckpointConfig, CheckpointManager, best_checkpoints, keep_reported
 from .result_grid import Result, ResultGrid, TuneError, _flatten
 from .schedulers import FIFOScheduler, TrialScheduler
 from .search import BasicVariantGenerator, ConcurrencyLimiter, Searcher
@@ -302,12 +302,7 @@ class _Session:
         if self.stopped:
             raise _TrialStopped()
         _check_report(metrics, checkpoint)
-        name = None
-        if checkpoint is not None:
-            name = persist(checkpoint, self.trial_dir, self.next_checkpoint)
-            self.next_checkpoint += 1
-            self.checkpoint = Checkpoint(self.trial_dir / name)
-        if self.record(metrics, name) != CONTINUE:
+        if self.record(metrics, keep_reported(self, checkpoint)) != CONTINUE:
             self.stopped = True
 
     def record(self, metrics: dict[str, Any], checkpoint: Optional[str] = None) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Iterable, Mapping
 from typing import Any, Callable, Optional
 
 __all__ = ["Domain", "HPNode", "SampleFrom", "GridSearch", "space_document", "decode_configuration", "has_domains",
@@ -25,6 +26,18 @@ def require_int(where: str, name: str, value: Any, minimum: int) -> None:
         raise TypeError(f"{where}: `{name}` must be an integer, got {value!r}")
     if value < minimum:
         raise ValueError(f"{where}: `{name}` must be >= {minimum}, got {value!r}")
+
+
+def require_list(where: str, name: str, values: Any, empty_message: str) -> list[Any]:
+    """`values` as a non-empty list: a TypeError naming the argument unless it is a list-like
+    collection (a list, tuple, range, numpy array; not a string or a dict), a ValueError with
+    `empty_message` if it is empty."""
+    if not isinstance(values, Iterable) or isinstance(values, (str, bytes, Mapping)):
+        raise TypeError(f"{where}: `{name}` must be a list, got {type(values).__name__} {values!r}")
+    items = list(values)
+    if not items:
+        raise ValueError(empty_message)
+    return items
 
 
 class Domain:

@@ -8,10 +8,9 @@ a valid distribution (``low < high``, ``sigma > 0``, ...) is checked with the wh
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterable, Mapping
 from typing import Any, Sequence
 
-from .._space import HPNode, _number, require_number
+from .._space import HPNode, _number, require_list, require_number
 
 __all__ = ["uniform", "quniform", "loguniform", "qloguniform", "normal", "qnormal", "lognormal", "qlognormal",
            "randint", "uniformint", "choice", "pchoice"]
@@ -30,12 +29,8 @@ def _label(kind: str, label: Any) -> None:
 
 
 def _options(kind: str, label: str, name: str, options: Any) -> list[Any]:
-    if not isinstance(options, Iterable) or isinstance(options, (str, bytes, Mapping)):
-        raise TypeError(f"hp.{kind} {label!r}: `{name}` must be a list, got {type(options).__name__} {options!r}")
-    items = list(options)
-    if not items:
-        raise ValueError(f"hp.{kind} {label!r}: `{name}` is empty; it needs at least one option")
-    return items
+    where = f"hp.{kind} {label!r}"
+    return require_list(where, name, options, f"{where}: `{name}` is empty; it needs at least one option")
 
 
 def uniform(label: str, low: float, high: float) -> HPNode:

@@ -6,10 +6,9 @@ search space, when a searcher or the Tuner reads it, and that message names the 
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from typing import Any, Callable, Optional, Sequence
 
-from ..._space import Categorical, Domain, GridSearch, SampleFrom, _number, require_number
+from ..._space import Categorical, Domain, GridSearch, SampleFrom, _number, require_list, require_number
 
 __all__ = ["uniform", "quniform", "loguniform", "qloguniform", "choice", "randint", "qrandint", "lograndint",
            "qlograndint", "randn", "qrandn", "sample_from", "grid_search", "Domain"]
@@ -26,15 +25,8 @@ def _domain(kind: str, base: Optional[float] = None, **args: Any) -> Domain:
 
 
 def _values(where: str, name: str, values: Any) -> list[Any]:
-    """`values` as a non-empty list: a TypeError unless it is a list-like collection (a list,
-    tuple, range, numpy array; not a string or a dict), a ValueError if it is empty; both name the
-    argument."""
-    if not isinstance(values, Iterable) or isinstance(values, (str, bytes, Mapping)):
-        raise TypeError(f"{where}: `{name}` must be a list, got {type(values).__name__} {values!r}")
-    items = list(values)
-    if not items:
-        raise ValueError(f"{where} needs a non-empty list of {name}: `{name}` is empty")
-    return items
+    """`values` as a non-empty list (see ``require_list``)."""
+    return require_list(where, name, values, f"{where} needs a non-empty list of {name}: `{name}` is empty")
 
 
 def uniform(lower: float, upper: float) -> Domain:

@@ -210,27 +210,29 @@ class ExperimentHandle(Handle):
 
     _names_cache: dict[tuple[str, ...], Any] = {}
 
-    def report(self, trial_id: str, metrics: dict[str, float]) -> int:
-        """The hot path: metric names (arrays cached per key set) and values, no JSON."""
+    def _arrays(self, metrics: dict[str, float]) -> tuple[Any, Any, int]:
+        """Metric names (arrays cached per key set) and values as C arrays, and their count."""
         keys = tuple(metrics)
         names = self._names_cache.get(keys)
         if names is None:
             names = (ctypes.c_char_p * len(keys))(*[k.encode() for k in keys])
             self._names_cache[keys] = names
-        values = (ctypes.c_double * len(keys))(*metrics.values())
+        return names, (ctypes.c_double * len(keys))(*metrics.values()), len(keys)
+
+    def report(self, trial_id: str, metrics: dict[str, float]) -> int:
+        """The hot path: names and values, no JSON."""
+        names, values, count = self._arrays(metrics)
         decision = ctypes.c_int32()
-        status = _report_fn()(self.p, trial_id.encode(), names, values, len(keys), ctypes.byref(decision))
+        status = _report_fn()(self.p, trial_id.encode(), names, values, count, ctypes.byref(decision))
         if status:
             lib.check(status)
         return decision.value
 
     def report_checkpoint(self, trial_id: str, metrics: dict[str, float], checkpoint: str) -> int:
         """``report`` with the name of a checkpoint saved with the result."""
-        keys = tuple(metrics)
-        names = (ctypes.c_char_p * len(keys))(*[k.encode() for k in keys])
-        values = (ctypes.c_double * len(keys))(*metrics.values())
+        names, values, count = self._arrays(metrics)
         decision = ctypes.c_int32()
-        lib.check(lib.c.st_experiment_report_checkpoint(self.p, trial_id.encode(), names, values, len(keys),
+        lib.check(lib.c.st_experiment_report_checkpoint(self.p, trial_id.encode(), names, values, count,
                                                         checkpoint.encode(), ctypes.byref(decision)))
         return decision.value
 

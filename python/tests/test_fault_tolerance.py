@@ -190,10 +190,6 @@ def test_nan_inf_and_missing_metrics_are_recorded_but_never_best(run_config, exe
     assert "finished with loss=nan" in caplog.text
 
 
-def _slow_counter(config: dict[str, Any]) -> None:
-    _counter(config)
-
-
 def test_restore_flags(run_config, tmp_path):
     """resume_errored resumes from the checkpoint; restart_errored from the start; unfinished
     trials can be skipped."""

@@ -117,8 +117,7 @@ class SwiftTPESearch(_RaySearcher):
             state = lib.call_string("st_searcher_save", inner._handle.p)
         import cloudpickle
 
-        return {"metric": self._metric, "mode": self._mode, "options": _jsonable(self._options),
-                "space_given": self._space_given, "searcher_state": state,
+        return {"metric": self._metric, "mode": self._mode, "space_given": self._space_given, "searcher_state": state,
                 # The Swift state holds the space; Python-side values (objects in the space) travel pickled.
                 "python": cloudpickle.dumps({"space": inner._space, "refs": inner._refs,
                                              "options": self._options}).hex()}
@@ -144,10 +143,6 @@ def _finite(v: Any) -> bool:
     import numbers
 
     return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(float(v))
-
-
-def _jsonable(options: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in options.items() if k != "points_to_evaluate" and isinstance(v, (int, float, type(None)))}
 
 
 def convert_search_space(space: Any) -> Any:

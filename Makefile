@@ -20,7 +20,7 @@ LIB := .build/release/libswifttune.so
 TEST_PREFIX := $(CURDIR)/.build/c-prefix
 VALGRIND := valgrind --quiet --error-exitcode=1 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
 
-.PHONY: all build lib header header-check install demo demo-swift demo-python wheel test test-swift test-c test-python test-wheel venv deps bench-tpe bench-engine bench-seed bench-fmin clean
+.PHONY: all build lib header header-check install demo demo-swift demo-python wheel test test-swift test-c test-python test-wheel venv deps bench bench-swift bench-seed bench-fmin clean
 
 all: build
 
@@ -104,8 +104,8 @@ test-c: header-check
 	export PKG_CONFIG_PATH=$(TEST_PREFIX)/lib/pkgconfig; \
 	flags="$$(pkg-config --cflags --libs swifttune)"; \
 	set -e; \
-	$(CC) -std=c99 -Wall -Wextra -Werror tests/c/test_api.c $$flags -lm -o .build/test_api; \
-	$(CC) -std=c99 -Wall -Wextra -Werror -pthread tests/c/test_stress.c $$flags -o .build/test_stress; \
+	$(CC) -std=c99 -Wall -Wextra -Werror Tests/c/test_api.c $$flags -lm -o .build/test_api; \
+	$(CC) -std=c99 -Wall -Wextra -Werror -pthread Tests/c/test_stress.c $$flags -o .build/test_stress; \
 	$(CC) -std=c99 -Wall -Wextra -Werror examples/c/tune_seed.c $$flags -o .build/tune_seed
 	.build/test_api
 	.build/test_stress
@@ -135,36 +135,28 @@ test-wheel: wheel
 	cd .build/wheel-run && $(WHEEL_ENV) ../wheel-venv/bin/python $(CURDIR)/examples/hyperopt_example.py --num-samples 20 --storage-path $(CURDIR)/.build/wheel-run/results | tail -n 2
 	@echo "wheel checks passed: installed and ran without the Swift toolchain"
 
-# Median time of one TPE suggestion with 100 / 1,000 / 10,000 trials of history.
 # `make bench`: swifttune side by side with hyperopt, Optuna and Ray Tune, each from PyPI, in one
-# run (benchmarks/compare.py, about 25 minutes here): tables, plots and benchmarks/results/summary.md.
+# run (bench/compare.py, about 25 minutes here): tables, plots and bench/results/summary.md.
 BENCH_PACKAGES := cloudpickle pandas matplotlib==3.11.2 "hyperopt==0.3.0" "optuna==5.0.0" "ray[tune]==2.53.0"
 bench: lib .venv-bench/.ready
-	PYTHONPATH=python SWIFTTUNE_LIBRARY=$(CURDIR)/$(LIB) .venv-bench/bin/python benchmarks/compare.py $(BENCH_ARGS)
+	PYTHONPATH=python SWIFTTUNE_LIBRARY=$(CURDIR)/$(LIB) .venv-bench/bin/python bench/compare.py $(BENCH_ARGS)
 .venv-bench/.ready: Makefile
 	$(PYTHON) -m venv .venv-bench
 	.venv-bench/bin/pip install --quiet --disable-pip-version-check $(BENCH_PACKAGES)
 	touch .venv-bench/.ready
 
-# `make bench-swift`: the Swift-native benchmarks (Benchmarks/, ordo-one's package-benchmark):
+# `make bench-swift`: the Swift-native benchmarks (bench/swift, ordo-one's package-benchmark):
 # wall time, allocations and peak memory of the core's hot paths.
 bench-swift:
-	cd Benchmarks && swift package --disable-sandbox benchmark --no-progress --time-units microseconds
-
-bench-tpe:
-	$(SWIFT) run $(RELEASE) swifttune-bench
-
-# The engine's overhead per report and per trial (no-op objective, 4 workers).
-bench-engine:
-	$(SWIFT) run $(RELEASE) swifttune-engine-bench
+	cd bench/swift && swift package --disable-sandbox benchmark --no-progress --time-units microseconds
 
 # The seed tutorial side by side: swifttune's two executors and Ray Tune + HyperOptSearch (.venv has Ray).
 bench-seed: lib venv
-	PYTHONPATH=python SWIFTTUNE_LIBRARY=$(CURDIR)/$(LIB) .venv/bin/python benchmarks/seed_overhead.py
+	PYTHONPATH=python SWIFTTUNE_LIBRARY=$(CURDIR)/$(LIB) .venv/bin/python bench/seed_overhead.py
 
 # hyperopt's fmin and swifttune.hyperopt's fmin side by side (.venv has hyperopt).
 bench-fmin: lib venv
-	PYTHONPATH=python SWIFTTUNE_LIBRARY=$(CURDIR)/$(LIB) .venv/bin/python benchmarks/fmin_speed.py
+	PYTHONPATH=python SWIFTTUNE_LIBRARY=$(CURDIR)/$(LIB) .venv/bin/python bench/fmin_speed.py
 
 clean:
 	rm -rf .build

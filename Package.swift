@@ -8,8 +8,6 @@ let package = Package(
         // libswifttune.so: the C ABI (include/swifttune.h), for C programs and Python's ctypes.
         .library(name: "swifttune", type: .dynamic, targets: ["CSwiftTune"]),
         .executable(name: "swifttune-demo", targets: ["swifttune-demo"]),
-        .executable(name: "swifttune-bench", targets: ["swifttune-bench"]),
-        .executable(name: "swifttune-engine-bench", targets: ["swifttune-engine-bench"]),
     ],
     targets: [
         // The core: search spaces, random search and TPE. No package dependencies, no Foundation.
@@ -18,10 +16,6 @@ let package = Package(
         .target(name: "CSwiftTune", dependencies: ["SwiftTune"]),
         // `make demo`: tunes the seed tutorial's objective with TPE.
         .executableTarget(name: "swifttune-demo", dependencies: ["SwiftTune"]),
-        // `make bench-tpe`: release-build timing of one TPE suggestion.
-        .executableTarget(name: "swifttune-bench", dependencies: ["SwiftTune"]),
-        // `make bench-engine`: the experiment engine's overhead per report and per trial.
-        .executableTarget(name: "swifttune-engine-bench", dependencies: ["SwiftTune"]),
         .testTarget(name: "SwiftTuneTests", dependencies: ["SwiftTune"]),
     ],
     swiftLanguageModes: [.v6]

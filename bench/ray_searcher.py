@@ -2,7 +2,7 @@
 SwiftTPESearch: the time spent in the searcher per suggestion (and per completion, where Ray's
 HyperOptSearch refreshes hyperopt's trial store), the run's wall time, and the best loss.
 
-    PYTHONPATH=python SWIFTTUNE_LIBRARY=.build/release/libswifttune.so .venv/bin/python benchmarks/ray_searcher.py
+    PYTHONPATH=python SWIFTTUNE_LIBRARY=.build/release/libswifttune.so .venv/bin/python bench/ray_searcher.py
 
 The experiment: the seed tutorial's objective (10 steps, no sleep) on its space, 100 trials, both
 searchers behind Ray's ConcurrencyLimiter(2), 20 random trials first, seeded; `ray.init(num_cpus=2)`.

@@ -1,6 +1,6 @@
 """Turns compare.py's results.json into summary.md and PNG plots (matplotlib).
 
-    .venv-bench/bin/python benchmarks/report.py [benchmarks/results]   # redraw from results.json
+    .venv-bench/bin/python bench/report.py [bench/results]   # redraw from results.json
 """
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def write(results: dict[str, Any], out: Path) -> None:
 
     matplotlib.use("Agg")
     md: list[str] = ["# swifttune benchmarks", ""]
-    md.append(f"One run of `make bench` (`benchmarks/compare.py`) on {results['machine']}, "
+    md.append(f"One run of `make bench` (`bench/compare.py`) on {results['machine']}, "
               + ", ".join(f"{k} {v}" for k, v in results["versions"].items())
               + f"; {results['seconds'] / 60:.1f} minutes in all. Each figure is from a fresh process, one at a time;"
               " timings on this 2-core machine vary by up to ~1.5x between runs, so compare ratios within the run.")
@@ -125,7 +125,7 @@ def write(results: dict[str, Any], out: Path) -> None:
         rows = [[name] + [seconds_text(by.get(lab)) for lab in labels] for name, by in e2e["seconds"].items()]
         head = [f"{w['label']}: {w['trials']} trials x {w['steps']} reports" for w in e2e["workloads"]]
         md.append(_table(["framework"] + head, rows))
-        md.append("\n`benchmarks/seed_overhead.py`'s workloads: HyperOptSearch behind `ConcurrencyLimiter(4)`, 4 CPUs "
+        md.append("\n`bench/seed_overhead.py`'s workloads: HyperOptSearch behind `ConcurrencyLimiter(4)`, 4 CPUs "
                   "declared to both frameworks (`swifttune.init(num_cpus=4)`, `ray.init(num_cpus=4)`; Ray's start-up is "
                   "not counted). The paced run's ideal is trials x steps x sleep / 4.")
         sec = e2e["seconds"]

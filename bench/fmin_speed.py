@@ -2,7 +2,7 @@
 ``fmin(objective, space, algo=tpe.suggest, max_evals=1000)`` on the seed tutorial's space with its
 (trivial) objective, and the best loss reached, over several seeds.
 
-    PYTHONPATH=python SWIFTTUNE_LIBRARY=.build/release/libswifttune.so python benchmarks/fmin_speed.py [--seeds 10]
+    PYTHONPATH=python SWIFTTUNE_LIBRARY=.build/release/libswifttune.so python bench/fmin_speed.py [--seeds 10]
 (`make bench-fmin`; hyperopt comes from `pip install hyperopt`.)
 """
 from __future__ import annotations

@@ -5,7 +5,7 @@ executors) and, when it is installed, Ray Tune + HyperOptSearch.
 2. Pacing: the sleep kept at 0.05 s, 40 trials x 10 steps, 4 concurrent (ideal: 40 x 10 x 0.05 / 4 = 5.0 s).
 Both frameworks are told there are 4 CPUs, so that 4 trials run at once on any machine.
 
-    PYTHONPATH=python SWIFTTUNE_LIBRARY=.build/release/libswifttune.so python benchmarks/seed_overhead.py [--no-ray]
+    PYTHONPATH=python SWIFTTUNE_LIBRARY=.build/release/libswifttune.so python bench/seed_overhead.py [--no-ray]
 
 Ray needs `pip install "ray[tune]" hyperopt`; without it (or with --no-ray) only swifttune runs.
 """

@@ -1,7 +1,7 @@
 """swifttune side by side with hyperopt, Optuna and Ray Tune, in one run (`make bench`).
 
     PYTHONPATH=python SWIFTTUNE_LIBRARY=.build/release/libswifttune.so \\
-        .venv-bench/bin/python benchmarks/compare.py [--out benchmarks/results] [--quick]
+        .venv-bench/bin/python bench/compare.py [--out bench/results] [--quick]
 
 Every measurement runs in a fresh subprocess (imports excluded from the timings; its peak RSS is
 its own), one at a time, on the same machine. Four sections:
@@ -13,7 +13,7 @@ its own), one at a time, on the same machine. Four sections:
    history (3 parameters). Histories are random trials added in one batch; the timed call is the
    library's own suggest. A library is skipped once this section has taken it 10 minutes. The
    process's peak RSS with the 10,000-trial history is the memory figure.
-3. end-to-end: the seed tutorial's first experiment (benchmarks/seed_overhead.py), without its
+3. end-to-end: the seed tutorial's first experiment (bench/seed_overhead.py), without its
    sleep (100 trials x 100 reports) and with a short one (0.05 s, 40 trials x 10 steps),
    swifttune's two executors vs Ray Tune + HyperOptSearch.
 4. quality: the best loss after 50, 100 and 200 evaluations over 20 seeds on Branin, Hartmann-3,

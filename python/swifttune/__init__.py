@@ -33,7 +33,7 @@ def init(num_cpus: Optional[int] = None, configure_logging: bool = True, **kwarg
             _warned.add(key)
             warnings.warn(f"swifttune.init ignores the Ray option {key!r}", stacklevel=2)
     lib.version()  # load and check the library now
-    from .tune.tuner import worker_pool
+    from .tune._internal.worker_pool import worker_pool
 
     worker_pool.prestart(_cpus())  # the process executor's workers, started ahead as Ray's are
     _initialized = True
@@ -43,7 +43,7 @@ def init(num_cpus: Optional[int] = None, configure_logging: bool = True, **kwarg
 def shutdown() -> None:
     """Accepted like ``ray.shutdown``: stops the idle worker processes."""
     global _initialized
-    from .tune.tuner import worker_pool
+    from .tune._internal.worker_pool import worker_pool
 
     worker_pool.close_all()
     _initialized = False

@@ -27,7 +27,7 @@ from swifttune.tune.search.hyperopt import HyperOptSearch
 storage = sys.argv[1]
 kill_on_write = int(os.environ.get("KILL_ON_STATE_WRITE", "0"))
 if kill_on_write:
-    import swifttune.tune._state as state
+    import swifttune.tune._internal.state as state
 
     calls = [0]
     original = state.write_atomically

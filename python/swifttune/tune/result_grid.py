@@ -6,11 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
-__all__ = ["Result", "ResultGrid"]
+from ._internal.flatten import flatten_dict
+from .error import TuneError
 
-
-class TuneError(RuntimeError):
-    """The error of a failed trial, with its traceback as the message."""
+__all__ = ["Result", "ResultGrid", "TuneError"]
 
 
 @dataclass
@@ -150,7 +149,7 @@ class ResultGrid:
             else:
                 pick = r.metrics
             row = {k: v for k, v in pick.items() if k != "config"}
-            row.update({f"config/{k}": v for k, v in _flatten(r.config).items()})
+            row.update({f"config/{k}": v for k, v in flatten_dict(r.config).items()})
             row["logdir"] = r.path
             row["trial_id"] = r.trial_id
             rows.append(row)
@@ -159,14 +158,3 @@ class ResultGrid:
     def __repr__(self) -> str:
         return f"ResultGrid<[{', '.join(repr(r) for r in self._results[:3])}{', ...' if len(self) > 3 else ''}]>"
 
-
-def _flatten(d: Any, prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if isinstance(d, dict):
-        for k, v in d.items():
-            key = f"{prefix}/{k}" if prefix else str(k)
-            if isinstance(v, dict):
-                out.update(_flatten(v, key))
-            else:
-                out[key] = v
-    return out

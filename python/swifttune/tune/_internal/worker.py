@@ -1,7 +1,7 @@
 """A worker process of the process executor: runs trials of one trainable, sends every
 ``tune.report`` to the driver and learns from it whether to go on.
 
-Started by the driver as ``python -m swifttune.tune._worker FD`` with one end of a socket pair
+Started by the driver as ``python -m swifttune.tune._internal.worker FD`` with one end of a socket pair
 on FD; it never loads libswifttune. Messages are pickles over a ``multiprocessing`` connection:
 driver -> worker ``("trainable", bytes)``, ``("run", trial_id, trial_name, trial_dir, config_bytes,
 resources, experiment_name, checkpoint_path_or_None, next_checkpoint_index)``, ``("exit",)``; worker ->
@@ -18,6 +18,8 @@ import traceback
 from multiprocessing.connection import Connection
 from typing import Any, Optional
 
+from ..._lib import CONTINUE
+
 
 class _Run:
     def __init__(self, name: str) -> None:
@@ -31,7 +33,7 @@ class RemoteSession:
                  resources: dict[str, float], experiment_name: str, checkpoint: Optional[str], next_checkpoint: int) -> None:
         from pathlib import Path
 
-        from .checkpoint import Checkpoint
+        from ..checkpoint import Checkpoint
 
         self.checkpoint = Checkpoint(checkpoint) if checkpoint else None
         self.next_checkpoint = next_checkpoint
@@ -45,19 +47,19 @@ class RemoteSession:
         self.stopped = False
 
     def report(self, metrics: dict[str, Any], checkpoint: Any = None) -> None:
-        from .checkpoint import keep_reported
-        from .tuner import _check_report, _TrialStopped
+        from ..checkpoint import keep_reported
+        from ..session import TrialStopped, check_report
 
         if self.stopped:
-            raise _TrialStopped()
-        _check_report(metrics, checkpoint)
+            raise TrialStopped()
+        check_report(metrics, checkpoint)
         name = keep_reported(self, checkpoint)
         try:
             self.conn.send(("report", pickle.dumps(metrics), name))
             kind, decision = self.conn.recv()
         except (EOFError, OSError):
             _driver_gone()
-        if decision != 0:
+        if decision != CONTINUE:
             self.stopped = True
 
 
@@ -70,7 +72,8 @@ def _driver_gone() -> None:
 def main() -> None:
     import cloudpickle
 
-    from .tuner import _TrialStopped, _local, _run_trainable
+    from ..session import TrialStopped, bind_session
+    from .trainable_runner import run_trainable
 
     conn = Connection(int(sys.argv[1]))
     try:
@@ -92,11 +95,11 @@ def main() -> None:
         config = cloudpickle.loads(config_bytes)
         session = RemoteSession(conn, trial_id, trial_name, trial_dir, config, resources, experiment_name,
                                 checkpoint, next_checkpoint)
-        _local.session = session
+        bind_session(session)
         try:
-            final = _run_trainable(trainable, config)
+            final = run_trainable(trainable, config)
             reply: tuple[Any, ...] = ("done", pickle.dumps(final) if final is not None and not session.stopped else None)
-        except _TrialStopped:
+        except TrialStopped:
             reply = ("done", None)
         except BaseException as e:  # noqa: BLE001 - the driver records the failure
             try:
@@ -105,7 +108,7 @@ def main() -> None:
                 exception = None
             reply = ("error", "".join(traceback.format_exception(type(e), e, e.__traceback__)), exception)
         finally:
-            _local.session = None
+            bind_session(None)
         try:
             conn.send(reply)
         except OSError:

@@ -1,0 +1,157 @@
+"""The two executors: trials on threads of the driver (``executor="thread"``) or in worker
+processes (``executor="process"``, the default). Either takes trials from the engine through the
+run loop and carries each result to the engine and its decision back; neither decides anything."""
+from __future__ import annotations
+
+import itertools
+import json
+import pickle
+import threading
+from typing import Any, Optional
+
+from ..._lib import CONTINUE, END_COMPLETED, END_FAILED
+from ..checkpoint import Checkpoint
+from ..session import TrialStopped, bind_session
+from .run import ExperimentRun
+from .trainable_runner import run_trainable
+from .trial_session import TrialSession
+from .worker_pool import WorkerProcess, exit_reason, worker_pool
+
+__all__ = ["ThreadExecutor", "ProcessExecutor"]
+
+# Identifies a run's trainable to pooled workers (never reused, unlike id()).
+_serials = itertools.count()
+
+
+class ThreadExecutor:
+    """Trials run on the calling threads, in this process."""
+
+    def __init__(self, run: ExperimentRun) -> None:
+        self.run = run
+
+    def loop(self, index: int) -> None:
+        """One executor thread: takes trials until the engine has none."""
+        self.run.take_trials(self.run_trial)
+
+    def run_trial(self, trial_id: str, config_text: str) -> None:
+        """Runs one trial here, with its session bound to this thread."""
+        run = self.run
+        config = run.tuner._decode(json.loads(config_text))
+        s = TrialSession(run, trial_id, config)
+        s.write_params()
+        bind_session(s)
+        end, message, error = END_COMPLETED, None, None
+        try:
+            final = run_trainable(run.tuner.trainable, config)
+            if final is not None and not s.stopped:
+                s.report(final)
+        except TrialStopped:
+            pass
+        except BaseException as e:  # noqa: BLE001 - a trial's failure is recorded, the run goes on
+            if isinstance(e, KeyboardInterrupt):
+                raise
+            end, message, error = END_FAILED, "".join(_format(e)), e
+        finally:
+            bind_session(None)
+            s.close()
+        run.end_trial(s, end, message, error)
+
+
+class ProcessExecutor:
+    """Each executor thread drives one worker process (taken from the pool, replaced when it
+    dies); the trainable is pickled once for all of them."""
+
+    def __init__(self, run: ExperimentRun) -> None:
+        self.run = run
+        self.serial = next(_serials)
+        self._lock = threading.Lock()
+        self._trainable_bytes: Optional[bytes] = None
+
+    def trainable_bytes(self) -> bytes:
+        """The trainable pickled once for every worker (cloudpickle: functions from __main__ by value)."""
+        with self._lock:
+            if self._trainable_bytes is None:
+                import cloudpickle
+
+                self._trainable_bytes = cloudpickle.dumps(self.run.tuner.trainable)
+            return self._trainable_bytes
+
+    def loop(self, index: int) -> None:
+        """One executor thread and its worker process."""
+        worker: list[WorkerProcess] = []
+        run = self.run
+
+        def run_one(trial_id: str, config_text: str) -> None:
+            failure = "no worker process could be started"
+            for _ in range(3):
+                if worker and not worker[0].alive():
+                    worker.pop().close()
+                if not worker:
+                    worker.append(worker_pool.take())
+                try:
+                    worker[0].load(self.serial, self.trainable_bytes())
+                    break
+                except (EOFError, OSError, ConnectionError) as e:
+                    failure = f"the worker process could not take the trial ({exit_reason(worker[0].returncode()) or e})"
+                    worker.pop().close()
+            else:
+                s = TrialSession(run, trial_id, run.tuner._decode(json.loads(config_text)))
+                s.close()
+                run.end_trial(s, END_FAILED, failure)
+                return
+            self.run_remote_trial(worker[0], trial_id, config_text)
+
+        try:
+            run.take_trials(run_one)
+        finally:
+            for w in worker:
+                worker_pool.give_back(w)
+
+    def run_remote_trial(self, worker: WorkerProcess, trial_id: str, config_text: str) -> None:
+        """Runs one trial in `worker`: its reports come back here, the engine's decisions go back."""
+        import cloudpickle
+
+        run = self.run
+        config = run.tuner._decode(json.loads(config_text))
+        s = TrialSession(run, trial_id, config)
+        s.write_params()
+        end, message, error = END_COMPLETED, None, None
+        try:
+            worker.conn.send(("run", trial_id, s.trial_name, str(s.trial_dir), cloudpickle.dumps(config),
+                              s.resources, run.name, s.checkpoint.path if s.checkpoint else None, s.next_checkpoint))
+            while True:
+                msg = worker.conn.recv()
+                if msg[0] == "report":
+                    name = msg[2]
+                    if name is not None:
+                        s.next_checkpoint += 1
+                        s.checkpoint = Checkpoint(s.trial_dir / name)
+                    decision = s.record(pickle.loads(msg[1]), name)
+                    if decision != CONTINUE:
+                        s.stopped = True
+                    worker.conn.send(("decision", decision))
+                elif msg[0] == "done":
+                    if msg[1] is not None and not s.stopped:
+                        s.record(pickle.loads(msg[1]))
+                    break
+                else:
+                    end, message = END_FAILED, msg[1]
+                    if len(msg) > 2 and msg[2] is not None:
+                        try:
+                            error = pickle.loads(msg[2])
+                        except Exception:  # noqa: BLE001 - an exception that does not unpickle here
+                            error = None
+                    break
+        except (EOFError, OSError, ConnectionError):
+            reason = exit_reason(worker.returncode()) or "its connection broke"
+            end, message = END_FAILED, f"The worker process running trial {s.trial_name} died: {reason}."
+            worker.close()
+        finally:
+            s.close()
+        run.end_trial(s, end, message, error)
+
+
+def _format(e: BaseException) -> list[str]:
+    import traceback
+
+    return traceback.format_exception(type(e), e, e.__traceback__)

@@ -1,0 +1,107 @@
+"""Builds the engine for a Tuner: the searcher, scheduler and experiment specs handed to
+libswifttune (or the saved state it resumes from)."""
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING, Any
+
+from ..._lib import ExperimentHandle, SchedulerHandle, SearcherHandle, dumps, lib
+from ..._space import Categorical, grid_paths, replace_at
+from ..impl.config import FailureConfig
+from ..schedulers.trial_scheduler import FIFOScheduler, TrialScheduler
+from ..search.basic_variant import BasicVariantGenerator
+from ..search.concurrency_limiter import ConcurrencyLimiter
+from ..search.searcher import Searcher
+
+if TYPE_CHECKING:
+    from ..tuner import Tuner
+
+__all__ = ["build_experiment", "executor_threads"]
+
+
+def build_experiment(tuner: "Tuner") -> None:
+    """Sets ``tuner._experiment`` (and the Python-side values the configurations refer to)."""
+    if tuner._restored is not None:
+        tuner._experiment = ExperimentHandle(lib.call_handle("st_experiment_resume", dumps(tuner._restored),
+                                                             dumps(tuner._resume_options)))
+        cfg = tuner._restored["config"]
+        tuner.tune_config.metric, tuner.tune_config.mode = cfg["metric"], cfg["mode"]
+        return
+    tc, rc = tuner.tune_config, tuner.run_config
+    search = tc.search_alg if tc.search_alg is not None else BasicVariantGenerator()
+    if not isinstance(search, Searcher):
+        raise ValueError(f"search_alg must be a swifttune Searcher, got {type(search).__name__}")
+    metric = tc.metric or search.metric
+    mode = tc.mode or search.mode
+    if metric is None or mode is None:
+        raise ValueError(
+            "You must pass `metric` and `mode` to `tune.TuneConfig` (or to the search algorithm): swifttune "
+            "needs them to rank trials."
+        )
+    inner = search.searcher if isinstance(search, ConcurrencyLimiter) else search
+    if inner._space is None and not tuner.param_space:
+        raise ValueError("The Tuner needs a `param_space`, or a search algorithm with its own `space`.")
+    num_samples = tc.num_samples
+    grids = grid_paths(tuner.param_space) if isinstance(inner, BasicVariantGenerator) else []
+    space_for_search: Any = tuner.param_space
+    if grids:
+        # Ray's BasicVariantGenerator: every grid combination, num_samples times; the Swift
+        # searcher gets each grid as a choice and the combinations as points to evaluate.
+        for path, g in grids:
+            space_for_search = replace_at(space_for_search, path, Categorical(g.values))
+        combos = list(itertools.product(*[g.values for _, g in grids]))
+        points = []
+        for _ in range(max(num_samples, 1)):
+            for combo in combos:
+                point: dict[str, Any] = {}
+                for (path, _), value in zip(grids, combo):
+                    point = _set_path(point, path, value)
+                points.append(point)
+        inner._points = points + list(inner._points)
+        num_samples = len(points)
+    if not search.set_search_properties(metric, mode, space_for_search):
+        raise ValueError(
+            "You passed a `param_space` with search domains to the Tuner, but the search algorithm was "
+            "already instantiated with a search space. Make sure to supply the search space only once."
+        )
+    if inner._space is not space_for_search and isinstance(tuner.param_space, dict) and tuner.param_space:
+        # The searcher has its own space: param_space constants are merged into every configuration.
+        tuner._constants = dict(tuner.param_space)
+    spec = search._spec()
+    tuner._refs = inner._refs
+    searcher = SearcherHandle(lib.call_handle("st_searcher_new", dumps(spec)))
+    scheduler_obj = tc.scheduler or FIFOScheduler()
+    if not isinstance(scheduler_obj, TrialScheduler):
+        raise ValueError(f"scheduler must be a swifttune TrialScheduler, got {type(scheduler_obj).__name__}")
+    tuner._scheduler_name = scheduler_obj._describe()
+    scheduler = SchedulerHandle(lib.call_handle("st_scheduler_new", dumps(scheduler_obj._spec())))
+    fc = rc.failure_config or FailureConfig()
+    config = {"metric": metric, "mode": mode, "num_samples": num_samples,
+              "max_concurrent_trials": tc.max_concurrent_trials, "stop": rc.stop or {},
+              "time_budget_s": tc.time_budget_s, "max_failures": fc.max_failures, "fail_fast": bool(fc.fail_fast)}
+    try:
+        tuner._experiment = ExperimentHandle(lib.call_handle("st_experiment_new", dumps(config), searcher.p, scheduler.p))
+    finally:
+        searcher.close()
+        scheduler.close()
+    tc.metric, tc.mode = metric, mode
+
+
+def executor_threads(tuner: "Tuner") -> int:
+    """How many executor threads to start: as many trials as the CPUs hold at once (num_cpus over
+    the trial's cpus). The engine decides how many of them run a trial at a time (its concurrency
+    limiter, ``max_concurrent_trials``, ``num_samples``); the others wait or end."""
+    from ... import _cpus
+
+    cpus_per_trial = float(getattr(tuner.trainable, "_swifttune_resources", {}).get("cpu", 1)) or 1
+    n = max(1, int(_cpus() // cpus_per_trial)) if cpus_per_trial > 0 else _cpus()
+    return max(1, n)
+
+
+def _set_path(d: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, Any]:
+    out = dict(d)
+    if len(path) == 1:
+        out[path[0]] = value
+    else:
+        out[path[0]] = _set_path(out.get(path[0], {}), path[1:], value)
+    return out

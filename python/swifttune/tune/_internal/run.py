@@ -1,0 +1,195 @@
+"""The run loop of one experiment on the driver: the executors take trials from the engine,
+run them, and tell the engine how each run ended; the engine decides everything else."""
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+import math
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Optional
+
+from ..._lib import END_COMPLETED, END_FAILED, END_STOPPED, NEXT_FINISHED, NEXT_START, ExperimentHandle
+from ..checkpoint import CheckpointConfig
+from ..error import TuneError
+from ..experiment.trial import Trial
+from ..impl.config import FailureConfig
+from .progress import status_table
+from .state import STATE_FILE, StateWriter
+
+if TYPE_CHECKING:
+    from ..tuner import Tuner
+    from .trial_session import TrialSession
+
+__all__ = ["ExperimentRun"]
+
+logger = logging.getLogger("swifttune.tune")
+
+class ExperimentRun:
+    """One ``fit`` of a Tuner: the engine handle, the callbacks, the state writer, the trials'
+    sessions; the executors' threads share it."""
+
+    def __init__(self, tuner: "Tuner") -> None:
+        self.tuner = tuner
+        self.experiment: ExperimentHandle = tuner._experiment
+        self.refs = tuner._refs
+        self.name = tuner._name
+        self.path = tuner._path
+        self.verbose = tuner.run_config.verbose
+        self.cpus_per_trial = float(getattr(tuner.trainable, "_swifttune_resources", {}).get("cpu", 1))
+        self.python_results = tuner._python_results
+        self.cond = threading.Condition()
+        self.error: Optional[BaseException] = None
+        self.last_print = time.time()
+        self.callbacks: list[Any] = list(tuner.run_config.callbacks or [])
+        self.callback_lock = threading.Lock()
+        self.infos: dict[str, Trial] = {}
+        self.iteration = 0
+        self.checkpoint_config = tuner.run_config.checkpoint_config or CheckpointConfig()
+        self.failure_config = tuner.run_config.failure_config or FailureConfig()
+        self.state = StateWriter(self.path / STATE_FILE, self.render_state)
+        self.warned: set[str] = set()
+
+    def trial_info(self, trial_id: str, name: str, config: dict[str, Any], path: str) -> Trial:
+        with self.callback_lock:
+            info = self.infos.get(trial_id)
+            if info is None:
+                info = self.infos[trial_id] = Trial(trial_id, name, config, local_path=path)
+            info.status = "RUNNING"
+        self.callback("on_trial_start", info)
+        return info
+
+    def callback(self, hook: str, trial: Optional[Trial], **kwargs: Any) -> None:
+        """Calls `hook` on every callback that has it, one call at a time."""
+        if not self.callbacks:
+            return
+        with self.callback_lock:
+            self.iteration += 1
+            trials = list(self.infos.values())
+            for cb in self.callbacks:
+                fn = getattr(cb, hook, None)
+                if fn is None:
+                    continue
+                if hook == "on_experiment_end":
+                    fn(trials=trials)
+                else:
+                    fn(iteration=self.iteration, trials=trials, trial=trial, **kwargs)
+
+    def trial_name(self, trial_id: str, config: dict[str, Any]) -> str:
+        return self.tuner._trial_name(trial_id, config)
+
+    def trial_dir(self, trial_id: str, config: dict[str, Any]) -> Path:
+        d = self.path / self.tuner._trial_dirname(trial_id, config)
+        d.mkdir(parents=True, exist_ok=True)
+        return d
+
+    def render_state(self) -> str:
+        """The state file: the Tuner's settings and the engine's JSON as it came (not re-encoded)."""
+        head = json.dumps({"swifttune_tuner": 1, "name": self.name, "tune_config": self.tuner._config_summary(),
+                           "run_config": self.tuner._run_config_summary()})
+        return head[:-1] + ', "engine": ' + self.experiment.save() + "}"
+
+    def end_trial(self, s: TrialSession, end: int, message: Optional[str], error: Optional[BaseException] = None) -> None:
+        """Tells the engine how the trial's run ended (it decides whether a failed trial runs
+        again) and asks for the experiment state to be saved."""
+        if end == END_COMPLETED and s.stopped:
+            end = END_STOPPED
+        retried = False
+        if end == END_FAILED:
+            assert message is not None
+            failures = len(self.failures_of(s)) + 1
+            with open(s.trial_dir / "error.txt", "a", encoding="utf-8") as f:
+                f.write(f"Failure # {failures} (occurred at {datetime.datetime.now():%Y-%m-%d_%H-%M-%S})\n{message}\n")
+        elif s.results:
+            s.results[-1]["done"] = True
+        self.experiment.finish(s.trial_id, end, message)
+        if end == END_FAILED:
+            retried = self.experiment.trial(s.trial_id)["status"] == "PENDING"
+        self.state.request()
+        metric = self.tuner.tune_config.metric
+        if end != END_FAILED and metric:
+            self.warn_unusable_metric(s, metric)
+        if retried:
+            s.info.status = "PENDING"
+            self.callback("on_trial_recover", s.info)
+            limit = self.failure_config.max_failures
+            logger.warning("Trial %s errored (failure %d; max_failures=%s); it runs again from %s.", s.trial_name,
+                           len(self.failures_of(s)), limit, "its latest checkpoint" if s.checkpoint else "the start")
+            return
+        s.info.status = "ERROR" if end == END_FAILED else "TERMINATED"
+        self.callback("on_trial_error" if end == END_FAILED else "on_trial_complete", s.info)
+        if end == END_FAILED and self.failure_config.fail_fast:
+            if self.failure_config._raises:
+                with self.cond:
+                    if self.error is None:
+                        self.error = error if error is not None else TuneError(message or "trial failed")
+                    self.cond.notify_all()
+            else:
+                logger.error("Trial %s failed and fail_fast=True: the experiment stops (its error is in "
+                             "ResultGrid.errors).", s.trial_name)
+        if self.verbose >= 2:
+            # Ray's verbose=2: a line per finished trial (3 adds every result, printed as it is recorded).
+            last = s.results[-1] if s.results else {}
+            how = {END_COMPLETED: "completed", END_STOPPED: "stopped early", END_FAILED: "errored"}[end]
+            shown = f" {metric}={last.get(metric)!r}" if metric and metric in last else ""
+            print(f"Trial {s.trial_name} {how} after {len(s.results)} results.{shown}", flush=True)
+
+    @staticmethod
+    def failures_of(s: TrialSession) -> list[str]:
+        path = s.trial_dir / "error.txt"
+        if not path.is_file():
+            return []
+        return [line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("Failure # ")]
+
+    def warn_unusable_metric(self, s: TrialSession, metric: str) -> None:
+        """Ray's behaviour for a trial whose metric is missing, NaN or infinite: recorded, left
+        out of "best", told to the searcher as a failure; said once per experiment and kind."""
+        values = [r.get(metric) for r in s.results if metric in r]
+        if not values:
+            kind, text = "missing", f"Trial {s.trial_name} finished without reporting the metric '{metric}'"
+        elif isinstance(values[-1], (int, float)) and not math.isfinite(values[-1]):
+            kind, text = "nonfinite", f"Trial {s.trial_name} finished with {metric}={values[-1]}"
+        else:
+            return
+        text += ("; it is recorded but never the best trial, and the searcher learns it as a failed trial "
+                 "(further trials like this are not reported).")
+        with self.callback_lock:
+            if kind in self.warned:
+                return
+            self.warned.add(kind)
+        logger.warning(text)
+
+    def take_trials(self, run: Callable[[str, str], None]) -> None:
+        """One executor loop: ask the engine for the next trial, run it with `run`, repeat; wait
+        while a limit holds trials back; stop when the engine is finished (or a run broke)."""
+        try:
+            while self.error is None:
+                with self.cond:
+                    action, trial_id, config_text = self.experiment.next()
+                    if action == NEXT_FINISHED:
+                        self.cond.notify_all()
+                        return
+                    if action != NEXT_START:
+                        self.cond.wait(timeout=0.5)
+                        continue
+                assert trial_id is not None and config_text is not None
+                self.state.request()  # a trial started: a state change
+                run(trial_id, config_text)
+                with self.cond:
+                    self.cond.notify_all()
+                self.maybe_print()
+        except BaseException as e:  # noqa: BLE001 - reported by fit()
+            self.error = e
+            with self.cond:
+                self.cond.notify_all()
+
+    def maybe_print(self, final: bool = False) -> None:
+        if self.verbose < 1:
+            return
+        now = time.time()
+        if not final and now - self.last_print < 5.0:
+            return
+        self.last_print = now
+        print(status_table(self.tuner, final), flush=True)

@@ -1,0 +1,111 @@
+"""A trial's result files, as Ray writes them: ``result.json`` (one JSON line per result, with the
+configuration) and ``progress.csv`` (the columns of the first result)."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from .state import write_atomically
+
+__all__ = ["TrialFiles", "csv_value", "dumps"]
+
+_encoder = json.JSONEncoder(default=str)
+
+
+def dumps(value: Any) -> str:
+    """JSON of a result (values JSON does not know as their ``str``)."""
+    return _encoder.encode(value)
+
+
+def csv_value(v: Any) -> Any:
+    """A result value as a ``progress.csv`` cell."""
+    t = type(v)
+    if t is float or t is int or t is str:
+        return v
+    return json.dumps(v) if isinstance(v, (dict, list)) else ("" if v is None else v)
+
+
+class TrialFiles:
+    """Appends a trial's results to its files; a trial that runs again starts from the results the
+    engine kept (rows after them belong to a run that did not count)."""
+
+    def __init__(self, trial_dir: Path, config_json: str) -> None:
+        self.trial_dir = trial_dir
+        self.config_json = config_json
+        self.result_path = trial_dir / "result.json"
+        self.progress_path = trial_dir / "progress.csv"
+        self.result_file: Optional[io.TextIOWrapper] = None
+        self.progress_file: Optional[io.TextIOWrapper] = None
+        self.progress_writer: Any = None
+        self.columns: list[str] = []
+
+    def reopen(self, keep: int, engine_rows: Callable[[], list[dict[str, Any]]],
+               config: dict[str, Any], trial_id: str) -> list[dict[str, Any]]:
+        """Cuts result.json and progress.csv back to the first `keep` results and opens them for
+        appending; those results. Rows the files lost (written by another version, or edited) are
+        taken from `engine_rows()`, the engine's numbers."""
+        rows: list[dict[str, Any]] = []
+        if keep > 0 and self.result_path.is_file():
+            with open(self.result_path, encoding="utf-8") as f:
+                lines = f.read().split("\n")
+            for line in lines[:keep]:
+                try:
+                    rows.append(json.loads(line))
+                except ValueError:
+                    break
+        if len(rows) < keep:
+            kept = engine_rows()[:keep]
+            rows = rows + [dict(r, trial_id=trial_id, config=config) for r in kept[len(rows):]]
+        if not rows:
+            for path in (self.result_path, self.progress_path):
+                if path.exists():
+                    path.unlink()
+            return rows
+        header: list[str] = []
+        if self.progress_path.is_file():
+            with open(self.progress_path, newline="", encoding="utf-8") as f:
+                header = next(csv.reader(f), [])
+        if not header:
+            header = [k for k in rows[0] if k != "config"]
+        write_atomically(self.result_path, "".join(json.dumps(r, default=str) + "\n" for r in rows))
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(header)
+        for r in rows:
+            w.writerow([csv_value(r.get(k)) for k in header])
+        write_atomically(self.progress_path, buf.getvalue())
+        self.columns = header
+        self.result_file = open(self.result_path, "a", encoding="utf-8")
+        self.progress_file = open(self.progress_path, "a", newline="", encoding="utf-8")
+        self.progress_writer = csv.writer(self.progress_file)
+        return rows
+
+    def append(self, result: dict[str, Any]) -> str:
+        """Appends one result (without its configuration, which is spliced in as text); its JSON."""
+        if self.result_file is None:
+            self.result_file = open(self.result_path, "a", encoding="utf-8")
+            self.progress_file = open(self.progress_path, "a", newline="", encoding="utf-8")
+            self.columns = list(result)
+            self.progress_writer = csv.writer(self.progress_file)
+            self.progress_writer.writerow(self.columns)
+        line = dumps(result)
+        config = self.config_json
+        self.result_file.write(line[:-1] + ', "config": ' + config + "}\n" if line != "{}" else '{"config": ' + config + "}\n")
+        self.progress_writer.writerow([csv_value(result.get(k)) for k in self.columns])
+        if "checkpoint_dir_name" in result:
+            # The rows up to a checkpoint reach the files before a state naming it can be written:
+            # a trial resumed from it finds them. (Rows after the latest checkpoint are reported
+            # again on a resume; a finished trial's files are closed before the engine hears of it.)
+            self.result_file.flush()
+            assert self.progress_file is not None
+            self.progress_file.flush()
+        return line
+
+    def close(self) -> None:
+        """Closes both files (their rows are on disk before the engine hears the trial ended)."""
+        for f in (self.result_file, self.progress_file):
+            if f is not None:
+                f.close()

@@ -1,0 +1,1 @@
+"""Where Ray keeps ``RunConfig`` and its parts (``ray.tune.impl.config``)."""

@@ -1,0 +1,53 @@
+"""Ray's ``ConcurrencyLimiter``: at most ``max_concurrent`` unfinished trials of a searcher (the Swift
+engine's limiter enforces it)."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from ..._lib import SearcherHandle, dumps, lib
+from .searcher import Searcher
+
+__all__ = ["ConcurrencyLimiter"]
+
+
+class ConcurrencyLimiter(Searcher):
+    """Ray's ``ConcurrencyLimiter``: at most ``max_concurrent`` unfinished trials of ``searcher``."""
+
+    def __init__(self, searcher: Searcher, max_concurrent: int, batch: bool = False) -> None:
+        if not (type(max_concurrent) is int and max_concurrent > 0):
+            raise ValueError(f"max_concurrent must be a positive integer, got {max_concurrent!r}")
+        if not isinstance(searcher, Searcher):
+            raise RuntimeError(
+                f"The `ConcurrencyLimiter` only works with `Searcher` objects (got {type(searcher)} as `searcher`). "
+                "Please try to pass `max_concurrent` to the search generator directly."
+            )
+        super().__init__(searcher.metric, searcher.mode)
+        self.searcher = searcher
+        self.max_concurrent = max_concurrent
+        self.batch = batch
+
+    @property
+    def metric(self) -> Optional[str]:
+        return self.searcher.metric
+
+    @property
+    def mode(self) -> Optional[str]:
+        return self.searcher.mode
+
+    def set_search_properties(self, metric: Optional[str], mode: Optional[str], config: Any, **spec: Any) -> bool:
+        return self.searcher.set_search_properties(metric, mode, config, **spec)
+
+    def _spec(self, max_concurrent: Optional[int] = None, batch: bool = False) -> dict[str, Any]:
+        spec = self.searcher._spec(self.max_concurrent, self.batch)
+        self._refs = self.searcher._refs
+        return spec
+
+    def _ensure(self) -> SearcherHandle:
+        if self._handle is None:
+            self._handle = SearcherHandle(lib.call_handle("st_searcher_new", dumps(self._spec())))
+            self._metric = self.searcher.metric
+        return self._handle
+
+    def on_trial_complete(self, trial_id: str, result: Optional[dict[str, Any]] = None, error: bool = False) -> None:
+        self._metric = self.searcher.metric
+        super().on_trial_complete(trial_id, result, error)

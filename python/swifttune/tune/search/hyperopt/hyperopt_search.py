@@ -1,0 +1,66 @@
+"""``HyperOptSearch``: hyperopt's TPE, run by swifttune's Swift implementation."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from ...._space import HPNode, require_int, require_number
+from ..searcher import Searcher, check_points, seed_from
+
+__all__ = ["HyperOptSearch"]
+
+N_INITIAL_POINTS = 20  # hyperopt's n_startup_jobs
+GAMMA = 0.25  # hyperopt's gamma
+
+
+class HyperOptSearch(Searcher):
+    """Ray Tune's ``HyperOptSearch`` (Tree-structured Parzen Estimator) with the same signature.
+
+    Args:
+        space: a hyperopt space (``swifttune.hyperopt.hp`` or Ray ``tune.*`` domains); None takes
+            the Tuner's ``param_space``.
+        metric, mode: the metric and its direction; None takes the Tuner's.
+        points_to_evaluate: configurations to try first, given by value (categories by value).
+        n_initial_points: random trials before TPE takes over (hyperopt's ``n_startup_jobs``;
+            None: hyperopt's default, 20).
+        random_state_seed: seed; the same seed gives the same suggestions.
+        gamma: the fraction of good trials, hyperopt's ``gamma``, in (0, 1] (None: 0.25).
+        n_ei_candidates, prior_weight: hyperopt's ``n_EI_candidates`` and ``prior_weight`` (swifttune extras).
+
+    Every argument is checked here, before anything runs: a wrong type or an impossible value
+    raises a TypeError or ValueError naming it.
+    """
+
+    _algorithm = "tpe"
+
+    def __init__(self, space: Optional[dict[str, Any]] = None, metric: Optional[str] = None, mode: Optional[str] = None,
+                 points_to_evaluate: Optional[list[dict[str, Any]]] = None, n_initial_points: Optional[int] = 20,
+                 random_state_seed: Optional[int] = None, gamma: Optional[float] = 0.25, *, n_ei_candidates: int = 24,
+                 prior_weight: float = 1.0) -> None:
+        super().__init__(metric, mode)
+        from ....hyperopt._convert import from_pyll, is_pyll
+
+        if space is not None and not is_pyll(space) and not isinstance(space, (dict, list, tuple, HPNode)):
+            raise TypeError("HyperOptSearch: `space` must be a dict of search domains or a hyperopt space "
+                            f"(hp.* expressions), got {type(space).__name__} {space!r}")
+        points = check_points(points_to_evaluate)
+        n_initial_points = N_INITIAL_POINTS if n_initial_points is None else n_initial_points
+        require_int("HyperOptSearch", "n_initial_points", n_initial_points, 0)
+        gamma = GAMMA if gamma is None else gamma
+        require_number("HyperOptSearch", "gamma", gamma)
+        if not 0 < gamma <= 1:
+            raise ValueError(f"HyperOptSearch: `gamma` must be in (0, 1], got {gamma!r}")
+        require_int("HyperOptSearch", "n_ei_candidates", n_ei_candidates, 1)
+        require_number("HyperOptSearch", "prior_weight", prior_weight)
+        if not prior_weight > 0:
+            raise ValueError(f"HyperOptSearch: `prior_weight` must be positive, got {prior_weight!r}")
+        self._seed = seed_from("random_state_seed", random_state_seed)
+        self._space = from_pyll(space) if space is not None and is_pyll(space) else space
+        self._points = points
+        self.n_initial_points = int(n_initial_points)
+        self.gamma = float(gamma)
+        self.n_ei_candidates = int(n_ei_candidates)
+        self.prior_weight = float(prior_weight)
+
+    def _options(self) -> dict[str, Any]:
+        return {"n_initial_points": self.n_initial_points, "gamma": self.gamma,
+                "n_EI_candidates": self.n_ei_candidates, "prior_weight": self.prior_weight}

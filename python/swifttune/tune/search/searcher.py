@@ -1,0 +1,159 @@
+"""Ray's ``Searcher`` interface over a Swift searcher, and the argument checks the searchers share."""
+from __future__ import annotations
+
+import json
+import numbers
+from typing import Any, Optional
+
+from ..._lib import SearcherHandle, dumps, lib, loads
+from ..._space import decode_configuration, has_domains, space_document
+
+__all__ = ["Searcher", "check_points", "seed_from"]
+
+
+class Searcher:
+    """Ray's ``Searcher`` interface over a Swift searcher. Subclasses say which algorithm and options."""
+
+    FINISHED = "FINISHED"
+    CKPT_FILE_TMPL = "searcher-state-{}.json"
+
+    _algorithm = "random"
+
+    def __init__(self, metric: Optional[str] = None, mode: Optional[str] = None) -> None:
+        if metric is not None and not isinstance(metric, str):
+            raise TypeError(f"`metric` must be a string (the name of a reported result), got {metric!r}")
+        if mode is not None and mode not in ("min", "max"):
+            raise ValueError(f"`mode` must be 'min' or 'max'. Got {mode!r}")
+        self._metric = metric
+        self._mode = mode
+        self._space: Any = None
+        self._points: list[dict[str, Any]] = []
+        self._seed: Optional[int] = None
+        self._handle: Optional[SearcherHandle] = None
+        self._refs: list[Any] = []
+
+    @property
+    def metric(self) -> Optional[str]:
+        return self._metric
+
+    @property
+    def mode(self) -> Optional[str]:
+        return self._mode
+
+    def _options(self) -> dict[str, Any]:
+        return {}
+
+    def set_search_properties(self, metric: Optional[str], mode: Optional[str], config: Any, **spec: Any) -> bool:
+        """Takes the experiment's metric, mode and search space where the searcher has none."""
+        if self._handle is not None:
+            return False
+        if metric and not self._metric:
+            self._metric = metric
+        if mode and not self._mode:
+            self._mode = mode
+        if self._space is None:
+            if config:
+                self._space = config
+        elif config and has_domains(config):
+            return False  # Ray: a searcher built with a space refuses a second one
+        return True
+
+    def _spec(self, max_concurrent: Optional[int] = None, batch: bool = False) -> dict[str, Any]:
+        if self._space is None:
+            raise ValueError(
+                f"You have to set a `space` for {type(self).__name__} or pass a `param_space` to the Tuner."
+            )
+        self._refs = []
+        spec = {"algorithm": self._algorithm, "space": space_document(self._space, self._refs),
+                "mode": self._mode or "min", "points_to_evaluate": self._points, **self._options()}
+        if self._seed is None:
+            # Unseeded, as in Ray: a fresh seed every run (kept so that save/restore continue it).
+            import random
+
+            self._seed = random.SystemRandom().randrange(2**63)
+        spec["seed"] = int(self._seed)
+        if max_concurrent is not None:
+            spec["max_concurrent"] = max_concurrent
+            spec["batch"] = batch
+        return spec
+
+    def _ensure(self) -> SearcherHandle:
+        if self._handle is None:
+            self._handle = SearcherHandle(lib.call_handle("st_searcher_new", dumps(self._spec())))
+        return self._handle
+
+    # Ray's standalone Searcher methods
+
+    def suggest(self, trial_id: str) -> Optional[dict[str, Any]]:
+        """A configuration for a new trial, or None while a concurrency limit holds it back."""
+        check_trial_id("suggest", trial_id)
+        text = lib.call_string("st_searcher_suggest", self._ensure().p, trial_id.encode())
+        return None if text is None else decode_configuration(loads(text), self._refs)
+
+    def on_trial_result(self, trial_id: str, result: dict[str, Any]) -> None:
+        """Intermediate results do not change TPE's model (as in hyperopt)."""
+
+    def on_trial_complete(self, trial_id: str, result: Optional[dict[str, Any]] = None, error: bool = False) -> None:
+        """Tells the searcher how a trial ended (its final result, or an error). A trial id the
+        searcher did not suggest, or one already completed, is ignored (as in Ray)."""
+        check_trial_id("on_trial_complete", trial_id)
+        if result is not None and not isinstance(result, dict):
+            raise TypeError(f"on_trial_complete: `result` must be a dict of metrics or None, got {result!r}")
+        value = 0.0
+        outcome = 2  # failed
+        if not error and result is not None:
+            outcome = 1  # no metric value
+            if self._metric is not None and self._metric in result:
+                value = _metric_value(self._metric, result[self._metric])
+                outcome = 0
+        handle = self._ensure()
+        lib.check(lib.c.st_searcher_tell(handle.p, trial_id.encode(), outcome, value))
+
+    def save(self, checkpoint_path: str) -> None:
+        text = lib.call_string("st_searcher_save", self._ensure().p)
+        with open(checkpoint_path, "w", encoding="utf-8") as f:
+            f.write(text or "")
+
+    def restore(self, checkpoint_path: str) -> None:
+        with open(checkpoint_path, encoding="utf-8") as f:
+            text = f.read()
+        self._handle = SearcherHandle(lib.call_handle("st_searcher_restore", text.encode("utf-8")))
+        state = json.loads(text)
+        self._mode = state.get("searcher", {}).get("mode", self._mode)
+
+
+def check_trial_id(method: str, trial_id: Any) -> None:
+    if not isinstance(trial_id, str):
+        raise TypeError(f"{method}: `trial_id` must be a string, got {trial_id!r}")
+
+
+def _metric_value(metric: str, value: Any) -> float:
+    """A result's metric value as a float, or a TypeError naming the metric."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"on_trial_complete: the metric `{metric}` must be a number, got {value!r}")
+    return float(value)
+
+
+def check_points(points_to_evaluate: Any) -> list[dict[str, Any]]:
+    """Ray's checks of ``points_to_evaluate``: None or a list of configurations (dicts)."""
+    if points_to_evaluate is None:
+        return []
+    if not isinstance(points_to_evaluate, list):
+        raise TypeError("points_to_evaluate expected to be a list, got {}.".format(type(points_to_evaluate)))
+    for point in points_to_evaluate:
+        if not isinstance(point, dict):
+            raise TypeError(f"points_to_evaluate expected to include only dicts (configurations), got {point!r}.")
+    return list(points_to_evaluate)
+
+
+def seed_from(name: str, random_state: Any) -> Optional[int]:
+    """A searcher seed from None, an int, or a numpy ``Generator`` / ``RandomState`` (as Ray takes)."""
+    if random_state is None:
+        return None
+    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
+        return int(random_state)
+    if hasattr(random_state, "integers"):  # numpy.random.Generator
+        return int(random_state.integers(2**63 - 1))
+    if hasattr(random_state, "randint"):  # numpy.random.RandomState
+        return int(random_state.randint(2**31 - 1))
+    raise TypeError(f"`{name}` must be an int, a numpy Generator or RandomState, or None; got {random_state!r}")

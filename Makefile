@@ -3,7 +3,10 @@
 #               in Swift (DEMO_ARGS), then the tutorial's Python script with only its imports changed
 #               (PY_DEMO_ARGS)
 #   make test   build everything and run every test: Swift tests, C API tests, the C example,
-#               valgrind, the header checks, the Python tests, the wheel installed without Swift
+#               valgrind, the header checks, the Python tests against the installed wheel, the
+#               wheel without Swift, auditwheel, the sdist and `pip install ./python`
+#   make check  the fast loop (under 90 s): debug build, Swift tests, the Python tests not marked
+#               slow or ray
 SHELL := /bin/bash
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 SWIFTC ?= $(dir $(SWIFT))swiftc
@@ -11,7 +14,7 @@ CC ?= cc
 CLANG ?= $(shell command -v clang 2>/dev/null || echo /opt/swift/usr/bin/clang)
 PYTHON ?= python3
 PREFIX ?= /usr/local
-VERSION := 0.1.0
+VERSION := $(shell cat VERSION)
 
 # One release configuration for everything (the library links the Swift runtime statically).
 RELEASE := -c release -Xswiftc -static-stdlib
@@ -20,7 +23,7 @@ LIB := .build/release/libswifttune.so
 TEST_PREFIX := $(CURDIR)/.build/c-prefix
 VALGRIND := valgrind --quiet --error-exitcode=1 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
 
-.PHONY: all build lib header header-check install demo demo-swift demo-python wheel test test-swift test-c test-python test-wheel venv deps bench bench-swift bench-seed bench-fmin clean
+.PHONY: all build lib header header-check install demo demo-swift demo-python wheel test test-swift test-c test-python test-wheel test-dist check venv deps bench bench-swift bench-seed bench-fmin clean
 
 all: build
 
@@ -65,11 +68,11 @@ demo-python: wheel
 	.venv/bin/pip install --quiet --disable-pip-version-check cloudpickle
 	.venv/bin/python examples/hyperopt_example.py $(PY_DEMO_ARGS)
 
-test: deps test-swift test-c test-python test-wheel
+test: deps test-swift test-c test-python test-wheel test-dist
 
-# The test environment: .venv with pytest, mypy and cloudpickle, plus Ray Tune, hyperopt and pandas
-# for the parity test against real Ray (all from PyPI).
-VENV_PACKAGES := pytest "mypy==2.4.1" cloudpickle pandas "ray[tune]==2.53.0" "hyperopt==0.3.0"
+# The test environment: .venv with pytest, mypy, cloudpickle and build, plus Ray Tune, hyperopt
+# and pandas for the parity tests against the real libraries (all from PyPI).
+VENV_PACKAGES := pytest "mypy==2.4.1" cloudpickle pandas "ray[tune]==2.53.0" "hyperopt==0.3.0" build
 venv: .venv/.ready
 .venv/.ready: .venv/bin/python Makefile
 	.venv/bin/pip install --quiet --disable-pip-version-check $(VENV_PACKAGES)
@@ -77,10 +80,21 @@ venv: .venv/.ready
 .venv/bin/python:
 	$(PYTHON) -m venv .venv
 
-# The Python package's type check and tests, against the release library.
-test-python: lib venv
+# The Python tests run against what users install: the wheel, installed into .venv, imported from
+# outside the source tree (no PYTHONPATH, no SWIFTTUNE_LIBRARY). mypy checks the package's source.
+PYTEST_RUN := .build/pytest-run
+test-python: wheel venv
 	cd python && ../.venv/bin/mypy --ignore-missing-imports swifttune
-	PYTHONPATH=python SWIFTTUNE_LIBRARY=$(CURDIR)/$(LIB) .venv/bin/python -m pytest -q python/tests
+	.venv/bin/pip install --quiet --disable-pip-version-check --force-reinstall --no-deps dist/swifttune-*.whl
+	rm -rf $(PYTEST_RUN) && mkdir -p $(PYTEST_RUN)
+	cd $(PYTEST_RUN) && env -u PYTHONPATH -u SWIFTTUNE_LIBRARY $(CURDIR)/.venv/bin/python -m pytest -q -p no:cacheprovider $(CURDIR)/python/tests $(PYTEST_ARGS)
+
+# The fast loop: a debug build, the Swift tests, and the Python tests not marked slow or ray, on the
+# debug library and the package's source.
+check: venv
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+	PYTHONPATH=python SWIFTTUNE_LIBRARY=$(CURDIR)/.build/debug/libswifttune.so .venv/bin/python -m pytest -q -p no:cacheprovider -m "not slow and not ray and not installed" python/tests
 
 # What the tests need beyond the Swift toolchain, from Debian's packages when missing.
 deps:
@@ -114,26 +128,52 @@ test-c: header-check
 	$(VALGRIND) .build/tune_seed 40
 	@echo "C API checks passed (valgrind: no definite or indirect leaks, no invalid accesses)"
 
-# The wheel: the Python package with libswifttune.so inside, tagged py3-none-<platform>.
-wheel: lib .venv/bin/python
+# The wheel: the Python package with libswifttune.so inside, a platform wheel (files in the platlib
+# root) tagged py3-none-<the manylinux tag auditwheel reports for it>.
+WHEEL_TOOLS := auditwheel wheel
+.venv/.wheel-tools: .venv/bin/python
+	.venv/bin/pip install --quiet --disable-pip-version-check $(WHEEL_TOOLS)
+	touch .venv/.wheel-tools
+wheel: lib .venv/.wheel-tools
 	rm -rf dist python/build
-	SWIFTTUNE_BUNDLE_LIBRARY=$(CURDIR)/$(LIB) .venv/bin/pip wheel --quiet --no-deps -w dist ./python
+	SWIFTTUNE_BUNDLE_LIBRARY=$(CURDIR)/$(LIB) .venv/bin/pip wheel --quiet --disable-pip-version-check --no-deps -w dist ./python
 	rm -rf python/build python/*.egg-info
+	.venv/bin/python scripts/tag_wheel.py dist/swifttune-*.whl
 	@ls -l dist/*.whl
 
 # Installs the wheel into a new venv with the Swift toolchain hidden (a PATH without it, no
-# LD_LIBRARY_PATH, no SWIFTTUNE_LIBRARY), then runs `python -m swifttune info` and the seed
-# tutorial's script, scaled, from outside the repository.
+# LD_LIBRARY_PATH, no SWIFTTUNE_LIBRARY), then imports every public module, runs `python -m
+# swifttune info` and the seed tutorial's script, scaled, from outside the repository; checks
+# the wheel's layout and that its tag is the one auditwheel reports.
 WHEEL_ENV := env -i HOME=$(HOME) PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8
 test-wheel: wheel
+	.venv/bin/python scripts/tag_wheel.py dist/swifttune-*.whl --check
 	rm -rf .build/wheel-venv .build/wheel-run && mkdir -p .build/wheel-run
 	$(PYTHON) -m venv .build/wheel-venv
 	$(WHEEL_ENV) .build/wheel-venv/bin/pip install --quiet --disable-pip-version-check dist/swifttune-*.whl
 	$(WHEEL_ENV) sh -c '! command -v swift && ! command -v swiftc' >/dev/null
+	cd .build/wheel-run && $(WHEEL_ENV) ../wheel-venv/bin/python -c "import swifttune.integrations.ray, swifttune.tune.search.basic_variant, swifttune.tune.search.concurrency_limiter, swifttune.hyperopt"
 	cd .build/wheel-run && $(WHEEL_ENV) ../wheel-venv/bin/python -m swifttune info | tee info.txt
 	grep -q "wheel-venv/lib/.*/site-packages/swifttune/_lib/libswifttune.so" .build/wheel-run/info.txt
 	cd .build/wheel-run && $(WHEEL_ENV) ../wheel-venv/bin/python $(CURDIR)/examples/hyperopt_example.py --num-samples 20 --storage-path $(CURDIR)/.build/wheel-run/results | tail -n 2
-	@echo "wheel checks passed: installed and ran without the Swift toolchain"
+	@echo "wheel checks passed: a manylinux platform wheel, installed and run without the Swift toolchain"
+
+# The other two ways to install: the sdist (it carries the Swift package and compiles the library
+# with the toolchain) and `pip install ./python` from this checkout, each into a new venv.
+test-dist: venv
+	rm -rf .build/sdist .build/sdist-venv .build/src-venv .build/dist-run && mkdir -p .build/dist-run
+	.venv/bin/python -m build --sdist --outdir .build/sdist python
+	rm -rf python/*.egg-info
+	$(PYTHON) -m venv .build/sdist-venv
+	.build/sdist-venv/bin/pip install --quiet --disable-pip-version-check .build/sdist/swifttune-*.tar.gz
+	cd .build/dist-run && ../sdist-venv/bin/python -m swifttune info | grep -q "sdist-venv/lib/.*/site-packages/swifttune/_lib/libswifttune.so"
+	cd .build/dist-run && ../sdist-venv/bin/python $(CURDIR)/examples/hyperopt_example.py --num-samples 10 --storage-path $(CURDIR)/.build/dist-run/sdist | tail -n 1
+	$(PYTHON) -m venv .build/src-venv
+	.build/src-venv/bin/pip install --quiet --disable-pip-version-check ./python
+	rm -rf python/build python/*.egg-info
+	cd .build/dist-run && ../src-venv/bin/python -m swifttune info | grep -q "src-venv/lib/.*/site-packages/swifttune/_lib/libswifttune.so"
+	cd .build/dist-run && ../src-venv/bin/python $(CURDIR)/examples/hyperopt_example.py --num-samples 10 --storage-path $(CURDIR)/.build/dist-run/src | tail -n 1
+	@echo "sdist and source checks passed: both installed and ran"
 
 # `make bench`: swifttune side by side with hyperopt, Optuna and Ray Tune, each from PyPI, in one
 # run (bench/compare.py, about 25 minutes here): tables, plots and bench/results/summary.md.

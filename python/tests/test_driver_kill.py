@@ -14,6 +14,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+pytestmark = pytest.mark.slow
+
 from swifttune import tune
 
 DRIVER = r'''

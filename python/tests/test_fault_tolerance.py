@@ -251,6 +251,7 @@ def test_config_validation_names_the_argument():
         tune.get_checkpoint()
 
 
+@pytest.mark.slow
 def test_readme_fault_tolerance_example(tmp_path):
     """The README's example runs as written (storage under tmp_path), and its restore branch too."""
     import re

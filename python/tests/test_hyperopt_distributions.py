@@ -14,6 +14,8 @@ from hyperopt import hp  # noqa: E402
 from hyperopt.pyll import scope  # noqa: E402
 from hyperopt.pyll.stochastic import sample  # noqa: E402
 
+pytestmark = pytest.mark.slow
+
 N = 10_000
 
 SPACE = {

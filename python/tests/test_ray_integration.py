@@ -21,6 +21,8 @@ from ray.tune.search import BasicVariantGenerator, ConcurrencyLimiter  # noqa: E
 
 from swifttune.integrations.ray import SwiftTPESearch, convert_search_space  # noqa: E402
 
+pytestmark = [pytest.mark.ray, pytest.mark.slow]
+
 os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
 # Ray's workers cannot import this test module: its trainables travel by value.
 ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = [pytest.mark.ray, pytest.mark.slow]
+
 SCRIPT = textwrap.dedent('''
     import json, sys
     {imports}

@@ -253,13 +253,14 @@ def test_config_validation_names_the_argument():
 
 @pytest.mark.slow
 def test_readme_fault_tolerance_example(tmp_path):
-    """The README's example runs as written (storage under tmp_path), and its restore branch too."""
+    """The fault-tolerance example of the Python guide (docs/python.md, linked from the README) runs
+    as written (storage under tmp_path), and its restore branch too."""
     import re
     import subprocess
     import sys
 
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    start = readme.index("### Fault tolerance: checkpoints, retries, restore")
+    readme = (Path(__file__).resolve().parents[2] / "docs" / "python.md").read_text()
+    start = readme.index("## Fault tolerance: checkpoints, retries, restore")
     code = re.search(r"```python\n(.*?)```", readme[start:], re.S)
     assert code is not None
     script = tmp_path / "example.py"

@@ -1,7 +1,10 @@
 /// A malformed JSON text: what was wrong and the byte offset where it was found.
 public struct JSONError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What was wrong ("expected ':'", "duplicate key \"a\"", ...).
     public var message: String
+    /// The byte offset in the UTF-8 text where it was found.
     public var offset: Int
+    /// The message with its offset, for the user.
     public var description: String { "invalid JSON at byte \(offset): \(message)" }
 }
 
@@ -9,7 +12,7 @@ extension JSONValue {
     /// Parses UTF-8 JSON text (RFC 8259, plus Python's `NaN`, `Infinity`, `-Infinity`).
     ///
     /// Numbers without a fraction or exponent become `.int` when they fit in 64 bits; all others
-    /// `.double`. Duplicate keys in an object are an error.
+    /// `.double`. Duplicate keys in an object are an error. O(length of the text).
     public init(parsing text: String) throws(JSONError) {
         var parser = JSONParser(bytes: Array(text.utf8))
         self = try parser.parseDocument()
@@ -22,10 +25,14 @@ extension JSONValue {
     }
 }
 
+/// A recursive-descent parser over UTF-8 bytes; `pos` is the offset errors report.
 struct JSONParser {
     let bytes: [UInt8]
     var pos = 0
+    /// How many arrays and objects enclose `pos`.
     var depth = 0
+    /// Deeper nesting is an error rather than a stack overflow of the recursive descent; 512
+    /// levels is far beyond any state or space swifttune writes.
     static let maxDepth = 512
 
     init(bytes: [UInt8]) { self.bytes = bytes }

@@ -5,15 +5,23 @@
 /// Non-finite doubles are written as `NaN`, `Infinity` and `-Infinity`, the tokens Python's `json`
 /// module reads and writes; the parser accepts them too.
 public enum JSONValue: Sendable, Hashable {
+    /// `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// A number written without a fraction or exponent that fits in 64 bits.
     case int(Int64)
+    /// Any other number, and the non-finite `NaN`, `Infinity`, `-Infinity`.
     case double(Double)
+    /// A string.
     case string(String)
+    /// An array.
     case array([JSONValue])
     /// An object as an ordered list of members. Keys are unique (the parser rejects duplicates).
     case object([(String, JSONValue)])
 
+    /// Structural equality: members in the same order, `.int` never equal to `.double` (1 is not
+    /// 1.0), and NaN equal to NaN so that values with NaN compare equal to themselves.
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): return true
@@ -28,6 +36,7 @@ public enum JSONValue: Sendable, Hashable {
         }
     }
 
+    /// Hashes consistently with ``==(_:_:)``.
     public func hash(into hasher: inout Hasher) {
         switch self {
         case .null: hasher.combine(0)
@@ -45,7 +54,7 @@ public enum JSONValue: Sendable, Hashable {
         }
     }
 
-    /// The member named `key` of an object, or nil (also for non-objects).
+    /// The member named `key` of an object, or nil (also for non-objects). O(members).
     public subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
         return members.first(where: { $0.0 == key })?.1
@@ -71,16 +80,19 @@ public enum JSONValue: Sendable, Hashable {
         }
     }
 
+    /// The string of a `.string`; nil otherwise.
     public var stringValue: String? {
         if case .string(let s) = self { return s }
         return nil
     }
 
+    /// The items of an `.array`; nil otherwise.
     public var arrayValue: [JSONValue]? {
         if case .array(let a) = self { return a }
         return nil
     }
 
+    /// The members of an `.object`, in order; nil otherwise.
     public var objectValue: [(String, JSONValue)]? {
         if case .object(let o) = self { return o }
         return nil
@@ -94,12 +106,19 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expre
     ExpressibleByFloatLiteral, ExpressibleByStringLiteral, ExpressibleByArrayLiteral,
     ExpressibleByDictionaryLiteral
 {
+    /// `nil` is `.null`.
     public init(nilLiteral: ()) { self = .null }
+    /// A boolean literal is a `.bool`.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// An integer literal is an `.int`.
     public init(integerLiteral value: Int64) { self = .int(value) }
+    /// A float literal is a `.double`.
     public init(floatLiteral value: Double) { self = .double(value) }
+    /// A string literal is a `.string`.
     public init(stringLiteral value: String) { self = .string(value) }
+    /// An array literal is an `.array`.
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    /// A dictionary literal is an `.object`, in the literal's key order.
     public init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(elements) }
 }
 

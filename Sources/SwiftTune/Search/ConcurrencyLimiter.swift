@@ -3,8 +3,11 @@
 /// every trial of the current batch has finished (so the searcher learns from whole batches), and
 /// the batch's slots stay taken until then.
 public struct ConcurrencyLimiter: Sendable {
+    /// The wrapped searcher, as told so far.
     public private(set) var searcher: any Searcher
+    /// How many suggestions may be unfinished at once.
     public let maxConcurrent: Int
+    /// Whether outcomes are told in whole batches (Ray's `batch=True`).
     public let batch: Bool
     /// Trials suggested and not yet told to the searcher, in suggestion order.
     public private(set) var live: [String] = []
@@ -19,7 +22,7 @@ public struct ConcurrencyLimiter: Sendable {
         self.batch = batch
     }
 
-    /// Whether a new suggestion may be made now.
+    /// Whether a new suggestion may be made now. O(1).
     public var hasCapacity: Bool { live.count < maxConcurrent }
 
     /// A suggestion for a new trial, or nil while `maxConcurrent` are unfinished.
@@ -30,7 +33,7 @@ public struct ConcurrencyLimiter: Sendable {
         return s
     }
 
-    /// Reports how a trial ended; unknown trials are ignored, as in Ray.
+    /// Reports how a trial ended; unknown trials are ignored, as in Ray. O(live trials).
     public mutating func tell(trialID: String, _ outcome: TrialOutcome) throws(SearchError) {
         guard live.contains(trialID) else { return }
         if batch {
@@ -46,6 +49,7 @@ public struct ConcurrencyLimiter: Sendable {
         }
     }
 
+    /// The limiter's state (options, live trials, held outcomes) with the wrapped searcher's.
     public func saveState() -> JSONValue {
         .object([("limiter", 1), ("max_concurrent", .int(Int64(maxConcurrent))), ("batch", .bool(batch)),
                  ("live", .array(live.map { .string($0) })),
@@ -53,6 +57,8 @@ public struct ConcurrencyLimiter: Sendable {
                  ("searcher", searcher.saveState())])
     }
 
+    /// Restores a limiter, and the searcher it wraps, from ``saveState()``.
+    /// - Throws: ``SearchError/invalidState(_:)`` for a malformed or inconsistent state.
     public init(restoring state: JSONValue) throws(SearchError) {
         guard state["limiter"]?.intValue == 1, let maxConcurrent = state["max_concurrent"]?.intValue,
               case .bool(let batch) = state["batch"], let live = state["live"]?.arrayValue,
@@ -73,34 +79,6 @@ public struct ConcurrencyLimiter: Sendable {
         }
         guard self.held.isEmpty || (batch && self.held.count < self.live.count) else {
             throw .invalidState("held outcomes in a limiter that is not batching, or a whole batch held")
-        }
-    }
-}
-
-/// Restores any of swifttune's searchers from its saved state.
-public func restoreSearcher(_ state: JSONValue) throws(SearchError) -> any Searcher {
-    switch state["searcher"]?.stringValue {
-    case "tpe": return try TPESearch(restoring: state)
-    case "random": return try RandomSearch(restoring: state)
-    default: throw .invalidState("unknown searcher state '\(state["searcher"]?.stringValue ?? "none")'")
-    }
-}
-
-extension TrialOutcome {
-    var json: JSONValue {
-        switch self {
-        case .completed(let v): return ["completed": .double(v)]
-        case .completedWithoutMetric: return "completed_without_metric"
-        case .failed: return "failed"
-        }
-    }
-
-    init(json: JSONValue) throws(SearchError) {
-        if let v = json["completed"]?.doubleValue { self = .completed(v); return }
-        switch json.stringValue {
-        case "completed_without_metric": self = .completedWithoutMetric
-        case "failed": self = .failed
-        default: throw .invalidState("malformed trial outcome \(json)")
         }
     }
 }

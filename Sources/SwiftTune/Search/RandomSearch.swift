@@ -1,9 +1,14 @@
 /// Random search: every suggestion is an independent draw from the space's priors (after the
 /// given points to evaluate), each distribution drawn the way its own library draws it.
 public struct RandomSearch: Searcher {
+    /// The space the searcher draws from.
     public let space: SearchSpace
+    /// Whether the metric is minimised or maximised (random search does not use it).
     public let mode: Mode
+    /// The seed of every random draw (each trial draws from its own stream of it, numbered by
+    /// the trial's place in creation order).
     public let seed: UInt64
+    /// Every trial suggested or added, and the points still to hand out.
     var log: TrialLog
 
     /// - Parameters:
@@ -27,33 +32,29 @@ public struct RandomSearch: Searcher {
         log = saved.log
     }
 
+    /// The next trial's configuration: the next point to evaluate if any is left, otherwise a
+    /// draw from the space. O(P) for P parameters.
+    /// - Throws: ``SearchError/duplicateTrial(_:)`` for an id already used.
     public mutating func suggest(trialID: String) throws(SearchError) -> Suggestion {
         let space = self.space
         return try log.suggest(trialID, space: space, seed: seed) { _, rng in space.sample(&rng) }
     }
 
+    /// Reports how a suggested trial ended (kept for the saved state). O(1).
+    /// - Throws: ``SearchError/unknownTrial(_:)`` or ``SearchError/trialAlreadyFinished(_:)``.
     public mutating func tell(trialID: String, _ outcome: TrialOutcome) throws(SearchError) {
         try log.finish(trialID, outcome)
     }
 
+    /// Records a trial evaluated elsewhere (Ray's `add_evaluated_point`), by value.
     public mutating func addEvaluated(trialID: String, configuration: JSONValue, _ outcome: TrialOutcome) throws(SearchError) {
         try log.addEvaluated(trialID, configuration, outcome, space: space)
     }
 
+    /// The searcher's whole state as JSON: space, mode, seed, the points still to hand out, and
+    /// every trial. O(N) for N trials.
     public func saveState() -> JSONValue {
         .object(SavedState.header(searcher: "random", space: space, mode: mode, seed: seed)
             + [("points_to_evaluate", .array(log.points)), ("trials", log.json(space: space))])
     }
-}
-
-/// Checks that every point fits the space (parameters may be left out).
-func validatedPoints(_ points: [JSONValue], _ space: SearchSpace) throws(SearchError) -> [JSONValue] {
-    for (n, p) in points.enumerated() {
-        do {
-            _ = try space.match(p, fillMissing: { _ in 0 })
-        } catch {
-            throw .invalidOption("points_to_evaluate[\(n)]: \(error)")
-        }
-    }
-    return points
 }

@@ -143,31 +143,14 @@ struct TrialLog: Sendable, Equatable {
     }
 }
 
-/// Reading and checking the parts of a saved searcher state that all searchers share.
-struct SavedState {
-    let json: JSONValue
-    let space: SearchSpace
-    let mode: Mode
-    let seed: UInt64
-    let log: TrialLog
-
-    init(_ json: JSONValue, searcher: String) throws(SearchError) {
-        self.json = json
-        guard json["searcher"]?.stringValue == searcher else {
-            throw .invalidState("expected the state of a '\(searcher)' searcher, got '\(json["searcher"]?.stringValue ?? "none")'")
+/// Checks that every point fits the space (parameters may be left out).
+func validatedPoints(_ points: [JSONValue], _ space: SearchSpace) throws(SearchError) -> [JSONValue] {
+    for (n, p) in points.enumerated() {
+        do {
+            _ = try space.match(p, fillMissing: { _ in 0 })
+        } catch {
+            throw .invalidOption("points_to_evaluate[\(n)]: \(error)")
         }
-        guard json["version"]?.intValue == 1 else { throw .invalidState("unsupported state version \(json["version"].map { "\($0)" } ?? "none")") }
-        guard let spaceJSON = json["space"] else { throw .invalidState("missing 'space'") }
-        do { space = try SearchSpace(json: spaceJSON) } catch { throw .space(error) }
-        guard let m = json["mode"]?.stringValue, let mode = Mode(rawValue: m) else { throw .invalidState("'mode' must be \"min\" or \"max\"") }
-        self.mode = mode
-        guard let s = json["seed"]?.intValue else { throw .invalidState("'seed' must be an integer") }
-        seed = UInt64(bitPattern: s)
-        log = try TrialLog(json: json["trials"] ?? .array([]), points: json["points_to_evaluate"], space: space)
     }
-
-    static func header(searcher: String, space: SearchSpace, mode: Mode, seed: UInt64) -> [(String, JSONValue)] {
-        [("searcher", .string(searcher)), ("version", 1), ("space", space.json), ("mode", .string(mode.rawValue)),
-         ("seed", .int(Int64(bitPattern: seed)))]
-    }
+    return points
 }

@@ -12,21 +12,53 @@ import Darwin
 /// Both families are kept apart because their arguments mean different things: hyperopt's
 /// `loguniform(low, high)` takes the logs of the bounds, Ray's `loguniform(lower, upper)` the
 /// bounds themselves; Ray's `randint` excludes its upper bound, `qrandint` includes it. Each kind
-/// draws random values the way its own library does, and maps to the prior that hyperopt's TPE
-/// uses for it (for Ray's kinds: the conversion Ray's `HyperOptSearch` performs).
+/// draws random values the way its own library does. (How a searcher models a distribution is
+/// the searcher's own business.)
 public struct Distribution: Sendable, Hashable {
     /// The distribution's name; its raw value is the `"type"` in the JSON space format.
     public enum Kind: String, Sendable, CaseIterable {
         // hyperopt's hp.*
-        case uniform, quniform, loguniform, qloguniform
-        case normal, qnormal, lognormal, qlognormal
-        case randint, uniformint
+        /// `hp.uniform(low, high)`: uniform on [low, high).
+        case uniform
+        /// `hp.quniform(low, high, q)`: uniform, rounded to a multiple of q.
+        case quniform
+        /// `hp.loguniform(low, high)`: exp(uniform(low, high)); the bounds are logs.
+        case loguniform
+        /// `hp.qloguniform(low, high, q)`: loguniform, rounded to a multiple of q.
+        case qloguniform
+        /// `hp.normal(mu, sigma)`: a normal draw.
+        case normal
+        /// `hp.qnormal(mu, sigma, q)`: normal, rounded to a multiple of q.
+        case qnormal
+        /// `hp.lognormal(mu, sigma)`: exp(normal(mu, sigma)).
+        case lognormal
+        /// `hp.qlognormal(mu, sigma, q)`: lognormal, rounded to a multiple of q.
+        case qlognormal
+        /// `hp.randint(low, high)`: an integer on [low, high) (high excluded).
+        case randint
+        /// `hp.uniformint(low, high, q)`: quniform with an integer q, returned as an integer.
+        case uniformint
         // Ray Tune's tune.*
-        case tuneUniform = "tune.uniform", tuneQuniform = "tune.quniform"
-        case tuneLoguniform = "tune.loguniform", tuneQloguniform = "tune.qloguniform"
-        case tuneRandn = "tune.randn", tuneQrandn = "tune.qrandn"
-        case tuneRandint = "tune.randint", tuneQrandint = "tune.qrandint"
-        case tuneLograndint = "tune.lograndint", tuneQlograndint = "tune.qlograndint"
+        /// `tune.uniform(lower, upper)`: uniform on [lower, upper).
+        case tuneUniform = "tune.uniform"
+        /// `tune.quniform(lower, upper, q)`: uniform, rounded to a multiple of q.
+        case tuneQuniform = "tune.quniform"
+        /// `tune.loguniform(lower, upper, base)`: log-uniform on [lower, upper) (plain bounds).
+        case tuneLoguniform = "tune.loguniform"
+        /// `tune.qloguniform(lower, upper, q, base)`: log-uniform, rounded to a multiple of q.
+        case tuneQloguniform = "tune.qloguniform"
+        /// `tune.randn(mean, sd)`: a normal draw.
+        case tuneRandn = "tune.randn"
+        /// `tune.qrandn(mean, sd, q)`: normal, rounded to a multiple of q.
+        case tuneQrandn = "tune.qrandn"
+        /// `tune.randint(lower, upper)`: an integer on [lower, upper) (upper excluded).
+        case tuneRandint = "tune.randint"
+        /// `tune.qrandint(lower, upper, q)`: an integer on [lower, upper] (upper included), a multiple of q.
+        case tuneQrandint = "tune.qrandint"
+        /// `tune.lograndint(lower, upper, base)`: a log-uniform integer on [lower, upper).
+        case tuneLograndint = "tune.lograndint"
+        /// `tune.qlograndint(lower, upper, q, base)`: a log-uniform integer on [lower, upper], a multiple of q.
+        case tuneQlograndint = "tune.qlograndint"
 
         /// The JSON names of the two main arguments.
         var argumentNames: (String, String) {
@@ -76,6 +108,7 @@ public struct Distribution: Sendable, Hashable {
         }
     }
 
+    /// Which distribution, and so which library's meaning of `a`, `b` and `q`.
     public var kind: Kind
     /// First argument: `low`, `mu`, `lower` or `mean`.
     public var a: Double
@@ -86,6 +119,7 @@ public struct Distribution: Sendable, Hashable {
     /// Ray's logarithm base (accepted and kept, but it does not change a log-uniform distribution).
     public var base: Double?
 
+    /// A distribution with these arguments, unchecked: ``SearchSpace/init(_:)`` validates them.
     public init(kind: Kind, _ a: Double, _ b: Double, q: Double? = nil, base: Double? = nil) {
         self.kind = kind
         self.a = a
@@ -136,39 +170,6 @@ public struct Distribution: Sendable, Hashable {
         }
     }
 
-    /// The prior that hyperopt's TPE uses for this distribution (Ray's kinds as Ray's
-    /// `HyperOptSearch` converts them).
-    var prior: Prior {
-        let qq = q ?? 1
-        switch kind {
-        case .uniform, .tuneUniform: return .numeric(.bounded(a, b, log: false, q: nil))
-        case .quniform, .tuneQuniform: return .numeric(.bounded(a, b, log: false, q: qq))
-        case .loguniform: return .numeric(.bounded(a, b, log: true, q: nil))
-        case .qloguniform: return .numeric(.bounded(a, b, log: true, q: qq))
-        case .tuneLoguniform: return .numeric(.bounded(log(a), log(b), log: true, q: nil))
-        case .tuneQloguniform: return .numeric(.bounded(log(a), log(b), log: true, q: qq))
-        case .normal, .tuneRandn: return .numeric(.unbounded(a, b, log: false, q: nil))
-        case .qnormal, .tuneQrandn: return .numeric(.unbounded(a, b, log: false, q: qq))
-        case .lognormal: return .numeric(.unbounded(a, b, log: true, q: nil))
-        case .qlognormal: return .numeric(.unbounded(a, b, log: true, q: qq))
-        case .randint:
-            return .categorical(Array(repeating: 1 / (b - a), count: Int(b - a)), offset: Int(a))
-        case .uniformint: return .numeric(.bounded(a, b, log: false, q: qq))
-        case .tuneRandint:
-            // Ray: hp.uniformint(lower, upper - 1). A single value cannot be a bounded mixture.
-            if b - a == 1 { return .categorical([1], offset: Int(a)) }
-            return .numeric(.bounded(a, b - 1, log: false, q: 1))
-        case .tuneQrandint:
-            // Ray's qrandint includes `upper`; Ray's HyperOptSearch passes upper - 1, which can never
-            // suggest it. swifttune keeps the documented range (a deliberate difference).
-            return .numeric(.bounded(a, b, log: false, q: qq))
-        case .tuneLograndint:
-            if b - a == 1 { return .categorical([1], offset: Int(a)) }
-            return .numeric(.bounded(log(a), log(b - 1), log: true, q: 1))
-        case .tuneQlograndint: return .numeric(.bounded(log(a), log(b), log: true, q: qq))
-        }
-    }
-
     /// A random draw the way the distribution's own library draws it.
     func sample(_ rng: inout Xoshiro256) -> Double {
         func quantize(_ x: Double, _ q: Double) -> Double { (x / q).rounded(.toNearestOrEven) * q }
@@ -212,42 +213,3 @@ public struct Distribution: Sendable, Hashable {
         return x >= lo - slack && x <= hi + slack
     }
 }
-
-/// The prior of one parameter in the form TPE works with.
-enum Prior: Sendable, Equatable {
-    /// A numeric prior: `mu`, `sigma` and optional bounds, all in the estimator's space (logs
-    /// for log distributions); `q` in the value's own space.
-    case numeric(NumericPrior)
-    /// A categorical prior over `probabilities.count` values; the value of index i is offset + i.
-    case categorical([Double], offset: Int)
-}
-
-/// Where TPE's adaptive Parzen estimator works for one numeric parameter.
-struct NumericPrior: Sendable, Equatable {
-    var mu: Double
-    var sigma: Double
-    var low: Double?
-    var high: Double?
-    var log: Bool
-    var q: Double?
-
-    static func bounded(_ low: Double, _ high: Double, log: Bool, q: Double?) -> NumericPrior {
-        NumericPrior(mu: 0.5 * (low + high), sigma: high - low, low: low, high: high, log: log, q: q)
-    }
-
-    static func unbounded(_ mu: Double, _ sigma: Double, log: Bool, q: Double?) -> NumericPrior {
-        NumericPrior(mu: mu, sigma: sigma, low: nil, high: nil, log: log, q: q)
-    }
-
-    /// Maps an observed value into the estimator's space (hyperopt: log, with quantised log values
-    /// clamped up to exp(low), or to 1e-12, before the log).
-    func toEstimatorSpace(_ x: Double) -> Double {
-        guard log else { return x }
-        if q != nil {
-            let floorValue = low.map { Swift.max(TPEMath.eps, exp($0)) } ?? TPEMath.eps
-            return TPEMath.ln(Swift.max(x, floorValue))
-        }
-        return TPEMath.ln(x)
-    }
-}
-

@@ -16,21 +16,26 @@ public struct SearchSpace: Sendable, Equatable {
 
     /// One labelled parameter of the space.
     public struct Parameter: Sendable, Equatable {
+        /// What values the parameter takes.
         public enum Domain: Sendable, Equatable {
             /// A numeric distribution.
             case numeric(Distribution)
             /// A choice among `count` options with these probabilities.
             case choice(probabilities: [Double])
         }
+        /// The parameter's unique label (explicit, or its path in the space).
         public let label: String
+        /// What values the parameter takes.
         public let domain: Domain
         /// The choices (parameter index, option index) that must all be taken for this parameter
         /// to be active; empty for an unconditional parameter.
         public let conditions: [Condition]
-        let prior: Prior
 
+        /// One choice a conditional parameter depends on.
         public struct Condition: Sendable, Equatable {
+            /// The index of the choice parameter in ``SearchSpace/parameters``.
             public let parameter: Int
+            /// The index of the option that must be taken.
             public let option: Int
         }
     }
@@ -43,7 +48,7 @@ public struct SearchSpace: Sendable, Equatable {
         case choice(Int, options: [CompiledNode])
     }
 
-    /// Compiles and validates a space.
+    /// Compiles and validates a space. O(size of the tree).
     /// - Throws: ``SpaceError`` naming the first invalid parameter or choice.
     public init(_ root: SpaceNode) throws(SpaceError) {
         var builder = Builder()
@@ -54,19 +59,20 @@ public struct SearchSpace: Sendable, Equatable {
         self.indexByLabel = builder.indexByLabel
     }
 
+    /// Spaces are equal when they were written alike (everything else is compiled from the root).
     public static func == (a: SearchSpace, b: SearchSpace) -> Bool { a.root == b.root }
 
-    /// The index of the parameter with this label.
+    /// The index of the parameter with this label. O(1).
     public func index(of label: String) -> Int? { indexByLabel[label] }
 
     private struct Builder {
         var parameters: [Parameter] = []
         var indexByLabel: [String: Int] = [:]
 
-        mutating func add(_ label: String, _ domain: Parameter.Domain, _ prior: Prior, _ conditions: [Parameter.Condition]) throws(SpaceError) -> Int {
+        mutating func add(_ label: String, _ domain: Parameter.Domain, _ conditions: [Parameter.Condition]) throws(SpaceError) -> Int {
             guard indexByLabel[label] == nil else { throw .duplicateLabel(label) }
             let i = parameters.count
-            parameters.append(Parameter(label: label, domain: domain, conditions: conditions, prior: prior))
+            parameters.append(Parameter(label: label, domain: domain, conditions: conditions))
             indexByLabel[label] = i
             return i
         }
@@ -103,7 +109,7 @@ public struct SearchSpace: Sendable, Equatable {
                 if let label { name = label } else { name = try pathLabel(path, "parameter") }
                 guard !name.isEmpty else { throw .invalidDistribution(label: name, message: "the label must not be empty") }
                 try dist.validate(label: name)
-                return .parameter(try add(name, .numeric(dist), dist.prior, conditions))
+                return .parameter(try add(name, .numeric(dist), conditions))
             case .choice(let c):
                 let name: String
                 if let l = c.label { name = l } else { name = try pathLabel(path, "choice") }
@@ -126,7 +132,7 @@ public struct SearchSpace: Sendable, Equatable {
                     }
                     probabilities = p
                 }
-                let index = try add(name, .choice(probabilities: probabilities), .categorical(probabilities, offset: 0), conditions)
+                let index = try add(name, .choice(probabilities: probabilities), conditions)
                 var options: [CompiledNode] = []
                 for (i, option) in c.options.enumerated() {
                     // Ray's convention: a dict option continues the choice's path, others add the index.

@@ -11,6 +11,7 @@ public enum SpaceError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A configuration or point does not fit the space.
     case mismatch(path: String, message: String)
 
+    /// A one-line message for the user, naming the parameter, choice or JSON path at fault.
     public var description: String {
         switch self {
         case let .invalidDistribution(label, message): return "parameter '\(label)': \(message)"

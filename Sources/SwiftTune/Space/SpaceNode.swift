@@ -34,8 +34,11 @@ public indirect enum SpaceNode: Sendable, Equatable {
 
     /// One key and its sub-space in a ``SpaceNode/dict(_:)``.
     public struct DictEntry: Sendable, Equatable {
+        /// The dictionary key.
         public var key: String
+        /// The sub-space under the key.
         public var node: SpaceNode
+        /// An entry for `key`.
         public init(_ key: String, _ node: SpaceNode) {
             self.key = key
             self.node = node
@@ -46,6 +49,7 @@ public indirect enum SpaceNode: Sendable, Equatable {
     public struct Choice: Sendable, Equatable {
         /// The label; nil takes the node's path (Ray style).
         public var label: String?
+        /// The options, each a constant or a sub-space.
         public var options: [SpaceNode]
         /// Option probabilities for `pchoice`; nil is uniform.
         public var probabilities: [Double]?
@@ -53,6 +57,7 @@ public indirect enum SpaceNode: Sendable, Equatable {
         /// `tune.choice`).
         public var isTuneChoice: Bool
 
+        /// A choice, unchecked: ``SearchSpace/init(_:)`` validates it.
         public init(label: String?, options: [SpaceNode], probabilities: [Double]? = nil, isTuneChoice: Bool = false) {
             self.label = label
             self.options = options
@@ -65,14 +70,21 @@ public indirect enum SpaceNode: Sendable, Equatable {
 extension SpaceNode: ExpressibleByDictionaryLiteral, ExpressibleByArrayLiteral, ExpressibleByStringLiteral,
     ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral, ExpressibleByBooleanLiteral, ExpressibleByNilLiteral
 {
+    /// A dictionary literal is a ``dict(_:)`` node, in the literal's key order.
     public init(dictionaryLiteral elements: (String, SpaceNode)...) {
         self = .dict(elements.map { DictEntry($0.0, $0.1) })
     }
+    /// An array literal is a ``list(_:)`` node.
     public init(arrayLiteral elements: SpaceNode...) { self = .list(elements) }
+    /// A string literal is a constant string.
     public init(stringLiteral value: String) { self = .constant(.string(value)) }
+    /// An integer literal is a constant integer.
     public init(integerLiteral value: Int64) { self = .constant(.int(value)) }
+    /// A float literal is a constant double.
     public init(floatLiteral value: Double) { self = .constant(.double(value)) }
+    /// A boolean literal is a constant boolean.
     public init(booleanLiteral value: Bool) { self = .constant(.bool(value)) }
+    /// `nil` is the constant null.
     public init(nilLiteral: ()) { self = .constant(.null) }
 }
 
@@ -128,28 +140,36 @@ extension SpaceNode {
 /// hyperopt's `hp` functions: every parameter has an explicit label, and `loguniform`'s bounds
 /// are logs, as in hyperopt.
 public enum HP {
+    /// `hp.uniform(label, low, high)`: a float uniform on [low, high).
     public static func uniform(_ label: String, _ low: Double, _ high: Double) -> SpaceNode {
         .parameter(label: label, Distribution(kind: .uniform, low, high))
     }
+    /// `hp.quniform(label, low, high, q)`: uniform, rounded to a multiple of q.
     public static func quniform(_ label: String, _ low: Double, _ high: Double, _ q: Double) -> SpaceNode {
         .parameter(label: label, Distribution(kind: .quniform, low, high, q: q))
     }
-    /// exp(uniform(low, high)): `low` and `high` are the logs of the bounds.
+    /// `hp.loguniform(label, low, high)`: exp(uniform(low, high)); `low` and `high` are the logs
+    /// of the bounds.
     public static func loguniform(_ label: String, _ low: Double, _ high: Double) -> SpaceNode {
         .parameter(label: label, Distribution(kind: .loguniform, low, high))
     }
+    /// `hp.qloguniform(label, low, high, q)`: loguniform, rounded to a multiple of q.
     public static func qloguniform(_ label: String, _ low: Double, _ high: Double, _ q: Double) -> SpaceNode {
         .parameter(label: label, Distribution(kind: .qloguniform, low, high, q: q))
     }
+    /// `hp.normal(label, mu, sigma)`: a normal draw.
     public static func normal(_ label: String, _ mu: Double, _ sigma: Double) -> SpaceNode {
         .parameter(label: label, Distribution(kind: .normal, mu, sigma))
     }
+    /// `hp.qnormal(label, mu, sigma, q)`: normal, rounded to a multiple of q.
     public static func qnormal(_ label: String, _ mu: Double, _ sigma: Double, _ q: Double) -> SpaceNode {
         .parameter(label: label, Distribution(kind: .qnormal, mu, sigma, q: q))
     }
+    /// `hp.lognormal(label, mu, sigma)`: exp(normal(mu, sigma)).
     public static func lognormal(_ label: String, _ mu: Double, _ sigma: Double) -> SpaceNode {
         .parameter(label: label, Distribution(kind: .lognormal, mu, sigma))
     }
+    /// `hp.qlognormal(label, mu, sigma, q)`: lognormal, rounded to a multiple of q.
     public static func qlognormal(_ label: String, _ mu: Double, _ sigma: Double, _ q: Double) -> SpaceNode {
         .parameter(label: label, Distribution(kind: .qlognormal, mu, sigma, q: q))
     }

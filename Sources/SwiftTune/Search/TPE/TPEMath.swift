@@ -10,8 +10,15 @@ import Darwin
 enum TPEMath {
     /// hyperopt's EPS: the floor for sigmas in CDFs and for values under a log.
     static let eps = 1e-12
+    /// log sqrt(2 pi), the normal density's normalising constant in log.
     static let logSqrt2Pi = 0.5 * log(2 * Double.pi)
 
+    /// ``fastExp(_:_:)`` returns 0 below this: e^-700 (9.9e-305) is negligible wherever it is
+    /// used, and above it the result's 2^m scale is a normal double (its biased exponent
+    /// 1023 + m stays positive down to about -708).
+    static let fastExpMinimum = -700.0
+
+    /// The natural log (libm's), under a name that a `log` member (as `NumericPrior.log`) cannot shadow.
     @inline(__always) static func ln(_ x: Double) -> Double { log(x) }
 
     /// The standardised argument of erf for the normal CDF at x, as hyperopt computes it
@@ -46,10 +53,11 @@ enum TPEMath {
     /// e^x for x <= 0, inlined for the mixture sums of TPE's scores, where a libm call per
     /// component dominated the cost: x = (64 m + j) ln2/64 + r with |r| <= ln2/128, e^r by its
     /// degree-5 Taylor polynomial (truncation < 4e-17), times 2^(j/64) from the table and 2^m.
-    /// Within 2 ulp of libm's exp (tested); 0 below -700 (such terms are negligible where it is used).
+    /// Within 2 ulp of libm's exp (tested); 0 below ``fastExpMinimum`` (such terms are negligible
+    /// where it is used).
     @inline(__always)
     static func fastExp(_ x: Double, _ table: UnsafeBufferPointer<Double>) -> Double {
-        if x < -700 { return 0 }
+        if x < fastExpMinimum { return 0 }
         // Round to nearest (ties to even) by the 1.5 * 2^52 shift: exact for |x * 64/ln2| < 2^51,
         // and inlined, unlike a call to rint.
         let shifter = 6755399441055744.0

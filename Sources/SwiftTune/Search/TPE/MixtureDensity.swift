@@ -6,217 +6,47 @@ import Musl
 import Darwin
 #endif
 
-/// A one-dimensional Gaussian mixture as TPE builds it for one numeric parameter: components in
-/// the estimator's space (logs for log distributions), optionally truncated to [low, high) there,
-/// with values exponentiated (log) and rounded to multiples of q (quantised) on the way out.
-public struct GaussianMixture: Sendable, Equatable {
-    public var weights: [Double]
-    public var mus: [Double]
-    public var sigmas: [Double]
-    /// Truncation bounds in the estimator's space.
-    public var low: Double?
-    public var high: Double?
-    /// Values are exp of the mixture's draws.
-    public var isLog: Bool
-    /// Values are rounded to multiples of q (in the value's space).
-    public var q: Double?
+// The log density of a Gaussian mixture at many points: TPE's scores of its candidates.
 
-    public init(weights: [Double], mus: [Double], sigmas: [Double], low: Double? = nil, high: Double? = nil, isLog: Bool = false, q: Double? = nil) {
-        precondition(weights.count == mus.count && mus.count == sigmas.count, "weights, mus and sigmas differ in length")
-        self.weights = weights
-        self.mus = mus
-        self.sigmas = sigmas
-        self.low = low
-        self.high = high
-        self.isLog = isLog
-        self.q = q
-    }
-
-    /// The adaptive Parzen estimator of hyperopt's TPE (`adaptive_parzen_normal`), for
-    /// observations in trial order (already in the estimator's space). See `docs/tpe.md`.
-    ///
-    /// - Returns: weights, mus and sigmas sorted by mu, with the prior component inserted where
-    ///   a left-sided binary search puts `priorMu`; `priorIndex` is its position.
-    public static func adaptiveParzen(observations obs: [Double], priorWeight: Double, priorMu: Double,
-                                      priorSigma: Double, linearForgetting lf: Int = 25) -> (weights: [Double], mus: [Double], sigmas: [Double], priorIndex: Int) {
-        let n = obs.count
-        var mus: [Double]
-        var sigmas: [Double]
-        var weights: [Double]
-        let priorPos: Int
-        if n == 0 {
-            mus = [priorMu]
-            sigmas = [priorSigma]
-            weights = [priorWeight]
-            priorPos = 0
-        } else if n == 1 {
-            if priorMu < obs[0] {
-                priorPos = 0
-                mus = [priorMu, obs[0]]
-                sigmas = [priorSigma, priorSigma * 0.5]
-                weights = [priorWeight, 1]
-            } else {
-                priorPos = 1
-                mus = [obs[0], priorMu]
-                sigmas = [priorSigma * 0.5, priorSigma]
-                weights = [1, priorWeight]
-            }
-        } else {
-            // Order of the observations by value, ties in trial order.
-            let order = StableOrder.of(obs)
-            let forgetting = lf > 0 && n > lf
-            let ramp = LinearForgetting(n: n, lf: lf)
-            var sortedObs = [Double]()
-            var sortedWeights = [Double]()
-            sortedObs.reserveCapacity(n)
-            sortedWeights.reserveCapacity(n)
-            for k in 0..<n {
-                let j = Int(order[k])
-                sortedObs.append(obs[j])
-                sortedWeights.append(forgetting ? ramp.weight(j) : 1)
-            }
-            return adaptiveParzenSorted(sortedObs, sortedWeights, priorWeight: priorWeight, priorMu: priorMu, priorSigma: priorSigma)
-        }
-        return finish(&weights, mus, &sigmas, priorPos, priorSigma)
-    }
-
-    /// Clips the bandwidths, resets the prior's, and normalises the weights.
-    private static func finish(_ weights: inout [Double], _ mus: [Double], _ sigmas: inout [Double], _ priorPos: Int,
-                               _ priorSigma: Double) -> (weights: [Double], mus: [Double], sigmas: [Double], priorIndex: Int) {
-        let maxSigma = priorSigma
-        let minSigma = priorSigma / Swift.min(100.0, 1.0 + Double(mus.count))
-        for i in sigmas.indices { sigmas[i] = Swift.min(Swift.max(sigmas[i], minSigma), maxSigma) }
-        sigmas[priorPos] = priorSigma
-        let total = weights.reduce(0, +)
-        for i in weights.indices { weights[i] /= total }
-        return (weights, mus, sigmas, priorPos)
-    }
-
-    /// The estimator for at least two observations already in stable ascending order, each with
-    /// its linear-forgetting weight (which depends on its place in trial order).
-    static func adaptiveParzenSorted(_ obs: [Double], _ obsWeights: [Double], priorWeight: Double, priorMu: Double,
-                                     priorSigma: Double) -> (weights: [Double], mus: [Double], sigmas: [Double], priorIndex: Int) {
-        let n = obs.count
-        precondition(n >= 2 && obsWeights.count == n)
-        // searchsorted(side="left"): the first position whose value is >= priorMu.
-        var lo = 0
-        var hi = n
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if obs[mid] < priorMu { lo = mid + 1 } else { hi = mid }
-        }
-        let priorPos = lo
-        let m = n + 1
-        var weights = [Double]()
-        let mus = Array(unsafeUninitializedCapacity: m) { mu, count in
-            weights = Array(unsafeUninitializedCapacity: m) { w, wcount in
-                var out = 0
-                for k in 0...n {
-                    if k == priorPos {
-                        mu[out] = priorMu
-                        w[out] = priorWeight
-                        out += 1
-                    }
-                    if k < n {
-                        mu[out] = obs[k]
-                        w[out] = obsWeights[k]
-                        out += 1
-                    }
-                }
-                wcount = m
-            }
-            count = m
-        }
-        var sigmas = mus.withUnsafeBufferPointer { mu in
-            Array(unsafeUninitializedCapacity: m) { sg, count in
-                for i in 1..<(m - 1) {
-                    sg[i] = Swift.max(mu[i] - mu[i - 1], mu[i + 1] - mu[i])
-                }
-                sg[0] = mu[1] - mu[0]
-                sg[m - 1] = mu[m - 1] - mu[m - 2]
-                count = m
-            }
-        }
-        return finish(&weights, mus, &sigmas, priorPos, priorSigma)
-    }
-
-    /// hyperopt's `linear_forgetting_weights(n, lf)`: nil (all ones) when n <= lf, otherwise a ramp
-    /// `linspace(1/n, 1, n - lf)` for the oldest observations followed by `lf` ones.
-    public static func linearForgettingWeights(_ n: Int, _ lf: Int) -> [Double]? {
-        guard lf > 0, n > lf else { return nil }
-        return (0..<n).map { linearForgettingWeight($0, n, lf) }
-    }
-
-    /// The weight of the j-th oldest of n observations (n > lf > 0): numpy's
-    /// `linspace(1/n, 1, n - lf)[j]` for the oldest n - lf, 1 for the others.
-    static func linearForgettingWeight(_ j: Int, _ n: Int, _ lf: Int) -> Double {
-        LinearForgetting(n: n, lf: lf).weight(j)
-    }
-
-    /// Linear-forgetting weights of n observations with the constants worked out once.
-    struct LinearForgetting {
-        let rampCount: Int
-        let start: Double
-        let step: Double
-
-        init(n: Int, lf: Int) {
-            rampCount = n - lf
-            start = 1.0 / Double(n)
-            step = rampCount > 1 ? (1.0 - start) / Double(rampCount - 1) : 0
-        }
-
-        @inline(__always) func weight(_ j: Int) -> Double {
-            if j < rampCount - 1 { return start + Double(j) * step }
-            return j == rampCount - 1 && rampCount == 1 ? start : 1.0  // linspace ends at 1
-        }
-    }
-
-    // MARK: sampling
-
-    /// The mass of the truncation interval under the mixture (1 without bounds).
-    public var acceptedMass: Double {
-        guard low != nil || high != nil else { return 1 }
-        let lo = low ?? -.infinity
-        let hi = high ?? .infinity
-        var p = 0.0
-        for k in weights.indices { p += weights[k] * TPEMath.normalMass(lo, hi, mus[k], sigmas[k]) }
-        return p
-    }
-
-    /// One draw (hyperopt's GMM1 / LGMM1): pick a component by weight, draw from its normal, and
-    /// with bounds start over until low <= draw < high; then exp (log) and round to q.
-    public func sample(_ rng: inout Xoshiro256) -> Double {
-        var x: Double
-        if low == nil && high == nil {
-            let k = rng.categorical(weights)
-            x = rng.normal(mus[k], sigmas[k])
-        } else {
-            let lo = low ?? -.infinity
-            let hi = high ?? .infinity
-            var tries = 0
-            repeat {
-                let k = rng.categorical(weights)
-                x = rng.normal(mus[k], sigmas[k])
-                tries += 1
-            } while !(lo <= x && x < hi) && tries < 1_000_000
-            // Only a mixture with (numerically) no mass inside the bounds gets here.
-            if !(lo <= x && x < hi) { x = Swift.min(Swift.max(x, lo), hi.nextDown) }
-        }
-        if isLog { x = exp(x) }
-        if let q { x = (x / q).rounded(.toNearestOrEven) * q }
-        return x
-    }
-
-    // MARK: density
-
-    /// Precomputed per-component terms for fast log densities of many points.
+extension GaussianMixture {
+    /// Precomputed per-component terms for fast log densities of many points: O(n) to build for
+    /// n components, then per point O(log n + the components in the window around it) when the
+    /// components are sorted by mu (as TPE's fit leaves them), O(n) otherwise.
     struct Evaluator {
+        /// A term is negligible when it is below e^-36 (2.3e-16) of the largest term of its sum:
+        /// that is about a double's rounding (2^-52 = 2.2e-16), so leaving it out cannot change the
+        /// sum beyond rounding. The exponent of the cut-off in both the density and the bucket sums.
+        static let negligibleExponent = 36.0
+
+        /// A term of `logSumOfComponents` may exceed the reference term by at most e^700 (1.0e304,
+        /// against the largest double's 1.8e308) before the sum starts over with it as the
+        /// reference: well short of overflow, and inside `TPEMath.fastExp`'s range.
+        static let maxTermExponent = 700.0
+
+        /// At most this many components besides the widest are summed one by one (`wide`) instead
+        /// of setting the windows' radius; see `wideComponentDivisor`.
+        static let maxWideComponents = 32
+
+        /// At most one component in this many (n / 8) goes to `wide`: room for the few sparse
+        /// observations whose sigmas are far above the rest (they would otherwise set every
+        /// window's radius), while the one-by-one sum stays at most an eighth of the terms.
+        static let wideComponentDivisor = 8
+
+        /// Windows are used only for mixtures of more than this many components: for a handful,
+        /// the plain sum over every component is cheap.
+        static let minWindowedComponents = 8
+
+        /// The mixture evaluated.
         let mixture: GaussianMixture
-        let ratio: [Double]  // w_k / sigma_k
+        /// w_k / sigma_k, by component.
+        let ratio: [Double]
+        /// 1 / sigma_k (sigma floored at `TPEMath.eps`), by component.
         let invSigma: [Double]
         /// Terms smaller than the largest by more than this (in log) are negligible.
         let negligible: Double
+        /// log of the mass inside the bounds, or 0 when not normalised.
         let logAccepted: Double
+        /// exp of the bounds, for the buckets of quantised log values.
         let expLow: Double?
         let expHigh: Double?
         /// For the windowed sums over components sorted by mu: the widest components (the prior,
@@ -252,7 +82,7 @@ public struct GaussianMixture: Sendable, Equatable {
             }
             // The largest sigmas, up to an eighth of the components (at most 32), go to `wide`: a
             // few sparse observations would otherwise widen every window to most of the mixture.
-            let wideCount = Swift.min(32, n / 8)
+            let wideCount = Swift.min(Self.maxWideComponents, n / Self.wideComponentDivisor)
             // One pass keeps the `wideCount` largest (ascending by sigma, so top[0] is the smallest kept).
             var top: [Int] = []
             top.reserveCapacity(wideCount + 1)
@@ -275,7 +105,7 @@ public struct GaussianMixture: Sendable, Equatable {
             let wideSet = [widest] + top
             // A term r_k exp(-d_k) with d_k - d_min > 36 + log(rMax / rMin) is below 2.3e-16 of the
             // largest term, so it cannot change the sum beyond rounding.
-            negligible = 36 + (rMax > 0 && rMin.isFinite ? log(rMax / rMin) : 0)
+            negligible = Self.negligibleExponent + (rMax > 0 && rMin.isFinite ? log(rMax / rMin) : 0)
             var sorted = true
             for k in 1..<Swift.max(n, 1) where m.mus[k - 1] > m.mus[k] { sorted = false; break }
             ratio = r
@@ -339,7 +169,7 @@ public struct GaussianMixture: Sendable, Equatable {
                         invSigma.withUnsafeBufferPointer { inv in
                             @inline(__always) func term(_ k: Int) -> Double { w[k] * TPEMath.normalMass(a, b, mu[k], sigma[k]) }
                             let center = a.isFinite ? (b.isFinite ? 0.5 * (a + b) : a) : b
-                            guard sorted && n > 8 && center.isFinite else {
+                            guard sorted && n > Self.minWindowedComponents && center.isFinite else {
                                 var s = 0.0
                                 for k in 0..<n { s += term(k) }
                                 return s
@@ -353,7 +183,7 @@ public struct GaussianMixture: Sendable, Equatable {
                                 for k in 0..<n { s += term(k) }
                                 return s
                             }
-                            let threshold = 36 + Swift.max(0, -log(s0))
+                            let threshold = Self.negligibleExponent + Swift.max(0, -log(s0))
                             let radius = restMaxSigma * (2 * threshold).squareRoot()
                             let lo = Self.lowerBound(mu, a - radius)
                             let hi = Self.upperBound(mu, b + radius)
@@ -393,7 +223,7 @@ public struct GaussianMixture: Sendable, Equatable {
                         var lo = 0
                         var hi = n
                         var dMin = Double.infinity
-                        if sorted && n > 8 {
+                        if sorted && n > Self.minWindowedComponents {
                             let p = Self.lowerBound(mu, y)
                             for k in wide { dMin = Swift.min(dMin, d(k)) }
                             if p < n { dMin = Swift.min(dMin, d(p)) }
@@ -403,13 +233,13 @@ public struct GaussianMixture: Sendable, Equatable {
                             lo = Self.lowerBound(mu, y - radius)
                             hi = Self.upperBound(mu, y + radius)
                         }
-                        if !(sorted && n > 8) {
+                        if !(sorted && n > Self.minWindowedComponents) {
                             for k in 0..<n { dMin = Swift.min(dMin, d(k)) }
                         }
                         if dMin == .infinity { return -.infinity }
                         // One pass: dMin (from the nearest means and the widest component) may exceed the
                         // true minimum over the window by a little; terms then exceed 1, which is harmless
-                        // short of overflow (checked: the exponent stays below 700 or the pass restarts).
+                        // short of overflow (checked: the exponent stays below `maxTermExponent` or the pass restarts).
                         var cutoff = dMin + negligible
                         var s = 0.0
                         var k = lo
@@ -417,7 +247,7 @@ public struct GaussianMixture: Sendable, Equatable {
                             let dk = d(k)
                             if dk <= cutoff {
                                 let e = dMin - dk
-                                if e > 700 {  // restart with this smaller reference
+                                if e > Self.maxTermExponent {  // restart with this smaller reference
                                     dMin = dk
                                     cutoff = dMin + negligible
                                     s = 0
@@ -428,12 +258,12 @@ public struct GaussianMixture: Sendable, Equatable {
                             }
                             k += 1
                         }
-                        if sorted && n > 8 {
+                        if sorted && n > Self.minWindowedComponents {
                             for k in wide where k < lo || k >= hi {
                                 let dk = d(k)
                                 if dk <= cutoff {
                                     let e = dMin - dk
-                                    if e > 700 {  // a wide component far nearer than the window's: start over without windows
+                                    if e > Self.maxTermExponent {  // a wide component far nearer than the window's: start over without windows
                                         return fullLogSum(y, table, r, inv, mu)
                                     }
                                     s += r[k] * TPEMath.fastExp(e, table)
@@ -466,6 +296,7 @@ public struct GaussianMixture: Sendable, Equatable {
             return log(s) - dMin - TPEMath.logSqrt2Pi
         }
 
+        /// The first index whose value is >= x in ascending `a` (binary search, O(log n)).
         static func lowerBound(_ a: UnsafeBufferPointer<Double>, _ x: Double) -> Int {
             var lo = 0
             var hi = a.count
@@ -476,6 +307,7 @@ public struct GaussianMixture: Sendable, Equatable {
             return lo
         }
 
+        /// The first index whose value is > x in ascending `a` (binary search, O(log n)).
         static func upperBound(_ a: UnsafeBufferPointer<Double>, _ x: Double) -> Int {
             var lo = 0
             var hi = a.count
@@ -489,6 +321,7 @@ public struct GaussianMixture: Sendable, Equatable {
 
     /// The log density of a value under the mixture (for q: the log probability of its bucket
     /// [x - q/2, x + q/2], clipped to the bounds), normalised by the mass inside the bounds.
-    /// Never NaN: a zero mass gives -inf.
+    /// Never NaN: a zero mass gives -inf. O(components): it builds an ``Evaluator`` for one point;
+    /// TPE builds one per mixture and scores every candidate with it.
     public func logDensity(_ x: Double) -> Double { Evaluator(self).logDensity(x) }
 }

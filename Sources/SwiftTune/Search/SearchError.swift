@@ -1,0 +1,27 @@
+/// What went wrong in a searcher call. Nothing is changed when a call throws.
+public enum SearchError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// `suggest` or `addEvaluated` was given a trial id the searcher already has.
+    case duplicateTrial(String)
+    /// `tell` was given a trial id the searcher never suggested.
+    case unknownTrial(String)
+    /// `tell` was called a second time for this trial.
+    case trialAlreadyFinished(String)
+    /// A searcher option (or a point to evaluate) is invalid; the message says which and why.
+    case invalidOption(String)
+    /// A saved state cannot be restored; the message says what is wrong with it.
+    case invalidState(String)
+    /// A configuration does not fit the space (a point to evaluate, an evaluated trial).
+    case space(SpaceError)
+
+    /// A one-line message for the user, naming the trial, option or state field at fault.
+    public var description: String {
+        switch self {
+        case .duplicateTrial(let id): return "trial '\(id)' was already suggested"
+        case .unknownTrial(let id): return "unknown trial '\(id)': it was never suggested by this searcher"
+        case .trialAlreadyFinished(let id): return "trial '\(id)' has already finished"
+        case .invalidOption(let m): return "invalid option: \(m)"
+        case .invalidState(let m): return "invalid saved state: \(m)"
+        case .space(let e): return e.description
+        }
+    }
+}

@@ -33,14 +33,19 @@ build:
 lib:
 	$(SWIFT) build $(RELEASE) --product swifttune
 
-# include/swifttune.h is generated from Sources/CSwiftTune by the Swift compiler, then tidied.
+# One source for the boundary: scripts/gen_header.py writes Sources/CSwiftTune/Version.swift
+# (from VERSION), then include/swifttune.h and python/swifttune/_capi.py (from the Swift
+# compiler's header of Sources/CSwiftTune, and VERSION).
+GEN_HEADER := $(PYTHON) scripts/gen_header.py $(SWIFTC) .build/release/Modules include/swifttune.h \
+	--capi python/swifttune/_capi.py --version-swift Sources/CSwiftTune/Version.swift
 header: lib
-	$(PYTHON) scripts/gen_header.py $(SWIFTC) .build/release/Modules include/swifttune.h
+	$(GEN_HEADER)
+	$(SWIFT) build $(RELEASE) --product swifttune
 
-# Fails when the committed header is stale; then compiles it warning-free as C99 (gcc, clang
-# -pedantic) and as C++.
+# Fails when the committed header, _capi.py or Version.swift is stale; then compiles the header
+# warning-free as C99 (gcc, clang -pedantic) and as C++.
 header-check: lib
-	$(PYTHON) scripts/gen_header.py $(SWIFTC) .build/release/Modules include/swifttune.h --check
+	$(GEN_HEADER) --check
 	printf '#include "swifttune.h"\nint main(void) { return st_version()[0] == 0; }\n' > .build/header_check.c
 	cp .build/header_check.c .build/header_check.cpp
 	gcc -std=c99 -Wall -Wextra -Werror -Iinclude -c .build/header_check.c -o /dev/null

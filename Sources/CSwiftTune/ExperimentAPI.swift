@@ -19,33 +19,12 @@ public func stExperimentNew(_ config_json: UnsafePointer<CChar>?, _ searcher: Op
                             _ out_experiment: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     api {
         let target = try out(out_experiment, "out_experiment")
-        let config = try experimentConfig(json(config_json, "config_json"))
+        let config = try ExperimentConfig(json: json(config_json, "config_json"))
         let limiter = try object(searcher, SearcherHandle.self, "searcher").limiter.withLock { $0 }
         let sched: any TrialScheduler = try scheduler.map { try object($0, SchedulerHandle.self, "scheduler").scheduler.withLock { $0 } } ?? FIFOScheduler()
         target.pointee = retain(ExperimentHandle(try Experiment(config: config, limiter: limiter, scheduler: sched)))
         return .ST_OK
     }
-}
-
-func experimentConfig(_ spec: JSONValue) throws -> ExperimentConfig {
-    guard let members = spec.objectValue else { throw CError(.ST_INVALID_CONFIG, "the experiment configuration must be a JSON object") }
-    let known: Set<String> = ["metric", "mode", "num_samples", "max_concurrent_trials", "stop", "time_budget_s", "max_failures", "fail_fast"]
-    for (k, _) in members where !known.contains(k) { throw CError(.ST_INVALID_CONFIG, "unknown experiment option '\(k)'") }
-    guard let metric = try stringOption(spec["metric"], "metric") else { throw CError(.ST_INVALID_CONFIG, "'metric' is required") }
-    guard let mode = try modeOption(spec["mode"], "mode") else { throw CError(.ST_INVALID_CONFIG, "'mode' is required") }
-    var stop: [String: Double] = [:]
-    if let s = spec["stop"], s != .null {
-        guard let items = s.objectValue else { throw CError(.ST_INVALID_CONFIG, "'stop' must be an object of thresholds") }
-        for (k, v) in items {
-            guard let x = v.doubleValue else { throw CError(.ST_INVALID_CONFIG, "stop threshold '\(k)' must be a number, got \(v)") }
-            stop[k] = x
-        }
-    }
-    return ExperimentConfig(metric: metric, mode: mode, numSamples: Int(try intOption(spec["num_samples"], "num_samples") ?? 1),
-                            maxConcurrentTrials: try intOption(spec["max_concurrent_trials"], "max_concurrent_trials").map { Int($0) },
-                            stop: stop, timeBudgetS: try doubleOption(spec["time_budget_s"], "time_budget_s"),
-                            maxFailures: Int(try intOption(spec["max_failures"], "max_failures") ?? 0),
-                            failFast: try boolOption(spec["fail_fast"], "fail_fast") ?? false)
 }
 
 /// Asks what to do next. `*out_action` is `ST_NEXT_START` (then `*out_trial_id` and `*out_config`
@@ -79,40 +58,47 @@ public func stExperimentNext(_ experiment: OpaquePointer?, _ out_action: UnsafeM
 }
 
 /// Reports an intermediate result of a running trial: `count` metric names and values (the hot
-/// path: no JSON). `*out_decision` is `ST_CONTINUE`, `ST_STOP` or `ST_PAUSE` (it may be NULL if not
-/// wanted). NaN and infinite values are recorded (they never make a trial "best").
-/// Returns `ST_OK`, `ST_UNKNOWN_TRIAL`, `ST_INVALID_TRIAL_STATE` (not running) or `ST_INVALID_ARGUMENT`.
+/// path: no JSON), and `checkpoint`, the name of a checkpoint saved with this result, or NULL for
+/// none (copied; not empty): it becomes the trial's latest checkpoint, the one a retried, paused or
+/// restored trial resumes from (see `st_experiment_trial`'s "checkpoint"). NaN and infinite values
+/// are recorded (they never make a trial "best"). The engine adds `training_iteration` (1, 2, and so on
+/// over the trial's results) and `time_total_s` (the trial's running time, across its runs) when
+/// the result lacks them. Every out-pointer may be NULL if not wanted: `*out_decision` is
+/// `ST_CONTINUE`, `ST_STOP` or `ST_PAUSE`; `*out_training_iteration` and `*out_time_total_s` are
+/// the values the result was recorded with (NaN when a report after an `ST_STOP` or `ST_PAUSE`
+/// answer is not recorded). Returns `ST_OK`, `ST_UNKNOWN_TRIAL`, `ST_INVALID_TRIAL_STATE` (not
+/// running) or `ST_INVALID_ARGUMENT`.
 @c(st_experiment_report)
 public func stExperimentReport(_ experiment: OpaquePointer?, _ trial_id: UnsafePointer<CChar>?,
                                _ names: UnsafePointer<UnsafePointer<CChar>?>?, _ values: UnsafePointer<Double>?,
-                               _ count: Int32, _ out_decision: UnsafeMutablePointer<Int32>?) -> Int32 {
+                               _ count: Int32, _ checkpoint: UnsafePointer<CChar>?, _ out_decision: UnsafeMutablePointer<Int32>?,
+                               _ out_training_iteration: UnsafeMutablePointer<Double>?,
+                               _ out_time_total_s: UnsafeMutablePointer<Double>?) -> Int32 {
     api {
         let e = try object(experiment, ExperimentHandle.self, "experiment")
         let id = try string(trial_id, "trial_id")
         let metrics = try metricsArgument(names, values, count)
-        let d = try e.experiment.report(id, metrics)
-        out_decision?.pointee = decisionCode(d)
+        let answer = try e.experiment.reportResult(id, metrics, checkpoint: checkpointArgument(checkpoint))
+        write(answer, out_decision, out_training_iteration, out_time_total_s)
         return .ST_OK
     }
 }
 
-/// `st_experiment_report` with the name of a checkpoint saved with this result (`checkpoint`, not
-/// NULL, copied): it becomes the trial's latest checkpoint, the one a retried, paused or restored
-/// trial resumes from (see `st_experiment_trial`'s "checkpoint"). Returns as `st_experiment_report`.
-@c(st_experiment_report_checkpoint)
-public func stExperimentReportCheckpoint(_ experiment: OpaquePointer?, _ trial_id: UnsafePointer<CChar>?,
-                                         _ names: UnsafePointer<UnsafePointer<CChar>?>?, _ values: UnsafePointer<Double>?,
-                                         _ count: Int32, _ checkpoint: UnsafePointer<CChar>?,
-                                         _ out_decision: UnsafeMutablePointer<Int32>?) -> Int32 {
-    api {
-        let e = try object(experiment, ExperimentHandle.self, "experiment")
-        let id = try string(trial_id, "trial_id")
-        let metrics = try metricsArgument(names, values, count)
-        let name = try string(checkpoint, "checkpoint")
-        let d = try e.experiment.report(id, metrics, checkpoint: name)
-        out_decision?.pointee = decisionCode(d)
-        return .ST_OK
-    }
+/// The optional checkpoint name of a report.
+func checkpointArgument(_ checkpoint: UnsafePointer<CChar>?) throws -> String? {
+    guard let checkpoint else { return nil }
+    let name = try string(checkpoint, "checkpoint")
+    guard !name.isEmpty else { throw CError(.ST_INVALID_ARGUMENT, "checkpoint is empty (give NULL for no checkpoint)") }
+    return name
+}
+
+/// Writes a report's answer into the out-pointers given.
+@inline(__always)
+func write(_ answer: ReportAnswer, _ out_decision: UnsafeMutablePointer<Int32>?,
+           _ out_training_iteration: UnsafeMutablePointer<Double>?, _ out_time_total_s: UnsafeMutablePointer<Double>?) {
+    out_decision?.pointee = decisionCode(answer.decision)
+    out_training_iteration?.pointee = answer.trainingIteration
+    out_time_total_s?.pointee = answer.timeTotalS
 }
 
 func metricsArgument(_ names: UnsafePointer<UnsafePointer<CChar>?>?, _ values: UnsafePointer<Double>?, _ count: Int32) throws -> Metrics {
@@ -139,11 +125,20 @@ func decisionCode(_ d: SchedulerDecision) -> Int32 {
 }
 
 /// Ends the current run of a trial: `end` is `ST_END_COMPLETED`, `ST_END_STOPPED` (after a report
-/// answered `ST_STOP` or `ST_PAUSE`) or `ST_END_FAILED` with `message` (may be NULL).
-/// Returns `ST_OK`, `ST_UNKNOWN_TRIAL`, `ST_INVALID_TRIAL_STATE` (not running) or `ST_INVALID_ARGUMENT`.
+/// answered `ST_STOP` or `ST_PAUSE`) or `ST_END_FAILED` with `message` (may be NULL). The engine
+/// decides what becomes of the trial and says so through the out-pointers (each may be NULL if
+/// not wanted; left unchanged on error): `*out_status` is its `st_trial_status` now
+/// (`ST_TRIAL_PENDING`: a failed run that is retried, from its latest checkpoint;
+/// `ST_TRIAL_PAUSED`; `ST_TRIAL_TERMINATED`; `ST_TRIAL_ERROR`: failed with no retry left);
+/// `*out_num_failures` how many of its runs failed so far; `*out_metric` an `st_metric_status`
+/// saying whether its last result has a usable value of the experiment's metric (for a run that
+/// did not fail; `ST_METRIC_OK` for one that did): a TERMINATED trial without one was told to the
+/// searcher as failed. Returns `ST_OK`, `ST_UNKNOWN_TRIAL`, `ST_INVALID_TRIAL_STATE` (not running)
+/// or `ST_INVALID_ARGUMENT`.
 @c(st_experiment_finish)
 public func stExperimentFinish(_ experiment: OpaquePointer?, _ trial_id: UnsafePointer<CChar>?, _ end: Int32,
-                               _ message: UnsafePointer<CChar>?) -> Int32 {
+                               _ message: UnsafePointer<CChar>?, _ out_status: UnsafeMutablePointer<Int32>?,
+                               _ out_num_failures: UnsafeMutablePointer<Int32>?, _ out_metric: UnsafeMutablePointer<Int32>?) -> Int32 {
     api {
         let e = try object(experiment, ExperimentHandle.self, "experiment")
         let id = try string(trial_id, "trial_id")
@@ -154,8 +149,31 @@ public func stExperimentFinish(_ experiment: OpaquePointer?, _ trial_id: UnsafeP
         case .ST_END_FAILED?: how = .failed(message.flatMap { String(validatingCString: $0) } ?? "the trial failed")
         case nil: throw CError(.ST_INVALID_ARGUMENT, "end \(end) is not an st_trial_end")
         }
-        try e.experiment.finish(id, how)
+        let finish = try e.experiment.finish(id, how)
+        out_status?.pointee = statusCode(finish.status)
+        out_num_failures?.pointee = Int32(clamping: finish.numFailures)
+        out_metric?.pointee = metricCode(finish.metricProblem)
         return .ST_OK
+    }
+}
+
+/// The `st_trial_status` of a status.
+func statusCode(_ s: TrialStatus) -> Int32 {
+    switch s {
+    case .pending: return st_trial_status.ST_TRIAL_PENDING.rawValue
+    case .running: return st_trial_status.ST_TRIAL_RUNNING.rawValue
+    case .paused: return st_trial_status.ST_TRIAL_PAUSED.rawValue
+    case .terminated: return st_trial_status.ST_TRIAL_TERMINATED.rawValue
+    case .error: return st_trial_status.ST_TRIAL_ERROR.rawValue
+    }
+}
+
+/// The `st_metric_status` of a metric problem.
+func metricCode(_ p: MetricProblem?) -> Int32 {
+    switch p {
+    case nil: return st_metric_status.ST_METRIC_OK.rawValue
+    case .missing?: return st_metric_status.ST_METRIC_MISSING.rawValue
+    case .notFinite?: return st_metric_status.ST_METRIC_NOT_FINITE.rawValue
     }
 }
 
@@ -256,22 +274,7 @@ public func stExperimentResume(_ state_json: UnsafePointer<CChar>?, _ options_js
                                _ out_experiment: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     api {
         let target = try out(out_experiment, "out_experiment")
-        var options = ResumeOptions()
-        if let options_json {
-            let spec = try json(options_json, "options_json")
-            guard let members = spec.objectValue else { throw CError(.ST_INVALID_CONFIG, "the resume options must be a JSON object") }
-            for (k, _) in members where k != "unfinished" && k != "errored" { throw CError(.ST_INVALID_CONFIG, "unknown resume option '\(k)'") }
-            if let u = try stringOption(spec["unfinished"], "unfinished") {
-                guard let v = ResumeOptions.Unfinished(rawValue: u) else { throw CError(.ST_INVALID_CONFIG, "'unfinished' must be \"resume\" or \"skip\", got \"\(u)\"") }
-                options.unfinished = v
-            }
-            if let x = try stringOption(spec["errored"], "errored") {
-                guard let v = ResumeOptions.Errored(rawValue: x) else {
-                    throw CError(.ST_INVALID_CONFIG, "'errored' must be \"skip\", \"resume\" or \"restart\", got \"\(x)\"")
-                }
-                options.errored = v
-            }
-        }
+        let options = try options_json.map { try ResumeOptions(json: json($0, "options_json")) } ?? ResumeOptions()
         let experiment = try Experiment(restoring: json(state_json, "state_json"), options: options)
         target.pointee = retain(ExperimentHandle(experiment))
         return .ST_OK

@@ -46,34 +46,22 @@ public func stExperimentRun(_ experiment: OpaquePointer?, _ threads: Int32, _ ob
 }
 
 /// Reports an intermediate result from inside an `st_experiment_run` objective, as
-/// `st_experiment_report` does for this trial. `*out_decision` (may be NULL) says whether to go on.
-/// Returns `ST_OK`, `ST_INVALID_ARGUMENT`, or `ST_INVALID_TRIAL_STATE` once the objective returned.
+/// `st_experiment_report` does for this trial: `checkpoint` (may be NULL) names a checkpoint saved
+/// with it; `*out_decision` says whether to go on, `*out_training_iteration` and
+/// `*out_time_total_s` are the automatic fields the result was recorded with (each out-pointer
+/// may be NULL). Returns `ST_OK`, `ST_INVALID_ARGUMENT`, or `ST_INVALID_TRIAL_STATE` once the
+/// objective returned.
 @c(st_reporter_report)
 public func stReporterReport(_ reporter: OpaquePointer?, _ names: UnsafePointer<UnsafePointer<CChar>?>?,
-                             _ values: UnsafePointer<Double>?, _ count: Int32, _ out_decision: UnsafeMutablePointer<Int32>?) -> Int32 {
+                             _ values: UnsafePointer<Double>?, _ count: Int32, _ checkpoint: UnsafePointer<CChar>?,
+                             _ out_decision: UnsafeMutablePointer<Int32>?, _ out_training_iteration: UnsafeMutablePointer<Double>?,
+                             _ out_time_total_s: UnsafeMutablePointer<Double>?) -> Int32 {
     api {
         let r = try object(reporter, ReporterHandle.self, "reporter")
         let metrics = try metricsArgument(names, values, count)
-        let d = try r.experiment.report(r.trialID, metrics)
-        if d != .continue { r.decision.withLock { $0 = d } }
-        out_decision?.pointee = decisionCode(d)
-        return .ST_OK
-    }
-}
-
-/// `st_reporter_report` with the name of a checkpoint saved with this result (see
-/// `st_experiment_report_checkpoint`). Returns as `st_reporter_report`.
-@c(st_reporter_report_checkpoint)
-public func stReporterReportCheckpoint(_ reporter: OpaquePointer?, _ names: UnsafePointer<UnsafePointer<CChar>?>?,
-                                       _ values: UnsafePointer<Double>?, _ count: Int32, _ checkpoint: UnsafePointer<CChar>?,
-                                       _ out_decision: UnsafeMutablePointer<Int32>?) -> Int32 {
-    api {
-        let r = try object(reporter, ReporterHandle.self, "reporter")
-        let metrics = try metricsArgument(names, values, count)
-        let name = try string(checkpoint, "checkpoint")
-        let d = try r.experiment.report(r.trialID, metrics, checkpoint: name)
-        if d != .continue { r.decision.withLock { $0 = d } }
-        out_decision?.pointee = decisionCode(d)
+        let answer = try r.experiment.reportResult(r.trialID, metrics, checkpoint: checkpointArgument(checkpoint))
+        if answer.decision != .continue { r.decision.withLock { $0 = answer.decision } }
+        write(answer, out_decision, out_training_iteration, out_time_total_s)
         return .ST_OK
     }
 }

@@ -17,82 +17,10 @@ import SwiftTune
 public func stSearcherNew(_ spec_json: UnsafePointer<CChar>?, _ out_searcher: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     api {
         let target = try out(out_searcher, "out_searcher")
-        let limiter = try makeLimiter(json(spec_json, "spec_json"))
+        let limiter = try SearcherSpec(json: json(spec_json, "spec_json")).makeLimiter()
         target.pointee = retain(SearcherHandle(limiter))
         return .ST_OK
     }
-}
-
-func makeLimiter(_ spec: JSONValue) throws -> ConcurrencyLimiter {
-    guard let members = spec.objectValue else { throw CError(.ST_INVALID_CONFIG, "the searcher specification must be a JSON object") }
-    let known: Set<String> = ["algorithm", "space", "mode", "seed", "points_to_evaluate", "max_concurrent", "batch",
-                              "n_initial_points", "n_EI_candidates", "gamma", "prior_weight", "linear_forgetting"]
-    for (k, _) in members where !known.contains(k) { throw CError(.ST_INVALID_CONFIG, "unknown searcher option '\(k)'") }
-    guard let algorithm = spec["algorithm"]?.stringValue else { throw CError(.ST_INVALID_CONFIG, "'algorithm' must be \"tpe\" or \"random\"") }
-    guard let spaceJSON = spec["space"] else { throw CError(.ST_INVALID_CONFIG, "'space' is required") }
-    let space = try SearchSpace(json: spaceJSON)
-    let mode = try modeOption(spec["mode"], "mode") ?? .min
-    let seed = try intOption(spec["seed"], "seed").map { UInt64(bitPattern: $0) } ?? 0
-    var points: [JSONValue] = []
-    if let p = spec["points_to_evaluate"] {
-        guard let items = p.arrayValue else { throw CError(.ST_INVALID_CONFIG, "'points_to_evaluate' must be an array") }
-        points = items
-    }
-    let searcher: any Searcher
-    switch algorithm {
-    case "tpe":
-        var o = TPESearch.Options()
-        if let v = try intOption(spec["n_initial_points"], "n_initial_points") { o.nInitialPoints = Int(v) }
-        if let v = try intOption(spec["n_EI_candidates"], "n_EI_candidates") { o.nEICandidates = Int(v) }
-        if let v = try doubleOption(spec["gamma"], "gamma") { o.gamma = v }
-        if let v = try doubleOption(spec["prior_weight"], "prior_weight") { o.priorWeight = v }
-        if let v = try intOption(spec["linear_forgetting"], "linear_forgetting") { o.linearForgetting = Int(v) }
-        searcher = try TPESearch(space: space, mode: mode, options: o, pointsToEvaluate: points, seed: seed)
-    case "random":
-        for k in ["n_initial_points", "n_EI_candidates", "gamma", "prior_weight", "linear_forgetting"] where spec[k] != nil {
-            throw CError(.ST_INVALID_CONFIG, "'\(k)' is a TPE option; random search takes none")
-        }
-        searcher = try RandomSearch(space: space, mode: mode, pointsToEvaluate: points, seed: seed)
-    default:
-        throw CError(.ST_INVALID_CONFIG, "unknown algorithm '\(algorithm)': use \"tpe\" or \"random\"")
-    }
-    let maxConcurrent = try intOption(spec["max_concurrent"], "max_concurrent").map { Int($0) } ?? Int.max
-    var batch = false
-    if let b = spec["batch"] {
-        guard case .bool(let v) = b else { throw CError(.ST_INVALID_CONFIG, "'batch' must be true or false") }
-        batch = v
-    }
-    return try ConcurrencyLimiter(searcher, maxConcurrent: maxConcurrent, batch: batch)
-}
-
-func intOption(_ v: JSONValue?, _ name: String) throws -> Int64? {
-    guard let v, v != .null else { return nil }
-    guard let i = v.intValue else { throw CError(.ST_INVALID_CONFIG, "'\(name)' must be an integer, got \(v)") }
-    return i
-}
-
-func doubleOption(_ v: JSONValue?, _ name: String) throws -> Double? {
-    guard let v, v != .null else { return nil }
-    guard let d = v.doubleValue else { throw CError(.ST_INVALID_CONFIG, "'\(name)' must be a number, got \(v)") }
-    return d
-}
-
-func stringOption(_ v: JSONValue?, _ name: String) throws -> String? {
-    guard let v, v != .null else { return nil }
-    guard let s = v.stringValue else { throw CError(.ST_INVALID_CONFIG, "'\(name)' must be a string, got \(v)") }
-    return s
-}
-
-func boolOption(_ v: JSONValue?, _ name: String) throws -> Bool? {
-    guard let v, v != .null else { return nil }
-    guard case .bool(let b) = v else { throw CError(.ST_INVALID_CONFIG, "'\(name)' must be true or false, got \(v)") }
-    return b
-}
-
-func modeOption(_ v: JSONValue?, _ name: String) throws -> Mode? {
-    guard let s = try stringOption(v, name) else { return nil }
-    guard let m = Mode(rawValue: s) else { throw CError(.ST_INVALID_CONFIG, "'\(name)' must be \"min\" or \"max\", got \"\(s)\"") }
-    return m
 }
 
 /// Suggests a configuration for a new trial. On success `*out_config` is the configuration's JSON
@@ -102,15 +30,44 @@ func modeOption(_ v: JSONValue?, _ name: String) throws -> Mode? {
 @c(st_searcher_suggest)
 public func stSearcherSuggest(_ searcher: OpaquePointer?, _ trial_id: UnsafePointer<CChar>?,
                               _ out_config: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    api {
-        let target = try out(out_config, "out_config")
-        let s = try object(searcher, SearcherHandle.self, "searcher")
-        let id = try string(trial_id, "trial_id")
-        let suggestion = try s.limiter.withLock { (l: inout ConcurrencyLimiter) throws -> Suggestion? in try l.suggest(trialID: id) }
-        guard let suggestion else { return .ST_WAIT }
-        target.pointee = try cString(suggestion.configuration.serialized())
-        return .ST_OK
+    api { try suggest(searcher, trial_id, out_config, nil) }
+}
+
+/// `st_searcher_suggest` that also writes the suggestion's assignment into `*out_assignment`
+/// (may be NULL if not wanted; freed with `st_free`): hyperopt's `misc.vals` view, a JSON object
+/// from the label of each active parameter, in the space's order, to its value, a choice's option
+/// index (0-based) and an integer parameter's value as JSON integers,
+/// `{"activation": 0, "mult": 1.8536, "width": 16.64}`. Returns as `st_searcher_suggest`
+/// (on `ST_WAIT` and on errors both strings are NULL).
+@c(st_searcher_suggest_with_assignment)
+public func stSearcherSuggestWithAssignment(_ searcher: OpaquePointer?, _ trial_id: UnsafePointer<CChar>?,
+                                            _ out_config: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+                                            _ out_assignment: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    out_assignment?.pointee = nil
+    return api { try suggest(searcher, trial_id, out_config, out_assignment) }
+}
+
+/// The two suggest calls: a suggestion's configuration, and its assignment when asked for.
+func suggest(_ searcher: OpaquePointer?, _ trial_id: UnsafePointer<CChar>?,
+             _ out_config: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+             _ out_assignment: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) throws -> st_status {
+    let target = try out(out_config, "out_config")
+    let s = try object(searcher, SearcherHandle.self, "searcher")
+    let id = try string(trial_id, "trial_id")
+    let made = try s.limiter.withLock { (l: inout ConcurrencyLimiter) throws -> (Suggestion, SearchSpace)? in
+        try l.suggest(trialID: id).map { ($0, l.searcher.space) }
     }
+    guard let (suggestion, space) = made else { return .ST_WAIT }
+    let config = try cString(suggestion.configuration.serialized())
+    if let out_assignment {
+        guard let text = strdup(space.assignmentJSON(suggestion.assignment).serialized()) else {
+            free(config)
+            throw CError(.ST_ERROR, "out of memory")
+        }
+        out_assignment.pointee = text
+    }
+    target.pointee = config
+    return .ST_OK
 }
 
 /// Tells the searcher how a suggested trial ended: `outcome` is `ST_OUTCOME_COMPLETED` with the

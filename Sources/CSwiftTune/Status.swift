@@ -70,6 +70,32 @@ import SwiftTune
     case ST_OUTCOME_FAILED = 2
 }
 
+/// A trial's status, as `st_experiment_finish` reports it (the trial JSON's "status" has the
+/// same names without the prefix).
+@c public enum st_trial_status: Int32, Sendable {
+    /// Waiting to run: new, or a failed run that is retried (from its latest checkpoint).
+    case ST_TRIAL_PENDING = 0
+    /// Running.
+    case ST_TRIAL_RUNNING = 1
+    /// Stopped for now by a scheduler (`ST_PAUSE`); it runs again later.
+    case ST_TRIAL_PAUSED = 2
+    /// Ended: completed, or stopped early by a scheduler or a stop criterion.
+    case ST_TRIAL_TERMINATED = 3
+    /// Failed, with no retry left.
+    case ST_TRIAL_ERROR = 4
+}
+
+/// Whether a trial's metric can be used, as `st_experiment_finish` reports it. A trial that ended
+/// without a usable metric is recorded, never the best trial, and told to the searcher as failed.
+@c public enum st_metric_status: Int32, Sendable {
+    /// The last result has a finite value of the experiment's metric (or the run failed: not looked at).
+    case ST_METRIC_OK = 0
+    /// The last result has no value of the metric (or the trial reported no result).
+    case ST_METRIC_MISSING = 1
+    /// The value is NaN or infinite.
+    case ST_METRIC_NOT_FINITE = 2
+}
+
 /// A failure carried to the C boundary: its status code and message.
 struct CError: Error {
     let status: st_status
@@ -80,13 +106,21 @@ struct CError: Error {
         self.message = message
     }
 
-    /// Maps the core's errors to status codes.
+    /// Maps the core's errors to the status codes the header documents.
     init(_ error: any Error) {
         switch error {
         case let e as CError: self = e
         case let e as JSONError: self.init(.ST_INVALID_JSON, e.description)
         case let e as SpaceError: self.init(.ST_INVALID_SPACE, e.description)
-        case let e as ScheduleError: self.init(.ST_INVALID_CONFIG, e.message)
+        case let e as ScheduleError: self.init(e.source == .option ? .ST_INVALID_CONFIG : .ST_INVALID_STATE, e.description)
+        case let e as SpecError:
+            switch e {
+            case .invalid(let m): self.init(.ST_INVALID_CONFIG, m)
+            case .space(let s): self.init(s)
+            case .search(let s): self.init(s)
+            case .schedule(let s): self.init(s)
+            case .experiment(let s): self.init(s)
+            }
         case let e as SearchError:
             switch e {
             case .unknownTrial: self.init(.ST_UNKNOWN_TRIAL, e.description)
@@ -101,7 +135,7 @@ struct CError: Error {
             case .unknownTrial: self.init(.ST_UNKNOWN_TRIAL, e.description)
             case .trialNotRunning: self.init(.ST_INVALID_TRIAL_STATE, e.description)
             case .search(let s): self.init(s)
-            case .schedule(let s): self.init(.ST_INVALID_CONFIG, s.message)
+            case .schedule(let s): self.init(s)
             case .invalidState: self.init(.ST_INVALID_STATE, e.description)
             }
         default: self.init(.ST_ERROR, "\(error)")
@@ -149,13 +183,15 @@ func api(_ body: () throws -> st_status) -> Int32 {
 
 nonisolated(unsafe) let emptyString: UnsafePointer<CChar> = UnsafePointer(strdup("")!)
 
-/// The library's version, "MAJOR.MINOR.PATCH". A static string; do not free it.
+/// The library's version, "MAJOR.MINOR.PATCH" (the header's `ST_VERSION` when the program was
+/// compiled against this library's header). A static string; do not free it.
 @c(st_version) public func stVersion() -> UnsafePointer<CChar> { versionString }
 
 nonisolated(unsafe) let versionString: UnsafePointer<CChar> = UnsafePointer(strdup(swiftTuneVersion)!)
 
-/// The library's version, checked by the Python package.
-public let swiftTuneVersion = "0.1.0"
+/// The library's version as one number, MAJOR * 1000000 + MINOR * 1000 + PATCH (compare it with
+/// the header's `ST_VERSION_NUMBER`, as with SQLite's `sqlite3_libversion_number()`).
+@c(st_version_number) public func stVersionNumber() -> Int32 { swiftTuneVersionNumber }
 
 /// Frees a string (or any buffer) the library returned. NULL is ignored.
 @c(st_free) public func stFree(_ p: UnsafeMutableRawPointer?) { free(p) }

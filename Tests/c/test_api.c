@@ -52,7 +52,12 @@ static char *searcher_spec(const char *algorithm, const char *extra) {
 }
 
 static void test_basics(void) {
-    CHECK(strcmp(st_version(), "0.1.0") == 0);
+    CHECK(strcmp(st_version(), ST_VERSION) == 0);
+    CHECK(st_version_number() == ST_VERSION_NUMBER);
+    CHECK(ST_VERSION_NUMBER == ST_VERSION_MAJOR * 1000000 + ST_VERSION_MINOR * 1000 + ST_VERSION_PATCH);
+    char expected[32];
+    snprintf(expected, sizeof expected, "%d.%d.%d", ST_VERSION_MAJOR, ST_VERSION_MINOR, ST_VERSION_PATCH);
+    CHECK(strcmp(st_version(), expected) == 0);
     CHECK(st_last_error() != NULL);
     st_free(NULL);
     st_space_free(NULL);
@@ -207,17 +212,23 @@ static void test_experiment(void) {
     const char *names[] = {"loss", "accuracy"};
     double values[] = {1.0, 0.5};
     int32_t decision = -1;
-    CHECK_OK(st_experiment_report(e, id, names, values, 2, &decision));
+    double iteration = -1, total = -1;
+    CHECK_OK(st_experiment_report(e, id, names, values, 2, NULL, &decision, &iteration, &total));
     CHECK(decision == ST_CONTINUE);
-    CHECK_OK(st_experiment_report(e, id, names, values, 0, NULL)); /* no metrics, no decision wanted */
+    CHECK(iteration == 1 && total >= 0 && total < 60); /* the engine's automatic fields */
+    CHECK_OK(st_experiment_report(e, id, names, values, 0, NULL, NULL, NULL, NULL)); /* nothing wanted back */
     double nan_values[] = {NAN, INFINITY};
-    CHECK_OK(st_experiment_report(e, id, names, nan_values, 2, &decision)); /* recorded, never "best" */
-    CHECK_OK(st_experiment_finish(e, id, ST_END_COMPLETED, NULL));
-    /* A finished trial refuses reports and a second finish. */
-    CHECK_ERROR(st_experiment_report(e, id, names, values, 2, &decision), ST_INVALID_TRIAL_STATE);
-    CHECK_ERROR(st_experiment_finish(e, id, ST_END_COMPLETED, NULL), ST_INVALID_TRIAL_STATE);
-    CHECK_ERROR(st_experiment_report(e, "no_such_trial", names, values, 2, &decision), ST_UNKNOWN_TRIAL);
-    CHECK_ERROR(st_experiment_finish(e, "no_such_trial", ST_END_FAILED, "x"), ST_UNKNOWN_TRIAL);
+    CHECK_OK(st_experiment_report(e, id, names, nan_values, 2, NULL, &decision, &iteration, NULL)); /* recorded, never "best" */
+    CHECK(iteration == 3);
+    int32_t status = -1, failures = -1, metric = -1;
+    CHECK_OK(st_experiment_finish(e, id, ST_END_COMPLETED, NULL, &status, &failures, &metric));
+    CHECK(status == ST_TRIAL_TERMINATED && failures == 0 && metric == ST_METRIC_NOT_FINITE);
+    /* A finished trial refuses reports and a second finish; the out-values stay as they were. */
+    CHECK_ERROR(st_experiment_report(e, id, names, values, 2, NULL, &decision, NULL, NULL), ST_INVALID_TRIAL_STATE);
+    CHECK_ERROR(st_experiment_finish(e, id, ST_END_COMPLETED, NULL, &status, NULL, NULL), ST_INVALID_TRIAL_STATE);
+    CHECK(status == ST_TRIAL_TERMINATED);
+    CHECK_ERROR(st_experiment_report(e, "no_such_trial", names, values, 2, NULL, &decision, NULL, NULL), ST_UNKNOWN_TRIAL);
+    CHECK_ERROR(st_experiment_finish(e, "no_such_trial", ST_END_FAILED, "x", NULL, NULL, NULL), ST_UNKNOWN_TRIAL);
     char *one = NULL;
     CHECK_OK(st_experiment_trial(e, id, &one));
     CHECK(one && strstr(one, "\"TERMINATED\"") && strstr(one, "\"num_reports\":3"));
@@ -230,7 +241,8 @@ static void test_experiment(void) {
     /* Two more trials: one fails, one reports well. */
     CHECK_OK(st_experiment_next(e, &action, &id, NULL));
     CHECK(action == ST_NEXT_START);
-    CHECK_OK(st_experiment_finish(e, id, ST_END_FAILED, "the objective raised"));
+    CHECK_OK(st_experiment_finish(e, id, ST_END_FAILED, "the objective raised", &status, &failures, &metric));
+    CHECK(status == ST_TRIAL_ERROR && failures == 1 && metric == ST_METRIC_OK); /* max_failures 0: no retry */
     char *t = NULL;
     CHECK_OK(st_experiment_trial(e, id, &t));
     CHECK(t && strstr(t, "\"ERROR\"") && strstr(t, "the objective raised"));
@@ -238,8 +250,9 @@ static void test_experiment(void) {
     st_free(id);
     CHECK_OK(st_experiment_next(e, &action, &id, NULL));
     double good[] = {0.25, 0.9};
-    CHECK_OK(st_experiment_report(e, id, names, good, 2, &decision));
-    CHECK_OK(st_experiment_finish(e, id, ST_END_COMPLETED, NULL));
+    CHECK_OK(st_experiment_report(e, id, names, good, 2, NULL, &decision, NULL, NULL));
+    CHECK_OK(st_experiment_finish(e, id, ST_END_COMPLETED, NULL, &status, NULL, &metric));
+    CHECK(status == ST_TRIAL_TERMINATED && metric == ST_METRIC_OK);
     /* Three samples used: the experiment is over, and it stays over. */
     CHECK_OK(st_experiment_next(e, &action, NULL, NULL));
     CHECK(action == ST_NEXT_FINISHED);
@@ -289,16 +302,16 @@ static void test_experiment(void) {
     /* NULL handles and out-pointers everywhere. */
     CHECK_ERROR(st_experiment_next(NULL, &action, NULL, NULL), ST_INVALID_ARGUMENT);
     CHECK_ERROR(st_experiment_next(e, NULL, NULL, NULL), ST_INVALID_ARGUMENT);
-    CHECK_ERROR(st_experiment_report(NULL, "x", names, values, 2, NULL), ST_INVALID_ARGUMENT);
-    CHECK_ERROR(st_experiment_report(e, NULL, names, values, 2, NULL), ST_INVALID_ARGUMENT);
-    CHECK_ERROR(st_experiment_report(e, "trial_00000", NULL, values, 2, NULL), ST_INVALID_ARGUMENT);
-    CHECK_ERROR(st_experiment_report(e, "trial_00000", names, NULL, 2, NULL), ST_INVALID_ARGUMENT);
-    CHECK_ERROR(st_experiment_report(e, "trial_00000", names, values, -1, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_report(NULL, "x", names, values, 2, NULL, NULL, NULL, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_report(e, NULL, names, values, 2, NULL, NULL, NULL, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_report(e, "trial_00000", NULL, values, 2, NULL, NULL, NULL, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_report(e, "trial_00000", names, NULL, 2, NULL, NULL, NULL, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_report(e, "trial_00000", names, values, -1, NULL, NULL, NULL, NULL), ST_INVALID_ARGUMENT);
     const char *null_name[] = {NULL};
-    CHECK_ERROR(st_experiment_report(e, "trial_00000", null_name, values, 1, NULL), ST_INVALID_ARGUMENT);
-    CHECK_ERROR(st_experiment_finish(NULL, "x", ST_END_COMPLETED, NULL), ST_INVALID_ARGUMENT);
-    CHECK_ERROR(st_experiment_finish(e, NULL, ST_END_COMPLETED, NULL), ST_INVALID_ARGUMENT);
-    CHECK_ERROR(st_experiment_finish(e, "trial_00000", 99, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_report(e, "trial_00000", null_name, values, 1, NULL, NULL, NULL, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_finish(NULL, "x", ST_END_COMPLETED, NULL, NULL, NULL, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_finish(e, NULL, ST_END_COMPLETED, NULL, NULL, NULL, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_finish(e, "trial_00000", 99, NULL, NULL, NULL, NULL), ST_INVALID_ARGUMENT);
     CHECK_ERROR(st_experiment_trials(NULL, &trials), ST_INVALID_ARGUMENT);
     CHECK_ERROR(st_experiment_trials(e, NULL), ST_INVALID_ARGUMENT);
     CHECK_ERROR(st_experiment_trial(e, NULL, &trials), ST_INVALID_ARGUMENT);
@@ -338,7 +351,7 @@ static int32_t objective(const char *trial_id, const char *config_json, st_repor
     for (int step = 0; step < 20; step++) {
         double v[] = {strcmp(trial_id, "trial_00004") == 0 && step == 0 ? NAN : 10.0 - step};
         int32_t decision = ST_CONTINUE;
-        if (st_reporter_report(reporter, names, v, 1, &decision) != ST_OK) return 1;
+        if (st_reporter_report(reporter, names, v, 1, NULL, &decision, NULL, NULL) != ST_OK) return 1;
         if (decision != ST_CONTINUE) return 0;
     }
     return 0;
@@ -370,9 +383,9 @@ static void test_run_loop(void) {
     CHECK_ERROR(st_experiment_run(e, 0, objective, &calls), ST_INVALID_ARGUMENT);
     CHECK_ERROR(st_experiment_run(e, 2, NULL, &calls), ST_INVALID_ARGUMENT);
     CHECK_ERROR(st_experiment_run(NULL, 2, objective, &calls), ST_INVALID_ARGUMENT);
-    CHECK_ERROR(st_reporter_report(NULL, NULL, NULL, 0, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_reporter_report(NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL), ST_INVALID_ARGUMENT);
     CHECK_ERROR(st_reporter_fail(NULL, "x"), ST_INVALID_ARGUMENT);
-    CHECK_ERROR(st_reporter_report((st_reporter *)e, NULL, NULL, 0, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_reporter_report((st_reporter *)e, NULL, NULL, 0, NULL, NULL, NULL, NULL), ST_INVALID_ARGUMENT);
     st_experiment_free(e);
     st_searcher_free(s);
 }
@@ -397,9 +410,9 @@ static int32_t flaky(const char *trial_id, const char *config, st_reporter *repo
         if (step == 2) {
             char name[64];
             snprintf(name, sizeof name, "%s/checkpoint_2", trial_id);
-            rc = st_reporter_report_checkpoint(reporter, names, v, 2, name, NULL);
+            rc = st_reporter_report(reporter, names, v, 2, name, NULL, NULL, NULL);
         } else {
-            rc = st_reporter_report(reporter, names, v, 2, NULL);
+            rc = st_reporter_report(reporter, names, v, 2, NULL, NULL, NULL, NULL);
         }
         if (rc != ST_OK) return 1;
         if (step == 3 && checkpoint == NULL) {
@@ -440,10 +453,12 @@ static void test_fault_tolerance(void) {
     CHECK_OK(st_experiment_next(f, &action, &id, NULL));
     const char *names[] = {"loss"};
     double v[] = {1.0};
-    CHECK_OK(st_experiment_report_checkpoint(f, id, names, v, 1, "ck", NULL));
-    CHECK_ERROR(st_experiment_report_checkpoint(f, id, names, v, 1, NULL, NULL), ST_INVALID_ARGUMENT);
-    CHECK(strstr(st_last_error(), "checkpoint") != NULL);
-    CHECK_OK(st_experiment_finish(f, id, ST_END_FAILED, "boom"));
+    CHECK_OK(st_experiment_report(f, id, names, v, 1, "ck", NULL, NULL, NULL));
+    CHECK_ERROR(st_experiment_report(f, id, names, v, 1, "", NULL, NULL, NULL), ST_INVALID_ARGUMENT);
+    CHECK(strstr(st_last_error(), "checkpoint is empty") != NULL);
+    int32_t status = -1, failures = -1;
+    CHECK_OK(st_experiment_finish(f, id, ST_END_FAILED, "boom", &status, &failures, NULL));
+    CHECK(status == ST_TRIAL_ERROR && failures == 1);
     char *state = NULL;
     CHECK_OK(st_experiment_save(f, &state));
     st_experiment *r = NULL;
@@ -470,10 +485,92 @@ static void test_fault_tolerance(void) {
     CHECK_ERROR(st_experiment_resume(state, "[", &r), ST_INVALID_JSON);
     CHECK_ERROR(st_experiment_resume(state, NULL, NULL), ST_INVALID_ARGUMENT);
     CHECK_ERROR(st_reporter_checkpoint(NULL, NULL, NULL), ST_INVALID_ARGUMENT);
-    CHECK_ERROR(st_reporter_report_checkpoint(NULL, names, v, 1, "x", NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_reporter_report(NULL, names, v, 1, "x", NULL, NULL, NULL), ST_INVALID_ARGUMENT);
     st_free(state);
     st_free(id);
     st_experiment_free(f);
+    st_experiment_free(e);
+    st_searcher_free(s);
+}
+
+/* A suggestion's assignment: label -> value, a choice by its option index, in the space's order. */
+static void test_assignment(void) {
+    st_searcher *s = NULL;
+    const char *space =
+        "{\"format\": \"swifttune.space\", \"version\": 1, \"space\": {\"type\": \"dict\", \"items\": {"
+        "\"act\": {\"type\": \"choice\", \"label\": \"act\", \"options\": ["
+        "{\"type\": \"dict\", \"items\": {\"name\": \"relu\", \"mult\": {\"type\": \"uniform\", \"label\": \"mult\", \"low\": 1, \"high\": 2}}},"
+        "\"tanh\"]},"
+        "\"n\": {\"type\": \"randint\", \"label\": \"n\", \"low\": 0, \"high\": 5}}}}";
+    char spec[1024];
+    snprintf(spec, sizeof spec, "{\"algorithm\": \"random\", \"seed\": 1, \"space\": %s, \"points_to_evaluate\": "
+             "[{\"act\": {\"name\": \"relu\", \"mult\": 1.5}, \"n\": 3}, {\"act\": \"tanh\", \"n\": 0}]}", space);
+    CHECK_OK(st_searcher_new(spec, &s));
+    char *config = NULL, *assignment = NULL;
+    CHECK_OK(st_searcher_suggest_with_assignment(s, "a", &config, &assignment));
+    CHECK(config && strcmp(config, "{\"act\":{\"name\":\"relu\",\"mult\":1.5},\"n\":3}") == 0);
+    CHECK(assignment && strcmp(assignment, "{\"act\":0,\"mult\":1.5,\"n\":3}") == 0);
+    st_free(config);
+    st_free(assignment);
+    CHECK_OK(st_searcher_suggest_with_assignment(s, "b", &config, &assignment));
+    CHECK(assignment && strcmp(assignment, "{\"act\":1,\"n\":0}") == 0); /* mult is inactive: left out */
+    st_free(config);
+    st_free(assignment);
+    CHECK_OK(st_searcher_suggest_with_assignment(s, "c", &config, NULL)); /* the assignment is optional */
+    CHECK(config != NULL);
+    st_free(config);
+    assignment = (char *)&assignment;
+    CHECK_ERROR(st_searcher_suggest_with_assignment(s, "a", &config, &assignment), ST_INVALID_TRIAL_STATE);
+    CHECK(config == NULL && assignment == NULL);
+    CHECK_ERROR(st_searcher_suggest_with_assignment(NULL, "d", &config, &assignment), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_searcher_suggest_with_assignment(s, NULL, &config, &assignment), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_searcher_suggest_with_assignment(s, "d", NULL, &assignment), ST_INVALID_ARGUMENT);
+    CHECK(assignment == NULL);
+    st_searcher_free(s);
+    /* ST_WAIT under a concurrency limit: both strings NULL. */
+    CHECK_OK(st_searcher_new(searcher_spec("random", ", \"max_concurrent\": 1"), &s));
+    CHECK_OK(st_searcher_suggest_with_assignment(s, "a", &config, &assignment));
+    CHECK(assignment && strstr(assignment, "\"width\":") && strstr(assignment, "\"activation\":"));
+    st_free(config);
+    st_free(assignment);
+    CHECK(st_searcher_suggest_with_assignment(s, "b", &config, &assignment) == ST_WAIT);
+    CHECK(config == NULL && assignment == NULL);
+    st_searcher_free(s);
+}
+
+/* What st_experiment_finish reports: a retried run, a run that failed for good, a missing metric. */
+static void test_finish_outcome(void) {
+    st_searcher *s = NULL;
+    CHECK_OK(st_searcher_new(searcher_spec("random", ", \"seed\": 2"), &s));
+    st_experiment *e = NULL;
+    CHECK_OK(st_experiment_new("{\"metric\": \"loss\", \"mode\": \"min\", \"num_samples\": 2, \"max_failures\": 1}", s, NULL, &e));
+    int32_t action = -1, status = -1, failures = -1, metric = -1;
+    char *id = NULL, *again = NULL;
+    CHECK_OK(st_experiment_next(e, &action, &id, NULL));
+    CHECK_OK(st_experiment_finish(e, id, ST_END_FAILED, "first", &status, &failures, &metric));
+    CHECK(status == ST_TRIAL_PENDING && failures == 1 && metric == ST_METRIC_OK); /* retried */
+    CHECK_OK(st_experiment_next(e, &action, &again, NULL));
+    CHECK(action == ST_NEXT_START && again && strcmp(id, again) == 0); /* the retried trial comes first */
+    CHECK_OK(st_experiment_finish(e, id, ST_END_FAILED, NULL, &status, &failures, NULL));
+    CHECK(status == ST_TRIAL_ERROR && failures == 2);
+    st_free(id);
+    st_free(again);
+    CHECK_OK(st_experiment_next(e, &action, &id, NULL));
+    const char *names[] = {"accuracy"};
+    double v[] = {0.5};
+    double total = -1;
+    CHECK_OK(st_experiment_report(e, id, names, v, 1, NULL, NULL, NULL, &total));
+    CHECK(total >= 0);
+    const char *with_iteration[] = {"accuracy", "training_iteration", "time_total_s"};
+    double own[] = {0.6, 7.0, 12.5};
+    double iteration = -1;
+    CHECK_OK(st_experiment_report(e, id, with_iteration, own, 3, NULL, NULL, &iteration, &total));
+    CHECK(iteration == 7 && total == 12.5); /* reported values stand */
+    CHECK_OK(st_experiment_report(e, id, names, v, 1, NULL, NULL, &iteration, NULL));
+    CHECK(iteration == 3); /* the engine counts results */
+    CHECK_OK(st_experiment_finish(e, id, ST_END_COMPLETED, NULL, &status, &failures, &metric));
+    CHECK(status == ST_TRIAL_TERMINATED && failures == 0 && metric == ST_METRIC_MISSING);
+    st_free(id);
     st_experiment_free(e);
     st_searcher_free(s);
 }
@@ -486,6 +583,8 @@ int main(void) {
     test_experiment();
     test_run_loop();
     test_fault_tolerance();
+    test_assignment();
+    test_finish_outcome();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

@@ -43,13 +43,17 @@ static void *worker(void *arg) {
         for (int k = 0; k < 3; k++) {
             double v[] = {(double)k};
             int32_t decision = ST_CONTINUE;
-            if (st_experiment_report(experiment, id, names, v, 1, &decision) != ST_OK || decision != ST_CONTINUE)
+            double iteration = 0;
+            if (st_experiment_report(experiment, id, names, v, 1, NULL, &decision, &iteration, NULL) != ST_OK ||
+                decision != ST_CONTINUE || iteration != k + 1)
                 __atomic_add_fetch(&errors, 1, __ATOMIC_SEQ_CST);
         }
         pthread_mutex_lock(&lock);
         running--;
         pthread_mutex_unlock(&lock);
-        if (st_experiment_finish(experiment, id, ST_END_COMPLETED, NULL) != ST_OK)
+        int32_t status = -1;
+        if (st_experiment_finish(experiment, id, ST_END_COMPLETED, NULL, &status, NULL, NULL) != ST_OK ||
+            status != ST_TRIAL_TERMINATED)
             __atomic_add_fetch(&errors, 1, __ATOMIC_SEQ_CST);
         st_free(id);
     }

@@ -70,7 +70,7 @@ static int32_t objective(const char *trial_id, const char *config_json, st_repor
     for (int step = 0; step < steps; step++) {
         double values[2] = {step, 1.0 / (0.1 + width * step / 100.0) + height * 0.1};
         int32_t decision = ST_CONTINUE;
-        if (st_reporter_report(reporter, names, values, 2, &decision) != ST_OK) {
+        if (st_reporter_report(reporter, names, values, 2, NULL, &decision, NULL, NULL) != ST_OK) {
             st_reporter_fail(reporter, st_last_error());
             return 1;
         }
@@ -92,6 +92,10 @@ int main(int argc, char **argv) {
     char config[128];
     snprintf(config, sizeof config, "{\"metric\": \"mean_loss\", \"mode\": \"min\", \"num_samples\": %d}", samples);
 
+    if (st_version_number() != ST_VERSION_NUMBER) { /* the library this program was compiled for */
+        fprintf(stderr, "libswifttune %s, but this program was compiled against %s\n", st_version(), ST_VERSION);
+        return 1;
+    }
     st_searcher *searcher = NULL;
     st_experiment *experiment = NULL;
     CHECK(st_searcher_new(SEARCHER, &searcher));

@@ -9,9 +9,9 @@ import os
 import warnings
 from typing import Any, Optional
 
+from ._capi import ST_VERSION as __version__
 from ._lib import SwiftTuneError, library_path, lib
 
-__version__ = "0.1.0"
 __all__ = ["init", "shutdown", "is_initialized", "tune", "train", "SwiftTuneError", "__version__"]
 
 _num_cpus: Optional[int] = None

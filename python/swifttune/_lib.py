@@ -11,21 +11,50 @@ import json
 import os
 import threading
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 
-__all__ = ["lib", "SwiftTuneError", "library_path", "EXPECTED_VERSION"]
+from . import _capi
 
-EXPECTED_VERSION = "0.1.0"
+__all__ = ["lib", "SwiftTuneError", "library_path", "EXPECTED_VERSION", "FinishInfo", "ReportInfo"]
 
-ST_OK = 0
-ST_WAIT = 8
-STATUS_NAMES = {
-    1: "ST_INVALID_ARGUMENT", 2: "ST_INVALID_JSON", 3: "ST_INVALID_SPACE", 4: "ST_INVALID_CONFIG",
-    5: "ST_UNKNOWN_TRIAL", 6: "ST_INVALID_TRIAL_STATE", 7: "ST_INVALID_STATE", 8: "ST_WAIT", 9: "ST_ERROR",
-}
-NEXT_START, NEXT_WAIT, NEXT_FINISHED = 0, 1, 2
-CONTINUE, STOP, PAUSE = 0, 1, 2
-END_COMPLETED, END_STOPPED, END_FAILED = 0, 1, 2
+# The boundary's constants and signatures are generated into _capi.py (scripts/gen_header.py);
+# the short names below are what the rest of the package imports.
+EXPECTED_VERSION = _capi.ST_VERSION
+
+ST_OK = _capi.ST_OK
+ST_WAIT = _capi.ST_WAIT
+STATUS_NAMES = _capi.ST_STATUS_NAMES
+NEXT_START, NEXT_WAIT, NEXT_FINISHED = _capi.ST_NEXT_START, _capi.ST_NEXT_WAIT, _capi.ST_NEXT_FINISHED
+CONTINUE, STOP, PAUSE = _capi.ST_CONTINUE, _capi.ST_STOP, _capi.ST_PAUSE
+END_COMPLETED, END_STOPPED, END_FAILED = _capi.ST_END_COMPLETED, _capi.ST_END_STOPPED, _capi.ST_END_FAILED
+OUTCOME_COMPLETED, OUTCOME_NO_METRIC, OUTCOME_FAILED = (_capi.ST_OUTCOME_COMPLETED, _capi.ST_OUTCOME_NO_METRIC,
+                                                        _capi.ST_OUTCOME_FAILED)
+# A trial's status by st_trial_status code, with Ray's names ("PENDING", ..., "ERROR").
+TRIAL_STATUS = {code: name[len("ST_TRIAL_"):] for code, name in _capi.ST_TRIAL_STATUS_NAMES.items()}
+# Why a trial's metric is unusable, by st_metric_status code: None, "missing" or "not_finite".
+METRIC_PROBLEM = {code: (None if code == _capi.ST_METRIC_OK else name[len("ST_METRIC_"):].lower())
+                  for code, name in _capi.ST_METRIC_STATUS_NAMES.items()}
+
+
+class FinishInfo(NamedTuple):
+    """What st_experiment_finish says became of a trial."""
+
+    status: str  # "PENDING" (a failed run that is retried), "PAUSED", "TERMINATED" or "ERROR"
+    num_failures: int  # how many of its runs failed so far
+    metric_problem: Optional[str]  # None, "missing" or "not_finite" (then the searcher learnt a failure)
+
+    @property
+    def retried(self) -> bool:
+        """Whether a failed run runs again (the trial is PENDING)."""
+        return self.status == "PENDING"
+
+
+class ReportInfo(NamedTuple):
+    """What st_experiment_report answers: the decision and the automatic fields of the result."""
+
+    decision: int  # CONTINUE, STOP or PAUSE
+    training_iteration: float  # NaN when the report was not recorded (after a STOP or PAUSE)
+    time_total_s: float
 
 
 class SwiftTuneError(RuntimeError):
@@ -57,48 +86,6 @@ def library_path() -> Path:
     )
 
 
-_c_char_pp = ctypes.POINTER(ctypes.c_char_p)
-_void_pp = ctypes.POINTER(ctypes.c_void_p)
-
-
-def _declare(cdll: ctypes.CDLL) -> None:
-    i32, vp, cp, dbl = ctypes.c_int32, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_double
-    outstr = ctypes.POINTER(ctypes.c_void_p)  # char ** whose result we free with st_free
-    sigs: dict[str, tuple[Any, list[Any]]] = {
-        "st_version": (cp, []),
-        "st_last_error": (cp, []),
-        "st_free": (None, [vp]),
-        "st_space_from_json": (i32, [cp, _void_pp]),
-        "st_space_to_json": (i32, [vp, outstr]),
-        "st_space_parameter_count": (i32, [vp]),
-        "st_space_free": (None, [vp]),
-        "st_searcher_new": (i32, [cp, _void_pp]),
-        "st_searcher_suggest": (i32, [vp, cp, outstr]),
-        "st_searcher_tell": (i32, [vp, cp, i32, dbl]),
-        "st_searcher_save": (i32, [vp, outstr]),
-        "st_searcher_restore": (i32, [cp, _void_pp]),
-        "st_searcher_free": (None, [vp]),
-        "st_scheduler_new": (i32, [cp, _void_pp]),
-        "st_scheduler_free": (None, [vp]),
-        "st_experiment_new": (i32, [cp, vp, vp, _void_pp]),
-        "st_experiment_next": (i32, [vp, ctypes.POINTER(i32), outstr, outstr]),
-        "st_experiment_report": (i32, [vp, cp, _c_char_pp, ctypes.POINTER(dbl), i32, ctypes.POINTER(i32)]),
-        "st_experiment_report_checkpoint": (i32, [vp, cp, _c_char_pp, ctypes.POINTER(dbl), i32, cp, ctypes.POINTER(i32)]),
-        "st_experiment_finish": (i32, [vp, cp, i32, cp]),
-        "st_experiment_trials": (i32, [vp, outstr]),
-        "st_experiment_trial": (i32, [vp, cp, outstr]),
-        "st_experiment_best_trial": (i32, [vp, cp, cp, cp, i32, outstr]),
-        "st_experiment_save": (i32, [vp, outstr]),
-        "st_experiment_restore": (i32, [cp, _void_pp]),
-        "st_experiment_resume": (i32, [cp, cp, _void_pp]),
-        "st_experiment_free": (None, [vp]),
-    }
-    for name, (restype, argtypes) in sigs.items():
-        fn = getattr(cdll, name)
-        fn.restype = restype
-        fn.argtypes = argtypes
-
-
 class _Library:
     """The loaded library with Pythonic wrappers that raise SwiftTuneError."""
 
@@ -113,7 +100,7 @@ class _Library:
                 if self._cdll is None:
                     path = library_path()
                     cdll = ctypes.CDLL(str(path))
-                    _declare(cdll)
+                    _capi.declare(cdll)
                     version = cdll.st_version().decode()
                     if version != EXPECTED_VERSION:
                         raise ImportError(
@@ -194,6 +181,17 @@ class Handle:
 class SearcherHandle(Handle):
     _free = "st_searcher_free"
 
+    def suggest_with_assignment(self, trial_id: str) -> Optional[tuple[Any, dict[str, Any]]]:
+        """A new trial's configuration and its assignment (hyperopt's ``misc.vals`` view: label ->
+        value, choices by option index, in the space's order), both decoded from JSON; None while
+        the concurrency limit holds suggestions back."""
+        config, assignment = ctypes.c_void_p(), ctypes.c_void_p()
+        status = lib.check(lib.c.st_searcher_suggest_with_assignment(self.p, trial_id.encode(), ctypes.byref(config),
+                                                                      ctypes.byref(assignment)))
+        if status == ST_WAIT:
+            return None
+        return loads(lib.take_string(config)), loads(lib.take_string(assignment))
+
 
 class SchedulerHandle(Handle):
     _free = "st_scheduler_free"
@@ -220,10 +218,10 @@ class ExperimentHandle(Handle):
         return names, (ctypes.c_double * len(keys))(*metrics.values()), len(keys)
 
     def report(self, trial_id: str, metrics: dict[str, float]) -> int:
-        """The hot path: names and values, no JSON."""
+        """The hot path: names and values, no JSON; the engine's decision."""
         names, values, count = self._arrays(metrics)
         decision = ctypes.c_int32()
-        status = _report_fn()(self.p, trial_id.encode(), names, values, count, ctypes.byref(decision))
+        status = _report_fn()(self.p, trial_id.encode(), names, values, count, None, ctypes.byref(decision), None, None)
         if status:
             lib.check(status)
         return decision.value
@@ -232,12 +230,32 @@ class ExperimentHandle(Handle):
         """``report`` with the name of a checkpoint saved with the result."""
         names, values, count = self._arrays(metrics)
         decision = ctypes.c_int32()
-        lib.check(lib.c.st_experiment_report_checkpoint(self.p, trial_id.encode(), names, values, count,
-                                                        checkpoint.encode(), ctypes.byref(decision)))
+        status = _report_fn()(self.p, trial_id.encode(), names, values, count, checkpoint.encode(), ctypes.byref(decision),
+                              None, None)
+        if status:
+            lib.check(status)
         return decision.value
 
-    def finish(self, trial_id: str, end: int, message: Optional[str] = None) -> None:
-        lib.check(lib.c.st_experiment_finish(self.p, trial_id.encode(), end, message.encode() if message else None))
+    def report_result(self, trial_id: str, metrics: dict[str, float], checkpoint: Optional[str] = None) -> ReportInfo:
+        """``report`` (with a checkpoint name or None) that also returns the result's
+        ``training_iteration`` and ``time_total_s`` as the engine recorded them: the reported
+        ones, or the engine's own when the result lacks them."""
+        names, values, count = self._arrays(metrics)
+        decision, iteration, total = ctypes.c_int32(), ctypes.c_double(), ctypes.c_double()
+        status = _report_fn()(self.p, trial_id.encode(), names, values, count,
+                              checkpoint.encode() if checkpoint is not None else None, ctypes.byref(decision),
+                              ctypes.byref(iteration), ctypes.byref(total))
+        if status:
+            lib.check(status)
+        return ReportInfo(decision.value, iteration.value, total.value)
+
+    def finish(self, trial_id: str, end: int, message: Optional[str] = None) -> FinishInfo:
+        """Ends the trial's current run; what the engine made of the trial (its status now, its
+        failure count, whether its metric is unusable and why)."""
+        status, failures, metric = ctypes.c_int32(), ctypes.c_int32(), ctypes.c_int32()
+        lib.check(lib.c.st_experiment_finish(self.p, trial_id.encode(), end, message.encode() if message else None,
+                                             ctypes.byref(status), ctypes.byref(failures), ctypes.byref(metric)))
+        return FinishInfo(TRIAL_STATUS[status.value], failures.value, METRIC_PROBLEM[metric.value])
 
     def trials(self) -> list[dict[str, Any]]:
         return loads(lib.call_string("st_experiment_trials", self.p))
@@ -266,7 +284,7 @@ def _report_fn() -> Any:
     if _report is None:
         lib.c  # loads and checks the library first
         fn = ctypes.PyDLL(str(library_path())).st_experiment_report
-        fn.restype = ctypes.c_int32
+        fn.restype = lib.c.st_experiment_report.restype
         fn.argtypes = lib.c.st_experiment_report.argtypes
         _report = fn
     return _report

@@ -294,7 +294,7 @@ class _Live:
         self.running = self._start()
         self.report(self.running, 1.0)
         self.finished = self._start()
-        lib.check(_c().st_experiment_finish(self.p, self.finished.encode(), 0, None))
+        lib.check(_c().st_experiment_finish(self.p, self.finished.encode(), 0, None, None, None, None))
 
     def _start(self) -> str:
         action, tid = ctypes.c_int32(), _out()
@@ -307,7 +307,8 @@ class _Live:
         names = (ctypes.c_char_p * 1)(b"loss")
         values = (ctypes.c_double * 1)(value)
         decision = ctypes.c_int32()
-        return int(_c().st_experiment_report(self.p, trial_id.encode(), names, values, 1, ctypes.byref(decision)))
+        return int(_c().st_experiment_report(self.p, trial_id.encode(), names, values, 1, None, ctypes.byref(decision),
+                                             None, None))
 
     def snapshot(self) -> tuple[Any, Any]:
         state = json.loads(lib.call_string("st_experiment_save", self.p) or "null")
@@ -339,7 +340,8 @@ def _c_report(live: _Live, experiment: Any = "live", trial_id: Any = "running", 
     name_array = (ctypes.c_char_p * 1)(names.encode()) if isinstance(names, str) else names
     values = (ctypes.c_double * 1)(2.0)
     decision = ctypes.c_int32()
-    return int(_c().st_experiment_report(handle, trial_id, name_array, values, count, ctypes.byref(decision)))
+    return int(_c().st_experiment_report(handle, trial_id, name_array, values, count, None, ctypes.byref(decision),
+                                         None, None))
 
 
 def _space_handle() -> int:
@@ -707,10 +709,10 @@ CASES: list[Case] = [
          "'errored' must be \"skip\", \"resume\" or \"restart\", got \"later\"", "errored"),
     Case(C, "st_experiment_resume", "an unknown resume option `finished`",
          lambda: _c_resume(b'{"finished": "skip"}'), "ST_INVALID_CONFIG", "unknown resume option 'finished'", "finished"),
-    Case(C, "st_experiment_report_checkpoint", "`checkpoint` is NULL",
-         lambda: _c_on_experiment(lambda live: _c().st_experiment_report_checkpoint(
-             live.p, live.running.encode(), None, None, 0, None, None)),
-         "ST_INVALID_ARGUMENT", "checkpoint is NULL", "checkpoint"),
+    Case(C, "st_experiment_report", "an empty `checkpoint` name",
+         lambda: _c_on_experiment(lambda live: _c().st_experiment_report(
+             live.p, live.running.encode(), None, None, 0, b"", None, None, None)),
+         "ST_INVALID_ARGUMENT", "checkpoint is empty", "checkpoint"),
     Case(C, "st_experiment_new", "an unknown experiment option `colour`",
          lambda: _c_experiment_new(dumps({**CONFIG, "colour": 1})), "ST_INVALID_CONFIG",
          "unknown experiment option 'colour'", "colour"),
@@ -755,16 +757,16 @@ CASES: list[Case] = [
          lambda: _c_on_experiment(lambda live: _c().st_experiment_next(live.p, None, None, None)),
          "ST_INVALID_ARGUMENT", "out_action is NULL", "out_action"),
     Case(C, "st_experiment_finish", "`experiment` is NULL",
-         lambda: _c_call(lambda: _c().st_experiment_finish(None, b"trial_00000", 0, None)), "ST_INVALID_ARGUMENT",
+         lambda: _c_call(lambda: _c().st_experiment_finish(None, b"trial_00000", 0, None, None, None, None)), "ST_INVALID_ARGUMENT",
          "experiment is NULL", "experiment"),
     Case(C, "st_experiment_finish", "an unknown trial id",
-         lambda: _c_on_experiment(lambda live: _c().st_experiment_finish(live.p, b"nope", 0, None)),
+         lambda: _c_on_experiment(lambda live: _c().st_experiment_finish(live.p, b"nope", 0, None, None, None, None)),
          "ST_UNKNOWN_TRIAL", "unknown trial 'nope'", "trial"),
     Case(C, "st_experiment_finish", "end code 7, not an st_trial_end",
-         lambda: _c_on_experiment(lambda live: _c().st_experiment_finish(live.p, live.running.encode(), 7, None)),
+         lambda: _c_on_experiment(lambda live: _c().st_experiment_finish(live.p, live.running.encode(), 7, None, None, None, None)),
          "ST_INVALID_ARGUMENT", "end 7 is not an st_trial_end", "end"),
     Case(C, "st_experiment_finish", "finishing a trial twice",
-         lambda: _c_on_experiment(lambda live: _c().st_experiment_finish(live.p, live.finished.encode(), 0, None)),
+         lambda: _c_on_experiment(lambda live: _c().st_experiment_finish(live.p, live.finished.encode(), 0, None, None, None, None)),
          "ST_INVALID_TRIAL_STATE", "trial 'trial_00001' is not running (it is TERMINATED)", "trial"),
     Case(C, "st_experiment_save", "`experiment` is NULL",
          lambda: _c_call(lambda: _c().st_experiment_save(None, ctypes.byref(_out()))), "ST_INVALID_ARGUMENT",

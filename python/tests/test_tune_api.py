@@ -553,7 +553,13 @@ def test_init_rejects_bad_num_cpus(bad):
 
 
 def test_version():
-    assert swifttune.__version__ == "0.1.0"
+    # One source: the repository's VERSION file, through the generated _capi.py, and the library.
+    from pathlib import Path
+
+    from swifttune._lib import lib
+
+    version = (Path(__file__).resolve().parents[2] / "VERSION").read_text().strip()
+    assert swifttune.__version__ == version == lib.version()
 
 
 def test_callbacks_see_every_trial_event(tmp_path, executor):

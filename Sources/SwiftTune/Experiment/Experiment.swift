@@ -7,10 +7,14 @@ public final class Experiment: Sendable {
     private let core: Mutex<ExperimentCore>
     private let origin = ContinuousClock.now
 
+    /// An engine for `config` with `searcher` (no concurrency limit of its own) and `scheduler`.
+    /// - Throws: ``ExperimentError`` when the configuration is invalid or disagrees with the searcher or scheduler.
     public init(config: ExperimentConfig, searcher: any Searcher, scheduler: any TrialScheduler = FIFOScheduler()) throws(ExperimentError) {
         core = Mutex(try ExperimentCore(config: config, searcher: searcher, scheduler: scheduler))
     }
 
+    /// An engine for `config` with a searcher behind its concurrency limiter, and `scheduler`.
+    /// - Throws: ``ExperimentError`` when the configuration is invalid or disagrees with the searcher or scheduler.
     public init(config: ExperimentConfig, limiter: ConcurrencyLimiter, scheduler: any TrialScheduler = FIFOScheduler()) throws(ExperimentError) {
         core = Mutex(try ExperimentCore(config: config, limiter: limiter, scheduler: scheduler))
     }
@@ -26,35 +30,50 @@ public final class Experiment: Sendable {
         return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 
+    /// What the experiment optimises and when it ends.
     public var config: ExperimentConfig { core.withLock { $0.config } }
 
+    /// What to do next: start a trial, wait, or finish (see ``ExperimentCore/next(now:)``).
     public func next() throws(ExperimentError) -> NextAction {
         let t = now
         return try core.withLock { (c: inout ExperimentCore) throws(ExperimentError) -> NextAction in try c.next(now: t) }
     }
 
+    /// Records an intermediate result and answers whether the trial goes on (see
+    /// ``ExperimentCore/report(_:_:checkpoint:now:)``).
     public func report(_ trialID: String, _ metrics: Metrics, checkpoint: String? = nil) throws(ExperimentError) -> SchedulerDecision {
+        try reportResult(trialID, metrics, checkpoint: checkpoint).decision
+    }
+
+    /// ``report(_:_:checkpoint:)`` with the automatic fields the engine recorded the result with.
+    public func reportResult(_ trialID: String, _ metrics: Metrics, checkpoint: String? = nil) throws(ExperimentError) -> ReportAnswer {
         let t = now
-        return try core.withLock { (c: inout ExperimentCore) throws(ExperimentError) -> SchedulerDecision in
-            try c.report(trialID, metrics, checkpoint: checkpoint, now: t)
+        return try core.withLock { (c: inout ExperimentCore) throws(ExperimentError) -> ReportAnswer in
+            try c.reportResult(trialID, metrics, checkpoint: checkpoint, now: t)
         }
     }
 
-    public func finish(_ trialID: String, _ end: TrialEnd) throws(ExperimentError) {
+    /// Ends the current run of a trial (see ``ExperimentCore/finish(_:_:now:)``).
+    /// - Returns: what became of the trial.
+    @discardableResult
+    public func finish(_ trialID: String, _ end: TrialEnd) throws(ExperimentError) -> TrialFinish {
         let t = now
-        try core.withLock { (c: inout ExperimentCore) throws(ExperimentError) in try c.finish(trialID, end, now: t) }
+        return try core.withLock { (c: inout ExperimentCore) throws(ExperimentError) -> TrialFinish in try c.finish(trialID, end, now: t) }
     }
 
     /// Every trial, in creation order.
     public var trials: [TrialRecord] { core.withLock { $0.trials } }
 
+    /// The trial with this id, or nil.
     public func trial(_ id: String) -> TrialRecord? { core.withLock { $0.trial(id) } }
 
+    /// The number of RUNNING trials.
     public var runningCount: Int { core.withLock { $0.runningCount } }
 
     /// The trial whose failure ended the experiment, with ``ExperimentConfig/failFast``.
     public var failedFast: String? { core.withLock { $0.failedFast } }
 
+    /// Ray's best trial (see ``ExperimentCore/bestTrial(metric:mode:scope:filterNaNAndInf:)``).
     public func bestTrial(metric: String? = nil, mode: Mode? = nil, scope: ResultScope = .last,
                           filterNaNAndInf: Bool = true) -> TrialRecord? {
         core.withLock { $0.bestTrial(metric: metric, mode: mode, scope: scope, filterNaNAndInf: filterNaNAndInf) }

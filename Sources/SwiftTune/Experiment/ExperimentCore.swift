@@ -2,6 +2,7 @@
 public struct ExperimentConfig: Sendable, Equatable {
     /// The metric searchers, schedulers and "best" use.
     public var metric: String
+    /// Whether the metric is minimised or maximised.
     public var mode: Mode
     /// How many trials to run; -1 runs new trials until the time budget is spent (it then needs
     /// `timeBudgetS`; stop criteria end single trials, not the experiment).
@@ -22,6 +23,7 @@ public struct ExperimentConfig: Sendable, Equatable {
     /// running trial's next report answers `.stop`). Needs `maxFailures == 0`.
     public var failFast: Bool
 
+    /// A configuration; the values are checked when an engine is built with it.
     public init(metric: String, mode: Mode, numSamples: Int = 1, maxConcurrentTrials: Int? = nil,
                 stop: [String: Double] = [:], timeBudgetS: Double? = nil, maxFailures: Int = 0, failFast: Bool = false) {
         self.metric = metric
@@ -60,20 +62,27 @@ public enum NextAction: Sendable, Equatable {
 
 /// Errors of the experiment engine. A call that throws changes nothing.
 public enum ExperimentError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The configuration is invalid (the message says which option).
     case invalidConfig(String)
+    /// No trial has this id.
     case unknownTrial(String)
+    /// The trial is not RUNNING (its id and status).
     case trialNotRunning(String, TrialStatus)
+    /// The searcher refused a call.
     case search(SearchError)
+    /// The scheduler refused its settings (an option, or a saved state being restored).
     case schedule(ScheduleError)
+    /// A saved state cannot be restored.
     case invalidState(String)
 
+    /// The message, naming the option or trial at fault.
     public var description: String {
         switch self {
         case .invalidConfig(let m): return "invalid experiment configuration: \(m)"
         case .unknownTrial(let id): return "unknown trial '\(id)'"
         case let .trialNotRunning(id, status): return "trial '\(id)' is not running (it is \(status.rawValue))"
         case .search(let e): return e.description
-        case .schedule(let e): return e.message
+        case .schedule(let e): return e.description
         case .invalidState(let m): return "invalid experiment state: \(m)"
         }
     }
@@ -83,8 +92,11 @@ public enum ExperimentError: Error, Sendable, Equatable, CustomStringConvertible
 /// the scheduler, stop rules and the clock. Not thread-safe by itself: ``Experiment`` wraps it in
 /// a lock. Times are seconds on the caller's monotonic clock.
 public struct ExperimentCore: Sendable {
+    /// What the experiment optimises and when it ends.
     public let config: ExperimentConfig
+    /// The searcher behind its concurrency limiter.
     public internal(set) var limiter: ConcurrencyLimiter
+    /// The trial scheduler.
     public internal(set) var scheduler: any TrialScheduler
     /// Every trial, in creation order.
     public internal(set) var trials: [TrialRecord] = []
@@ -111,6 +123,9 @@ public struct ExperimentCore: Sendable {
         try self.init(config: config, limiter: limiter, scheduler: scheduler)
     }
 
+    /// An engine for `config` with a searcher behind its concurrency limiter.
+    /// - Throws: ``ExperimentError/invalidConfig(_:)`` for an invalid configuration or a searcher of the other mode,
+    ///   ``ExperimentError/schedule(_:)`` for a scheduler built for another metric or mode.
     public init(config: ExperimentConfig, limiter: ConcurrencyLimiter, scheduler: any TrialScheduler = FIFOScheduler()) throws(ExperimentError) {
         try config.validate()
         guard limiter.searcher.mode == config.mode else {
@@ -151,7 +166,8 @@ public struct ExperimentCore: Sendable {
             if let suggestion {
                 created += 1
                 indexByID[id] = trials.count
-                trials.append(TrialRecord(id: id, configuration: suggestion.configuration, status: .pending))
+                trials.append(TrialRecord(id: id, configuration: suggestion.configuration, status: .pending,
+                                          number: trials.count))
                 waitingCount += 1
                 scheduler.onTrialAdd(id)
                 return start(trials.count - 1, now: now)
@@ -194,12 +210,21 @@ public struct ExperimentCore: Sendable {
     ///   becomes the trial's latest checkpoint, which a retried, paused or restored trial resumes
     ///   from (the results after it are dropped when it does: they will be reported again).
     public mutating func report(_ id: String, _ metrics: Metrics, checkpoint: String? = nil, now: Double) throws(ExperimentError) -> SchedulerDecision {
+        try reportResult(id, metrics, checkpoint: checkpoint, now: now).decision
+    }
+
+    /// ``report(_:_:checkpoint:now:)`` with the automatic fields the result was recorded with
+    /// (the front end need not compute them).
+    public mutating func reportResult(_ id: String, _ metrics: Metrics, checkpoint: String? = nil,
+                                      now: Double) throws(ExperimentError) -> ReportAnswer {
         let i = try runningIndex(id)
         // The run already ended by a decision: as in Ray, later results are not recorded.
-        if let d = trials[i].decision { return d }
+        if let d = trials[i].decision { return ReportAnswer(decision: d, trainingIteration: .nan, timeTotalS: .nan) }
         var result = metrics
-        if result["training_iteration"] == nil { result["training_iteration"] = Double(trials[i].results.count + 1) }
-        if result["time_total_s"] == nil { result["time_total_s"] = trials[i].timeBefore + (now - trials[i].runStart) }
+        let iteration = result["training_iteration"] ?? Double(trials[i].results.count + 1)
+        let time = result["time_total_s"] ?? trials[i].timeBefore + (now - trials[i].runStart)
+        result["training_iteration"] = iteration
+        result["time_total_s"] = time
         trials[i].results.append(result)
         if let checkpoint {
             trials[i].checkpoint = checkpoint
@@ -208,7 +233,7 @@ public struct ExperimentCore: Sendable {
         var decision = scheduler.onTrialResult(id, result, context: SchedulerContext(hasWaitingTrials: hasWaitingTrials))
         if decision == .continue && (stopCriterionReached(result) || budgetExhausted(now: now) || failedFast != nil) { decision = .stop }
         if decision != .continue { trials[i].decision = decision }
-        return decision
+        return ReportAnswer(decision: decision, trainingIteration: iteration, timeTotalS: time)
     }
 
     var hasWaitingTrials: Bool { waitingCount > 0 }
@@ -230,12 +255,15 @@ public struct ExperimentCore: Sendable {
     /// back to PENDING, keeping the results up to its latest checkpoint (none without one), and
     /// the searcher hears nothing yet. Otherwise the trial is TERMINATED (or ERROR) and its outcome
     /// is told to the searcher (a last value of the metric that is NaN or infinite, or missing,
-    /// counts as failed) and to the scheduler.
-    public mutating func finish(_ id: String, _ end: TrialEnd, now: Double) throws(ExperimentError) {
+    /// counts as failed: ``MetricProblem``) and to the scheduler.
+    /// - Returns: what became of the trial: its new status, failure count and metric problem.
+    @discardableResult
+    public mutating func finish(_ id: String, _ end: TrialEnd, now: Double) throws(ExperimentError) -> TrialFinish {
         let i = try runningIndex(id)
         var trial = trials[i]
         trial.timeBefore += now - trial.runStart
         let outcome: TrialOutcome
+        var problem: MetricProblem? = nil
         switch end {
         case .failed(let message):
             trial.numFailures += 1
@@ -245,22 +273,23 @@ public struct ExperimentCore: Sendable {
                 trials[i] = trial
                 runningCount -= 1
                 waitingCount += 1
-                return
+                return TrialFinish(status: .pending, numFailures: trial.numFailures, metricProblem: nil)
             }
             trial.status = .error
             trial.errorMessage = message
             outcome = .failed
         case .completed, .stopped:
+            problem = MetricProblem.of(trial.lastResult, metric: config.metric)
             if trial.decision == .pause {
                 trial.status = .paused
                 trials[i] = trial
                 runningCount -= 1
                 waitingCount += 1
-                return
+                return TrialFinish(status: .paused, numFailures: trial.numFailures, metricProblem: problem)
             }
             trial.status = .terminated
             trial.stoppedEarly = trial.decision == .stop
-            if let v = trial.lastResult?[config.metric], v.isFinite { outcome = .completed(v) } else { outcome = .failed }
+            outcome = MetricProblem.outcome(trial.lastResult, metric: config.metric)
         }
         if trial.searcherTold {
             // Resumed after an error: the searcher already has its outcome (as in Ray).
@@ -276,6 +305,7 @@ public struct ExperimentCore: Sendable {
         }
         trials[i] = trial
         runningCount -= 1
+        return TrialFinish(status: trial.status, numFailures: trial.numFailures, metricProblem: problem)
     }
 
     /// Ray's best trial (see ``Swift/Array/best(metric:mode:scope:filterNaNAndInf:)``), by default

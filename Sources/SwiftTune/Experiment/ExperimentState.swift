@@ -1,22 +1,16 @@
 /// The versioned JSON form of a whole experiment: configuration, trials with every result, the
 /// searcher behind its limiter, the scheduler, and the time already spent.
 extension ExperimentCore {
+    /// The version of the saved-state format this engine writes and reads.
     public static let stateVersion: Int64 = 1
 
     /// The experiment's state at `now`. Restoring it gives back every trial; trials RUNNING now come
     /// back PENDING with their configuration and latest checkpoint (the results after it dropped,
     /// as they will be reported again).
     public func saveState(now: Double) -> JSONValue {
-        var cfg: [(String, JSONValue)] = [("metric", .string(config.metric)), ("mode", .string(config.mode.rawValue)),
-                                          ("num_samples", .int(Int64(config.numSamples)))]
-        cfg.append(("max_concurrent_trials", config.maxConcurrentTrials.map { .int(Int64($0)) } ?? .null))
-        cfg.append(("stop", .object(config.stop.sorted { $0.key < $1.key }.map { ($0.key, .double($0.value)) })))
-        cfg.append(("time_budget_s", config.timeBudgetS.map { .double($0) } ?? .null))
-        cfg.append(("max_failures", .int(Int64(config.maxFailures))))
-        cfg.append(("fail_fast", .bool(config.failFast)))
         return .object([
             ("format", "swifttune.experiment"), ("version", .int(Self.stateVersion)),
-            ("config", .object(cfg)),
+            ("config", config.json),
             ("elapsed_s", .double(elapsed(now: now))),
             ("created", .int(Int64(created))),
             ("limiter", limiter.saveState()),
@@ -46,26 +40,16 @@ extension ExperimentCore {
         func bad(_ m: String) -> ExperimentError { .invalidState(m) }
         guard state["format"] == .string("swifttune.experiment") else { throw bad("not a swifttune experiment state") }
         guard state["version"]?.intValue == Self.stateVersion else { throw bad("unsupported version \(state["version"].map { "\($0)" } ?? "none")") }
-        guard let c = state["config"], let metric = c["metric"]?.stringValue,
-              let modeText = c["mode"]?.stringValue, let mode = Mode(rawValue: modeText),
-              let numSamples = c["num_samples"]?.intValue, let stopJSON = c["stop"]?.objectValue
-        else { throw bad("malformed 'config'") }
-        var stop: [String: Double] = [:]
-        for (k, v) in stopJSON {
-            guard let x = v.doubleValue else { throw bad("stop criterion '\(k)' is not a number") }
-            stop[k] = x
-        }
-        let config = ExperimentConfig(metric: metric, mode: mode, numSamples: Int(numSamples),
-                                      maxConcurrentTrials: c["max_concurrent_trials"]?.intValue.map { Int($0) },
-                                      stop: stop, timeBudgetS: c["time_budget_s"]?.doubleValue,
-                                      maxFailures: Int(c["max_failures"]?.intValue ?? 0),
-                                      failFast: c["fail_fast"] == .bool(true))
+        guard let c = state["config"] else { throw bad("malformed 'config'") }
+        let config: ExperimentConfig
+        do { config = try ExperimentConfig(json: c) } catch { throw bad("malformed 'config': \(error)") }
         guard let limiterJSON = state["limiter"], let schedulerJSON = state["scheduler"] else { throw bad("missing 'limiter' or 'scheduler'") }
         let limiter: ConcurrencyLimiter
         do { limiter = try ConcurrencyLimiter(restoring: limiterJSON) } catch { throw .search(error) }
         let scheduler: any TrialScheduler
         do { scheduler = try restoreScheduler(schedulerJSON) } catch { throw .schedule(error) }
-        try self.init(config: config, limiter: limiter, scheduler: scheduler)
+        // A configuration or scheduler the engine refuses is a fault of the state, not an option.
+        do { try self.init(config: config, limiter: limiter, scheduler: scheduler) } catch { throw bad("\(error)") }
         guard let elapsed = state["elapsed_s"]?.doubleValue, elapsed >= 0, let created = state["created"]?.intValue, created >= 0,
               let items = state["trials"]?.arrayValue
         else { throw bad("malformed 'elapsed_s', 'created' or 'trials'") }
@@ -78,7 +62,7 @@ extension ExperimentCore {
                   case .bool(let stoppedEarly) = item["stopped_early"]
             else { throw bad("malformed trial") }
             guard indexByID[id] == nil else { throw bad("trial '\(id)' appears twice") }
-            var record = TrialRecord(id: id, configuration: configuration, status: status)
+            var record = TrialRecord(id: id, configuration: configuration, status: status, number: trials.count)
             for r in results {
                 guard let members = r.objectValue else { throw bad("malformed result of trial '\(id)'") }
                 var metrics: Metrics = [:]
@@ -127,7 +111,7 @@ extension ExperimentCore {
                 t.status = .terminated
                 waitingCount -= 1
                 if !t.searcherTold {
-                    let outcome: TrialOutcome = t.lastResult?[config.metric].flatMap { $0.isFinite ? .completed($0) : nil } ?? .failed
+                    let outcome = MetricProblem.outcome(t.lastResult, metric: config.metric)
                     do { try limiter.tell(trialID: t.id, outcome) } catch { throw .search(error) }
                     t.searcherTold = true
                 }
@@ -156,6 +140,7 @@ extension ExperimentCore {
 /// What ``ExperimentCore/init(restoring:options:)`` does with unfinished and ERROR trials
 /// (Ray's `Tuner.restore(resume_unfinished:, resume_errored:, restart_errored:)`).
 public struct ResumeOptions: Sendable, Equatable {
+    /// What becomes of unfinished (PENDING, PAUSED, interrupted) trials.
     public enum Unfinished: String, Sendable, Equatable {
         /// Run PENDING, PAUSED and interrupted RUNNING trials again, from their latest checkpoint.
         case resume
@@ -163,6 +148,7 @@ public struct ResumeOptions: Sendable, Equatable {
         case skip
     }
 
+    /// What becomes of ERROR trials.
     public enum Errored: String, Sendable, Equatable {
         /// Leave ERROR trials as they are.
         case skip
@@ -172,9 +158,12 @@ public struct ResumeOptions: Sendable, Equatable {
         case restart
     }
 
+    /// What becomes of unfinished trials (default: they run again).
     public var unfinished: Unfinished
+    /// What becomes of ERROR trials (default: they stay).
     public var errored: Errored
 
+    /// Options with Ray's defaults for whatever is not given.
     public init(unfinished: Unfinished = .resume, errored: Errored = .skip) {
         self.unfinished = unfinished
         self.errored = errored

@@ -1,9 +1,14 @@
 /// A trial's status, with Ray Tune's names.
 public enum TrialStatus: String, Sendable, Equatable, CaseIterable {
+    /// Waiting to run: new, or retried after a failure, or restored.
     case pending = "PENDING"
+    /// Running.
     case running = "RUNNING"
+    /// Stopped for now by a scheduler; it runs again later.
     case paused = "PAUSED"
+    /// Ended: completed, or stopped early.
     case terminated = "TERMINATED"
+    /// Failed with no retry left.
     case error = "ERROR"
 }
 
@@ -19,9 +24,15 @@ public enum TrialEnd: Sendable, Equatable {
 
 /// Everything the engine knows about one trial.
 public struct TrialRecord: Sendable, Equatable {
+    /// The trial's id (`trial_00000`, ...).
     public let id: String
+    /// The configuration the objective receives.
     public let configuration: JSONValue
+    /// The trial's status.
     public internal(set) var status: TrialStatus
+    /// The trial's place in creation order (0, 1, ...): front ends number trials by it (Ray's
+    /// trial names end in it) and never parse `id`.
+    public internal(set) var number: Int = 0
     /// Every reported result, in order (each with `training_iteration` and `time_total_s`).
     public internal(set) var results: [Metrics] = []
     /// The failure message of an ERROR trial.
@@ -46,7 +57,7 @@ public struct TrialRecord: Sendable, Equatable {
 
     /// Records are equal when what they say about the trial is (the engine's run bookkeeping aside).
     public static func == (a: TrialRecord, b: TrialRecord) -> Bool {
-        a.id == b.id && a.configuration == b.configuration && a.status == b.status && a.results == b.results
+        a.id == b.id && a.number == b.number && a.configuration == b.configuration && a.status == b.status && a.results == b.results
             && a.errorMessage == b.errorMessage && a.stoppedEarly == b.stoppedEarly && a.numFailures == b.numFailures
             && a.checkpoint == b.checkpoint && a.checkpointResults == b.checkpointResults
     }
@@ -86,10 +97,11 @@ public struct TrialRecord: Sendable, Equatable {
 }
 
 extension TrialRecord {
-    /// The trial as JSON: `{"id", "status", "configuration", "results": [...], "last_result",
+    /// The trial as JSON: `{"id", "number", "status", "configuration", "results": [...], "last_result",
     /// "num_reports", "error", "stopped_early", "num_failures", "checkpoint"}` (results' keys sorted).
     public var json: JSONValue {
-        .object([("id", .string(id)), ("status", .string(status.rawValue)), ("configuration", configuration),
+        .object([("id", .string(id)), ("number", .int(Int64(number))), ("status", .string(status.rawValue)),
+                 ("configuration", configuration),
                  ("results", .array(results.map(Self.json))), ("last_result", lastResult.map(Self.json) ?? .null),
                  ("num_reports", .int(Int64(numReports))), ("error", errorMessage.map { .string($0) } ?? .null),
                  ("stopped_early", .bool(stoppedEarly)), ("num_failures", .int(Int64(numFailures))),

@@ -4,12 +4,15 @@ import Synchronization
 /// stop criterion or the time budget). Let it propagate out of the objective; the ``Tuner``
 /// records the trial as stopped (or paused), not failed.
 public struct TrialStopped: Error, Sendable, Equatable {
+    /// The decision that ended the trial: `.stop` or `.pause`.
     public let decision: SchedulerDecision
 }
 
 /// What a running objective sees: its trial, its configuration, and `report` (Ray's `tune.report`).
 public struct TrialSession: Sendable {
+    /// The trial's id.
     public let trialID: String
+    /// The trial's configuration.
     public let configuration: JSONValue
     /// The checkpoint to resume from (Ray's `tune.get_checkpoint()`): the latest one reported
     /// before this run, when the trial runs again after a failure, a pause or a restore.
@@ -29,6 +32,7 @@ public struct TrialSession: Sendable {
 
 /// The finished experiment: every trial with its results (Ray's `ResultGrid`).
 public struct ResultGrid: Sendable {
+    /// The experiment's configuration.
     public let config: ExperimentConfig
     /// Every trial, in creation order.
     public let trials: [TrialRecord]
@@ -62,15 +66,19 @@ public struct Tuner: Sendable {
     /// reported as the trial's final result (as a Ray function trainable returning a dict).
     public typealias Objective = @Sendable (TrialSession) async throws -> Metrics?
 
+    /// The engine the tuner drives.
     public let experiment: Experiment
+    /// How many objectives run at once.
     public let workers: Int
     let objective: Objective
 
+    /// A tuner over a new experiment with `searcher` (no concurrency limit of its own).
     public init(searcher: any Searcher, config: ExperimentConfig, scheduler: any TrialScheduler = FIFOScheduler(),
                 workers: Int = 4, objective: @escaping Objective) throws(ExperimentError) {
         try self.init(experiment: Experiment(config: config, searcher: searcher, scheduler: scheduler), workers: workers, objective: objective)
     }
 
+    /// A tuner over a new experiment with a searcher behind its concurrency limiter.
     public init(limiter: ConcurrencyLimiter, config: ExperimentConfig, scheduler: any TrialScheduler = FIFOScheduler(),
                 workers: Int = 4, objective: @escaping Objective) throws(ExperimentError) {
         try self.init(experiment: Experiment(config: config, limiter: limiter, scheduler: scheduler), workers: workers, objective: objective)

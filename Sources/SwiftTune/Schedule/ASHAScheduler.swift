@@ -17,12 +17,18 @@ import Darwin
 /// `max_t` stops when `stop_last_trials` is set. With several brackets a new trial picks one at
 /// random with probability proportional to e^(number of rungs), as Ray does.
 public struct ASHAScheduler: TrialScheduler {
+    /// The scheduler's name in saved state.
     public static let kind = "asha"
 
+    /// The result field that measures progress (`training_iteration` by default).
     public let timeAttr: String
+    /// The most `time_attr` a trial runs for.
     public let maxT: Double
+    /// The first rung: no trial stops before this much `time_attr`.
     public let gracePeriod: Double
+    /// The ratio between rungs; a trial goes on past a rung if it is in the top 1/reduction_factor there.
     public let reductionFactor: Double
+    /// Whether a trial reaching `max_t` stops.
     public let stopLastTrials: Bool
     var properties: SearchProperties
     /// Per bracket, its rungs from the highest milestone down, each with the rewards recorded there.
@@ -64,10 +70,12 @@ public struct ASHAScheduler: TrialScheduler {
     /// The milestones of each bracket, highest first.
     public var milestones: [[Double]] { brackets.map { $0.map(\.milestone) } }
 
+    /// Takes the experiment's metric and mode (see ``TrialScheduler/setSearchProperties(metric:mode:)``).
     public mutating func setSearchProperties(metric: String, mode: Mode) throws(ScheduleError) {
         try properties.set(metric: metric, mode: mode, scheduler: "AsyncHyperBandScheduler")
     }
 
+    /// A new trial was created.
     public mutating func onTrialAdd(_ trialID: String) {
         var b = 0
         if brackets.count > 1 {
@@ -83,17 +91,21 @@ public struct ASHAScheduler: TrialScheduler {
         return properties.mode == .max ? v : -v
     }
 
+    /// The decision after one of a running trial's results: the rung it reached decides (see the
+    /// type's comment). O(r log r) for the r rewards recorded at that rung (its cutoff is a percentile).
     public mutating func onTrialResult(_ trialID: String, _ result: Metrics, context: SchedulerContext) -> SchedulerDecision {
         guard let t = result[timeAttr], let r = reward(result) else { return .continue }
         if t >= maxT && stopLastTrials { return .stop }
         return record(trialID, t, r)
     }
 
+    /// The trial ended (completed or stopped) with this last result.
     public mutating func onTrialComplete(_ trialID: String, _ result: Metrics?) {
         if let result, let t = result[timeAttr], let r = reward(result) { _ = record(trialID, t, r) }
         bracketOfTrial[trialID] = nil
     }
 
+    /// The trial failed.
     public mutating func onTrialRemove(_ trialID: String) { bracketOfTrial[trialID] = nil }
 
     /// Ray's `_Bracket.on_result`: the highest rung the trial has reached and not yet been
@@ -129,6 +141,7 @@ public struct ASHAScheduler: TrialScheduler {
         return t >= 0.5 ? b - diff * (1 - t) : a + diff * t
     }
 
+    /// The scheduler's whole state as JSON (restored by ``init(restoring:)``).
     public func saveState() -> JSONValue {
         .object([("scheduler", .string(Self.kind)), ("time_attr", .string(timeAttr)), ("max_t", .double(maxT)),
                  ("grace_period", .double(gracePeriod)), ("reduction_factor", .double(reductionFactor)),
@@ -144,26 +157,32 @@ public struct ASHAScheduler: TrialScheduler {
         ])
     }
 
+    /// Restores a scheduler from ``saveState()``.
+    /// - Throws: ``ScheduleError`` with the source ``ScheduleError/Source/savedState``.
     public init(restoring state: JSONValue) throws(ScheduleError) {
-        guard state["scheduler"]?.stringValue == Self.kind else { throw ScheduleError("not an ASHA scheduler state") }
+        guard state["scheduler"]?.stringValue == Self.kind else { throw ScheduleError.state("not an ASHA scheduler state") }
         guard let timeAttr = state["time_attr"]?.stringValue, let maxT = state["max_t"]?.doubleValue,
               let grace = state["grace_period"]?.doubleValue, let rf = state["reduction_factor"]?.doubleValue,
               case .bool(let stopLast) = state["stop_last_trials"], let bs = state["brackets"]?.arrayValue,
               let trials = state["trials"]?.objectValue, let rngWords = state["rng"]?.arrayValue, rngWords.count == 4
-        else { throw ScheduleError("malformed ASHA scheduler state") }
-        guard !bs.isEmpty else { throw ScheduleError("an ASHA scheduler state needs at least one bracket") }
-        try self.init(timeAttr: timeAttr, maxT: maxT, gracePeriod: grace, reductionFactor: rf, brackets: Swift.max(bs.count, 1),
-                      stopLastTrials: stopLast)
+        else { throw ScheduleError.state("malformed ASHA scheduler state") }
+        guard !bs.isEmpty else { throw ScheduleError.state("an ASHA scheduler state needs at least one bracket") }
+        do {
+            try self.init(timeAttr: timeAttr, maxT: maxT, gracePeriod: grace, reductionFactor: rf, brackets: Swift.max(bs.count, 1),
+                          stopLastTrials: stopLast)
+        } catch {
+            throw error.inSavedState
+        }
         properties = try SearchProperties(json: state)
         var restored: [[Rung]] = []
         for b in bs {
-            guard let rungs = b.arrayValue else { throw ScheduleError("malformed ASHA bracket") }
+            guard let rungs = b.arrayValue else { throw ScheduleError.state("malformed ASHA bracket") }
             var out: [Rung] = []
             for r in rungs {
-                guard let m = r["milestone"]?.doubleValue, let rec = r["recorded"]?.objectValue else { throw ScheduleError("malformed ASHA rung") }
+                guard let m = r["milestone"]?.doubleValue, let rec = r["recorded"]?.objectValue else { throw ScheduleError.state("malformed ASHA rung") }
                 var recorded: [String: Double] = [:]
                 for (k, v) in rec {
-                    guard let x = v.doubleValue else { throw ScheduleError("malformed ASHA rung") }
+                    guard let x = v.doubleValue else { throw ScheduleError.state("malformed ASHA rung") }
                     recorded[k] = x
                 }
                 out.append(Rung(milestone: m, recorded: recorded))
@@ -172,11 +191,11 @@ public struct ASHAScheduler: TrialScheduler {
         }
         brackets = restored
         for (k, v) in trials {
-            guard let b = v.intValue, b >= 0, Int(b) < brackets.count else { throw ScheduleError("malformed ASHA trial bracket") }
+            guard let b = v.intValue, b >= 0, Int(b) < brackets.count else { throw ScheduleError.state("malformed ASHA trial bracket") }
             bracketOfTrial[k] = Int(b)
         }
         let words = rngWords.compactMap { $0.intValue.map { UInt64(bitPattern: $0) } }
-        guard words.count == 4, words != [0, 0, 0, 0] else { throw ScheduleError("malformed ASHA rng state") }
+        guard words.count == 4, words != [0, 0, 0, 0] else { throw ScheduleError.state("malformed ASHA rng state") }
         rng = Xoshiro256(state: (words[0], words[1], words[2], words[3]))
     }
 }

@@ -6,12 +6,18 @@
 /// `min_time_slice` since it last yielded. With `hard_stop = false` a trial is paused instead of
 /// stopped, and resumed once no other work is left.
 public struct MedianStoppingRule: TrialScheduler {
+    /// The scheduler's name in saved state.
     public static let kind = "median_stopping_rule"
 
+    /// The result field that measures time (`time_total_s` by default).
     public let timeAttr: String
+    /// No trial stops before this much `time_attr`.
     public let gracePeriod: Double
+    /// The other trials needed at the same time for a median.
     public let minSamplesRequired: Int
+    /// The `time_attr` a trial runs between two yields.
     public let minTimeSlice: Double
+    /// Whether a trial worse than the median stops (true) or pauses (false).
     public let hardStop: Bool
     var properties: SearchProperties
     /// Each trial's results (those with `time_attr` and the metric), in order.
@@ -20,8 +26,13 @@ public struct MedianStoppingRule: TrialScheduler {
     var lastPause: [String: Double] = [:]
 
     /// Ray's parameters and defaults.
+    /// - Throws: ``ScheduleError`` (an option) when `gracePeriod`, `minSamplesRequired` or
+    ///   `minTimeSlice` is negative (or NaN).
     public init(timeAttr: String = "time_total_s", metric: String? = nil, mode: Mode? = nil, gracePeriod: Double = 60,
-                minSamplesRequired: Int = 3, minTimeSlice: Double = 0, hardStop: Bool = true) {
+                minSamplesRequired: Int = 3, minTimeSlice: Double = 0, hardStop: Bool = true) throws(ScheduleError) {
+        guard minSamplesRequired >= 0 else { throw ScheduleError("'min_samples_required' must be >= 0, got \(minSamplesRequired)") }
+        guard gracePeriod >= 0 else { throw ScheduleError("'grace_period' must be >= 0, got \(gracePeriod)") }
+        guard minTimeSlice >= 0 else { throw ScheduleError("'min_time_slice' must be >= 0, got \(minTimeSlice)") }
         self.timeAttr = timeAttr
         self.gracePeriod = gracePeriod
         self.minSamplesRequired = minSamplesRequired
@@ -30,12 +41,16 @@ public struct MedianStoppingRule: TrialScheduler {
         properties = SearchProperties(metric: metric, mode: mode)
     }
 
+    /// Takes the experiment's metric and mode (see ``TrialScheduler/setSearchProperties(metric:mode:)``).
     public mutating func setSearchProperties(metric: String, mode: Mode) throws(ScheduleError) {
         try properties.set(metric: metric, mode: mode, scheduler: "MedianStoppingRule")
     }
 
+    /// A new trial was created.
     public mutating func onTrialAdd(_ trialID: String) {}
 
+    /// The decision after one of a running trial's results (see the type's comment). O(T x R) for T
+    /// trials of R results each (the other trials' running means up to this time).
     public mutating func onTrialResult(_ trialID: String, _ result: Metrics, context: SchedulerContext) -> SchedulerDecision {
         guard let metric = properties.metric, let time = result[timeAttr], let value = result[metric] else { return .continue }
         if stopped.contains(trialID) { return .continue }  // a paused trial that was resumed
@@ -61,12 +76,14 @@ public struct MedianStoppingRule: TrialScheduler {
         return .continue
     }
 
+    /// The trial ended (completed or stopped) with this last result.
     public mutating func onTrialComplete(_ trialID: String, _ result: Metrics?) {
         if let metric = properties.metric, let result, let time = result[timeAttr], let value = result[metric] {
             results[trialID, default: []].append((time, value))
         }
     }
 
+    /// The trial failed.
     public mutating func onTrialRemove(_ trialID: String) {}
 
     func runningMean(_ r: [(time: Double, value: Double)], upTo time: Double) -> Double {
@@ -81,6 +98,7 @@ public struct MedianStoppingRule: TrialScheduler {
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
     }
 
+    /// The scheduler's whole state as JSON (restored by ``init(restoring:)``).
     public func saveState() -> JSONValue {
         .object([("scheduler", .string(Self.kind)), ("time_attr", .string(timeAttr)), ("grace_period", .double(gracePeriod)),
                  ("min_samples_required", .int(Int64(minSamplesRequired))), ("min_time_slice", .double(minTimeSlice)),
@@ -93,31 +111,37 @@ public struct MedianStoppingRule: TrialScheduler {
         ])
     }
 
+    /// Restores a scheduler from ``saveState()``.
+    /// - Throws: ``ScheduleError`` with the source ``ScheduleError/Source/savedState``.
     public init(restoring state: JSONValue) throws(ScheduleError) {
-        guard state["scheduler"]?.stringValue == Self.kind else { throw ScheduleError("not a median stopping rule state") }
+        guard state["scheduler"]?.stringValue == Self.kind else { throw ScheduleError.state("not a median stopping rule state") }
         guard let timeAttr = state["time_attr"]?.stringValue, let grace = state["grace_period"]?.doubleValue,
               let minSamples = state["min_samples_required"]?.intValue, let slice = state["min_time_slice"]?.doubleValue,
               case .bool(let hard) = state["hard_stop"], let res = state["results"]?.objectValue,
               let stopped = state["stopped"]?.arrayValue, let pauses = state["last_pause"]?.objectValue
-        else { throw ScheduleError("malformed median stopping rule state") }
-        self.init(timeAttr: timeAttr, gracePeriod: grace, minSamplesRequired: Int(minSamples), minTimeSlice: slice, hardStop: hard)
+        else { throw ScheduleError.state("malformed median stopping rule state") }
+        do {
+            try self.init(timeAttr: timeAttr, gracePeriod: grace, minSamplesRequired: Int(minSamples), minTimeSlice: slice, hardStop: hard)
+        } catch {
+            throw error.inSavedState
+        }
         properties = try SearchProperties(json: state)
         for (k, v) in res {
-            guard let items = v.arrayValue else { throw ScheduleError("malformed median stopping rule results") }
+            guard let items = v.arrayValue else { throw ScheduleError.state("malformed median stopping rule results") }
             var out: [(time: Double, value: Double)] = []
             for item in items {
                 guard let pair = item.arrayValue, pair.count == 2, let t = pair[0].doubleValue, let x = pair[1].doubleValue
-                else { throw ScheduleError("malformed median stopping rule result") }
+                else { throw ScheduleError.state("malformed median stopping rule result") }
                 out.append((t, x))
             }
             results[k] = out
         }
         for s in stopped {
-            guard let id = s.stringValue else { throw ScheduleError("malformed median stopping rule state") }
+            guard let id = s.stringValue else { throw ScheduleError.state("malformed median stopping rule state") }
             self.stopped.insert(id)
         }
         for (k, v) in pauses {
-            guard let t = v.doubleValue else { throw ScheduleError("malformed median stopping rule state") }
+            guard let t = v.doubleValue else { throw ScheduleError.state("malformed median stopping rule state") }
             lastPause[k] = t
         }
     }

@@ -15,14 +15,39 @@ public enum SchedulerDecision: String, Sendable, Equatable {
 public struct SchedulerContext: Sendable, Equatable {
     /// Whether trials are waiting to run (PENDING or PAUSED): a scheduler may yield to them.
     public var hasWaitingTrials: Bool
+    /// A context with this value.
     public init(hasWaitingTrials: Bool = false) { self.hasWaitingTrials = hasWaitingTrials }
 }
 
-/// An invalid scheduler setting or saved state.
+/// An invalid scheduler setting or saved state; ``source`` says which.
 public struct ScheduleError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Where the bad value came from.
+    public enum Source: Sendable, Equatable {
+        /// An option the scheduler was built with (a specification, an initializer's argument).
+        case option
+        /// A saved state being restored (``TrialScheduler/init(restoring:)``).
+        case savedState
+    }
+
+    /// What is wrong, without the source.
     public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+    /// Where the bad value came from.
+    public var source: Source
+
+    /// An error of `source` (by default an option) with this message.
+    public init(_ message: String, source: Source = .option) {
+        self.message = message
+        self.source = source
+    }
+
+    /// An error in a saved state.
+    public static func state(_ message: String) -> ScheduleError { ScheduleError(message, source: .savedState) }
+
+    /// The same error, attributed to a saved state (an option error met while restoring one).
+    public var inSavedState: ScheduleError { ScheduleError(message, source: .savedState) }
+
+    /// The message; for a saved state prefixed with "invalid saved scheduler state: ".
+    public var description: String { source == .option ? message : "invalid saved scheduler state: \(message)" }
 }
 
 /// Decides which running trials continue, Ray Tune's `TrialScheduler`. Schedulers are value
@@ -33,23 +58,32 @@ public protocol TrialScheduler: Sendable {
     /// The experiment's metric and mode (Ray's `set_search_properties`): a scheduler built
     /// without them takes these; one built with different ones is an error.
     mutating func setSearchProperties(metric: String, mode: Mode) throws(ScheduleError)
+    /// A new trial was created.
     mutating func onTrialAdd(_ trialID: String)
+    /// The decision on a running trial after one of its results.
     mutating func onTrialResult(_ trialID: String, _ result: Metrics, context: SchedulerContext) -> SchedulerDecision
     /// The trial ended (completed or stopped) with this last result.
     mutating func onTrialComplete(_ trialID: String, _ result: Metrics?)
     /// The trial failed.
     mutating func onTrialRemove(_ trialID: String)
+    /// The scheduler's whole state as JSON.
     func saveState() -> JSONValue
+    /// Restores a scheduler from ``saveState()``; its errors have the source ``ScheduleError/Source/savedState``.
     init(restoring state: JSONValue) throws(ScheduleError)
 }
 
-/// Restores any of swifttune's schedulers from its saved state.
+/// Restores any of swifttune's schedulers from its saved state. Every error it throws has the
+/// source ``ScheduleError/Source/savedState``.
 public func restoreScheduler(_ state: JSONValue) throws(ScheduleError) -> any TrialScheduler {
-    switch state["scheduler"]?.stringValue {
-    case FIFOScheduler.kind: return try FIFOScheduler(restoring: state)
-    case ASHAScheduler.kind: return try ASHAScheduler(restoring: state)
-    case MedianStoppingRule.kind: return try MedianStoppingRule(restoring: state)
-    default: throw ScheduleError("unknown scheduler state \(state["scheduler"].map { "\($0)" } ?? "without a 'scheduler'")")
+    do throws(ScheduleError) {
+        switch state["scheduler"]?.stringValue {
+        case FIFOScheduler.kind: return try FIFOScheduler(restoring: state)
+        case ASHAScheduler.kind: return try ASHAScheduler(restoring: state)
+        case MedianStoppingRule.kind: return try MedianStoppingRule(restoring: state)
+        default: throw ScheduleError("unknown scheduler state \(state["scheduler"].map { "\($0)" } ?? "without a 'scheduler'")")
+        }
+    } catch {
+        throw error.inSavedState
     }
 }
 
@@ -81,7 +115,7 @@ struct SearchProperties: Sendable, Equatable {
     init(json: JSONValue) throws(ScheduleError) {
         metric = json["metric"]?.stringValue
         if let m = json["mode"]?.stringValue {
-            guard let mode = Mode(rawValue: m) else { throw ScheduleError("mode must be min or max") }
+            guard let mode = Mode(rawValue: m) else { throw ScheduleError("mode must be min or max", source: .savedState) }
             self.mode = mode
         }
     }
@@ -89,15 +123,25 @@ struct SearchProperties: Sendable, Equatable {
 
 /// FIFO: runs every trial to its end (Ray's `FIFOScheduler`, the default).
 public struct FIFOScheduler: TrialScheduler {
+    /// The scheduler's name in saved state.
     public static let kind = "fifo"
+    /// A FIFO scheduler.
     public init() {}
+    /// Takes the experiment's metric and mode (see ``TrialScheduler/setSearchProperties(metric:mode:)``).
     public mutating func setSearchProperties(metric: String, mode: Mode) throws(ScheduleError) {}
+    /// A new trial was created.
     public mutating func onTrialAdd(_ trialID: String) {}
+    /// Always `.continue`. O(1).
     public mutating func onTrialResult(_ trialID: String, _ result: Metrics, context: SchedulerContext) -> SchedulerDecision { .continue }
+    /// The trial ended (completed or stopped) with this last result.
     public mutating func onTrialComplete(_ trialID: String, _ result: Metrics?) {}
+    /// The trial failed.
     public mutating func onTrialRemove(_ trialID: String) {}
+    /// The scheduler's whole state as JSON (restored by ``init(restoring:)``).
     public func saveState() -> JSONValue { ["scheduler": .string(Self.kind)] }
+    /// Restores a scheduler from ``saveState()``.
+    /// - Throws: ``ScheduleError`` with the source ``ScheduleError/Source/savedState``.
     public init(restoring state: JSONValue) throws(ScheduleError) {
-        guard state["scheduler"]?.stringValue == Self.kind else { throw ScheduleError("not a FIFO scheduler state") }
+        guard state["scheduler"]?.stringValue == Self.kind else { throw ScheduleError("not a FIFO scheduler state", source: .savedState) }
     }
 }

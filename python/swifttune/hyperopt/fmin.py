@@ -12,7 +12,7 @@ import sys
 import time
 from typing import Any, Callable, Optional
 
-from .._lib import SearcherHandle, dumps, lib, loads
+from .._lib import OUTCOME_COMPLETED, OUTCOME_FAILED, OUTCOME_NO_METRIC, SearcherHandle, dumps, lib
 from .._space import HPNode, decode_configuration, has_domains, require_int, space_document
 
 __all__ = ["fmin", "Trials", "STATUS_OK", "STATUS_FAIL", "space_eval", "tpe", "rand", "JOB_STATE_DONE",
@@ -79,39 +79,8 @@ def _seed(rstate: Any) -> int:
 
 
 # ----------------------------------------------------------------------------------------------
-# Assignments: hyperopt's label -> value (choices by index) view of a configuration.
-
-
-def _matches(node: Any, value: Any) -> bool:
-    if isinstance(node, HPNode):
-        if node.options is not None:
-            return any(_matches(o, value) for o in node.options)
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if isinstance(node, dict):
-        return isinstance(value, dict) and set(node) == set(value) and all(_matches(node[k], value[k]) for k in node)
-    if isinstance(node, (list, tuple)):
-        return isinstance(value, (list, tuple)) and len(node) == len(value) and all(
-            _matches(n, v) for n, v in zip(node, value))
-    return node == value
-
-
-def _assign(node: Any, value: Any, out: dict[str, Any]) -> None:
-    if isinstance(node, HPNode):
-        if node.options is not None:
-            for i, option in enumerate(node.options):
-                if _matches(option, value):
-                    out[node.label] = i
-                    _assign(option, value, out)
-                    return
-            return
-        out[node.label] = value
-    elif isinstance(node, dict) and isinstance(value, dict):
-        for k, sub in node.items():
-            if k in value:
-                _assign(sub, value[k], out)
-    elif isinstance(node, (list, tuple)) and isinstance(value, (list, tuple)):
-        for sub, v in zip(node, value):
-            _assign(sub, v, out)
+# Assignments: hyperopt's label -> value (choices by index) view of a configuration. The engine
+# gives each suggestion's (st_searcher_suggest_with_assignment); space_eval goes the other way.
 
 
 def space_eval(space: Any, hp_assignment: dict[str, Any]) -> Any:
@@ -366,10 +335,10 @@ def fmin(fn: Callable[[Any], Any], space: Any, algo: Any = None, max_evals: Opti
         if timeout is not None and time.time() - start >= timeout:
             break
         tid = len(trials)
-        text = lib.call_string("st_searcher_suggest", searcher.p, str(tid).encode())
-        config = decode_configuration(loads(text), trials._refs)  # type: ignore[attr-defined]
-        assignment: dict[str, Any] = {}
-        _assign(space, config, assignment)
+        suggestion = searcher.suggest_with_assignment(str(tid))
+        assert suggestion is not None  # fmin's searcher has no concurrency limit
+        config = decode_configuration(suggestion[0], trials._refs)  # type: ignore[attr-defined]
+        assignment: dict[str, Any] = suggestion[1]
         now = datetime.datetime.now()
         doc: dict[str, Any] = {
             "state": JOB_STATE_DONE, "tid": tid, "spec": None, "result": {"status": "new"},
@@ -386,7 +355,7 @@ def fmin(fn: Callable[[Any], Any], space: Any, algo: Any = None, max_evals: Opti
             doc["result"] = {"status": STATUS_FAIL}
             doc["refresh_time"] = datetime.datetime.now()
             trials._dynamic_trials.append(doc)
-            lib.check(lib.c.st_searcher_tell(searcher.p, str(tid).encode(), 2, 0.0))
+            lib.check(lib.c.st_searcher_tell(searcher.p, str(tid).encode(), OUTCOME_FAILED, 0.0))
             if not catch_eval_exceptions:
                 raise
             continue
@@ -395,9 +364,9 @@ def fmin(fn: Callable[[Any], Any], space: Any, algo: Any = None, max_evals: Opti
         trials._dynamic_trials.append(doc)
         loss = result.get("loss")
         if result.get("status") == STATUS_OK and loss is not None:
-            lib.check(lib.c.st_searcher_tell(searcher.p, str(tid).encode(), 0, float(loss)))
+            lib.check(lib.c.st_searcher_tell(searcher.p, str(tid).encode(), OUTCOME_COMPLETED, float(loss)))
         else:
-            lib.check(lib.c.st_searcher_tell(searcher.p, str(tid).encode(), 1, 0.0))
+            lib.check(lib.c.st_searcher_tell(searcher.p, str(tid).encode(), OUTCOME_NO_METRIC, 0.0))
         if progress:
             progress.update(trials)
         if trials_save_file:

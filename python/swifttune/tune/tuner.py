@@ -180,7 +180,7 @@ class Tuner:
         for t in trials:
             config = self._decode(t["configuration"])
             py = self._python_results.get(t["id"]) or self._saved_results(t, config)
-            trial_dir = self._path / self._trial_dirname(t["id"], config)
+            trial_dir = self._path / self._trial_dirname(t["id"], config, t["number"])
             kept = best_checkpoints(trial_dir, py, self.run_config.checkpoint_config or CheckpointConfig()) \
                 if t.get("checkpoint") or any("checkpoint_dir_name" in r for r in py) else []
             latest = Checkpoint(trial_dir / t["checkpoint"]) if t.get("checkpoint") else None
@@ -197,7 +197,7 @@ class Tuner:
 
     def _saved_results(self, t: dict[str, Any], config: dict[str, Any]) -> list[dict[str, Any]]:
         """A trial's results from its result.json (a restored experiment), else from the engine."""
-        path = self._path / self._trial_dirname(t["id"], config) / "result.json"
+        path = self._path / self._trial_dirname(t["id"], config, t["number"]) / "result.json"
         if path.is_file():
             with open(path, encoding="utf-8") as f:
                 rows = [json.loads(line) for line in f if line.strip()]
@@ -208,16 +208,17 @@ class Tuner:
                 return rows
         return [dict(r) for r in t["results"]]
 
-    def _trial_name(self, trial_id: str, config: Any) -> str:
-        """Ray's trial name: `trial_name_creator(trial)`, or the trainable's name and the trial number."""
+    def _trial_name(self, trial_id: str, config: Any, number: int) -> str:
+        """Ray's trial name: `trial_name_creator(trial)`, or the trainable's name and the trial's
+        number (the engine's creation order)."""
         creator = self.tune_config.trial_name_creator
         if creator is not None:
             return str(creator(_TrialView(trial_id, config)))
-        return f"{self._trainable_name}_{trial_id.split('_')[-1]}"
+        return f"{self._trainable_name}_{number:05d}"
 
-    def _trial_dirname(self, trial_id: str, config: dict[str, Any]) -> str:
+    def _trial_dirname(self, trial_id: str, config: dict[str, Any], number: int) -> str:
         tc = self.tune_config
         view = _TrialView(trial_id, config)
         if tc.trial_dirname_creator:
             return str(tc.trial_dirname_creator(view))
-        return self._trial_name(trial_id, config)
+        return self._trial_name(trial_id, config, number)

@@ -30,7 +30,7 @@ def status_table(tuner: "Tuner", final: bool) -> str:
     out.write(f"Logical resource usage: {running * cpus_per_trial:.1f}/{_cpus()} CPUs, 0/0 GPUs\n")
     best = tuner._experiment.best_trial(None, None, "last", True)
     if best is not None and metric and best.get("last_result"):
-        out.write(f"Current best trial: {tuner._trial_name(best['id'], best['configuration'])} with {metric}={best['last_result'].get(metric)} "
+        out.write(f"Current best trial: {tuner._trial_name(best['id'], best['configuration'], best['number'])} with {metric}={best['last_result'].get(metric)} "
                   f"and params={json.dumps(best['configuration'], default=str)}\n")
     keys = _flat_keys([t["configuration"] for t in trials[:20]])
     header = ["Trial name", "status"] + keys + ([metric] if metric else []) + ["iter", "total time (s)"]
@@ -39,7 +39,7 @@ def status_table(tuner: "Tuner", final: bool) -> str:
     for t in shown:
         flat = flatten_dict(t["configuration"])
         last = t.get("last_result") or {}
-        rows.append([tuner._trial_name(t["id"], t["configuration"]), t["status"]] + [_fmt(flat.get(k)) for k in keys]
+        rows.append([tuner._trial_name(t["id"], t["configuration"], t["number"]), t["status"]] + [_fmt(flat.get(k)) for k in keys]
                     + ([_fmt(last.get(metric))] if metric else [])
                     + [_fmt(last.get("training_iteration")), _fmt(last.get("time_total_s"))])
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)] if rows else [len(h) for h in header]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import json
 import logging
-import math
 import threading
 import time
 from pathlib import Path
@@ -77,11 +76,13 @@ class ExperimentRun:
                 else:
                     fn(iteration=self.iteration, trials=trials, trial=trial, **kwargs)
 
-    def trial_name(self, trial_id: str, config: dict[str, Any]) -> str:
-        return self.tuner._trial_name(trial_id, config)
+    def trial_name(self, trial_id: str, config: dict[str, Any], number: int) -> str:
+        """The trial's name (``trial_name_creator``, or Ray's default)."""
+        return self.tuner._trial_name(trial_id, config, number)
 
-    def trial_dir(self, trial_id: str, config: dict[str, Any]) -> Path:
-        d = self.path / self.tuner._trial_dirname(trial_id, config)
+    def trial_dir(self, trial_id: str, config: dict[str, Any], number: int) -> Path:
+        """The trial's folder, made if needed."""
+        d = self.path / self.tuner._trial_dirname(trial_id, config, number)
         d.mkdir(parents=True, exist_ok=True)
         return d
 
@@ -96,27 +97,24 @@ class ExperimentRun:
         again) and asks for the experiment state to be saved."""
         if end == END_COMPLETED and s.stopped:
             end = END_STOPPED
-        retried = False
+        if end != END_FAILED and s.results:
+            s.results[-1]["done"] = True
+        info = self.experiment.finish(s.trial_id, end, message)
         if end == END_FAILED:
             assert message is not None
-            failures = len(self.failures_of(s)) + 1
             with open(s.trial_dir / "error.txt", "a", encoding="utf-8") as f:
-                f.write(f"Failure # {failures} (occurred at {datetime.datetime.now():%Y-%m-%d_%H-%M-%S})\n{message}\n")
-        elif s.results:
-            s.results[-1]["done"] = True
-        self.experiment.finish(s.trial_id, end, message)
-        if end == END_FAILED:
-            retried = self.experiment.trial(s.trial_id)["status"] == "PENDING"
+                f.write(f"Failure # {info.num_failures} (occurred at {datetime.datetime.now():%Y-%m-%d_%H-%M-%S})\n"
+                        f"{message}\n")
         self.state.request()
         metric = self.tuner.tune_config.metric
-        if end != END_FAILED and metric:
-            self.warn_unusable_metric(s, metric)
-        if retried:
+        if end != END_FAILED and metric and info.metric_problem is not None:
+            self.warn_unusable_metric(s, metric, info.metric_problem)
+        if info.retried:
             s.info.status = "PENDING"
             self.callback("on_trial_recover", s.info)
             limit = self.failure_config.max_failures
             logger.warning("Trial %s errored (failure %d; max_failures=%s); it runs again from %s.", s.trial_name,
-                           len(self.failures_of(s)), limit, "its latest checkpoint" if s.checkpoint else "the start")
+                           info.num_failures, limit, "its latest checkpoint" if s.checkpoint else "the start")
             return
         s.info.status = "ERROR" if end == END_FAILED else "TERMINATED"
         self.callback("on_trial_error" if end == END_FAILED else "on_trial_complete", s.info)
@@ -136,29 +134,21 @@ class ExperimentRun:
             shown = f" {metric}={last.get(metric)!r}" if metric and metric in last else ""
             print(f"Trial {s.trial_name} {how} after {len(s.results)} results.{shown}", flush=True)
 
-    @staticmethod
-    def failures_of(s: TrialSession) -> list[str]:
-        path = s.trial_dir / "error.txt"
-        if not path.is_file():
-            return []
-        return [line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("Failure # ")]
-
-    def warn_unusable_metric(self, s: TrialSession, metric: str) -> None:
-        """Ray's behaviour for a trial whose metric is missing, NaN or infinite: recorded, left
-        out of "best", told to the searcher as a failure; said once per experiment and kind."""
-        values = [r.get(metric) for r in s.results if metric in r]
-        if not values:
-            kind, text = "missing", f"Trial {s.trial_name} finished without reporting the metric '{metric}'"
-        elif isinstance(values[-1], (int, float)) and not math.isfinite(values[-1]):
-            kind, text = "nonfinite", f"Trial {s.trial_name} finished with {metric}={values[-1]}"
+    def warn_unusable_metric(self, s: TrialSession, metric: str, problem: str) -> None:
+        """Ray's behaviour for a trial whose metric is missing, NaN or infinite (the engine says
+        which): recorded, left out of "best", told to the searcher as a failure; said once per
+        experiment and kind."""
+        if problem == "missing":
+            text = f"Trial {s.trial_name} finished without reporting the metric '{metric}'"
         else:
-            return
+            last = next((r[metric] for r in reversed(s.results) if metric in r), None)
+            text = f"Trial {s.trial_name} finished with {metric}={last}"
         text += ("; it is recorded but never the best trial, and the searcher learns it as a failed trial "
                  "(further trials like this are not reported).")
         with self.callback_lock:
-            if kind in self.warned:
+            if problem in self.warned:
                 return
-            self.warned.add(kind)
+            self.warned.add(problem)
         logger.warning(text)
 
     def take_trials(self, run: Callable[[str, str], None]) -> None:

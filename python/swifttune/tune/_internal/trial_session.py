@@ -25,18 +25,15 @@ class TrialSession:
     def __init__(self, run: "ExperimentRun", trial_id: str, config: dict[str, Any]) -> None:
         self.run = run
         self.trial_id = trial_id
-        self.trial_name = run.trial_name(trial_id, config)
+        record = run.experiment.trial(trial_id)
+        self.trial_name = run.trial_name(trial_id, config, record["number"])
         self.config = config
-        self.trial_dir = run.trial_dir(trial_id, config)
+        self.trial_dir = run.trial_dir(trial_id, config, record["number"])
         self.resources = {"cpu": run.cpus_per_trial}
-        self.start = time.time()
-        self.last = self.start
+        self.last = time.time()
         self.stopped = False
         self.files = TrialFiles(self.trial_dir, json.dumps(config, default=str))
-        record = run.experiment.trial(trial_id)
         kept = record.get("results") or []
-        self.iteration = int(kept[-1].get("training_iteration", len(kept))) if kept else 0
-        self.time_offset = float(kept[-1].get("time_total_s", 0.0)) if kept else 0.0
         self.checkpoints = CheckpointManager(run.checkpoint_config, self.trial_dir)
         self.results: list[dict[str, Any]] = self.files.reopen(
             len(kept), lambda: list(run.experiment.trial(trial_id)["results"]), config, trial_id)
@@ -65,29 +62,28 @@ class TrialSession:
             self.stopped = True
 
     def record(self, metrics: dict[str, Any], checkpoint: Optional[str] = None) -> int:
-        """Adds Ray's automatic fields, logs the result, tells the engine (the file first: a
-        driver killed in between leaves a row the engine never had, which a restart drops); the
-        engine's decision."""
+        """Tells the engine (which fills in ``training_iteration`` and ``time_total_s`` where the
+        result lacks them), logs the result with Ray's other automatic fields, and returns the
+        engine's decision. A driver killed between the two leaves the engine a row the files lack;
+        a trial that runs again takes it from the engine (``TrialFiles.reopen``)."""
         now = time.time()
-        self.iteration += 1
+        run = self.run
+        answer = run.experiment.report_result(self.trial_id, metrics_for_engine(metrics), checkpoint)
         result = dict(metrics)
-        result.setdefault("training_iteration", self.iteration)
-        result.setdefault("time_total_s", self.time_offset + (now - self.start))
+        if answer.training_iteration == answer.training_iteration:  # NaN: the engine did not record it
+            result.setdefault("training_iteration", _number(answer.training_iteration))
+            result.setdefault("time_total_s", answer.time_total_s)
         result["time_this_iter_s"] = now - self.last
         self.last = now
-        numbers = metrics_for_engine(result)
         result["trial_id"] = self.trial_id
         result["timestamp"] = int(now)
         result["done"] = False
         if checkpoint is not None:
             result["checkpoint_dir_name"] = checkpoint
-        run = self.run
         line = self.files.append(result)
         if run.verbose >= 3:
             print(f"Trial {self.trial_name} reported {line}", flush=True)
-        experiment = run.experiment
-        decision = experiment.report(self.trial_id, numbers) if checkpoint is None else \
-            experiment.report_checkpoint(self.trial_id, numbers, checkpoint)
+        decision = answer.decision
         if run.callbacks:
             self.info.last_result = result
             run.callback("on_trial_result", self.info, result=result)
@@ -103,3 +99,8 @@ class TrialSession:
             if drop:
                 state.after_write(generation, lambda: self.checkpoints.delete(drop))
         return decision
+
+
+def _number(x: float) -> Any:
+    """An engine number as Ray writes it: whole numbers as ints (``training_iteration`` is 1, 2, ...)."""
+    return int(x) if x.is_integer() else x

@@ -5,7 +5,7 @@ import json
 import numbers
 from typing import Any, Optional
 
-from ..._lib import SearcherHandle, dumps, lib, loads
+from ..._lib import OUTCOME_COMPLETED, OUTCOME_FAILED, OUTCOME_NO_METRIC, SearcherHandle, dumps, lib, loads
 from ..._space import decode_configuration, has_domains, space_document
 
 __all__ = ["Searcher", "check_points", "seed_from"]
@@ -100,12 +100,12 @@ class Searcher:
         if result is not None and not isinstance(result, dict):
             raise TypeError(f"on_trial_complete: `result` must be a dict of metrics or None, got {result!r}")
         value = 0.0
-        outcome = 2  # failed
+        outcome = OUTCOME_FAILED
         if not error and result is not None:
-            outcome = 1  # no metric value
+            outcome = OUTCOME_NO_METRIC
             if self._metric is not None and self._metric in result:
                 value = _metric_value(self._metric, result[self._metric])
-                outcome = 0
+                outcome = OUTCOME_COMPLETED
         handle = self._ensure()
         lib.check(lib.c.st_searcher_tell(handle.p, trial_id.encode(), outcome, value))
 

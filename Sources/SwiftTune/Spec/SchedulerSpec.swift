@@ -1,0 +1,77 @@
+/// A scheduler's JSON specification, read into the scheduler it describes, with Ray's parameter
+/// names and defaults (what `st_scheduler_new` builds):
+///
+/// - `{"type": "fifo"}` (also the default type);
+/// - `{"type": "asha", "time_attr": "training_iteration", "metric": null, "mode": null, "max_t": 100,
+///   "grace_period": 1, "reduction_factor": 4, "brackets": 1, "stop_last_trials": true, "seed": 0}`
+///   (`"async_hyperband"` is the same);
+/// - `{"type": "median_stopping_rule", "time_attr": "time_total_s", "metric": null, "mode": null,
+///   "grace_period": 60, "min_samples_required": 3, "min_time_slice": 0, "hard_stop": true}`.
+public struct SchedulerSpec: Sendable {
+    /// The scheduler types a specification names.
+    public enum Kind: String, Sendable, Equatable, CaseIterable {
+        /// ``FIFOScheduler``.
+        case fifo
+        /// ``ASHAScheduler`` (also spelled `async_hyperband`).
+        case asha
+        /// ``MedianStoppingRule``.
+        case medianStoppingRule = "median_stopping_rule"
+    }
+
+    /// The options each type takes besides "type".
+    public static let options: [Kind: Set<String>] = [
+        .fifo: [],
+        .asha: ["time_attr", "metric", "mode", "max_t", "grace_period", "reduction_factor", "brackets", "stop_last_trials", "seed"],
+        .medianStoppingRule: ["time_attr", "metric", "mode", "grace_period", "min_samples_required", "min_time_slice", "hard_stop"],
+    ]
+
+    /// The type.
+    public let kind: Kind
+    /// The scheduler built from the specification.
+    public let scheduler: any TrialScheduler
+
+    /// Reads a specification and builds its scheduler.
+    /// - Throws: ``SpecError/invalid(_:)`` for the specification (an unknown type or option, a value
+    ///   of the wrong type), ``SpecError/schedule(_:)`` for a value the scheduler rejects.
+    public init(json spec: JSONValue) throws(SpecError) {
+        let members = try SpecReader.members(spec, "the scheduler specification")
+        let read = SpecReader(spec: spec)
+        let type = try read.string("type") ?? "fifo"
+        guard let kind = type == "async_hyperband" ? .asha : Kind(rawValue: type) else {
+            throw .invalid("unknown scheduler type '\(type)': use \"fifo\", \"asha\" or \"median_stopping_rule\"")
+        }
+        let allowed = Self.options[kind] ?? []
+        for (k, _) in members where !allowed.contains(k) && k != "type" {
+            throw .invalid("unknown option '\(k)' for scheduler '\(type)'")
+        }
+        let metric = try read.string("metric")
+        let mode = try read.mode("mode")
+        self.kind = kind
+        do {
+            switch kind {
+            case .fifo:
+                scheduler = FIFOScheduler()
+            case .asha:
+                scheduler = try ASHAScheduler(
+                    timeAttr: read.string("time_attr") ?? "training_iteration", metric: metric, mode: mode,
+                    maxT: read.double("max_t") ?? 100, gracePeriod: read.double("grace_period") ?? 1,
+                    reductionFactor: read.double("reduction_factor") ?? 4, brackets: Int(read.int("brackets") ?? 1),
+                    stopLastTrials: read.bool("stop_last_trials") ?? true,
+                    seed: UInt64(bitPattern: read.int("seed") ?? 0))
+            case .medianStoppingRule:
+                let minSamples = try read.int("min_samples_required") ?? 3
+                scheduler = try MedianStoppingRule(
+                    timeAttr: read.string("time_attr") ?? "time_total_s", metric: metric, mode: mode,
+                    gracePeriod: read.double("grace_period") ?? 60,
+                    minSamplesRequired: Int(clamping: minSamples), minTimeSlice: read.double("min_time_slice") ?? 0,
+                    hardStop: read.bool("hard_stop") ?? true)
+            }
+        } catch let e as SpecError {
+            throw e
+        } catch let e as ScheduleError {
+            throw .schedule(e)
+        } catch {
+            throw .invalid("\(error)")
+        }
+    }
+}

@@ -1,0 +1,100 @@
+/// A searcher's JSON specification, read and checked: the algorithm, its space and options, and
+/// the concurrency limit it runs behind (what `st_searcher_new` builds).
+///
+/// `{"algorithm": "tpe" | "random", "space": SPACE_DOCUMENT, "mode": "min" | "max", "seed": 0,
+/// "points_to_evaluate": [...], "max_concurrent": N, "batch": false, "n_initial_points": 20,
+/// "n_EI_candidates": 24, "gamma": 0.25, "prior_weight": 1.0, "linear_forgetting": 25}`: only
+/// "algorithm" and "space" are required; the TPE options apply to "tpe" only; without
+/// "max_concurrent" there is no concurrency limit.
+public struct SearcherSpec: Sendable {
+    /// The search algorithms a specification names.
+    public enum Algorithm: String, Sendable, Equatable, CaseIterable {
+        /// ``TPESearch``.
+        case tpe
+        /// ``RandomSearch``.
+        case random
+    }
+
+    /// The TPE options a specification may set, by their JSON names.
+    public static let tpeOptionNames = ["n_initial_points", "n_EI_candidates", "gamma", "prior_weight", "linear_forgetting"]
+    /// Every key a specification may have.
+    public static let keys: Set<String> = Set(["algorithm", "space", "mode", "seed", "points_to_evaluate", "max_concurrent",
+                                               "batch"] + tpeOptionNames)
+
+    /// The algorithm.
+    public var algorithm: Algorithm
+    /// The space searched.
+    public var space: SearchSpace
+    /// Whether the metric is minimised (the default) or maximised.
+    public var mode: Mode
+    /// The seed of the searcher's random streams (default 0).
+    public var seed: UInt64
+    /// Points handed out first, by value (Ray's `points_to_evaluate`).
+    public var pointsToEvaluate: [JSONValue]
+    /// The concurrency limit; nil is none.
+    public var maxConcurrent: Int?
+    /// Whether the limiter tells outcomes batch by batch.
+    public var batch: Bool
+    /// TPE's options (the defaults for random search, which takes none).
+    public var tpeOptions: TPESearch.Options
+
+    /// Reads a specification. Errors name the key at fault; the algorithm's own checks of its
+    /// options come from ``makeLimiter()``.
+    /// - Throws: ``SpecError/invalid(_:)`` for the specification, ``SpecError/space(_:)`` for its space.
+    public init(json spec: JSONValue) throws(SpecError) {
+        let members = try SpecReader.members(spec, "the searcher specification")
+        for (k, _) in members where !Self.keys.contains(k) { throw .invalid("unknown searcher option '\(k)'") }
+        let read = SpecReader(spec: spec)
+        guard let name = spec["algorithm"]?.stringValue else { throw .invalid("'algorithm' must be \"tpe\" or \"random\"") }
+        guard let spaceJSON = spec["space"] else { throw .invalid("'space' is required") }
+        do { space = try SearchSpace(json: spaceJSON) } catch { throw .space(error) }
+        mode = try read.mode("mode") ?? .min
+        seed = try read.int("seed").map { UInt64(bitPattern: $0) } ?? 0
+        pointsToEvaluate = []
+        if let p = spec["points_to_evaluate"] {
+            guard let items = p.arrayValue else { throw .invalid("'points_to_evaluate' must be an array") }
+            pointsToEvaluate = items
+        }
+        var o = TPESearch.Options()
+        switch Algorithm(rawValue: name) {
+        case .tpe?:
+            if let v = try read.int("n_initial_points") { o.nInitialPoints = Int(v) }
+            if let v = try read.int("n_EI_candidates") { o.nEICandidates = Int(v) }
+            if let v = try read.double("gamma") { o.gamma = v }
+            if let v = try read.double("prior_weight") { o.priorWeight = v }
+            if let v = try read.int("linear_forgetting") { o.linearForgetting = Int(v) }
+        case .random?:
+            for k in Self.tpeOptionNames where spec[k] != nil { throw .invalid("'\(k)' is a TPE option; random search takes none") }
+        case nil:
+            throw .invalid("unknown algorithm '\(name)': use \"tpe\" or \"random\"")
+        }
+        algorithm = Algorithm(rawValue: name)!
+        tpeOptions = o
+        maxConcurrent = try read.int("max_concurrent").map { Int($0) }
+        batch = false
+        if let b = spec["batch"] {
+            guard case .bool(let v) = b else { throw .invalid("'batch' must be true or false") }
+            batch = v
+        }
+    }
+
+    /// The searcher the specification describes.
+    /// - Throws: ``SpecError/search(_:)`` when the algorithm rejects an option or a point.
+    public func makeSearcher() throws(SpecError) -> any Searcher {
+        do {
+            switch algorithm {
+            case .tpe: return try TPESearch(space: space, mode: mode, options: tpeOptions, pointsToEvaluate: pointsToEvaluate, seed: seed)
+            case .random: return try RandomSearch(space: space, mode: mode, pointsToEvaluate: pointsToEvaluate, seed: seed)
+            }
+        } catch {
+            throw .search(error)
+        }
+    }
+
+    /// The searcher behind its concurrency limiter.
+    /// - Throws: ``SpecError/search(_:)`` when the algorithm or the limiter rejects an option.
+    public func makeLimiter() throws(SpecError) -> ConcurrencyLimiter {
+        let searcher = try makeSearcher()
+        do { return try ConcurrencyLimiter(searcher, maxConcurrent: maxConcurrent ?? Int.max, batch: batch) } catch { throw .search(error) }
+    }
+}

@@ -171,12 +171,12 @@ test-dist: venv
 	rm -rf python/*.egg-info
 	$(PYTHON) -m venv .build/sdist-venv
 	.build/sdist-venv/bin/pip install --quiet --disable-pip-version-check .build/sdist/swifttune-*.tar.gz
-	cd .build/dist-run && ../sdist-venv/bin/python -m swifttune info | grep -q "sdist-venv/lib/.*/site-packages/swifttune/_lib/libswifttune.so"
+	cd .build/dist-run && ../sdist-venv/bin/python -m swifttune info > sdist-info.txt && grep -q "sdist-venv/lib/.*/site-packages/swifttune/_lib/libswifttune.so" sdist-info.txt
 	cd .build/dist-run && ../sdist-venv/bin/python $(CURDIR)/examples/hyperopt_example.py --num-samples 10 --storage-path $(CURDIR)/.build/dist-run/sdist | tail -n 1
 	$(PYTHON) -m venv .build/src-venv
 	.build/src-venv/bin/pip install --quiet --disable-pip-version-check ./python
 	rm -rf python/build python/*.egg-info
-	cd .build/dist-run && ../src-venv/bin/python -m swifttune info | grep -q "src-venv/lib/.*/site-packages/swifttune/_lib/libswifttune.so"
+	cd .build/dist-run && ../src-venv/bin/python -m swifttune info > src-info.txt && grep -q "src-venv/lib/.*/site-packages/swifttune/_lib/libswifttune.so" src-info.txt
 	cd .build/dist-run && ../src-venv/bin/python $(CURDIR)/examples/hyperopt_example.py --num-samples 10 --storage-path $(CURDIR)/.build/dist-run/src | tail -n 1
 	@echo "sdist and source checks passed: both installed and ran"
 

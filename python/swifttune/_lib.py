@@ -217,29 +217,11 @@ class ExperimentHandle(Handle):
             self._names_cache[keys] = names
         return names, (ctypes.c_double * len(keys))(*metrics.values()), len(keys)
 
-    def report(self, trial_id: str, metrics: dict[str, float]) -> int:
-        """The hot path: names and values, no JSON; the engine's decision."""
-        names, values, count = self._arrays(metrics)
-        decision = ctypes.c_int32()
-        status = _report_fn()(self.p, trial_id.encode(), names, values, count, None, ctypes.byref(decision), None, None)
-        if status:
-            lib.check(status)
-        return decision.value
-
-    def report_checkpoint(self, trial_id: str, metrics: dict[str, float], checkpoint: str) -> int:
-        """``report`` with the name of a checkpoint saved with the result."""
-        names, values, count = self._arrays(metrics)
-        decision = ctypes.c_int32()
-        status = _report_fn()(self.p, trial_id.encode(), names, values, count, checkpoint.encode(), ctypes.byref(decision),
-                              None, None)
-        if status:
-            lib.check(status)
-        return decision.value
-
     def report_result(self, trial_id: str, metrics: dict[str, float], checkpoint: Optional[str] = None) -> ReportInfo:
-        """``report`` (with a checkpoint name or None) that also returns the result's
-        ``training_iteration`` and ``time_total_s`` as the engine recorded them: the reported
-        ones, or the engine's own when the result lacks them."""
+        """The report hot path (names and values, no JSON), with the name of a checkpoint saved
+        with the result or None: the engine's decision, and the result's ``training_iteration``
+        and ``time_total_s`` as the engine recorded them (the reported ones, or the engine's own
+        when the result lacks them)."""
         names, values, count = self._arrays(metrics)
         decision, iteration, total = ctypes.c_int32(), ctypes.c_double(), ctypes.c_double()
         status = _report_fn()(self.p, trial_id.encode(), names, values, count,

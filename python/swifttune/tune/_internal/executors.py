@@ -7,7 +7,7 @@ import itertools
 import json
 import pickle
 import threading
-from typing import Any, Optional
+from typing import Optional
 
 from ..._lib import CONTINUE, END_COMPLETED, END_FAILED
 from ..checkpoint import Checkpoint

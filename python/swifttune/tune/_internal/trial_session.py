@@ -3,6 +3,7 @@ and to the engine, and the engine's decision back."""
 from __future__ import annotations
 
 import json
+import math
 import time
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -70,7 +71,7 @@ class TrialSession:
         run = self.run
         answer = run.experiment.report_result(self.trial_id, metrics_for_engine(metrics), checkpoint)
         result = dict(metrics)
-        if answer.training_iteration == answer.training_iteration:  # NaN: the engine did not record it
+        if not math.isnan(answer.training_iteration):  # NaN: the engine did not record the result
             result.setdefault("training_iteration", _number(answer.training_iteration))
             result.setdefault("time_total_s", answer.time_total_s)
         result["time_this_iter_s"] = now - self.last

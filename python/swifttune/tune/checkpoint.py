@@ -90,11 +90,19 @@ class Checkpoint:
 class CheckpointConfig:
     """Which checkpoints of a trial to keep (Ray's ``CheckpointConfig``): all by default; with
     ``num_to_keep``, the best ``num_to_keep`` by ``checkpoint_score_attribute`` (the most recent
-    without one). The latest checkpoint is always kept: a retried trial resumes from it."""
+    without one). The latest checkpoint is always kept: a retried trial resumes from it.
+
+    For class trainables, when to save one (the engine's rule, as Ray's ``Trial.should_checkpoint``):
+    every ``checkpoint_frequency`` iterations (0: never) and, with ``checkpoint_at_end``, after the
+    trial's last result; also after a result whose ``should_checkpoint`` is true (set by ``step``
+    or by a callback's ``on_trial_result``). Function trainables report their own checkpoints:
+    both raise ``ValueError`` for them, as in Ray."""
 
     num_to_keep: Optional[int] = None
     checkpoint_score_attribute: Optional[str] = None
     checkpoint_score_order: str = "max"
+    checkpoint_frequency: int = 0
+    checkpoint_at_end: Optional[bool] = None
 
     def __post_init__(self) -> None:
         if self.num_to_keep is not None and (isinstance(self.num_to_keep, bool) or not isinstance(self.num_to_keep, int)
@@ -105,6 +113,12 @@ class CheckpointConfig:
                             f"{type(self.checkpoint_score_attribute).__name__}")
         if self.checkpoint_score_order not in ("max", "min"):
             raise ValueError('checkpoint_score_order must be either "max" or "min".')
+        if isinstance(self.checkpoint_frequency, bool) or not isinstance(self.checkpoint_frequency, int):
+            raise TypeError(f"checkpoint_frequency must be an int, got {type(self.checkpoint_frequency).__name__}")
+        if self.checkpoint_frequency < 0:
+            raise ValueError(f"checkpoint_frequency must be >=0, got {self.checkpoint_frequency}")
+        if self.checkpoint_at_end is not None and not isinstance(self.checkpoint_at_end, bool):
+            raise TypeError(f"checkpoint_at_end must be a bool or None, got {type(self.checkpoint_at_end).__name__}")
 
 
 def checkpoint_name(index: int) -> str:
@@ -169,9 +183,8 @@ class CheckpointManager:
         """After a restart: the results the trial keeps say which checkpoints are real; other
         checkpoint folders (reported after the latest one the engine knows, or half-copied) go."""
         self.latest = latest
-        named = [(r["checkpoint_dir_name"], r) for r in rows if isinstance(r.get("checkpoint_dir_name"), str)]
+        self.kept = listed_checkpoints(self.trial_dir, rows, latest)
         present = {p.name for p in self.trial_dir.iterdir()} if self.trial_dir.is_dir() else set()
-        self.kept = [(n, r) for n, r in named if n in present]
         keep = {n for n, _ in self.kept}
         for name in present:
             if (checkpoint_index(name) is not None and name not in keep) or (name.startswith(".checkpoint_") and name.endswith(".tmp")):
@@ -215,7 +228,33 @@ def best_checkpoints(trial_dir: Path, rows: list[dict[str, Any]], config: Checkp
     """Ray's ``Result.best_checkpoints``: the checkpoints on disk with their results, worst to best
     under ``config`` (report order without a score attribute)."""
     m = CheckpointManager(config, trial_dir)
-    present = {p.name for p in trial_dir.iterdir()} if trial_dir.is_dir() else set()
-    m.kept = [(r["checkpoint_dir_name"], r) for r in rows
-              if isinstance(r.get("checkpoint_dir_name"), str) and r["checkpoint_dir_name"] in present]
+    m.kept = listed_checkpoints(trial_dir, rows, None, bounded=False)
     return [(Checkpoint(trial_dir / name), result) for name, result in m.ranked()]
+
+
+def listed_checkpoints(trial_dir: Path, rows: list[dict[str, Any]], latest: Optional[str],
+                       bounded: bool = True) -> list[tuple[str, dict[str, Any]]]:
+    """A trial folder's real checkpoints with their results, in order: those its result rows name
+    (reported by a function trainable) and those a class trainable saved (their result beside
+    their files), up to `latest` when `bounded` (a later one was never attached to a result)."""
+    from .trainable.trainable import STATE_FILE
+
+    present = sorted(p.name for p in trial_dir.iterdir() if checkpoint_index(p.name) is not None) \
+        if trial_dir.is_dir() else []
+    named = {r["checkpoint_dir_name"]: r for r in rows if isinstance(r.get("checkpoint_dir_name"), str)}
+    limit = (checkpoint_index(latest) if latest is not None else -1) if bounded else None
+    out: list[tuple[str, dict[str, Any]]] = []
+    for name in present:
+        if name in named:
+            out.append((name, named[name]))
+            continue
+        index = checkpoint_index(name)
+        state = trial_dir / name / STATE_FILE
+        if state.is_file() and (limit is None or (index is not None and index <= limit)):
+            try:
+                with open(state, encoding="utf-8") as f:
+                    result = json.load(f).get("last_result") or {}
+            except ValueError:
+                continue
+            out.append((name, result if isinstance(result, dict) else {}))
+    return out

@@ -31,8 +31,30 @@ class Result:
         return dict(self.history[-1]) if self.history else {}
 
     @property
-    def error(self) -> Optional[TuneError]:
-        return TuneError(self.error_text) if self.error_text else None
+    def error(self) -> Optional[BaseException]:
+        """The failed trial's original exception (from its ``error.pkl``, as Ray keeps it), or a
+        ``TuneError`` with the traceback text when it could not be kept; None if the trial did not fail."""
+        if not self.error_text:
+            return None
+        cached = self.__dict__.get("_error")
+        if cached is None:
+            cached = self.__dict__["_error"] = _load_error(Path(self.path), self.error_text)
+        return cached
+
+    def get_best_checkpoint(self, metric: str, mode: str) -> Any:
+        """The trial's best kept checkpoint by `metric` (its result's value; ``mode`` "max" or
+        "min"), or None when no kept checkpoint's result has the metric (Ray's ``Result.get_best_checkpoint``)."""
+        if not self.best_checkpoints:
+            raise RuntimeError("No checkpoint exists in the trial directory!")
+        if mode not in ("max", "min"):
+            raise ValueError(f'Unsupported mode: {mode}. Please choose from ["min", "max"]!')
+        scored = [(c, r[metric]) for c, r in self.best_checkpoints
+                  if isinstance(r, dict) and isinstance(r.get(metric), (int, float)) and not isinstance(r.get(metric), bool)]
+        if not scored:
+            raise RuntimeError(f"Invalid metric name {metric}! You may choose from the following metrics: "
+                               f"{self.metrics.keys()}.")
+        pick = max if mode == "max" else min
+        return pick(scored, key=lambda cr: cr[1])[0]
 
     @property
     def metrics_dataframe(self) -> Any:
@@ -42,6 +64,21 @@ class Result:
     def __repr__(self) -> str:
         shown = {k: v for k, v in self.metrics.items() if k not in ("config",)}
         return f"Result(metrics={shown}, path={self.path!r}, filesystem='local', checkpoint=None)"
+
+
+def _load_error(trial_dir: Path, text: str) -> BaseException:
+    path = trial_dir / "error.pkl"
+    if path.is_file():
+        try:
+            import pickle
+
+            with open(path, "rb") as f:
+                error = pickle.load(f)
+            if isinstance(error, BaseException):
+                return error
+        except Exception:  # noqa: BLE001 - an exception that does not unpickle here
+            pass
+    return TuneError(text)
 
 
 def _pandas() -> Any:
@@ -88,7 +125,7 @@ class ResultGrid:
         return iter(self._results)
 
     @property
-    def errors(self) -> list[TuneError]:
+    def errors(self) -> list[BaseException]:
         return [r.error for r in self._results if r.error is not None]
 
     @property

@@ -25,6 +25,10 @@ class TuneConfig:
     time_budget_s: Optional[float] = None
     trial_name_creator: Optional[Callable[[Any], str]] = None
     trial_dirname_creator: Optional[Callable[[Any], str]] = None
+    reuse_actors: bool = False
+    """Ray's meaning: False runs every trial in a new worker process (no module state leaks from one
+    trial into the next); True reuses the process, and a class trainable through ``reset_config``.
+    The thread executor runs every trial in this one process whatever the value."""
     executor: str = "process"
     """swifttune extra: "process" (the default, like Ray's workers) runs trials in a pool of worker
     processes; "thread" runs them on threads of this process (lowest overhead, for objectives that
@@ -49,5 +53,7 @@ class TuneConfig:
         for name in ("trial_name_creator", "trial_dirname_creator"):
             if getattr(self, name) is not None and not callable(getattr(self, name)):
                 raise TypeError(f"`{name}` must be a function of the trial, got {type(getattr(self, name)).__name__}")
+        if not isinstance(self.reuse_actors, bool):
+            raise TypeError(f"`reuse_actors` must be a bool, got {type(self.reuse_actors).__name__}")
         if self.executor not in ("process", "thread"):
             raise ValueError(f"`executor` must be 'process' or 'thread', got {self.executor!r}")

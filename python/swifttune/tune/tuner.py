@@ -6,7 +6,6 @@ import json
 import os
 import threading
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Union
 
@@ -18,20 +17,12 @@ from ._internal.restore import load_python_side, read_state, save_python_side
 from ._internal.run import ExperimentRun
 from ._internal.state import STATE_FILE
 from .checkpoint import Checkpoint, CheckpointConfig, best_checkpoints
+from .experiment.trial import Trial, experiment_tag
 from .impl.config import FailureConfig, RunConfig
 from .result_grid import Result, ResultGrid
 from .tune_config import TuneConfig
 
 __all__ = ["Tuner"]
-
-
-@dataclass
-class _TrialView:
-    trial_id: str
-    config: dict[str, Any]
-
-    def __str__(self) -> str:
-        return self.trial_id
 
 
 class Tuner:
@@ -133,7 +124,8 @@ class Tuner:
         fc, cc = rc.failure_config or FailureConfig(), rc.checkpoint_config or CheckpointConfig()
         return {"verbose": rc.verbose, "failure_config": {"max_failures": fc.max_failures, "fail_fast": fc.fail_fast},
                 "checkpoint_config": {"num_to_keep": cc.num_to_keep, "checkpoint_score_attribute": cc.checkpoint_score_attribute,
-                                      "checkpoint_score_order": cc.checkpoint_score_order}}
+                                      "checkpoint_score_order": cc.checkpoint_score_order,
+                                      "checkpoint_frequency": cc.checkpoint_frequency, "checkpoint_at_end": cc.checkpoint_at_end}}
 
     def _build(self) -> None:
         build_experiment(self)
@@ -208,17 +200,22 @@ class Tuner:
                 return rows
         return [dict(r) for r in t["results"]]
 
+    def _trial_view(self, trial_id: str, config: Any, number: int) -> Trial:
+        """The trial as a name creator sees it (Ray's ``Trial``; its name is Ray's default)."""
+        return Trial(trial_id, f"{self._trainable_name}_{number:05d}", config, status="PENDING",
+                     trainable_name=self._trainable_name, experiment_tag=experiment_tag(number, config))
+
     def _trial_name(self, trial_id: str, config: Any, number: int) -> str:
         """Ray's trial name: `trial_name_creator(trial)`, or the trainable's name and the trial's
         number (the engine's creation order)."""
         creator = self.tune_config.trial_name_creator
         if creator is not None:
-            return str(creator(_TrialView(trial_id, config)))
+            return str(creator(self._trial_view(trial_id, config, number)))
         return f"{self._trainable_name}_{number:05d}"
 
     def _trial_dirname(self, trial_id: str, config: dict[str, Any], number: int) -> str:
         tc = self.tune_config
-        view = _TrialView(trial_id, config)
+        view = self._trial_view(trial_id, config, number)
         if tc.trial_dirname_creator:
             return str(tc.trial_dirname_creator(view))
         return self._trial_name(trial_id, config, number)

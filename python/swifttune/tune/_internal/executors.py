@@ -13,8 +13,9 @@ from ..._lib import CONTINUE, END_COMPLETED, END_FAILED
 from ..checkpoint import Checkpoint
 from ..session import TrialStopped, bind_session
 from .run import ExperimentRun
-from .trainable_runner import run_trainable
+from .trainable_runner import TrainableCache, run_trainable, trial_output
 from .trial_session import TrialSession
+from .experiment_builder import executor_threads
 from .worker_pool import WorkerProcess, exit_reason, worker_pool
 
 __all__ = ["ThreadExecutor", "ProcessExecutor"]
@@ -24,14 +25,21 @@ _serials = itertools.count()
 
 
 class ThreadExecutor:
-    """Trials run on the calling threads, in this process."""
+    """Trials run on the calling threads, in this process (so they share its modules whatever
+    ``reuse_actors`` says; a class trainable is reused through ``reset_config`` only with
+    ``reuse_actors=True``)."""
 
     def __init__(self, run: ExperimentRun) -> None:
         self.run = run
+        self._local = threading.local()
 
     def loop(self, index: int) -> None:
         """One executor thread: takes trials until the engine has none."""
-        self.run.take_trials(self.run_trial)
+        self._local.cache = TrainableCache()
+        try:
+            self.run.take_trials(self.run_trial)
+        finally:
+            self._local.cache.clear()
 
     def run_trial(self, trial_id: str, config_text: str) -> None:
         """Runs one trial here, with its session bound to this thread."""
@@ -42,7 +50,9 @@ class ThreadExecutor:
         bind_session(s)
         end, message, error = END_COMPLETED, None, None
         try:
-            final = run_trainable(run.tuner.trainable, config)
+            with trial_output(s.trial_dir, run.log_files):
+                final = run_trainable(run.tuner.trainable, config, getattr(self._local, "cache", None),
+                                      run.reuse_actors)
             if final is not None and not s.stopped:
                 s.report(final)
         except TrialStopped:
@@ -87,7 +97,7 @@ class ProcessExecutor:
                 if worker and not worker[0].alive():
                     worker.pop().close()
                 if not worker:
-                    worker.append(worker_pool.take())
+                    worker.append(worker_pool.take(spares))
                 try:
                     worker[0].load(self.serial, self.trainable_bytes())
                     break
@@ -100,7 +110,10 @@ class ProcessExecutor:
                 run.end_trial(s, END_FAILED, failure)
                 return
             self.run_remote_trial(worker[0], trial_id, config_text)
+            if not run.reuse_actors and worker:
+                worker_pool.retire(worker.pop())  # Ray's default: every trial in a new process
 
+        spares = 0 if run.reuse_actors else executor_threads(run.tuner)
         try:
             run.take_trials(run_one)
         finally:
@@ -118,7 +131,8 @@ class ProcessExecutor:
         end, message, error = END_COMPLETED, None, None
         try:
             worker.conn.send(("run", trial_id, s.trial_name, str(s.trial_dir), cloudpickle.dumps(config),
-                              s.resources, run.name, s.checkpoint.path if s.checkpoint else None, s.next_checkpoint))
+                              s.resources, run.name, s.checkpoint.path if s.checkpoint else None, s.next_checkpoint,
+                              run.reuse_actors, run.log_files))
             while True:
                 msg = worker.conn.recv()
                 if msg[0] == "report":
@@ -129,7 +143,9 @@ class ProcessExecutor:
                     decision = s.record(pickle.loads(msg[1]), name)
                     if decision != CONTINUE:
                         s.stopped = True
-                    worker.conn.send(("decision", decision))
+                    worker.conn.send(("decision", decision, s.take_save()))
+                elif msg[0] == "saved":
+                    s.saved(msg[1])
                 elif msg[0] == "done":
                     if msg[1] is not None and not s.stopped:
                         s.record(pickle.loads(msg[1]))

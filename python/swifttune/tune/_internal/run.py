@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 from ..._lib import END_COMPLETED, END_FAILED, END_STOPPED, NEXT_FINISHED, NEXT_START, ExperimentHandle
 from ..checkpoint import CheckpointConfig
 from ..error import TuneError
-from ..experiment.trial import Trial
+from ..experiment.trial import Trial, experiment_tag
 from ..impl.config import FailureConfig
 from .progress import status_table
+from .trainable_runner import is_class_trainable
 from .state import STATE_FILE, StateWriter
 
 if TYPE_CHECKING:
@@ -47,15 +48,23 @@ class ExperimentRun:
         self.infos: dict[str, Trial] = {}
         self.iteration = 0
         self.checkpoint_config = tuner.run_config.checkpoint_config or CheckpointConfig()
+        self.class_trainable = is_class_trainable(tuner.trainable)
+        if not self.class_trainable:
+            check_function_checkpoint_config(self.checkpoint_config)
+        self.reuse_actors = bool(getattr(tuner.tune_config, "reuse_actors", False))
+        self.log_files = log_file_names(getattr(tuner.run_config, "log_to_file", False))
+        self.trainable_name = getattr(tuner, "_trainable_name", "trainable")
         self.failure_config = tuner.run_config.failure_config or FailureConfig()
         self.state = StateWriter(self.path / STATE_FILE, self.render_state)
         self.warned: set[str] = set()
 
-    def trial_info(self, trial_id: str, name: str, config: dict[str, Any], path: str) -> Trial:
+    def trial_info(self, trial_id: str, name: str, config: dict[str, Any], path: str, number: int = 0) -> Trial:
         with self.callback_lock:
             info = self.infos.get(trial_id)
             if info is None:
-                info = self.infos[trial_id] = Trial(trial_id, name, config, local_path=path)
+                info = self.infos[trial_id] = Trial(trial_id, name, config, local_path=path,
+                                                    trainable_name=self.trainable_name,
+                                                    experiment_tag=experiment_tag(number, config))
             info.status = "RUNNING"
         self.callback("on_trial_start", info)
         return info
@@ -102,6 +111,7 @@ class ExperimentRun:
         info = self.experiment.finish(s.trial_id, end, message)
         if end == END_FAILED:
             assert message is not None
+            write_error_pickle(s.trial_dir, error, message)
             with open(s.trial_dir / "error.txt", "a", encoding="utf-8") as f:
                 f.write(f"Failure # {info.num_failures} (occurred at {datetime.datetime.now():%Y-%m-%d_%H-%M-%S})\n"
                         f"{message}\n")
@@ -183,3 +193,45 @@ class ExperimentRun:
             return
         self.last_print = now
         print(status_table(self.tuner, final), flush=True)
+
+
+def check_function_checkpoint_config(config: CheckpointConfig) -> None:
+    """Ray's errors for checkpoint settings a function trainable cannot follow."""
+    if config.checkpoint_at_end:
+        raise ValueError("'checkpoint_at_end' cannot be used with a function trainable. You should include one last "
+                         "call to `ray.tune.report(metrics=..., checkpoint=...)` at the end of your training loop to "
+                         "get this behavior.")
+    if config.checkpoint_frequency:
+        raise ValueError("'checkpoint_frequency' cannot be set for a function trainable. You will need to report a "
+                         "checkpoint every `checkpoint_frequency` iterations within your training loop using "
+                         "`ray.tune.report(metrics=..., checkpoint=...)` to get this behavior.")
+
+
+def log_file_names(log_to_file: Any) -> Optional[tuple[str, str]]:
+    """Ray's ``RunConfig(log_to_file=...)`` as the (stdout, stderr) file names in the trial folder:
+    True is ``stdout`` and ``stderr``, a str one file for both, a pair two files; False is None."""
+    if log_to_file is False or log_to_file is None:
+        return None
+    if log_to_file is True:
+        return ("stdout", "stderr")
+    if isinstance(log_to_file, str):
+        return (log_to_file, log_to_file)
+    if isinstance(log_to_file, (tuple, list)) and len(log_to_file) == 2 and all(isinstance(x, str) for x in log_to_file):
+        return (log_to_file[0], log_to_file[1])
+    raise ValueError("You can pass a boolean, a string, or a tuple of strings to `log_to_file` in your RunConfig, "
+                     f"but you passed {log_to_file!r}.")
+
+
+def write_error_pickle(trial_dir: Path, error: Optional[BaseException], message: str) -> None:
+    """The trial's ``error.pkl`` (Ray's file): its original exception, or a ``TuneError`` with the
+    traceback text when the exception does not pickle (``Result.error`` reads it)."""
+    try:
+        import cloudpickle as pickler
+    except ImportError:  # pragma: no cover - the thread executor runs without cloudpickle
+        import pickle as pickler  # type: ignore[no-redef]
+    try:
+        data = pickler.dumps(error if error is not None else TuneError(message))
+    except Exception:  # noqa: BLE001 - an exception that does not pickle travels as text
+        data = pickler.dumps(TuneError(message))
+    with open(trial_dir / "error.pkl", "wb") as f:
+        f.write(data)

@@ -95,14 +95,18 @@ class TrialFiles:
         config = self.config_json
         self.result_file.write(line[:-1] + ', "config": ' + config + "}\n" if line != "{}" else '{"config": ' + config + "}\n")
         self.progress_writer.writerow([csv_value(result.get(k)) for k in self.columns])
-        if "checkpoint_dir_name" in result:
+        if result.get("checkpoint_dir_name") is not None:
             # The rows up to a checkpoint reach the files before a state naming it can be written:
             # a trial resumed from it finds them. (Rows after the latest checkpoint are reported
             # again on a resume; a finished trial's files are closed before the engine hears of it.)
-            self.result_file.flush()
-            assert self.progress_file is not None
-            self.progress_file.flush()
+            self.flush()
         return line
+
+    def flush(self) -> None:
+        """Puts the rows written so far on disk."""
+        for f in (self.result_file, self.progress_file):
+            if f is not None:
+                f.flush()
 
     def close(self) -> None:
         """Closes both files (their rows are on disk before the engine hears the trial ended)."""

@@ -7,9 +7,11 @@ import math
 import time
 from typing import TYPE_CHECKING, Any, Optional
 
-from ..._lib import CONTINUE, metrics_for_engine
-from ..checkpoint import Checkpoint, CheckpointManager, keep_reported
+from ..._lib import CONTINUE, PAUSE, STOP, metrics_for_engine
+from ..checkpoint import Checkpoint, CheckpointManager, checkpoint_name, keep_reported
+from ..result import SHOULD_CHECKPOINT
 from ..session import TrialStopped, check_report
+from .trainable_runner import ReportClock
 from .trial_files import TrialFiles
 
 if TYPE_CHECKING:
@@ -43,7 +45,10 @@ class TrialSession:
         self.next_checkpoint = self.checkpoints.next_index()
         latest = self.checkpoints.latest
         self.checkpoint: Optional[Checkpoint] = Checkpoint(self.trial_dir / latest) if latest else None
-        self.info = run.trial_info(trial_id, self.trial_name, config, str(self.trial_dir))
+        self.pending_save: Optional[str] = None
+        self.clock = ReportClock()
+        self.info = run.trial_info(trial_id, self.trial_name, config, str(self.trial_dir), record["number"])
+        self.info.checkpoint = self.checkpoint
 
     def write_params(self) -> None:
         """The trial's ``params.json``: its configuration, as Ray writes it."""
@@ -59,8 +64,26 @@ class TrialSession:
         if self.stopped:
             raise TrialStopped()
         check_report(metrics, checkpoint)
-        if self.record(metrics, keep_reported(self, checkpoint)) != CONTINUE:
+        if self.record(self.clock.fill(self.trial_id, metrics), keep_reported(self, checkpoint)) != CONTINUE:
             self.stopped = True
+
+    def take_save(self) -> Optional[str]:
+        """The folder name of the checkpoint the driver asked for after the last result, or None."""
+        name, self.pending_save = self.pending_save, None
+        return name
+
+    def saved(self, name: str) -> None:
+        """A class trainable saved the checkpoint asked for: the engine attaches it to the trial's
+        latest result; older ones beyond ``num_to_keep`` go once a state naming it is on disk."""
+        self.files.flush()  # the rows up to the checkpoint are on disk before a state names it
+        self.run.experiment.attach_checkpoint(self.trial_id, name)
+        self.checkpoint = Checkpoint(self.trial_dir / name)
+        self.info.checkpoint = self.checkpoint
+        state = self.run.state
+        generation = state.request()
+        drop = self.checkpoints.register(name, self.results[-1] if self.results else {})
+        if drop:
+            state.after_write(generation, lambda: self.checkpoints.delete(drop))
 
     def record(self, metrics: dict[str, Any], checkpoint: Optional[str] = None) -> int:
         """Tells the engine (which fills in ``training_iteration`` and ``time_total_s`` where the
@@ -69,25 +92,30 @@ class TrialSession:
         a trial that runs again takes it from the engine (``TrialFiles.reopen``)."""
         now = time.time()
         run = self.run
-        answer = run.experiment.report_result(self.trial_id, metrics_for_engine(metrics), checkpoint)
         result = dict(metrics)
+        result.pop("config", None)
+        answer = run.experiment.report_result(self.trial_id, metrics_for_engine(result), checkpoint)
         if not math.isnan(answer.training_iteration):  # NaN: the engine did not record the result
             result.setdefault("training_iteration", _number(answer.training_iteration))
             result.setdefault("time_total_s", answer.time_total_s)
-        result["time_this_iter_s"] = now - self.last
+        result.setdefault("time_this_iter_s", now - self.last)
         self.last = now
         result["trial_id"] = self.trial_id
-        result["timestamp"] = int(now)
-        result["done"] = False
-        if checkpoint is not None:
+        result.setdefault("timestamp", int(now))
+        decision = answer.decision
+        # Ray's order: the decision, done=True on a stop, the callbacks, then a checkpoint if due.
+        result["done"] = bool(result.get("done")) or decision == STOP
+        if checkpoint is not None or not run.class_trainable:
             result["checkpoint_dir_name"] = checkpoint
+        self.info.last_result = result
+        if run.callbacks:
+            run.callback("on_trial_result", self.info, result=result)
         line = self.files.append(result)
         if run.verbose >= 3:
             print(f"Trial {self.trial_name} reported {line}", flush=True)
-        decision = answer.decision
-        if run.callbacks:
-            self.info.last_result = result
-            run.callback("on_trial_result", self.info, result=result)
+        if run.class_trainable and decision != PAUSE and (answer.should_checkpoint or result.get(SHOULD_CHECKPOINT)):
+            self.pending_save = checkpoint_name(self.next_checkpoint)
+            self.next_checkpoint += 1
         result["config"] = self.config
         self.results.append(result)
         state = run.state

@@ -4,9 +4,11 @@
 Started by the driver as ``python -m swifttune.tune._internal.worker FD`` with one end of a socket pair
 on FD; it never loads libswifttune. Messages are pickles over a ``multiprocessing`` connection:
 driver -> worker ``("trainable", bytes)``, ``("run", trial_id, trial_name, trial_dir, config_bytes,
-resources, experiment_name, checkpoint_path_or_None, next_checkpoint_index)``, ``("exit",)``; worker ->
-driver ``("report", metrics_bytes, checkpoint_name_or_None)`` (answered ``("decision", code)``; a
-reported checkpoint is copied into the trial folder by the worker first), ``("done",
+resources, experiment_name, checkpoint_path_or_None, next_checkpoint_index, reuse_actors,
+log_file_names_or_None)``, ``("exit",)``; worker -> driver ``("report", metrics_bytes,
+checkpoint_name_or_None)`` (answered ``("decision", code, save_name_or_None)``; a reported checkpoint
+is copied into the trial folder by the worker first; a class trainable asked to save one saves it as
+``save_name`` in the trial folder and sends ``("saved", save_name)``), ``("done",
 final_bytes_or_None)``, ``("error", traceback_text, exception_pickle_or_None)``.
 """
 from __future__ import annotations
@@ -45,6 +47,10 @@ class RemoteSession:
         self.resources = resources
         self.run = _Run(experiment_name)
         self.stopped = False
+        self.pending_save: Optional[str] = None
+        from .trainable_runner import ReportClock
+
+        self.clock = ReportClock()
 
     def report(self, metrics: dict[str, Any], checkpoint: Any = None) -> None:
         from ..checkpoint import keep_reported
@@ -55,12 +61,24 @@ class RemoteSession:
         check_report(metrics, checkpoint)
         name = keep_reported(self, checkpoint)
         try:
-            self.conn.send(("report", pickle.dumps(metrics), name))
-            kind, decision = self.conn.recv()
+            self.conn.send(("report", pickle.dumps(self.clock.fill(self.trial_id, metrics)), name))
+            kind, decision, self.pending_save = self.conn.recv()
         except (EOFError, OSError):
             _driver_gone()
         if decision != CONTINUE:
             self.stopped = True
+
+    def take_save(self) -> Optional[str]:
+        """The folder name of the checkpoint the driver asked for after the last report, or None."""
+        name, self.pending_save = self.pending_save, None
+        return name
+
+    def saved(self, name: str) -> None:
+        """Tells the driver the checkpoint it asked for is in the trial folder."""
+        try:
+            self.conn.send(("saved", name))
+        except OSError:
+            _driver_gone()
 
 
 def _driver_gone() -> None:
@@ -73,7 +91,7 @@ def main() -> None:
     import cloudpickle
 
     from ..session import TrialStopped, bind_session
-    from .trainable_runner import run_trainable
+    from .trainable_runner import TrainableCache, run_trainable, trial_output
 
     conn = Connection(int(sys.argv[1]))
     try:
@@ -81,23 +99,28 @@ def main() -> None:
     except OSError:
         _driver_gone()
     trainable: Optional[Any] = None
+    cache = TrainableCache()  # a class trainable kept between trials (reuse_actors=True)
     while True:
         try:
             msg = conn.recv()
         except (EOFError, OSError):
             return
         if msg[0] == "exit":
+            cache.clear()
             return
         if msg[0] == "trainable":
+            cache.clear()
             trainable = cloudpickle.loads(msg[1])
             continue
-        _, trial_id, trial_name, trial_dir, config_bytes, resources, experiment_name, checkpoint, next_checkpoint = msg
+        (_, trial_id, trial_name, trial_dir, config_bytes, resources, experiment_name, checkpoint, next_checkpoint,
+         reuse, log_files) = msg
         config = cloudpickle.loads(config_bytes)
         session = RemoteSession(conn, trial_id, trial_name, trial_dir, config, resources, experiment_name,
                                 checkpoint, next_checkpoint)
         bind_session(session)
         try:
-            final = run_trainable(trainable, config)
+            with trial_output(trial_dir, log_files):
+                final = run_trainable(trainable, config, cache, reuse)
             reply: tuple[Any, ...] = ("done", pickle.dumps(final) if final is not None and not session.stopped else None)
         except TrialStopped:
             reply = ("done", None)

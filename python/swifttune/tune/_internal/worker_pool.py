@@ -1,5 +1,7 @@
-"""The process executor's worker processes: started ahead (``swifttune.init``), reused across
-trials and experiments, replaced when they die."""
+"""The process executor's worker processes: started ahead (``swifttune.init``), replaced when
+they die. With ``reuse_actors=True`` a worker runs trial after trial; by default (Ray's
+``reuse_actors=False``) each trial gets a fresh one: taking a worker starts a spare, so the next
+trial's process is ready (imports done) when the current one is retired."""
 from __future__ import annotations
 
 import atexit
@@ -83,14 +85,24 @@ class WorkerPool:
         for w in idle:  # started together, then waited for
             w.wait_ready()
 
-    def take(self) -> WorkerProcess:
+    def take(self, spares: int = 0) -> WorkerProcess:
+        """An idle worker (a new one if none is idle); then starts new ones until `spares` are
+        idle (they start while the taken one runs its trial)."""
+        taken: Optional[WorkerProcess] = None
         with self._lock:
-            while self._idle:
-                w = self._idle.pop()
+            while self._idle and taken is None:
+                w = self._idle.pop(0)  # the oldest: the most likely to be ready
                 if w.alive():
-                    return w
-                w.close()
-        return WorkerProcess()
+                    taken = w
+                else:
+                    w.close()
+            while len(self._idle) < spares:
+                self._idle.append(WorkerProcess())
+        return taken if taken is not None else WorkerProcess()
+
+    def retire(self, w: WorkerProcess) -> None:
+        """Ends a worker that ran a trial, without waiting for it (``reuse_actors=False``)."""
+        threading.Thread(target=w.close, name="swifttune-retire-worker", daemon=True).start()
 
     def give_back(self, w: WorkerProcess) -> None:
         if w.alive():

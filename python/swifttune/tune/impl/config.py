@@ -51,6 +51,9 @@ class RunConfig:
     failure_config: Optional[FailureConfig] = None
     callbacks: Optional[list[Any]] = None
     checkpoint_config: Optional[CheckpointConfig] = None
+    log_to_file: Union[bool, str, tuple[str, str]] = False
+    """Ray's: True writes each trial's stdout and stderr to ``stdout`` and ``stderr`` in its folder,
+    a str to that one file, a pair of str to those two files."""
 
     def __post_init__(self) -> None:
         if self.name is not None and (not isinstance(self.name, str) or not self.name or os.sep in self.name):

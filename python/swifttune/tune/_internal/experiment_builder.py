@@ -78,7 +78,10 @@ def build_experiment(tuner: "Tuner") -> None:
     fc = rc.failure_config or FailureConfig()
     config = {"metric": metric, "mode": mode, "num_samples": num_samples,
               "max_concurrent_trials": tc.max_concurrent_trials, "stop": rc.stop or {},
-              "time_budget_s": tc.time_budget_s, "max_failures": fc.max_failures, "fail_fast": bool(fc.fail_fast)}
+              "time_budget_s": tc.time_budget_s, "max_failures": fc.max_failures, "fail_fast": bool(fc.fail_fast),
+              # The engine's checkpoint rule (the report answers should_checkpoint; Ray's Trial.should_checkpoint).
+              "checkpoint_frequency": getattr(rc.checkpoint_config, "checkpoint_frequency", 0) or 0,
+              "checkpoint_at_end": bool(getattr(rc.checkpoint_config, "checkpoint_at_end", False))}
     try:
         tuner._experiment = ExperimentHandle(lib.call_handle("st_experiment_new", dumps(config), searcher.p, scheduler.p))
     finally:

@@ -323,10 +323,23 @@ int32_t st_experiment_next(st_experiment *experiment, int32_t *out_action, char 
  * the result lacks them. Every out-pointer may be NULL if not wanted: *out_decision is
  * ST_CONTINUE, ST_STOP or ST_PAUSE; *out_training_iteration and *out_time_total_s are
  * the values the result was recorded with (NaN when a report after an ST_STOP or ST_PAUSE
- * answer is not recorded). Returns ST_OK, ST_UNKNOWN_TRIAL, ST_INVALID_TRIAL_STATE (not
- * running) or ST_INVALID_ARGUMENT.
+ * answer is not recorded); *out_should_checkpoint is 1 when a checkpoint is due with this
+ * result (the experiment's "checkpoint_frequency" and "checkpoint_at_end", or a pause), else 0:
+ * a front end that can save on demand saves one and gives it to st_experiment_attach_checkpoint.
+ * Returns ST_OK, ST_UNKNOWN_TRIAL, ST_INVALID_TRIAL_STATE (not running) or
+ * ST_INVALID_ARGUMENT.
  */
-int32_t st_experiment_report(st_experiment *experiment, const char *trial_id, const char *const *names, const double *values, int32_t count, const char *checkpoint, int32_t *out_decision, double *out_training_iteration, double *out_time_total_s);
+int32_t st_experiment_report(st_experiment *experiment, const char *trial_id, const char *const *names, const double *values, int32_t count, const char *checkpoint, int32_t *out_decision, double *out_training_iteration, double *out_time_total_s, int32_t *out_should_checkpoint);
+
+/**
+ * Attaches checkpoint (a name, copied; not empty), saved after the running trial's latest
+ * result, as the trial's latest checkpoint: the one a retried, paused or restored trial resumes
+ * from, covering every result recorded so far. For checkpoints a front end saves when
+ * st_experiment_report answered *out_should_checkpoint == 1 (or when the user asked for one).
+ * The trial must be RUNNING (its last report may have been answered ST_STOP or ST_PAUSE).
+ * Returns ST_OK, ST_UNKNOWN_TRIAL, ST_INVALID_TRIAL_STATE or ST_INVALID_ARGUMENT.
+ */
+int32_t st_experiment_attach_checkpoint(st_experiment *experiment, const char *trial_id, const char *checkpoint);
 
 /**
  * Ends the current run of a trial: end is ST_END_COMPLETED, ST_END_STOPPED (after a report

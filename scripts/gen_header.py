@@ -56,7 +56,7 @@ SECTIONS = [
      "st_experiment_run's own threads; read (st_experiment_trial, st_experiment_trials, "
      "st_experiment_best_trial); saved and restored; freed.",
      ["st_next_action", "st_decision", "st_trial_end", "st_trial_status", "st_metric_status",
-      "st_experiment_new", "st_experiment_next", "st_experiment_report", "st_experiment_finish",
+      "st_experiment_new", "st_experiment_next", "st_experiment_report", "st_experiment_attach_checkpoint", "st_experiment_finish",
       "st_experiment_run", "st_experiment_trial", "st_experiment_trials", "st_experiment_best_trial",
       "st_experiment_save", "st_experiment_restore", "st_experiment_resume", "st_experiment_free"]),
     ("Reporters: st_reporter",

@@ -66,20 +66,43 @@ public func stExperimentNext(_ experiment: OpaquePointer?, _ out_action: UnsafeM
 /// the result lacks them. Every out-pointer may be NULL if not wanted: `*out_decision` is
 /// `ST_CONTINUE`, `ST_STOP` or `ST_PAUSE`; `*out_training_iteration` and `*out_time_total_s` are
 /// the values the result was recorded with (NaN when a report after an `ST_STOP` or `ST_PAUSE`
-/// answer is not recorded). Returns `ST_OK`, `ST_UNKNOWN_TRIAL`, `ST_INVALID_TRIAL_STATE` (not
-/// running) or `ST_INVALID_ARGUMENT`.
+/// answer is not recorded); `*out_should_checkpoint` is 1 when a checkpoint is due with this
+/// result (the experiment's "checkpoint_frequency" and "checkpoint_at_end", or a pause), else 0:
+/// a front end that can save on demand saves one and gives it to `st_experiment_attach_checkpoint`.
+/// Returns `ST_OK`, `ST_UNKNOWN_TRIAL`, `ST_INVALID_TRIAL_STATE` (not running) or
+/// `ST_INVALID_ARGUMENT`.
 @c(st_experiment_report)
 public func stExperimentReport(_ experiment: OpaquePointer?, _ trial_id: UnsafePointer<CChar>?,
                                _ names: UnsafePointer<UnsafePointer<CChar>?>?, _ values: UnsafePointer<Double>?,
                                _ count: Int32, _ checkpoint: UnsafePointer<CChar>?, _ out_decision: UnsafeMutablePointer<Int32>?,
                                _ out_training_iteration: UnsafeMutablePointer<Double>?,
-                               _ out_time_total_s: UnsafeMutablePointer<Double>?) -> Int32 {
+                               _ out_time_total_s: UnsafeMutablePointer<Double>?,
+                               _ out_should_checkpoint: UnsafeMutablePointer<Int32>?) -> Int32 {
     api {
         let e = try object(experiment, ExperimentHandle.self, "experiment")
         let id = try string(trial_id, "trial_id")
         let metrics = try metricsArgument(names, values, count)
         let answer = try e.experiment.reportResult(id, metrics, checkpoint: checkpointArgument(checkpoint))
         write(answer, out_decision, out_training_iteration, out_time_total_s)
+        out_should_checkpoint?.pointee = answer.shouldCheckpoint ? 1 : 0
+        return .ST_OK
+    }
+}
+
+/// Attaches `checkpoint` (a name, copied; not empty), saved after the running trial's latest
+/// result, as the trial's latest checkpoint: the one a retried, paused or restored trial resumes
+/// from, covering every result recorded so far. For checkpoints a front end saves when
+/// `st_experiment_report` answered `*out_should_checkpoint == 1` (or when the user asked for one).
+/// The trial must be RUNNING (its last report may have been answered `ST_STOP` or `ST_PAUSE`).
+/// Returns `ST_OK`, `ST_UNKNOWN_TRIAL`, `ST_INVALID_TRIAL_STATE` or `ST_INVALID_ARGUMENT`.
+@c(st_experiment_attach_checkpoint)
+public func stExperimentAttachCheckpoint(_ experiment: OpaquePointer?, _ trial_id: UnsafePointer<CChar>?,
+                                         _ checkpoint: UnsafePointer<CChar>?) -> Int32 {
+    api {
+        let e = try object(experiment, ExperimentHandle.self, "experiment")
+        let id = try string(trial_id, "trial_id")
+        guard let name = try checkpointArgument(checkpoint) else { throw CError(.ST_INVALID_ARGUMENT, "checkpoint is NULL") }
+        try e.experiment.attachCheckpoint(id, name)
         return .ST_OK
     }
 }

@@ -156,6 +156,36 @@ import SwiftTune
         #expect(c.trial(id)?.results.map { $0["training_iteration"] } == [1, 2, 3])
     }
 
+    @Test func checkpointRuleAsRays() throws {
+        var config = ExperimentConfig(metric: "loss", mode: .min, numSamples: 1, stop: ["training_iteration": 5])
+        config.checkpointFrequency = 2
+        config.checkpointAtEnd = true
+        #expect(try ExperimentConfig(json: config.json) == config)  // saved and restored with the state
+        var c = try ExperimentCore(config: config, searcher: RandomSearch(space: ExperimentTests.space(), seed: 1))
+        let (id, _) = try ExperimentTests.start(&c, now: 0)
+        let due = try (1...6).map { try c.reportResult(id, ["loss": 1], now: Double($0)).shouldCheckpoint }
+        // Iterations 2 and 4 by frequency, 5 at the end (stopped); 6 was not recorded.
+        #expect(due == [false, true, false, true, true, false])
+        try c.attachCheckpoint(id, "checkpoint_000000")
+        #expect(c.trial(id)?.checkpoint == "checkpoint_000000" && c.trial(id)?.checkpointResults == 5)
+        try c.finish(id, .stopped, now: 7)
+        #expect(throws: ExperimentError.trialNotRunning(id, .terminated)) { try c.attachCheckpoint(id, "late") }
+        #expect(throws: ExperimentError.unknownTrial("nope")) { try c.attachCheckpoint("nope", "x") }
+        // Off by default; a pause always calls for one (the trial resumes from it).
+        let plain = ExperimentConfig(metric: "loss", mode: .min)
+        #expect(!plain.checkpointDue(trainingIteration: 4, decision: .stop))
+        #expect(plain.checkpointDue(trainingIteration: 4, decision: .pause))
+        #expect(!config.checkpointDue(trainingIteration: .nan, decision: .continue))
+        #expect(!config.checkpointDue(trainingIteration: 2.5, decision: .continue))
+        #expect(Self.message { _ = try ExperimentConfig(json: ["metric": "m", "mode": "min", "checkpoint_at_end": 1]) }
+            == "'checkpoint_at_end' must be true or false, got 1")
+        var negative = plain
+        negative.checkpointFrequency = -1
+        #expect(throws: ExperimentError.invalidConfig("checkpoint_frequency must be >= 0, got -1")) {
+            _ = try ExperimentCore(config: negative, searcher: RandomSearch(space: ExperimentTests.space(), seed: 1))
+        }
+    }
+
     @Test func finishSaysWhatBecameOfTheTrial() throws {
         var c = try ExperimentCore(config: ExperimentConfig(metric: "loss", mode: .min, numSamples: 3, maxFailures: 1),
                                    searcher: RandomSearch(space: ExperimentTests.space(), seed: 2))

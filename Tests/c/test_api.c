@@ -213,21 +213,23 @@ static void test_experiment(void) {
     double values[] = {1.0, 0.5};
     int32_t decision = -1;
     double iteration = -1, total = -1;
-    CHECK_OK(st_experiment_report(e, id, names, values, 2, NULL, &decision, &iteration, &total));
+    CHECK_OK(st_experiment_report(e, id, names, values, 2, NULL, &decision, &iteration, &total, NULL));
     CHECK(decision == ST_CONTINUE);
     CHECK(iteration == 1 && total >= 0 && total < 60); /* the engine's automatic fields */
-    CHECK_OK(st_experiment_report(e, id, names, values, 0, NULL, NULL, NULL, NULL)); /* nothing wanted back */
+    CHECK_OK(st_experiment_report(e, id, names, values, 0, NULL, NULL, NULL, NULL, NULL)); /* nothing wanted back */
     double nan_values[] = {NAN, INFINITY};
-    CHECK_OK(st_experiment_report(e, id, names, nan_values, 2, NULL, &decision, &iteration, NULL)); /* recorded, never "best" */
+    CHECK_OK(st_experiment_report(e, id, names, nan_values, 2, NULL, &decision, &iteration, NULL, NULL)); /* recorded, never "best" */
     CHECK(iteration == 3);
     int32_t status = -1, failures = -1, metric = -1;
     CHECK_OK(st_experiment_finish(e, id, ST_END_COMPLETED, NULL, &status, &failures, &metric));
     CHECK(status == ST_TRIAL_TERMINATED && failures == 0 && metric == ST_METRIC_NOT_FINITE);
     /* A finished trial refuses reports and a second finish; the out-values stay as they were. */
-    CHECK_ERROR(st_experiment_report(e, id, names, values, 2, NULL, &decision, NULL, NULL), ST_INVALID_TRIAL_STATE);
+    CHECK_ERROR(st_experiment_report(e, id, names, values, 2, NULL, &decision, NULL, NULL, NULL), ST_INVALID_TRIAL_STATE);
     CHECK_ERROR(st_experiment_finish(e, id, ST_END_COMPLETED, NULL, &status, NULL, NULL), ST_INVALID_TRIAL_STATE);
     CHECK(status == ST_TRIAL_TERMINATED);
-    CHECK_ERROR(st_experiment_report(e, "no_such_trial", names, values, 2, NULL, &decision, NULL, NULL), ST_UNKNOWN_TRIAL);
+    CHECK_ERROR(st_experiment_attach_checkpoint(e, id, "late"), ST_INVALID_TRIAL_STATE);
+    CHECK_ERROR(st_experiment_attach_checkpoint(e, "no_such_trial", "x"), ST_UNKNOWN_TRIAL);
+    CHECK_ERROR(st_experiment_report(e, "no_such_trial", names, values, 2, NULL, &decision, NULL, NULL, NULL), ST_UNKNOWN_TRIAL);
     CHECK_ERROR(st_experiment_finish(e, "no_such_trial", ST_END_FAILED, "x", NULL, NULL, NULL), ST_UNKNOWN_TRIAL);
     char *one = NULL;
     CHECK_OK(st_experiment_trial(e, id, &one));
@@ -250,7 +252,7 @@ static void test_experiment(void) {
     st_free(id);
     CHECK_OK(st_experiment_next(e, &action, &id, NULL));
     double good[] = {0.25, 0.9};
-    CHECK_OK(st_experiment_report(e, id, names, good, 2, NULL, &decision, NULL, NULL));
+    CHECK_OK(st_experiment_report(e, id, names, good, 2, NULL, &decision, NULL, NULL, NULL));
     CHECK_OK(st_experiment_finish(e, id, ST_END_COMPLETED, NULL, &status, NULL, &metric));
     CHECK(status == ST_TRIAL_TERMINATED && metric == ST_METRIC_OK);
     /* Three samples used: the experiment is over, and it stays over. */
@@ -302,13 +304,13 @@ static void test_experiment(void) {
     /* NULL handles and out-pointers everywhere. */
     CHECK_ERROR(st_experiment_next(NULL, &action, NULL, NULL), ST_INVALID_ARGUMENT);
     CHECK_ERROR(st_experiment_next(e, NULL, NULL, NULL), ST_INVALID_ARGUMENT);
-    CHECK_ERROR(st_experiment_report(NULL, "x", names, values, 2, NULL, NULL, NULL, NULL), ST_INVALID_ARGUMENT);
-    CHECK_ERROR(st_experiment_report(e, NULL, names, values, 2, NULL, NULL, NULL, NULL), ST_INVALID_ARGUMENT);
-    CHECK_ERROR(st_experiment_report(e, "trial_00000", NULL, values, 2, NULL, NULL, NULL, NULL), ST_INVALID_ARGUMENT);
-    CHECK_ERROR(st_experiment_report(e, "trial_00000", names, NULL, 2, NULL, NULL, NULL, NULL), ST_INVALID_ARGUMENT);
-    CHECK_ERROR(st_experiment_report(e, "trial_00000", names, values, -1, NULL, NULL, NULL, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_report(NULL, "x", names, values, 2, NULL, NULL, NULL, NULL, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_report(e, NULL, names, values, 2, NULL, NULL, NULL, NULL, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_report(e, "trial_00000", NULL, values, 2, NULL, NULL, NULL, NULL, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_report(e, "trial_00000", names, NULL, 2, NULL, NULL, NULL, NULL, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_report(e, "trial_00000", names, values, -1, NULL, NULL, NULL, NULL, NULL), ST_INVALID_ARGUMENT);
     const char *null_name[] = {NULL};
-    CHECK_ERROR(st_experiment_report(e, "trial_00000", null_name, values, 1, NULL, NULL, NULL, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_report(e, "trial_00000", null_name, values, 1, NULL, NULL, NULL, NULL, NULL), ST_INVALID_ARGUMENT);
     CHECK_ERROR(st_experiment_finish(NULL, "x", ST_END_COMPLETED, NULL, NULL, NULL, NULL), ST_INVALID_ARGUMENT);
     CHECK_ERROR(st_experiment_finish(e, NULL, ST_END_COMPLETED, NULL, NULL, NULL, NULL), ST_INVALID_ARGUMENT);
     CHECK_ERROR(st_experiment_finish(e, "trial_00000", 99, NULL, NULL, NULL, NULL), ST_INVALID_ARGUMENT);
@@ -453,8 +455,8 @@ static void test_fault_tolerance(void) {
     CHECK_OK(st_experiment_next(f, &action, &id, NULL));
     const char *names[] = {"loss"};
     double v[] = {1.0};
-    CHECK_OK(st_experiment_report(f, id, names, v, 1, "ck", NULL, NULL, NULL));
-    CHECK_ERROR(st_experiment_report(f, id, names, v, 1, "", NULL, NULL, NULL), ST_INVALID_ARGUMENT);
+    CHECK_OK(st_experiment_report(f, id, names, v, 1, "ck", NULL, NULL, NULL, NULL));
+    CHECK_ERROR(st_experiment_report(f, id, names, v, 1, "", NULL, NULL, NULL, NULL), ST_INVALID_ARGUMENT);
     CHECK(strstr(st_last_error(), "checkpoint is empty") != NULL);
     int32_t status = -1, failures = -1;
     CHECK_OK(st_experiment_finish(f, id, ST_END_FAILED, "boom", &status, &failures, NULL));
@@ -559,17 +561,55 @@ static void test_finish_outcome(void) {
     const char *names[] = {"accuracy"};
     double v[] = {0.5};
     double total = -1;
-    CHECK_OK(st_experiment_report(e, id, names, v, 1, NULL, NULL, NULL, &total));
+    CHECK_OK(st_experiment_report(e, id, names, v, 1, NULL, NULL, NULL, &total, NULL));
     CHECK(total >= 0);
     const char *with_iteration[] = {"accuracy", "training_iteration", "time_total_s"};
     double own[] = {0.6, 7.0, 12.5};
     double iteration = -1;
-    CHECK_OK(st_experiment_report(e, id, with_iteration, own, 3, NULL, NULL, &iteration, &total));
+    CHECK_OK(st_experiment_report(e, id, with_iteration, own, 3, NULL, NULL, &iteration, &total, NULL));
     CHECK(iteration == 7 && total == 12.5); /* reported values stand */
-    CHECK_OK(st_experiment_report(e, id, names, v, 1, NULL, NULL, &iteration, NULL));
+    CHECK_OK(st_experiment_report(e, id, names, v, 1, NULL, NULL, &iteration, NULL, NULL));
     CHECK(iteration == 3); /* the engine counts results */
     CHECK_OK(st_experiment_finish(e, id, ST_END_COMPLETED, NULL, &status, &failures, &metric));
     CHECK(status == ST_TRIAL_TERMINATED && failures == 0 && metric == ST_METRIC_MISSING);
+    st_free(id);
+    st_experiment_free(e);
+    st_searcher_free(s);
+}
+
+/* The checkpoint rule (checkpoint_frequency, checkpoint_at_end) answered by st_experiment_report,
+ * and a checkpoint saved after a result attached with st_experiment_attach_checkpoint. */
+static void test_checkpoint_rule(void) {
+    st_searcher *s = NULL;
+    CHECK_OK(st_searcher_new(searcher_spec("random", ", \"seed\": 3"), &s));
+    st_experiment *e = NULL;
+    CHECK_OK(st_experiment_new("{\"metric\": \"loss\", \"mode\": \"min\", \"num_samples\": 1, \"stop\": "
+                               "{\"training_iteration\": 3}, \"checkpoint_frequency\": 2, \"checkpoint_at_end\": true}",
+                               s, NULL, &e));
+    int32_t action = -1, decision = -1, due = -1;
+    char *id = NULL;
+    CHECK_OK(st_experiment_next(e, &action, &id, NULL));
+    const char *names[] = {"loss"};
+    double v[] = {1.0};
+    int32_t expected[] = {0, 1, 1}; /* iteration 2 by frequency, 3 at the end */
+    for (int k = 0; k < 3; k++) {
+        CHECK_OK(st_experiment_report(e, id, names, v, 1, NULL, &decision, NULL, NULL, &due));
+        CHECK(due == expected[k]);
+    }
+    CHECK(decision == ST_STOP);
+    CHECK_ERROR(st_experiment_attach_checkpoint(e, id, ""), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_attach_checkpoint(e, id, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_attach_checkpoint(NULL, id, "c"), ST_INVALID_ARGUMENT);
+    CHECK_OK(st_experiment_attach_checkpoint(e, id, "checkpoint_000000"));
+    char *one = NULL;
+    CHECK_OK(st_experiment_trial(e, id, &one));
+    CHECK(one && strstr(one, "\"checkpoint\":\"checkpoint_000000\""));
+    st_free(one);
+    char *state = NULL;
+    CHECK_OK(st_experiment_save(e, &state));
+    CHECK(state && strstr(state, "\"checkpoint_frequency\":2") && strstr(state, "\"checkpoint_at_end\":true"));
+    st_free(state);
+    CHECK_OK(st_experiment_finish(e, id, ST_END_STOPPED, NULL, NULL, NULL, NULL));
     st_free(id);
     st_experiment_free(e);
     st_searcher_free(s);
@@ -585,6 +625,7 @@ int main(void) {
     test_fault_tolerance();
     test_assignment();
     test_finish_outcome();
+    test_checkpoint_rule();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

@@ -44,7 +44,7 @@ static void *worker(void *arg) {
             double v[] = {(double)k};
             int32_t decision = ST_CONTINUE;
             double iteration = 0;
-            if (st_experiment_report(experiment, id, names, v, 1, NULL, &decision, &iteration, NULL) != ST_OK ||
+            if (st_experiment_report(experiment, id, names, v, 1, NULL, &decision, &iteration, NULL, NULL) != ST_OK ||
                 decision != ST_CONTINUE || iteration != k + 1)
                 __atomic_add_fetch(&errors, 1, __ATOMIC_SEQ_CST);
         }

@@ -55,6 +55,7 @@ class ReportInfo(NamedTuple):
     decision: int  # CONTINUE, STOP or PAUSE
     training_iteration: float  # NaN when the report was not recorded (after a STOP or PAUSE)
     time_total_s: float
+    should_checkpoint: bool = False  # the engine's checkpoint rule (checkpoint_frequency, checkpoint_at_end, a pause)
 
 
 class SwiftTuneError(RuntimeError):
@@ -221,15 +222,21 @@ class ExperimentHandle(Handle):
         """The report hot path (names and values, no JSON), with the name of a checkpoint saved
         with the result or None: the engine's decision, and the result's ``training_iteration``
         and ``time_total_s`` as the engine recorded them (the reported ones, or the engine's own
-        when the result lacks them)."""
+        when the result lacks them), and whether a checkpoint is due with it (save one and give it
+        to ``attach_checkpoint``)."""
         names, values, count = self._arrays(metrics)
-        decision, iteration, total = ctypes.c_int32(), ctypes.c_double(), ctypes.c_double()
+        decision, iteration, total, due = ctypes.c_int32(), ctypes.c_double(), ctypes.c_double(), ctypes.c_int32()
         status = _report_fn()(self.p, trial_id.encode(), names, values, count,
                               checkpoint.encode() if checkpoint is not None else None, ctypes.byref(decision),
-                              ctypes.byref(iteration), ctypes.byref(total))
+                              ctypes.byref(iteration), ctypes.byref(total), ctypes.byref(due))
         if status:
             lib.check(status)
-        return ReportInfo(decision.value, iteration.value, total.value)
+        return ReportInfo(decision.value, iteration.value, total.value, bool(due.value))
+
+    def attach_checkpoint(self, trial_id: str, checkpoint: str) -> None:
+        """Makes `checkpoint` (a checkpoint folder's name, saved after the running trial's latest
+        result) the trial's latest checkpoint, the one it resumes from."""
+        lib.check(lib.c.st_experiment_attach_checkpoint(self.p, trial_id.encode(), checkpoint.encode()))
 
     def finish(self, trial_id: str, end: int, message: Optional[str] = None) -> FinishInfo:
         """Ends the trial's current run; what the engine made of the trial (its status now, its

@@ -308,7 +308,7 @@ class _Live:
         values = (ctypes.c_double * 1)(value)
         decision = ctypes.c_int32()
         return int(_c().st_experiment_report(self.p, trial_id.encode(), names, values, 1, None, ctypes.byref(decision),
-                                             None, None))
+                                             None, None, None))
 
     def snapshot(self) -> tuple[Any, Any]:
         state = json.loads(lib.call_string("st_experiment_save", self.p) or "null")
@@ -341,7 +341,7 @@ def _c_report(live: _Live, experiment: Any = "live", trial_id: Any = "running", 
     values = (ctypes.c_double * 1)(2.0)
     decision = ctypes.c_int32()
     return int(_c().st_experiment_report(handle, trial_id, name_array, values, count, None, ctypes.byref(decision),
-                                         None, None))
+                                         None, None, None))
 
 
 def _space_handle() -> int:
@@ -711,7 +711,7 @@ CASES: list[Case] = [
          lambda: _c_resume(b'{"finished": "skip"}'), "ST_INVALID_CONFIG", "unknown resume option 'finished'", "finished"),
     Case(C, "st_experiment_report", "an empty `checkpoint` name",
          lambda: _c_on_experiment(lambda live: _c().st_experiment_report(
-             live.p, live.running.encode(), None, None, 0, b"", None, None, None)),
+             live.p, live.running.encode(), None, None, 0, b"", None, None, None, None)),
          "ST_INVALID_ARGUMENT", "checkpoint is empty", "checkpoint"),
     Case(C, "st_experiment_new", "an unknown experiment option `colour`",
          lambda: _c_experiment_new(dumps({**CONFIG, "colour": 1})), "ST_INVALID_CONFIG",
@@ -749,6 +749,18 @@ CASES: list[Case] = [
          "unknown trial 'nope'", "trial"),
     Case(C, "st_experiment_report", "a trial that already finished",
          lambda: _c_on_experiment(lambda live: _c_report(live, trial_id=live.finished.encode())),
+         "ST_INVALID_TRIAL_STATE", "trial 'trial_00001' is not running (it is TERMINATED)", "trial"),
+    Case(C, "st_experiment_attach_checkpoint", "`experiment` is NULL",
+         lambda: _c_call(lambda: _c().st_experiment_attach_checkpoint(None, b"trial_00000", b"checkpoint_000000")),
+         "ST_INVALID_ARGUMENT", "experiment is NULL", "experiment"),
+    Case(C, "st_experiment_attach_checkpoint", "an empty `checkpoint` name",
+         lambda: _c_on_experiment(lambda live: _c().st_experiment_attach_checkpoint(live.p, live.running.encode(), b"")),
+         "ST_INVALID_ARGUMENT", "checkpoint is empty", "checkpoint"),
+    Case(C, "st_experiment_attach_checkpoint", "an unknown trial id",
+         lambda: _c_on_experiment(lambda live: _c().st_experiment_attach_checkpoint(live.p, b"nope", b"c")),
+         "ST_UNKNOWN_TRIAL", "unknown trial 'nope'", "trial"),
+    Case(C, "st_experiment_attach_checkpoint", "a trial that already finished",
+         lambda: _c_on_experiment(lambda live: _c().st_experiment_attach_checkpoint(live.p, live.finished.encode(), b"c")),
          "ST_INVALID_TRIAL_STATE", "trial 'trial_00001' is not running (it is TERMINATED)", "trial"),
     Case(C, "st_experiment_next", "`experiment` is NULL",
          lambda: _c_call(lambda: _c().st_experiment_next(None, ctypes.byref(ctypes.c_int32()), None, None)),

@@ -10,12 +10,17 @@ public struct ReportAnswer: Sendable, Equatable {
     /// The result's `time_total_s`: the reported one, or the trial's running time on the
     /// engine's clock (across its runs) when the result lacks it. NaN for a report not recorded.
     public var timeTotalS: Double
+    /// Whether a checkpoint is due with this result (``ExperimentConfig/checkpointDue(trainingIteration:decision:)``):
+    /// a front end that can save on demand (a class trainable) saves one and attaches it with
+    /// ``ExperimentCore/attachCheckpoint(_:_:)``. False for a report not recorded.
+    public var shouldCheckpoint: Bool
 
     /// An answer with these values.
-    public init(decision: SchedulerDecision, trainingIteration: Double, timeTotalS: Double) {
+    public init(decision: SchedulerDecision, trainingIteration: Double, timeTotalS: Double, shouldCheckpoint: Bool = false) {
         self.decision = decision
         self.trainingIteration = trainingIteration
         self.timeTotalS = timeTotalS
+        self.shouldCheckpoint = shouldCheckpoint
     }
 }
 

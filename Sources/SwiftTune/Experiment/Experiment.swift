@@ -53,6 +53,12 @@ public final class Experiment: Sendable {
         }
     }
 
+    /// Makes a checkpoint saved after the trial's latest result its latest checkpoint (see
+    /// ``ExperimentCore/attachCheckpoint(_:_:)``).
+    public func attachCheckpoint(_ trialID: String, _ checkpoint: String) throws(ExperimentError) {
+        try core.withLock { (c: inout ExperimentCore) throws(ExperimentError) in try c.attachCheckpoint(trialID, checkpoint) }
+    }
+
     /// Ends the current run of a trial (see ``ExperimentCore/finish(_:_:now:)``).
     /// - Returns: what became of the trial.
     @discardableResult

@@ -22,6 +22,12 @@ public struct ExperimentConfig: Sendable, Equatable {
     /// Ray's `FailureConfig.fail_fast`: the first failure ends the experiment (no new trials; every
     /// running trial's next report answers `.stop`). Needs `maxFailures == 0`.
     public var failFast: Bool
+    /// Ray's `CheckpointConfig.checkpoint_frequency`: a checkpoint is due at every
+    /// `training_iteration` that is a multiple of it (0: never). See ``checkpointDue(trainingIteration:decision:)``.
+    public var checkpointFrequency: Int = 0
+    /// Ray's `CheckpointConfig.checkpoint_at_end`: a checkpoint is due with a trial's last result
+    /// (the one answered `.stop`).
+    public var checkpointAtEnd: Bool = false
 
     /// A configuration; the values are checked when an engine is built with it.
     public init(metric: String, mode: Mode, numSamples: Int = 1, maxConcurrentTrials: Int? = nil,
@@ -47,6 +53,7 @@ public struct ExperimentConfig: Sendable, Equatable {
         for (k, v) in stop where v.isNaN { throw .invalidConfig("stop criterion '\(k)' is NaN") }
         guard maxFailures >= -1 else { throw .invalidConfig("max_failures must be >= 0, or -1 to retry forever; got \(maxFailures)") }
         if failFast && maxFailures != 0 { throw .invalidConfig("max_failures must be 0 if fail_fast=True (got \(maxFailures))") }
+        guard checkpointFrequency >= 0 else { throw .invalidConfig("checkpoint_frequency must be >= 0, got \(checkpointFrequency)") }
     }
 }
 
@@ -233,7 +240,8 @@ public struct ExperimentCore: Sendable {
         var decision = scheduler.onTrialResult(id, result, context: SchedulerContext(hasWaitingTrials: hasWaitingTrials))
         if decision == .continue && (stopCriterionReached(result) || budgetExhausted(now: now) || failedFast != nil) { decision = .stop }
         if decision != .continue { trials[i].decision = decision }
-        return ReportAnswer(decision: decision, trainingIteration: iteration, timeTotalS: time)
+        return ReportAnswer(decision: decision, trainingIteration: iteration, timeTotalS: time,
+                            shouldCheckpoint: config.checkpointDue(trainingIteration: iteration, decision: decision))
     }
 
     var hasWaitingTrials: Bool { waitingCount > 0 }

@@ -3,10 +3,11 @@
 extension ExperimentConfig {
     /// Every key a configuration may have.
     public static let keys: Set<String> = ["metric", "mode", "num_samples", "max_concurrent_trials", "stop", "time_budget_s",
-                                           "max_failures", "fail_fast"]
+                                           "max_failures", "fail_fast", "checkpoint_frequency", "checkpoint_at_end"]
 
     /// Reads `{"metric": "mean_loss", "mode": "min", "num_samples": 10, "max_concurrent_trials": null,
-    /// "stop": {"training_iteration": 10}, "time_budget_s": null, "max_failures": 0, "fail_fast": false}`
+    /// "stop": {"training_iteration": 10}, "time_budget_s": null, "max_failures": 0, "fail_fast": false,
+    /// "checkpoint_frequency": 0, "checkpoint_at_end": false}`
     /// ("metric" and "mode" required; the rest default as in ``init(metric:mode:numSamples:maxConcurrentTrials:stop:timeBudgetS:maxFailures:failFast:)``),
     /// the form ``ExperimentCore/saveState(now:)`` writes too. The values are checked when an
     /// experiment is built with it.
@@ -30,6 +31,8 @@ extension ExperimentConfig {
                   stop: stop, timeBudgetS: try read.double("time_budget_s"),
                   maxFailures: Int(clamping: try read.int("max_failures") ?? 0),
                   failFast: try read.bool("fail_fast") ?? false)
+        checkpointFrequency = Int(clamping: try read.int("checkpoint_frequency") ?? 0)
+        checkpointAtEnd = try read.bool("checkpoint_at_end") ?? false
     }
 
     /// The configuration as ``init(json:)`` reads it (stop thresholds by key).
@@ -38,7 +41,8 @@ extension ExperimentConfig {
                  ("max_concurrent_trials", maxConcurrentTrials.map { .int(Int64($0)) } ?? .null),
                  ("stop", .object(stop.sorted { $0.key < $1.key }.map { ($0.key, .double($0.value)) })),
                  ("time_budget_s", timeBudgetS.map { .double($0) } ?? .null),
-                 ("max_failures", .int(Int64(maxFailures))), ("fail_fast", .bool(failFast))])
+                 ("max_failures", .int(Int64(maxFailures))), ("fail_fast", .bool(failFast)),
+                 ("checkpoint_frequency", .int(Int64(checkpointFrequency))), ("checkpoint_at_end", .bool(checkpointAtEnd))])
     }
 }
 

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 from ..._lib import ExperimentHandle, SchedulerHandle, SearcherHandle, dumps, lib
 from ..._space import Categorical, grid_paths, replace_at
-from ..checkpoint import CheckpointConfig
 from ..impl.config import FailureConfig
 from ..schedulers.trial_scheduler import FIFOScheduler, TrialScheduler
 from ..search.basic_variant import BasicVariantGenerator
@@ -77,11 +76,12 @@ def build_experiment(tuner: "Tuner") -> None:
     tuner._scheduler_name = scheduler_obj._describe()
     scheduler = SchedulerHandle(lib.call_handle("st_scheduler_new", dumps(scheduler_obj._spec())))
     fc = rc.failure_config or FailureConfig()
-    cc = rc.checkpoint_config or CheckpointConfig()
     config = {"metric": metric, "mode": mode, "num_samples": num_samples,
               "max_concurrent_trials": tc.max_concurrent_trials, "stop": rc.stop or {},
               "time_budget_s": tc.time_budget_s, "max_failures": fc.max_failures, "fail_fast": bool(fc.fail_fast),
-              "checkpoint_frequency": cc.checkpoint_frequency, "checkpoint_at_end": bool(cc.checkpoint_at_end)}
+              # The engine's checkpoint rule (the report answers should_checkpoint; Ray's Trial.should_checkpoint).
+              "checkpoint_frequency": getattr(rc.checkpoint_config, "checkpoint_frequency", 0) or 0,
+              "checkpoint_at_end": bool(getattr(rc.checkpoint_config, "checkpoint_at_end", False))}
     try:
         tuner._experiment = ExperimentHandle(lib.call_handle("st_experiment_new", dumps(config), searcher.p, scheduler.p))
     finally:

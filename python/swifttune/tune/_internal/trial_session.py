@@ -7,7 +7,7 @@ import math
 import time
 from typing import TYPE_CHECKING, Any, Optional
 
-from ..._lib import CONTINUE, PAUSE, STOP, metrics_for_engine
+from ..._lib import CONTINUE, STOP, metrics_for_engine
 from ..checkpoint import Checkpoint, CheckpointManager, checkpoint_name, keep_reported
 from ..result import SHOULD_CHECKPOINT
 from ..session import TrialStopped, check_report
@@ -113,7 +113,8 @@ class TrialSession:
         line = self.files.append(result)
         if run.verbose >= 3:
             print(f"Trial {self.trial_name} reported {line}", flush=True)
-        if run.class_trainable and decision != PAUSE and (answer.should_checkpoint or result.get(SHOULD_CHECKPOINT)):
+        # The engine's rule (checkpoint_frequency, checkpoint_at_end, a pause) or a forced one.
+        if run.class_trainable and (answer.should_checkpoint or result.get(SHOULD_CHECKPOINT)):
             self.pending_save = checkpoint_name(self.next_checkpoint)
             self.next_checkpoint += 1
         result["config"] = self.config

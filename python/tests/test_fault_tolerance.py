@@ -126,7 +126,8 @@ def test_raising_and_dying_trials_under_max_failures(run_config, tmp_path, max_f
     for i, r in by_i.items():
         if i in raisers:
             assert r.status == "ERROR"
-            assert "ValueError: trial" in str(r.error) and "Traceback" in str(r.error)
+            assert isinstance(r.error, ValueError) and str(r.error).startswith("trial")
+            assert "ValueError: trial" in r.error_text and "Traceback" in r.error_text
             assert Path(r.path, "error.txt").read_text().count("Failure # ") == max_failures + 1
         elif i in dying and max_failures == 0:
             assert r.status == "ERROR"

@@ -516,8 +516,8 @@ def test_trial_error_becomes_error_trial_and_run_goes_on(run_config, executor):
     by_i = {r.config["i"]: r for r in results}
     bad = by_i[1]
     assert bad.status == "ERROR"
-    assert isinstance(bad.error, Exception)
-    text = str(bad.error)
+    assert isinstance(bad.error, ValueError) and str(bad.error) == "boom in trial one"  # Ray: the original exception
+    text = (Path(bad.path) / "error.txt").read_text()
     assert "Traceback (most recent call last)" in text
     assert "ValueError: boom in trial one" in text
     assert len(results.errors) == 1 and "boom in trial one" in str(results.errors[0])

@@ -97,7 +97,7 @@ class ProcessExecutor:
                 if worker and not worker[0].alive():
                     worker.pop().close()
                 if not worker:
-                    worker.append(worker_pool.take(spares))
+                    worker.append(worker_pool.take(spares, fresh=not run.reuse_actors))
                 try:
                     worker[0].load(self.serial, self.trainable_bytes())
                     break
@@ -109,6 +109,7 @@ class ProcessExecutor:
                 s.close()
                 run.end_trial(s, END_FAILED, failure)
                 return
+            worker[0].used = True
             self.run_remote_trial(worker[0], trial_id, config_text)
             if not run.reuse_actors and worker:
                 worker_pool.retire(worker.pop())  # Ray's default: every trial in a new process
@@ -162,6 +163,11 @@ class ProcessExecutor:
             reason = exit_reason(worker.returncode()) or "its connection broke"
             end, message = END_FAILED, f"The worker process running trial {s.trial_name} died: {reason}."
             worker.close()
+        except BaseException:
+            # The driver side broke mid-trial (a callback raised, an interrupt): the worker is still
+            # inside the trial, so it cannot go back to the pool.
+            worker.kill()
+            raise
         finally:
             s.close()
         run.end_trial(s, end, message, error)

@@ -31,6 +31,7 @@ class WorkerProcess:
         self.conn = Connection(parent.detach())
         self.trainable_id: Optional[int] = None
         self.ready = False
+        self.used = False  # it ran a trial: its modules may hold that trial's state
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         """Waits for the worker's "ready" (sent once its imports are done)."""
@@ -53,6 +54,18 @@ class WorkerProcess:
             return self.proc.wait(timeout=5)
         except Exception:  # noqa: BLE001
             return None
+
+    def kill(self) -> None:
+        """Ends the worker at once (it is in the middle of a trial nobody waits for)."""
+        try:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+        except Exception:  # noqa: BLE001
+            pass
+        try:
+            self.conn.close()
+        except OSError:
+            pass
 
     def close(self) -> None:
         try:
@@ -85,18 +98,18 @@ class WorkerPool:
         for w in idle:  # started together, then waited for
             w.wait_ready()
 
-    def take(self, spares: int = 0) -> WorkerProcess:
-        """An idle worker (a new one if none is idle); then starts new ones until `spares` are
-        idle (they start while the taken one runs its trial)."""
+    def take(self, spares: int = 0, fresh: bool = False) -> WorkerProcess:
+        """An idle worker (with `fresh`, one that never ran a trial; a new one if none is idle);
+        then starts new ones until `spares` fresh ones are idle (they start while the taken one
+        runs its trial)."""
         taken: Optional[WorkerProcess] = None
         with self._lock:
-            while self._idle and taken is None:
-                w = self._idle.pop(0)  # the oldest: the most likely to be ready
-                if w.alive():
-                    taken = w
-                else:
-                    w.close()
-            while len(self._idle) < spares:
+            self._idle = [w for w in self._idle if w.alive()]
+            for i, w in enumerate(self._idle):  # the oldest first: the most likely to be ready
+                if not (fresh and w.used):
+                    taken = self._idle.pop(i)
+                    break
+            while sum(1 for w in self._idle if not w.used) < spares:
                 self._idle.append(WorkerProcess())
         return taken if taken is not None else WorkerProcess()
 

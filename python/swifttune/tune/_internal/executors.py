@@ -15,7 +15,6 @@ from ..session import TrialStopped, bind_session
 from .run import ExperimentRun
 from .trainable_runner import TrainableCache, run_trainable, trial_output
 from .trial_session import TrialSession
-from .experiment_builder import executor_threads
 from .worker_pool import WorkerProcess, exit_reason, worker_pool
 
 __all__ = ["ThreadExecutor", "ProcessExecutor"]
@@ -31,15 +30,22 @@ class ThreadExecutor:
 
     def __init__(self, run: ExperimentRun) -> None:
         self.run = run
-        self._local = threading.local()
+        self.cache = TrainableCache()
+        self._running = 0
+        self._lock = threading.Lock()
 
     def loop(self, index: int) -> None:
         """One executor thread: takes trials until the engine has none."""
-        self._local.cache = TrainableCache()
+        with self._lock:
+            self._running += 1
         try:
             self.run.take_trials(self.run_trial)
         finally:
-            self._local.cache.clear()
+            with self._lock:
+                self._running -= 1
+                last = self._running == 0
+            if last:
+                self.cache.clear()
 
     def run_trial(self, trial_id: str, config_text: str) -> None:
         """Runs one trial here, with its session bound to this thread."""
@@ -51,8 +57,7 @@ class ThreadExecutor:
         end, message, error = END_COMPLETED, None, None
         try:
             with trial_output(s.trial_dir, run.log_files):
-                final = run_trainable(run.tuner.trainable, config, getattr(self._local, "cache", None),
-                                      run.reuse_actors)
+                final = run_trainable(run.tuner.trainable, config, self.cache, run.reuse_actors)
             if final is not None and not s.stopped:
                 s.report(final)
         except TrialStopped:
@@ -97,7 +102,7 @@ class ProcessExecutor:
                 if worker and not worker[0].alive():
                     worker.pop().close()
                 if not worker:
-                    worker.append(worker_pool.take(spares, fresh=not run.reuse_actors))
+                    worker.append(worker_pool.take(fresh=not run.reuse_actors))
                 try:
                     worker[0].load(self.serial, self.trainable_bytes())
                     break
@@ -109,12 +114,9 @@ class ProcessExecutor:
                 s.close()
                 run.end_trial(s, END_FAILED, failure)
                 return
-            worker[0].used = True
+            worker[0].used = worker[0].used or run.reuse_actors  # it ran a trial in its own process
             self.run_remote_trial(worker[0], trial_id, config_text)
-            if not run.reuse_actors and worker:
-                worker_pool.retire(worker.pop())  # Ray's default: every trial in a new process
 
-        spares = 0 if run.reuse_actors else executor_threads(run.tuner)
         try:
             run.take_trials(run_one)
         finally:
@@ -147,6 +149,11 @@ class ProcessExecutor:
                     worker.conn.send(("decision", decision, s.take_save()))
                 elif msg[0] == "saved":
                     s.saved(msg[1])
+                elif msg[0] == "died":
+                    reason = exit_reason(msg[1]) or "it ended"
+                    end, message = END_FAILED, f"The worker process running trial {s.trial_name} died: {reason}."
+                    worker.close()
+                    break
                 elif msg[0] == "done":
                     if msg[1] is not None and not s.stopped:
                         s.record(pickle.loads(msg[1]))

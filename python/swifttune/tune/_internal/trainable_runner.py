@@ -64,15 +64,17 @@ class ReportClock:
 
 
 class TrainableCache:
-    """The class trainable an executor thread or a worker process keeps between trials with
-    ``reuse_actors=True``: the next trial of the same class takes it through ``reset``
-    (``reset_config``); when that returns False it is stopped and a new one made."""
+    """The class trainables kept between trials with ``reuse_actors=True`` (one per worker process;
+    the thread executor's threads share one): the next trial of the same class takes one through
+    ``reset`` (``reset_config``); when that returns False it is stopped and a new one made."""
 
     def __init__(self) -> None:
-        self.obj: Optional[Trainable] = None
+        self.idle: list[Trainable] = []
+        self.lock = threading.Lock()
 
     def make(self, trainable: Any, config: dict[str, Any], reuse: bool) -> Trainable:
-        obj, self.obj = self.obj, None
+        with self.lock:
+            obj = self.idle.pop() if self.idle else None
         if obj is not None:
             if reuse and type(obj) is trainable and obj.reset(config):
                 return obj
@@ -83,14 +85,16 @@ class TrainableCache:
     def release(self, obj: Trainable, reuse: bool) -> None:
         """The trial is over: keep `obj` for the next one (reuse), else stop it."""
         if reuse:
-            self.obj = obj
+            with self.lock:
+                self.idle.append(obj)
         else:
             obj.stop()
 
     def clear(self) -> None:
-        """Stops the kept trainable, if any (the executor is done)."""
-        obj, self.obj = self.obj, None
-        if obj is not None:
+        """Stops the kept trainables (the executor is done)."""
+        with self.lock:
+            idle, self.idle = self.idle, []
+        for obj in idle:
             obj.stop()
 
 

@@ -1,7 +1,7 @@
-"""The process executor's worker processes: started ahead (``swifttune.init``), replaced when
-they die. With ``reuse_actors=True`` a worker runs trial after trial; by default (Ray's
-``reuse_actors=False``) each trial gets a fresh one: taking a worker starts a spare, so the next
-trial's process is ready (imports done) when the current one is retired."""
+"""The process executor's worker processes: started ahead (``swifttune.init``), reused across
+trials and experiments, replaced when they die. With ``reuse_actors=True`` a worker runs trial
+after trial in its own process; by default (Ray's ``reuse_actors=False``) it forks a new process
+for each trial (worker.py), so a worker that ran trials itself is only taken again with reuse."""
 from __future__ import annotations
 
 import atexit
@@ -31,7 +31,7 @@ class WorkerProcess:
         self.conn = Connection(parent.detach())
         self.trainable_id: Optional[int] = None
         self.ready = False
-        self.used = False  # it ran a trial: its modules may hold that trial's state
+        self.used = False  # it ran a trial in its own process: its modules may hold that trial's state
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         """Waits for the worker's "ready" (sent once its imports are done)."""
@@ -98,24 +98,15 @@ class WorkerPool:
         for w in idle:  # started together, then waited for
             w.wait_ready()
 
-    def take(self, spares: int = 0, fresh: bool = False) -> WorkerProcess:
-        """An idle worker (with `fresh`, one that never ran a trial; a new one if none is idle);
-        then starts new ones until `spares` fresh ones are idle (they start while the taken one
-        runs its trial)."""
-        taken: Optional[WorkerProcess] = None
+    def take(self, fresh: bool = False) -> WorkerProcess:
+        """An idle worker (with `fresh`, one that never ran a trial in its own process; a new one
+        if none is idle)."""
         with self._lock:
             self._idle = [w for w in self._idle if w.alive()]
-            for i, w in enumerate(self._idle):  # the oldest first: the most likely to be ready
+            for i, w in enumerate(self._idle):
                 if not (fresh and w.used):
-                    taken = self._idle.pop(i)
-                    break
-            while sum(1 for w in self._idle if not w.used) < spares:
-                self._idle.append(WorkerProcess())
-        return taken if taken is not None else WorkerProcess()
-
-    def retire(self, w: WorkerProcess) -> None:
-        """Ends a worker that ran a trial, without waiting for it (``reuse_actors=False``)."""
-        threading.Thread(target=w.close, name="swifttune-retire-worker", daemon=True).start()
+                    return self._idle.pop(i)
+        return WorkerProcess()
 
     def give_back(self, w: WorkerProcess) -> None:
         if w.alive():

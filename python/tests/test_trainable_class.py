@@ -141,6 +141,31 @@ def test_restore_after_the_driver_stopped(run_config: Any, tmp_path: Path) -> No
     assert r.metrics["loaded"] == 2 and r.metrics["score"] == 5
 
 
+
+class _Ranked(Counter):
+    def step(self) -> dict[str, Any]:
+        r = super().step()
+        r["score"] = self.x * (self.config["i"] + 1)
+        return r
+
+
+def test_paused_trials_resume_from_the_pause_checkpoint(executor: Any, run_config: Any) -> None:
+    from swifttune.tune.schedulers import MedianStoppingRule
+
+    sched = MedianStoppingRule(time_attr="training_iteration", grace_period=1, min_samples_required=1,
+                               hard_stop=False, min_time_slice=0)
+    res = tune.Tuner(_Ranked, param_space={"i": tune.grid_search(list(range(6)))},
+                     tune_config=tc(executor, metric="score", mode="min", scheduler=sched, max_concurrent_trials=2),
+                     run_config=run_config(stop={"training_iteration": 6})).fit()
+    resumed = 0
+    for r in res:
+        h = r.metrics_dataframe
+        assert r.status == "TERMINATED" and list(h["training_iteration"]) == [1, 2, 3, 4, 5, 6]
+        assert list(h["score"]) == [x * (r.config["i"] + 1) for x in range(1, 7)]
+        resumed += any(v == v and v is not None for v in h["loaded"])  # a paused trial loaded its checkpoint
+    assert resumed >= 1
+
+
 @pytest.mark.parametrize("can_reset", [True, False])
 def test_reuse_actors_resets_the_trainable(executor: Any, run_config: Any, can_reset: bool) -> None:
     res = tune.Tuner(Resettable, param_space={"i": tune.grid_search([0, 1, 2, 3]), "can_reset": can_reset},

@@ -18,6 +18,7 @@ at the cost of a fork (about a millisecond) instead of a new interpreter.
 """
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import sys
@@ -123,6 +124,7 @@ def main() -> None:
         # trial itself, so the child's modules are as freshly imported). The child marks on a pipe
         # that it answered the driver; a child that died before it did is reported as died.
         ready_r, ready_w = os.pipe()
+        gc.freeze()  # the child's garbage collector leaves the parent's objects (and their pages) alone
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()

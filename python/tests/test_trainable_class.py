@@ -132,10 +132,14 @@ def test_restore_after_the_driver_stopped(run_config: Any, tmp_path: Path) -> No
 
     cc = tune.CheckpointConfig(checkpoint_frequency=2)
     with pytest.raises(RuntimeError, match="the driver stops"):
-        _fit(Counter, "process", run_config, stop=5, name="restored", callbacks=[Crash()], checkpoint_config=cc)
+        tune.Tuner(Counter, param_space={"a": 0}, tune_config=tc("process", metric="score", mode="max", reuse_actors=True),
+                   run_config=run_config(stop={"training_iteration": 5}, name="restored", callbacks=[Crash()],
+                                         checkpoint_config=cc, log_to_file=("o", "e"))).fit()
     path = tmp_path / "results" / "restored"
     assert tune.Tuner.can_restore(path)
-    r = tune.Tuner.restore(str(path), Counter).fit()[0]
+    tuner = tune.Tuner.restore(str(path), Counter)
+    assert tuner.run_config.log_to_file == ("o", "e") and tuner.tune_config.reuse_actors is True
+    r = tuner.fit()[0]
     assert r.status == "TERMINATED"
     assert list(r.metrics_dataframe["training_iteration"]) == [1, 2, 3, 4, 5]
     assert r.metrics["loaded"] == 2 and r.metrics["score"] == 5

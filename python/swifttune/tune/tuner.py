@@ -92,10 +92,12 @@ class Tuner:
         tuner = cls(trainable, param_space=param_space,
                     tune_config=TuneConfig(metric=tc.get("metric"), mode=tc.get("mode"),
                                            num_samples=tc.get("num_samples", 1), executor=tc.get("executor", "process"),
-                                           max_concurrent_trials=tc.get("max_concurrent_trials")),
+                                           max_concurrent_trials=tc.get("max_concurrent_trials"),
+                                           reuse_actors=tc.get("reuse_actors", False)),
                     run_config=RunConfig(name=p.name, storage_path=str(p.parent), verbose=rcs.get("verbose", 0),
                                          failure_config=FailureConfig(**fcs) if fcs else None,
-                                         checkpoint_config=CheckpointConfig(**ccs) if ccs else None),
+                                         checkpoint_config=CheckpointConfig(**ccs) if ccs else None,
+                                         log_to_file=_log_to_file(rcs.get("log_to_file", False))),
                     _restored=engine)
         tuner._resume_options = {"unfinished": "resume" if resume_unfinished else "skip",
                                  "errored": "resume" if resume_errored else ("restart" if restart_errored else "skip")}
@@ -117,12 +119,13 @@ class Tuner:
     def _config_summary(self) -> dict[str, Any]:
         tc = self.tune_config
         return {"metric": tc.metric, "mode": tc.mode, "num_samples": tc.num_samples, "executor": tc.executor,
-                "max_concurrent_trials": tc.max_concurrent_trials, "trainable_name": self._trainable_name}
+                "max_concurrent_trials": tc.max_concurrent_trials, "trainable_name": self._trainable_name,
+                "reuse_actors": getattr(tc, "reuse_actors", False)}
 
     def _run_config_summary(self) -> dict[str, Any]:
         rc = self.run_config
         fc, cc = rc.failure_config or FailureConfig(), rc.checkpoint_config or CheckpointConfig()
-        return {"verbose": rc.verbose, "failure_config": {"max_failures": fc.max_failures, "fail_fast": fc.fail_fast},
+        return {"verbose": rc.verbose, "log_to_file": getattr(rc, "log_to_file", False), "failure_config": {"max_failures": fc.max_failures, "fail_fast": fc.fail_fast},
                 "checkpoint_config": {"num_to_keep": cc.num_to_keep, "checkpoint_score_attribute": cc.checkpoint_score_attribute,
                                       "checkpoint_score_order": cc.checkpoint_score_order,
                                       "checkpoint_frequency": cc.checkpoint_frequency, "checkpoint_at_end": cc.checkpoint_at_end}}
@@ -219,3 +222,8 @@ class Tuner:
         if tc.trial_dirname_creator:
             return str(tc.trial_dirname_creator(view))
         return self._trial_name(trial_id, config, number)
+
+
+def _log_to_file(saved: Any) -> Any:
+    """``log_to_file`` as the state file kept it (JSON turns a pair into a list)."""
+    return tuple(saved) if isinstance(saved, list) else saved

@@ -215,22 +215,28 @@ def _run_experiment(exp: Experiment, *, metric: Optional[str], mode: Optional[st
                            failure_config=FailureConfig(max_failures=exp.max_failures, fail_fast=fail_fast),
                            verbose=verbose, stop=exp.stop, callbacks=list(callbacks) if callbacks else None,
                            progress_reporter=progress_reporter, log_to_file=exp.log_to_file)
-    tune_config = TuneConfig(metric=metric, mode=mode, search_alg=search_alg, scheduler=scheduler,
+    rank_metric, rank_mode = metric, mode
+    if metric is None and mode is None and _needs_no_metric(search_alg, scheduler):
+        # Ray runs an experiment without a metric; the engine ranks trials by one, so it gets
+        # one every trial reports (no trial is "best" by it: the analysis keeps metric=None).
+        rank_metric, rank_mode = "training_iteration", "max"
+    tune_config = TuneConfig(metric=rank_metric, mode=rank_mode, search_alg=search_alg, scheduler=scheduler,
                              num_samples=exp.num_samples, max_concurrent_trials=max_concurrent_trials,
                              time_budget_s=exp.time_budget_s, reuse_actors=reuse_actors,
                              trial_name_creator=exp.trial_name_creator,
                              trial_dirname_creator=exp.trial_dirname_creator)
     tuner = Tuner(trainable, param_space=exp.config, tune_config=tune_config, run_config=run_config)
+    tuner._shown_metric = (metric, mode)
     if isinstance(exp.run, str):
         tuner._trainable_name = exp.run
     if resume_config is not None and Tuner.can_restore(tuner._path):
         restored = Tuner.restore(str(tuner._path), trainable,
                                  resume_unfinished=resume_config.unfinished == "resume",
                                  resume_errored=resume_config.errored == "resume",
-                                 restart_errored=resume_config.errored == "restart",
-                                 param_space=exp.config or None)
+                                 restart_errored=resume_config.errored == "restart")
         restored.run_config = run_config
         restored.tune_config.reuse_actors = reuse_actors
+        restored._shown_metric = (metric, mode)
         tuner = restored
     elif resume_config is not None:
         logger.info("Tried to resume experiment from %s, but no experiment state was found there: starting a new "
@@ -243,6 +249,15 @@ def _run_experiment(exp: Experiment, *, metric: Optional[str], mode: Optional[st
     if incomplete:
         logger.error("Trials did not complete: %s", incomplete)
     return analysis
+
+
+def _needs_no_metric(search_alg: Optional[Searcher], scheduler: Optional[TrialScheduler]) -> bool:
+    """Whether the searcher and scheduler run without a metric (random/grid search, FIFO)."""
+    from .schedulers import FIFOScheduler
+    from .search.basic_variant import BasicVariantGenerator
+
+    return ((search_alg is None or (type(search_alg) is BasicVariantGenerator and search_alg.metric is None))
+            and (scheduler is None or type(scheduler) is FIFOScheduler))
 
 
 def run_experiments(experiments: Union[Experiment, Mapping[str, Any], Sequence[Union[Experiment, Mapping[str, Any]]]],

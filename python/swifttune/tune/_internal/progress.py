@@ -87,6 +87,12 @@ def reported_trials(tuner: "Tuner", from_files: bool = False) -> list[ReportedTr
     return out
 
 
+def shown_metric(tuner: "Tuner") -> tuple[Optional[str], Optional[str]]:
+    """The metric and mode the progress output shows (those the user gave)."""
+    tc = tuner.tune_config
+    return tuner._shown_metric if tuner._shown_metric is not None else (tc.metric, tc.mode)
+
+
 def _sys_info(tuner: "Tuner") -> list[str]:
     from ... import _cpus
 
@@ -124,8 +130,9 @@ class ProgressOutput:
                 # Ray uses a reporter in its legacy output, where verbose=None means 3.
                 self.reporter._verbosity = 3 if getattr(rc, "_verbose", 1) is None else int(self.verbose)
             tc = tuner.tune_config
-            self.reporter.setup(start_time=self.last_print, total_samples=_total_samples(tuner), metric=tc.metric,
-                                mode=tc.mode)
+            metric, mode = shown_metric(tuner)
+            self.reporter.setup(start_time=self.last_print, total_samples=_total_samples(tuner), metric=metric,
+                                mode=mode)
 
     def maybe_print(self, final: bool = False) -> None:
         """Prints if due (always at the end, ``final``)."""
@@ -322,7 +329,7 @@ def psql_table(header: list[str], rows: list[list[Any]], align: Optional[list[st
 def status_table(tuner: "Tuner", final: bool) -> str:
     """Ray's trial status table: counts, the scheduler, resources, the best trial, the trials."""
     trials = tuner._experiment.trials()
-    metric = tuner.tune_config.metric
+    metric = shown_metric(tuner)[0]
     counts: dict[str, int] = {}
     for t in trials:
         counts[t["status"]] = counts.get(t["status"], 0) + 1

@@ -104,9 +104,9 @@ def _checkpoint_config(checkpoint_config: Optional[CheckpointConfig], keep_check
                        checkpoint_at_end: bool) -> CheckpointConfig:
     """``checkpoint_config`` with the deprecated checkpoint arguments folded in, as Ray does."""
     cc = checkpoint_config or CheckpointConfig()
-    fields = {"num_to_keep": cc.num_to_keep, "checkpoint_score_attribute": cc.checkpoint_score_attribute,
-              "checkpoint_score_order": cc.checkpoint_score_order, "checkpoint_frequency": cc.checkpoint_frequency,
-              "checkpoint_at_end": cc.checkpoint_at_end}
+    fields: dict[str, Any] = {"num_to_keep": cc.num_to_keep, "checkpoint_score_attribute": cc.checkpoint_score_attribute,
+                              "checkpoint_score_order": cc.checkpoint_score_order,
+                              "checkpoint_frequency": cc.checkpoint_frequency, "checkpoint_at_end": cc.checkpoint_at_end}
     if keep_checkpoints_num is not None:
         warnings.warn("keep_checkpoints_num is deprecated and will be removed. use checkpoint_config.num_to_keep "
                       "instead.", DeprecationWarning, stacklevel=3)
@@ -178,7 +178,8 @@ def run(run_or_experiment: Union[str, Callable[..., Any], type, Experiment, Sequ
     if isinstance(run_or_experiment, Experiment):
         exp = run_or_experiment
     else:
-        exp = Experiment(name, run_or_experiment, stop=stop, time_budget_s=time_budget_s, config=config,
+        trainable: Union[str, Callable[..., Any], type] = run_or_experiment  # type: ignore[assignment]
+        exp = Experiment(name, trainable, stop=stop, time_budget_s=time_budget_s, config=config,
                          resources_per_trial=resources_per_trial, num_samples=num_samples, storage_path=storage_path,
                          storage_filesystem=storage_filesystem, sync_config=sync_config,
                          checkpoint_config=_checkpoint_config(checkpoint_config, keep_checkpoints_num,
@@ -222,7 +223,8 @@ def _run_experiment(exp: Experiment, *, metric: Optional[str], mode: Optional[st
         rank_metric, rank_mode = "training_iteration", "max"
     tune_config = TuneConfig(metric=rank_metric, mode=rank_mode, search_alg=search_alg, scheduler=scheduler,
                              num_samples=exp.num_samples, max_concurrent_trials=max_concurrent_trials,
-                             time_budget_s=exp.time_budget_s, reuse_actors=reuse_actors,
+                             time_budget_s=exp.time_budget_s,  # type: ignore[arg-type]  # TuneConfig takes a timedelta too
+                             reuse_actors=reuse_actors,
                              trial_name_creator=exp.trial_name_creator,
                              trial_dirname_creator=exp.trial_dirname_creator)
     tuner = Tuner(trainable, param_space=exp.config, tune_config=tune_config, run_config=run_config)

@@ -35,7 +35,7 @@ class ExperimentRun:
         self.refs = tuner._refs
         self.name = tuner._name
         self.path = tuner._path
-        self.verbose = tuner.run_config.verbose
+        self.verbose: int = tuner.run_config.verbose if tuner.run_config.verbose is not None else 1
         self.cpus_per_trial = float(getattr(tuner.trainable, "_swifttune_resources", {}).get("cpu", 1))
         self.python_results = tuner._python_results
         self.cond = threading.Condition()

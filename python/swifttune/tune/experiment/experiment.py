@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import datetime
 import pprint
-from typing import Any, Callable, Optional, Sequence, Union
+from typing import Any, Callable, Mapping, Optional, Sequence, Union
 
 from ..checkpoint import CheckpointConfig
 from ..error import TuneError
@@ -26,9 +26,9 @@ class Experiment:
     restore, local_dir)``; ``run`` is a trainable or the name it was registered under
     (``tune.register_trainable``)."""
 
-    def __init__(self, name: str, run: Union[str, Callable[..., Any], type], *, stop: Any = None,
+    def __init__(self, name: Optional[str], run: Union[str, Callable[..., Any], type], *, stop: Any = None,
                  time_budget_s: Union[int, float, datetime.timedelta, None] = None,
-                 config: Optional[dict[str, Any]] = None, resources_per_trial: Optional[dict[str, Any]] = None,
+                 config: Optional[dict[str, Any]] = None, resources_per_trial: Optional[Mapping[str, Any]] = None,
                  num_samples: int = 1, storage_path: Optional[str] = None, storage_filesystem: Any = None,
                  sync_config: Union[SyncConfig, dict[str, Any], None] = None,
                  checkpoint_config: Union[CheckpointConfig, dict[str, Any], None] = None,

@@ -105,10 +105,12 @@ def test_analysis_from_an_experiment_folder(storage):
 
 
 def test_checkpoints_through_the_analysis(storage):
-    with pytest.warns(DeprecationWarning, match="keep_checkpoints_num is deprecated"):
+    with pytest.warns(DeprecationWarning) as warned:
         a = tune.run(checkpointing, config={"x": tune.grid_search([0, 5])}, metric="loss", mode="min",
                      storage_path=storage, name="ckpt", verbose=0, keep_checkpoints_num=2,
                      checkpoint_score_attr="min-loss")
+    assert [str(w.message).split(" is ")[0].split(" ")[-1] for w in warned][:2] == ["keep_checkpoints_num",
+                                                                                   "checkpoint_score_attr"]
     trial = a.best_trial
     kept = sorted(p.name for p in Path(trial.path).iterdir() if p.name.startswith("checkpoint_"))
     # keep_checkpoints_num honoured: the 2 best by loss (step 1, then a tie of steps 0 and 2) and the latest

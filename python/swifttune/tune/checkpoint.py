@@ -95,8 +95,14 @@ class CheckpointConfig:
     num_to_keep: Optional[int] = None
     checkpoint_score_attribute: Optional[str] = None
     checkpoint_score_order: str = "max"
+    checkpoint_frequency: int = 0
+    checkpoint_at_end: Optional[bool] = None
 
     def __post_init__(self) -> None:
+        for name, default in (("checkpoint_frequency", 0), ("checkpoint_at_end", None)):
+            if getattr(self, name) not in (default, False, 0) or type(getattr(self, name)) not in (int, bool, type(None)):
+                raise NotImplementedError(f"{name} is not supported by swifttune (class Trainables have no "
+                                          "save_checkpoint here); use tune.report(metrics, checkpoint=...) instead.")
         if self.num_to_keep is not None and (isinstance(self.num_to_keep, bool) or not isinstance(self.num_to_keep, int)
                                              or self.num_to_keep <= 0):
             raise ValueError(f"Received invalid num_to_keep: {self.num_to_keep}. Must be None or an integer >= 1.")

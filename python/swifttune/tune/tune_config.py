@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any, Callable, Optional
 
 from ._internal.validation import is_int, is_number
 from .schedulers.trial_scheduler import TrialScheduler
 from .search.searcher import Searcher
 
-__all__ = ["TuneConfig"]
+__all__ = ["TuneConfig", "ResumeConfig"]
+
+_DEPRECATED_VALUE = "DEPRECATED"
 
 
 @dataclass
@@ -23,18 +26,26 @@ class TuneConfig:
     num_samples: int = 1
     max_concurrent_trials: Optional[int] = None
     time_budget_s: Optional[float] = None
+    reuse_actors: bool = False
+    """Ray's ``reuse_actors``: run a new trial in a worker that a finished trial used (default False,
+    as Ray)."""
     trial_name_creator: Optional[Callable[[Any], str]] = None
     trial_dirname_creator: Optional[Callable[[Any], str]] = None
-    reuse_actors: bool = False
-    """Ray's meaning: False runs every trial in a new worker process (no module state leaks from one
-    trial into the next); True reuses the process, and a class trainable through ``reset_config``.
-    The thread executor runs every trial in this one process whatever the value."""
+    chdir_to_trial_dir: Any = _DEPRECATED_VALUE
+    """Deprecated in Ray (it raises, as Ray does): set the ``RAY_CHDIR_TO_TRIAL_DIR`` environment
+    variable instead."""
     executor: str = "process"
     """swifttune extra: "process" (the default, like Ray's workers) runs trials in a pool of worker
     processes; "thread" runs them on threads of this process (lowest overhead, for objectives that
     release the GIL or cannot be pickled)."""
 
     def __post_init__(self) -> None:
+        if self.chdir_to_trial_dir != _DEPRECATED_VALUE:
+            raise DeprecationWarning(
+                "`chdir_to_trial_dir` is deprecated. Use the RAY_CHDIR_TO_TRIAL_DIR environment variable instead. "
+                "Set it to 0 to disable the default behavior of changing the working directory.")
+        if not isinstance(self.reuse_actors, bool):
+            raise TypeError(f"`reuse_actors` must be a bool, got {type(self.reuse_actors).__name__}")
         if self.metric is not None and not isinstance(self.metric, str):
             raise TypeError(f"`metric` must be a str (the reported metric to optimise) or None, got {type(self.metric).__name__}")
         if self.mode is not None and self.mode not in ("min", "max"):
@@ -53,7 +64,40 @@ class TuneConfig:
         for name in ("trial_name_creator", "trial_dirname_creator"):
             if getattr(self, name) is not None and not callable(getattr(self, name)):
                 raise TypeError(f"`{name}` must be a function of the trial, got {type(getattr(self, name)).__name__}")
-        if not isinstance(self.reuse_actors, bool):
-            raise TypeError(f"`reuse_actors` must be a bool, got {type(self.reuse_actors).__name__}")
         if self.executor not in ("process", "thread"):
             raise ValueError(f"`executor` must be 'process' or 'thread', got {self.executor!r}")
+
+
+class ResumeType(str, Enum):
+    """How ``ResumeConfig`` treats trials in one state."""
+
+    RESUME = "resume"
+    RESTART = "restart"
+    SKIP = "skip"
+
+
+@dataclass
+class ResumeConfig:
+    """Ray's ``ResumeConfig`` (``tune.run(resume_config=...)``): what becomes of finished,
+    unfinished and errored trials when an experiment continues. Finished trials are skipped (their
+    results kept); unfinished ones resume from their latest checkpoint or are skipped; errored ones
+    are skipped, resumed or restarted."""
+
+    ResumeType = ResumeType
+
+    finished: str = ResumeType.SKIP
+    unfinished: str = ResumeType.RESUME
+    errored: str = ResumeType.SKIP
+
+    def __post_init__(self) -> None:
+        for name in ("finished", "unfinished", "errored"):
+            value = getattr(self, name)
+            if value not in ("resume", "restart", "skip"):
+                raise ValueError(f"`{name}` must be a ResumeConfig.ResumeType, got {value!r}")
+        if self.finished != "skip":
+            raise NotImplementedError(f"ResumeConfig(finished={self.finished!r}) is not supported by swifttune; "
+                                      "finished trials keep their results (ResumeType.SKIP): start a new experiment "
+                                      "to run them again instead.")
+        if self.unfinished == "restart":
+            raise NotImplementedError("ResumeConfig(unfinished=RESTART) is not supported by swifttune; use "
+                                      "ResumeType.RESUME (from the latest checkpoint) or ResumeType.SKIP instead.")

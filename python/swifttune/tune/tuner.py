@@ -18,7 +18,7 @@ from ._internal.run import ExperimentRun
 from ._internal.state import STATE_FILE
 from .checkpoint import Checkpoint, CheckpointConfig, best_checkpoints
 from .experiment.trial import Trial, experiment_tag
-from .impl.config import FailureConfig, RunConfig
+from .impl.config import FailureConfig, RunConfig, local_storage_path
 from .result_grid import Result, ResultGrid
 from .tune_config import TuneConfig
 
@@ -31,6 +31,11 @@ class Tuner:
     def __init__(self, trainable: Any = None, *, param_space: Optional[dict[str, Any]] = None,
                  tune_config: Optional[TuneConfig] = None, run_config: Optional[RunConfig] = None,
                  _restored: Optional[dict[str, Any]] = None) -> None:
+        registered_name: Optional[str] = None
+        if isinstance(trainable, str):
+            from .registry import get_trainable_cls
+
+            registered_name, trainable = trainable, get_trainable_cls(trainable)
         if trainable is None or not callable(trainable):
             raise ValueError("Tuner needs a trainable (a function or a tune.Trainable class), got "
                              f"{type(trainable).__name__}")
@@ -53,13 +58,16 @@ class Tuner:
             raise ValueError("`mode` must be one of ['min', 'max']")
         if tc.executor not in ("process", "thread"):
             raise ValueError(f"executor must be 'process' or 'thread', got {tc.executor!r}")
-        base = self._trainable_name = getattr(trainable, "__name__", "trainable")
+        base = self._trainable_name = registered_name or getattr(trainable, "__name__", "trainable")
         self._name = self.run_config.name or f"{base}_{datetime.datetime.now():%Y-%m-%d_%H-%M-%S}_{uuid.uuid4().hex[:4]}"
-        root = Path(self.run_config.storage_path or os.path.expanduser("~/swifttune_results"))
+        root = Path(local_storage_path(self.run_config.storage_path) or os.path.expanduser("~/swifttune_results"))
         self._path = root / self._name
         self._experiment: ExperimentHandle
         self._scheduler_name = "FIFO"
         self._resume_options: dict[str, str] = {"unfinished": "resume", "errored": "skip"}
+        self._shown_metric: Optional[tuple[Optional[str], Optional[str]]] = None
+        """The metric and mode the progress output shows when they differ from the engine's
+        (``tune.run`` without a metric)."""
 
     # -- restore ---------------------------------------------------------------------------
 
@@ -206,7 +214,7 @@ class Tuner:
     def _trial_view(self, trial_id: str, config: Any, number: int) -> Trial:
         """The trial as a name creator sees it (Ray's ``Trial``; its name is Ray's default)."""
         return Trial(trial_id, f"{self._trainable_name}_{number:05d}", config, status="PENDING",
-                     trainable_name=self._trainable_name, experiment_tag=experiment_tag(number, config))
+                     trainable_name=str(self._trainable_name), experiment_tag=experiment_tag(number, config))
 
     def _trial_name(self, trial_id: str, config: Any, number: int) -> str:
         """Ray's trial name: `trial_name_creator(trial)`, or the trainable's name and the trial's

@@ -6,7 +6,6 @@ import datetime
 import json
 import logging
 import threading
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
@@ -15,7 +14,7 @@ from ..checkpoint import CheckpointConfig
 from ..error import TuneError
 from ..experiment.trial import Trial, experiment_tag
 from ..impl.config import FailureConfig
-from .progress import status_table
+from .progress import ProgressOutput
 from .trainable_runner import is_class_trainable
 from .state import STATE_FILE, StateWriter
 
@@ -37,12 +36,12 @@ class ExperimentRun:
         self.refs = tuner._refs
         self.name = tuner._name
         self.path = tuner._path
-        self.verbose = tuner.run_config.verbose
+        self.verbose: int = tuner.run_config.verbose if tuner.run_config.verbose is not None else 1
         self.cpus_per_trial = float(getattr(tuner.trainable, "_swifttune_resources", {}).get("cpu", 1))
         self.python_results = tuner._python_results
         self.cond = threading.Condition()
         self.error: Optional[BaseException] = None
-        self.last_print = time.time()
+        self.progress = ProgressOutput(tuner)
         self.callbacks: list[Any] = list(tuner.run_config.callbacks or [])
         self.callback_lock = threading.Lock()
         self.infos: dict[str, Trial] = {}
@@ -186,13 +185,7 @@ class ExperimentRun:
                 self.cond.notify_all()
 
     def maybe_print(self, final: bool = False) -> None:
-        if self.verbose < 1:
-            return
-        now = time.time()
-        if not final and now - self.last_print < 5.0:
-            return
-        self.last_print = now
-        print(status_table(self.tuner, final), flush=True)
+        self.progress.maybe_print(final)
 
 
 def check_function_checkpoint_config(config: CheckpointConfig) -> None:

@@ -5,12 +5,56 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Optional, Union
 
 from .._internal.validation import is_int, is_number
 from ..checkpoint import CheckpointConfig
+from ..syncer import SyncConfig
 
-__all__ = ["RunConfig", "FailureConfig", "CheckpointConfig"]
+__all__ = ["RunConfig", "FailureConfig", "CheckpointConfig", "local_storage_path", "validate_log_to_file"]
+
+_LOCAL_DIR_MESSAGE = ("The `RunConfig(local_dir)` argument is deprecated. You should set the `RunConfig(storage_path)` "
+                      "instead.See the docs: https://docs.ray.io/en/latest/train/user-guides/"
+                      "persistent-storage.html#setting-the-local-staging-directory")
+
+
+def local_storage_path(storage_path: Optional[Union[str, "os.PathLike[str]"]]) -> Optional[str]:
+    """The local folder a ``storage_path`` names: a path (``~`` expanded) or a ``file://`` URI;
+    any other URI raises ``NotImplementedError``."""
+    if storage_path is None:
+        return None
+    text = os.fspath(storage_path)
+    if "://" in text:
+        if not text.startswith("file://"):
+            raise NotImplementedError(
+                f"storage_path={text!r} is not supported by swifttune (it stores on the local filesystem only); "
+                "use a local path or a file:// URI instead, and copy the experiment folder to remote storage "
+                "yourself.")
+        text = text[len("file://"):]
+    return os.path.expanduser(text)
+
+
+def validate_log_to_file(log_to_file: Any) -> tuple[Optional[str], Optional[str]]:
+    """Ray's check of ``log_to_file``: the stdout and stderr file names (relative to the trial's
+    folder), or None for each when output is not captured."""
+    if isinstance(log_to_file, bool) or log_to_file is None:
+        return ("stdout", "stderr") if log_to_file else (None, None)
+    if isinstance(log_to_file, str):
+        return (log_to_file, log_to_file) if log_to_file else (None, None)
+    if isinstance(log_to_file, Sequence):
+        if len(log_to_file) != 2:
+            raise ValueError(
+                "If you pass a Sequence to `log_to_file` it has to have a length of 2 (for stdout and stderr, "
+                "respectively). The Sequence you passed has length {}.".format(len(log_to_file)))
+        out, err = log_to_file
+        if not isinstance(out, str) or not isinstance(err, str):
+            raise ValueError(f"The file names in `log_to_file` must be str, got {log_to_file!r}")
+        return out, err
+    raise ValueError(
+        "You can pass a boolean, a string, or a Sequence of length 2 to `log_to_file`, but you passed something "
+        "else ({}).".format(type(log_to_file)))
 
 
 @dataclass
@@ -44,22 +88,55 @@ class RunConfig:
 
     name: Optional[str] = None
     storage_path: Optional[str] = None
-    stop: Optional[dict[str, float]] = None
-    verbose: int = 1
-    """0: silent; 1: the status table every 5 s and at the end; 2: also a line per finished trial;
-    3: also every reported result."""
+    """A local folder or a ``file://`` URI (default ``~/swifttune_results``); other URIs raise
+    ``NotImplementedError``."""
+    storage_filesystem: Any = None
+    """Ray's pyarrow filesystem: not supported (``NotImplementedError``); use a local storage_path."""
     failure_config: Optional[FailureConfig] = None
-    callbacks: Optional[list[Any]] = None
     checkpoint_config: Optional[CheckpointConfig] = None
+    sync_config: Optional[SyncConfig] = None
+    """Accepted at its defaults: with local storage nothing is synced (``tune.SyncConfig``)."""
+    verbose: Optional[int] = None
+    """0: silent; 1: the status table every 5 s and at the end; 2: also a line per finished trial;
+    3: also every reported result. None (Ray's default) means Ray 2.53's default output,
+    ``AirVerbosity.DEFAULT``: 1."""
+    stop: Optional[dict[str, float]] = None
+    callbacks: Optional[list[Any]] = None
+    progress_reporter: Any = None
+    """A ``tune.ProgressReporter`` (``tune.CLIReporter``...) that prints the progress instead of the
+    default status table."""
     log_to_file: Union[bool, str, tuple[str, str]] = False
-    """Ray's: True writes each trial's stdout and stderr to ``stdout`` and ``stderr`` in its folder,
-    a str to that one file, a pair of str to those two files."""
+    """Ray's ``log_to_file``: True, a file name, or (stdout file, stderr file) in the trial's folder."""
+    local_dir: Optional[str] = None
+    """Deprecated in Ray (it raises, as Ray does): use ``storage_path``."""
 
     def __post_init__(self) -> None:
+        if self.local_dir is not None:
+            raise DeprecationWarning(_LOCAL_DIR_MESSAGE)
         if self.name is not None and (not isinstance(self.name, str) or not self.name or os.sep in self.name):
             raise ValueError(f"`name` must be a non-empty str without '{os.sep}', got {self.name!r}")
         if self.storage_path is not None and not isinstance(self.storage_path, (str, os.PathLike)):
             raise TypeError(f"`storage_path` must be a str or os.PathLike, got {type(self.storage_path).__name__}")
+        if isinstance(self.storage_path, Path):
+            self.storage_path = self.storage_path.as_posix()
+        local_storage_path(self.storage_path)
+        if self.storage_filesystem is not None:
+            raise NotImplementedError("storage_filesystem is not supported by swifttune (it stores on the local "
+                                      "filesystem only); use a local storage_path or a file:// URI instead.")
+        if self.sync_config is None:
+            self.sync_config = SyncConfig()
+        elif not isinstance(self.sync_config, SyncConfig):
+            raise TypeError(f"`sync_config` must be a tune.SyncConfig, got {type(self.sync_config).__name__}")
+        validate_log_to_file(self.log_to_file)
+        if self.progress_reporter is not None:
+            from ..progress_reporter import ProgressReporter
+
+            if not isinstance(self.progress_reporter, ProgressReporter):
+                raise TypeError("`progress_reporter` must be a tune.ProgressReporter (such as tune.CLIReporter), "
+                                f"got {type(self.progress_reporter).__name__}")
+        self._verbose = self.verbose
+        if self.verbose is None:
+            self.verbose = 1
         if self.stop is not None:
             if callable(self.stop) or not isinstance(self.stop, dict):
                 raise TypeError("`stop` must be a dict of thresholds such as {'training_iteration': 10} "

@@ -9,11 +9,12 @@ from .schedulers import ASHAScheduler, AsyncHyperBandScheduler, FIFOScheduler, M
 from .search.sample import (choice, grid_search, lograndint, loguniform, qlograndint, qloguniform, qrandint,
                             qrandn, quniform, randint, randn, sample_from, uniform)
 from .session import get_checkpoint, get_context, report
+from .stopper import Stopper
 from .trainable import Trainable, with_parameters, with_resources
 from .tune_config import TuneConfig
 from .tuner import Tuner
 
-__all__ = ["Tuner", "TuneConfig", "RunConfig", "FailureConfig", "report", "get_context", "TuneContext", "Trainable",
+__all__ = ["Tuner", "Stopper", "TuneConfig", "RunConfig", "FailureConfig", "report", "get_context", "TuneContext", "Trainable",
            "with_parameters", "with_resources", "Result", "ResultGrid", "uniform", "quniform", "loguniform",
            "qloguniform", "randn", "qrandn", "randint", "qrandint", "lograndint", "qlograndint", "choice",
            "sample_from", "grid_search", "FIFOScheduler", "ASHAScheduler", "AsyncHyperBandScheduler",

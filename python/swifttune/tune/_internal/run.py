@@ -17,6 +17,7 @@ from ..experiment.trial import Trial
 from ..impl.config import FailureConfig
 from .progress import status_table
 from .state import STATE_FILE, StateWriter
+from .stop_bridge import start_stoppers
 
 if TYPE_CHECKING:
     from ..tuner import Tuner
@@ -50,6 +51,7 @@ class ExperimentRun:
         self.failure_config = tuner.run_config.failure_config or FailureConfig()
         self.state = StateWriter(self.path / STATE_FILE, self.render_state)
         self.warned: set[str] = set()
+        start_stoppers(self)  # stop_bridge: the Python stoppers see this run (and are pickled beside it)
 
     def trial_info(self, trial_id: str, name: str, config: dict[str, Any], path: str) -> Trial:
         with self.callback_lock:
@@ -171,7 +173,8 @@ class ExperimentRun:
                     self.cond.notify_all()
                 self.maybe_print()
         except BaseException as e:  # noqa: BLE001 - reported by fit()
-            self.error = e
+            if self.error is None:  # stop_bridge may have set a Python stopper's own exception first
+                self.error = e
             with self.cond:
                 self.cond.notify_all()
 

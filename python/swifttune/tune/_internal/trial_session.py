@@ -7,9 +7,10 @@ import math
 import time
 from typing import TYPE_CHECKING, Any, Optional
 
-from ..._lib import CONTINUE, metrics_for_engine
+from ..._lib import CONTINUE
 from ..checkpoint import Checkpoint, CheckpointManager, keep_reported
 from ..session import TrialStopped, check_report
+from .stop_bridge import report_result
 from .trial_files import TrialFiles
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ class TrialSession:
         a trial that runs again takes it from the engine (``TrialFiles.reopen``)."""
         now = time.time()
         run = self.run
-        answer = run.experiment.report_result(self.trial_id, metrics_for_engine(metrics), checkpoint)
+        answer = report_result(run, self.trial_id, metrics, checkpoint, self.config)  # stop_bridge: stoppers see the result
         result = dict(metrics)
         if not math.isnan(answer.training_iteration):  # NaN: the engine did not record the result
             result.setdefault("training_iteration", _number(answer.training_iteration))

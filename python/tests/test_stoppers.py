@@ -159,13 +159,13 @@ def test_function_stop_sees_the_full_result(run_config, executor):
         seen.append((trial_id, sorted(result)))
         return result["training_iteration"] >= 3
 
-    res = _fit(_countdown, stop, run_config, "thread", num_samples=1)
+    res = _fit(_countdown, stop, run_config, executor, num_samples=1)
     assert _lengths(res) == [3]
     assert seen[0][0] == res[0].metrics["trial_id"]
     assert {"loss", "score", "training_iteration", "time_total_s", "trial_id", "done", "config"} <= set(seen[0][1])
 
 
-def test_stopper_subclass_with_stop_all(run_config):
+def test_stopper_subclass_with_stop_all(run_config, executor):
     class Counting(Stopper):
         def __init__(self) -> None:
             self.results = 0
@@ -177,7 +177,7 @@ def test_stopper_subclass_with_stop_all(run_config):
         def stop_all(self) -> bool:
             return self.results >= 5
 
-    res = _fit(_countdown, Counting(), run_config, num_samples=4, max_concurrent_trials=1)
+    res = _fit(_countdown, Counting(), run_config, executor, num_samples=4, max_concurrent_trials=1)
     # Trial 1 stops at its 3rd result (loss 8), trial 2 after 2 more results stop_all ends it all.
     assert _lengths(res) == [3, 2]
 

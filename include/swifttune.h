@@ -57,6 +57,18 @@ typedef struct st_reporter st_reporter;
  */
 typedef int32_t (*st_objective)(const char *trial_id, const char *config_json, st_reporter *reporter, void *user_data);
 
+/**
+ * A stopper of the caller's, given to st_experiment_set_stopper: called with the id of the
+ * configuration's {"type": "callback", "id": N} stopper asked, the st_stop_query, and for
+ * ST_STOP_TRIAL the trial's id and the result the engine just recorded (count names and values,
+ * training_iteration and time_total_s included; done = 1 for the last result of a trial whose
+ * objective returned); for ST_STOP_ALL trial_id, names and values are NULL and count is 0 (all
+ * valid during the call only). Set *out_stop non-zero to stop and return 0; a non-zero return
+ * means the stopper failed (the call that asked then fails with ST_ERROR).
+ */
+typedef int32_t (*st_stopper_fn)(int32_t stopper_id, int32_t query, const char *trial_id, const char *const *names,
+                                 const double *values, int32_t count, int32_t *out_stop, void *user_data);
+
 /* ============================================================================================
  * Version, errors and memory
  *
@@ -293,10 +305,23 @@ typedef enum st_metric_status {
     ST_METRIC_NOT_FINITE = 2,
 } st_metric_status;
 
+/** What an st_stopper_fn is asked. */
+typedef enum st_stop_query {
+    /** Whether the trial trial_id stops after the result given (Ray's Stopper.__call__). */
+    ST_STOP_TRIAL = 0,
+    /** Whether the whole experiment stops (Ray's Stopper.stop_all); no trial and no result. */
+    ST_STOP_ALL = 1,
+} st_stop_query;
+
 /**
  * Creates an experiment from a JSON configuration
- * {"metric": "mean_loss", "mode": "min", "num_samples": 10, "max_concurrent_trials": null, "stop": {"training_iteration": 10}, "time_budget_s": null, "max_failures": 0, "fail_fast": false}
- * ("metric" and "mode" required; "max_failures": retries of a failed trial, -1 forever;
+ * {"metric": "mean_loss", "mode": "min", "num_samples": 10, "max_concurrent_trials": null, "stop": {"training_iteration": 10}, "time_budget_s": null, "max_failures": 0, "fail_fast": false, "stopper": null}
+ * (every key optional; "metric" and "mode" null or absent for none: random and grid search and
+ * FIFO need none, TPE, ASHA and the median stopping rule fail with Ray's message without them;
+ * "stop": a trial stops once any key's value is >= its threshold, or its result has "done" != 0;
+ * "stopper": Ray's stoppers, e.g. {"type": "maximum_iteration", "max_iter": 10}, see
+ * docs/engine.md, with {"type": "callback", "id": N} for the caller's own, asked through
+ * st_experiment_set_stopper; "max_failures": retries of a failed trial, -1 forever;
  * "fail_fast": the first failure ends the experiment),
  * a searcher and an optional scheduler (NULL: FIFO). The experiment takes a copy of the
  * searcher's and the scheduler's current state: the caller still owns and frees both handles.
@@ -304,6 +329,21 @@ typedef enum st_metric_status {
  * Returns ST_OK, ST_INVALID_ARGUMENT, ST_INVALID_JSON or ST_INVALID_CONFIG.
  */
 int32_t st_experiment_new(const char *config_json, st_searcher *searcher, st_scheduler *scheduler, st_experiment **out_experiment);
+
+/**
+ * Sets the callback that answers for the experiment's caller-side stoppers ({"type": "callback", "id": N} in the configuration's "stopper"; without one it is never called),
+ * replacing an earlier one; user_data is handed back on every call. Set it before the first
+ * st_experiment_next (and again on a restored experiment): until then asking such a stopper
+ * fails. The engine calls stopper synchronously, under the experiment's lock, on the thread of
+ * the call that asks: st_experiment_report and st_reporter_report (ST_STOP_TRIAL, then
+ * ST_STOP_ALL), st_experiment_finish of a completed trial (ST_STOP_TRIAL with its last
+ * result and done = 1) and st_experiment_next (ST_STOP_ALL): it must not call libswifttune
+ * functions on the same experiment (that would deadlock). When the callback returns non-zero that
+ * call fails with ST_ERROR ("stopper: stopper callback N failed") and the experiment should
+ * not be used further (the stoppers' counts may be part-way). Returns ST_OK or
+ * ST_INVALID_ARGUMENT (NULL experiment or stopper).
+ */
+int32_t st_experiment_set_stopper(st_experiment *experiment, st_stopper_fn stopper, void *user_data);
 
 /**
  * Asks what to do next. *out_action is ST_NEXT_START (then *out_trial_id and *out_config

@@ -55,8 +55,9 @@ SECTIONS = [
      "either by the caller (st_experiment_next, st_experiment_report, st_experiment_finish) or by "
      "st_experiment_run's own threads; read (st_experiment_trial, st_experiment_trials, "
      "st_experiment_best_trial); saved and restored; freed.",
-     ["st_next_action", "st_decision", "st_trial_end", "st_trial_status", "st_metric_status",
-      "st_experiment_new", "st_experiment_next", "st_experiment_report", "st_experiment_attach_checkpoint", "st_experiment_finish",
+     ["st_next_action", "st_decision", "st_trial_end", "st_trial_status", "st_metric_status", "st_stop_query",
+      "st_experiment_new", "st_experiment_set_stopper", "st_experiment_next", "st_experiment_report",
+      "st_experiment_attach_checkpoint", "st_experiment_finish",
       "st_experiment_run", "st_experiment_trial", "st_experiment_trials", "st_experiment_best_trial",
       "st_experiment_save", "st_experiment_restore", "st_experiment_resume", "st_experiment_free"]),
     ("Reporters: st_reporter",
@@ -123,6 +124,18 @@ typedef struct st_reporter st_reporter;
  * failed (st_reporter_fail sets the message).
  */
 typedef int32_t (*st_objective)(const char *trial_id, const char *config_json, st_reporter *reporter, void *user_data);
+
+/**
+ * A stopper of the caller's, given to st_experiment_set_stopper: called with the id of the
+ * configuration's {"type": "callback", "id": N} stopper asked, the st_stop_query, and for
+ * ST_STOP_TRIAL the trial's id and the result the engine just recorded (count names and values,
+ * training_iteration and time_total_s included; done = 1 for the last result of a trial whose
+ * objective returned); for ST_STOP_ALL trial_id, names and values are NULL and count is 0 (all
+ * valid during the call only). Set *out_stop non-zero to stop and return 0; a non-zero return
+ * means the stopper failed (the call that asked then fails with ST_ERROR).
+ */
+typedef int32_t (*st_stopper_fn)(int32_t stopper_id, int32_t query, const char *trial_id, const char *const *names,
+                                 const double *values, int32_t count, int32_t *out_stop, void *user_data);
 """
 
 POSTAMBLE = """
@@ -214,6 +227,7 @@ def parse_function(decl):
     """(return type, name, [(type, name)]) of a declaration of the Swift compiler's header."""
     decl = decl.replace(" SWIFT_NOEXCEPT", "").replace(" SWIFT_WARN_UNUSED_RESULT", "").rstrip(";")
     decl = re.sub(r"int32_t \(\* _Nullable objective\)\([^)]*\)", "st_objective objective", decl)
+    decl = re.sub(r"int32_t \(\* _Nullable stopper\)\([^)]*\)", "st_stopper_fn stopper", decl)
     for h in HANDLES:
         decl = re.sub(rf"void \* _Nullable \* _Nullable (out_{h})\b", rf"st_{h} * * \1", decl)
         decl = re.sub(rf"void \* _Nullable ({h})\b", rf"st_{h} * \1", decl)
@@ -347,6 +361,7 @@ CTYPES = {
     "int64_t *": "ctypes.POINTER(ctypes.c_int64)",
     "void *": "ctypes.c_void_p",
     "st_objective": "st_objective",
+    "st_stopper_fn": "st_stopper_fn",
 }
 
 
@@ -387,6 +402,12 @@ ST_VERSION_NUMBER = {v['number']}
 
 # The objective given to st_experiment_run (the header's st_objective).
 st_objective = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_void_p, ctypes.c_void_p)
+
+# A stopper of the caller's, given to st_experiment_set_stopper (the header's st_stopper_fn):
+# (stopper_id, query, trial_id, names, values, count, out_stop, user_data) -> status.
+st_stopper_fn = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.c_char_p,
+                                 ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_double), ctypes.c_int32,
+                                 ctypes.POINTER(ctypes.c_int32), ctypes.c_void_p)
 ''']
     for _, _, names in SECTIONS:
         for name in names:

@@ -7,8 +7,14 @@ import SwiftTune
 
 /// Creates an experiment from a JSON configuration
 /// `{"metric": "mean_loss", "mode": "min", "num_samples": 10, "max_concurrent_trials": null,
-///   "stop": {"training_iteration": 10}, "time_budget_s": null, "max_failures": 0, "fail_fast": false}`
-/// ("metric" and "mode" required; "max_failures": retries of a failed trial, -1 forever;
+///   "stop": {"training_iteration": 10}, "time_budget_s": null, "max_failures": 0, "fail_fast": false,
+///   "stopper": null}`
+/// (every key optional; "metric" and "mode" null or absent for none: random and grid search and
+/// FIFO need none, TPE, ASHA and the median stopping rule fail with Ray's message without them;
+/// "stop": a trial stops once any key's value is >= its threshold, or its result has "done" != 0;
+/// "stopper": Ray's stoppers, e.g. `{"type": "maximum_iteration", "max_iter": 10}`, see
+/// docs/engine.md, with `{"type": "callback", "id": N}` for the caller's own, asked through
+/// `st_experiment_set_stopper`; "max_failures": retries of a failed trial, -1 forever;
 /// "fail_fast": the first failure ends the experiment),
 /// a searcher and an optional scheduler (NULL: FIFO). The experiment takes a copy of the
 /// searcher's and the scheduler's current state: the caller still owns and frees both handles.

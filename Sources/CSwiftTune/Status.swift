@@ -96,6 +96,14 @@ import SwiftTune
     case ST_METRIC_NOT_FINITE = 2
 }
 
+/// What an `st_stopper_fn` is asked.
+@c public enum st_stop_query: Int32, Sendable {
+    /// Whether the trial `trial_id` stops after the result given (Ray's `Stopper.__call__`).
+    case ST_STOP_TRIAL = 0
+    /// Whether the whole experiment stops (Ray's `Stopper.stop_all`); no trial and no result.
+    case ST_STOP_ALL = 1
+}
+
 /// A failure carried to the C boundary: its status code and message.
 struct CError: Error {
     let status: st_status
@@ -137,6 +145,7 @@ struct CError: Error {
             case .search(let s): self.init(s)
             case .schedule(let s): self.init(s)
             case .invalidState: self.init(.ST_INVALID_STATE, e.description)
+            case .stopper: self.init(.ST_ERROR, e.description)
             }
         default: self.init(.ST_ERROR, "\(error)")
         }

@@ -7,7 +7,7 @@ struct PauseOnce: TrialScheduler {
     static let kind = "fifo"
     var paused: Set<String> = []
     init() {}
-    mutating func setSearchProperties(metric: String, mode: Mode) throws(ScheduleError) {}
+    mutating func setSearchProperties(metric: String?, mode: Mode?) throws(ScheduleError) {}
     mutating func onTrialAdd(_ trialID: String) {}
     mutating func onTrialResult(_ trialID: String, _ result: Metrics, context: SchedulerContext) -> SchedulerDecision {
         if result["training_iteration"] == 2 && !paused.contains(trialID) {

@@ -122,8 +122,9 @@ import SwiftTune
                                            timeBudgetS: 2.5, maxFailures: -1))
         #expect(try ExperimentConfig(json: config.json) == config)
         #expect(try ExperimentConfig(json: ["metric": "m", "mode": "min"]) == ExperimentConfig(metric: "m", mode: .min))
-        #expect(Self.message { _ = try ExperimentConfig(json: ["mode": "min"]) } == "'metric' is required")
-        #expect(Self.message { _ = try ExperimentConfig(json: ["metric": "m"]) } == "'mode' is required")
+        // Metric and mode are optional (Ray's random search and FIFO need none).
+        #expect(try ExperimentConfig(json: ["mode": "min"]).metric == nil)
+        #expect(try ExperimentConfig(json: ["metric": "m", "mode": .null]).mode == nil)
         #expect(Self.message { _ = try ExperimentConfig(json: ["metric": "m", "mode": "min", "colour": 1]) } == "unknown experiment option 'colour'")
         #expect(Self.message { _ = try ExperimentConfig(json: ["metric": "m", "mode": "min", "stop": ["x": "y"]]) }
             == "stop threshold 'x' must be a number, got \"y\"")

@@ -328,7 +328,8 @@ static void test_experiment(void) {
     CHECK_ERROR(st_experiment_new(NULL, s, NULL, &e), ST_INVALID_ARGUMENT);
     CHECK_ERROR(st_experiment_new("{\"metric\": \"loss\", \"mode\": \"min\"}", NULL, NULL, &e), ST_INVALID_ARGUMENT);
     CHECK_ERROR(st_experiment_new("{\"metric\": \"loss\", \"mode\": \"min\"}", s, NULL, NULL), ST_INVALID_ARGUMENT);
-    CHECK_ERROR(st_experiment_new("{\"mode\": \"min\"}", s, NULL, &e), ST_INVALID_CONFIG);
+    CHECK_ERROR(st_experiment_new("{\"num_samples\": 2}", s, asha, &e), ST_INVALID_CONFIG); /* ASHA needs a metric */
+    CHECK(strstr(st_last_error(), "AsyncHyperBandScheduler has been instantiated without a valid `metric`") != NULL);
     CHECK_ERROR(st_experiment_new("{\"metric\": \"loss\", \"mode\": \"max\"}", s, NULL, &e), ST_INVALID_CONFIG);
     CHECK_ERROR(st_experiment_new("{\"metric\": \"loss\", \"mode\": \"min\", \"num_samples\": -1}", s, NULL, &e), ST_INVALID_CONFIG);
     CHECK_ERROR(st_experiment_new("{\"metric\": \"loss\", \"mode\": \"min\", \"stop\": {\"x\": \"y\"}}", s, NULL, &e), ST_INVALID_CONFIG);
@@ -615,6 +616,108 @@ static void test_checkpoint_rule(void) {
     st_searcher_free(s);
 }
 
+/* A caller-side stopper: stops a trial at its result with "loss" <= 1, the experiment once it saw
+ * `all_after` results; "loss" == 99 makes it fail (returns non-zero). */
+struct stop_state {
+    int results, all_asked, all_after, finals;
+    char last_trial[64];
+};
+
+static int32_t my_stopper(int32_t id, int32_t query, const char *trial_id, const char *const *names,
+                          const double *values, int32_t count, int32_t *out_stop, void *user_data) {
+    struct stop_state *st = user_data;
+    if (id != 0) return 7;
+    if (query == ST_STOP_ALL) {
+        if (trial_id != NULL || names != NULL || values != NULL || count != 0) return 8;
+        st->all_asked++;
+        *out_stop = st->all_after > 0 && st->results >= st->all_after;
+        return 0;
+    }
+    st->results++;
+    snprintf(st->last_trial, sizeof st->last_trial, "%s", trial_id);
+    double loss = 1e9, done = 0, iteration = -1;
+    for (int32_t i = 0; i < count; i++) {
+        if (strcmp(names[i], "loss") == 0) loss = values[i];
+        if (strcmp(names[i], "done") == 0) done = values[i];
+        if (strcmp(names[i], "training_iteration") == 0) iteration = values[i];
+    }
+    if (iteration < 1) return 9; /* the engine's automatic fields are there */
+    if (done != 0) st->finals++;
+    if (loss == 99) return 42;
+    *out_stop = loss <= 1;
+    return 0;
+}
+
+static void test_stopper_callback(void) {
+    st_searcher *s = NULL;
+    CHECK_OK(st_searcher_new(searcher_spec("random", ", \"seed\": 3"), &s));
+    st_experiment *e = NULL;
+    /* No metric, no mode: random search and FIFO need none. A callback stopper OR Ray's MaximumIterationStopper. */
+    const char *config = "{\"num_samples\": 4, \"stopper\": {\"type\": \"combined\", \"stoppers\": ["
+                         "{\"type\": \"callback\", \"id\": 0}, {\"type\": \"maximum_iteration\", \"max_iter\": 3}]}}";
+    CHECK_OK(st_experiment_new(config, s, NULL, &e));
+    int32_t action = -1, decision = -1, status = -1;
+    char *id = NULL;
+    /* Without a callback, asking the stopper fails; the engine does not crash. */
+    CHECK_ERROR(st_experiment_next(e, &action, &id, NULL), ST_ERROR);
+    CHECK(strstr(st_last_error(), "stopper callback 0 is not set") != NULL);
+    CHECK_ERROR(st_experiment_set_stopper(NULL, my_stopper, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_set_stopper(e, NULL, NULL), ST_INVALID_ARGUMENT);
+    struct stop_state st = {0, 0, 5, 0, ""};
+    CHECK_OK(st_experiment_set_stopper(e, my_stopper, &st));
+    CHECK_OK(st_experiment_next(e, &action, &id, NULL));
+    CHECK(action == ST_NEXT_START && st.all_asked >= 1);
+    const char *names[] = {"loss"};
+    double high[] = {5}, low[] = {0.5}, boom[] = {99};
+    CHECK_OK(st_experiment_report(e, id, names, high, 1, NULL, &decision, NULL, NULL, NULL));
+    CHECK(decision == ST_CONTINUE && st.results == 1 && strcmp(st.last_trial, id) == 0);
+    CHECK_OK(st_experiment_report(e, id, names, low, 1, NULL, &decision, NULL, NULL, NULL));
+    CHECK(decision == ST_STOP && st.results == 2); /* the callback stopped it */
+    CHECK_OK(st_experiment_finish(e, id, ST_END_STOPPED, NULL, &status, NULL, NULL));
+    st_free(id);
+    /* Ray's MaximumIterationStopper(3) stops the next one; a completed trial is asked once more with done = 1. */
+    CHECK_OK(st_experiment_next(e, &action, &id, NULL));
+    CHECK_OK(st_experiment_report(e, id, names, high, 1, NULL, &decision, NULL, NULL, NULL));
+    CHECK(decision == ST_CONTINUE);
+    CHECK_OK(st_experiment_finish(e, id, ST_END_COMPLETED, NULL, &status, NULL, NULL));
+    CHECK(st.finals == 1 && status == ST_TRIAL_TERMINATED);
+    st_free(id);
+    /* A callback returning an error: the report fails with ST_ERROR and the message says so. */
+    CHECK_OK(st_experiment_next(e, &action, &id, NULL));
+    CHECK_ERROR(st_experiment_report(e, id, names, boom, 1, NULL, &decision, NULL, NULL, NULL), ST_ERROR);
+    CHECK(strstr(st_last_error(), "stopper callback 0 failed (it returned 42)") != NULL);
+    /* stop_all: once the callback saw 5 results (the failed one and the final one count) the experiment
+     * stops: the running trial's next report answers stop, nothing new starts. */
+    CHECK_OK(st_experiment_report(e, id, names, high, 1, NULL, &decision, NULL, NULL, NULL));
+    CHECK(st.results == 6 && decision == ST_STOP);
+    CHECK_OK(st_experiment_finish(e, id, ST_END_STOPPED, NULL, &status, NULL, NULL));
+    st_free(id);
+    id = NULL;
+    CHECK_OK(st_experiment_next(e, &action, &id, NULL));
+    CHECK(action == ST_NEXT_FINISHED && id == NULL);
+    /* The stopper's state is saved; a restored experiment needs the callback again. */
+    char *saved = NULL;
+    CHECK_OK(st_experiment_save(e, &saved));
+    CHECK(saved && strstr(saved, "\"stopper\"") != NULL);
+    st_experiment *r = NULL;
+    CHECK_OK(st_experiment_restore(saved, &r));
+    CHECK_ERROR(st_experiment_next(r, &action, NULL, NULL), ST_ERROR);
+    st_free(saved);
+    st_experiment_free(r);
+    st_experiment_free(e);
+    /* Ray's argument checks, with Ray's messages; TPE needs a metric. */
+    CHECK_ERROR(st_experiment_new("{\"stopper\": {\"type\": \"experiment_plateau\", \"metric\": \"m\", \"top\": 1}}", s, NULL, &e),
+                ST_INVALID_CONFIG);
+    CHECK(strstr(st_last_error(), "Top results to consider must be a positive integer greater than one.") != NULL);
+    st_searcher *tpe = NULL;
+    CHECK_OK(st_searcher_new(searcher_spec("tpe", ""), &tpe));
+    CHECK_ERROR(st_experiment_new("{\"num_samples\": 2}", tpe, NULL, &e), ST_INVALID_CONFIG);
+    CHECK(strstr(st_last_error(), "Trying to sample a configuration from TPESearch") != NULL);
+    CHECK(e == NULL);
+    st_searcher_free(tpe);
+    st_searcher_free(s);
+}
+
 int main(void) {
     test_basics();
     test_space();
@@ -626,6 +729,7 @@ int main(void) {
     test_assignment();
     test_finish_outcome();
     test_checkpoint_rule();
+    test_stopper_callback();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

@@ -19,6 +19,12 @@ ST_VERSION_NUMBER = 1000
 # The objective given to st_experiment_run (the header's st_objective).
 st_objective = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_void_p, ctypes.c_void_p)
 
+# A stopper of the caller's, given to st_experiment_set_stopper (the header's st_stopper_fn):
+# (stopper_id, query, trial_id, names, values, count, out_stop, user_data) -> status.
+st_stopper_fn = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.c_char_p,
+                                 ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_double), ctypes.c_int32,
+                                 ctypes.POINTER(ctypes.c_int32), ctypes.c_void_p)
+
 # st_status: Status codes returned by every libswifttune function that can fail. ST_OK is 0; every other
 # code comes with a message from st_last_error().
 # Success.
@@ -110,6 +116,14 @@ ST_METRIC_NOT_FINITE = 2
 # st_metric_status's values by number.
 ST_METRIC_STATUS_NAMES: dict[int, str] = {0: "ST_METRIC_OK", 1: "ST_METRIC_MISSING", 2: "ST_METRIC_NOT_FINITE"}
 
+# st_stop_query: What an st_stopper_fn is asked.
+# Whether the trial trial_id stops after the result given (Ray's Stopper.__call__).
+ST_STOP_TRIAL = 0
+# Whether the whole experiment stops (Ray's Stopper.stop_all); no trial and no result.
+ST_STOP_ALL = 1
+# st_stop_query's values by number.
+ST_STOP_QUERY_NAMES: dict[int, str] = {0: "ST_STOP_TRIAL", 1: "ST_STOP_ALL"}
+
 # Every function: (restype, argtypes), in the header's order.
 SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "st_version": (ctypes.c_char_p, []),
@@ -130,6 +144,7 @@ SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "st_scheduler_new": (ctypes.c_int32, [ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)]),
     "st_scheduler_free": (None, [ctypes.c_void_p]),
     "st_experiment_new": (ctypes.c_int32, [ctypes.c_char_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p)]),
+    "st_experiment_set_stopper": (ctypes.c_int32, [ctypes.c_void_p, st_stopper_fn, ctypes.c_void_p]),
     "st_experiment_next": (ctypes.c_int32, [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_void_p)]),
     "st_experiment_report": (ctypes.c_int32, [ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_double), ctypes.c_int32, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_int32)]),
     "st_experiment_attach_checkpoint": (ctypes.c_int32, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p]),

@@ -200,6 +200,10 @@ class SchedulerHandle(Handle):
 
 class ExperimentHandle(Handle):
     _free = "st_experiment_free"
+    _gil_free_report = False
+    """Set when a Python stopper callback is registered: reports then release the GIL."""
+    stop_bridge: Optional[Any] = None
+    """The experiment's ``tune._internal.stop_bridge.StopBridge`` (its Python stoppers), if any."""
 
     def next(self) -> tuple[int, Optional[str], Optional[str]]:
         action = ctypes.c_int32()
@@ -226,7 +230,9 @@ class ExperimentHandle(Handle):
         to ``attach_checkpoint``)."""
         names, values, count = self._arrays(metrics)
         decision, iteration, total, due = ctypes.c_int32(), ctypes.c_double(), ctypes.c_double(), ctypes.c_int32()
-        status = _report_fn()(self.p, trial_id.encode(), names, values, count,
+        # With a Python stopper the engine calls back, needing the GIL: then the call releases it.
+        fn = lib.c.st_experiment_report if self._gil_free_report else _report_fn()
+        status = fn(self.p, trial_id.encode(), names, values, count,
                               checkpoint.encode() if checkpoint is not None else None, ctypes.byref(decision),
                               ctypes.byref(iteration), ctypes.byref(total), ctypes.byref(due))
         if status:

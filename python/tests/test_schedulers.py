@@ -92,7 +92,8 @@ def test_scheduler_metric_and_mode_mode_max(run_config):
 
     sched = ASHAScheduler(metric="score", mode="max", max_t=MAX_T, grace_period=1, reduction_factor=2)
     results = tune.Tuner(rising, param_space={"q": tune.uniform(0, 10)},
-                         tune_config=tc(metric="score", mode="max", num_samples=12, scheduler=sched),
+                         # Ray refuses metric and mode in both the scheduler and the TuneConfig.
+                         tune_config=tune.TuneConfig(num_samples=12, scheduler=sched),
                          run_config=run_config()).fit()
     iters = _iters(results)
     best = max(results, key=lambda r: r.config["q"])

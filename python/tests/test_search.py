@@ -293,9 +293,12 @@ def test_mode_avg_is_rejected(run_config):
 
 @pytest.mark.parametrize("kw", [{}, {"metric": "loss"}, {"mode": "min"}])
 def test_missing_metric_or_mode(run_config, kw):
-    tuner = tune.Tuner(_noop, param_space={"x": tune.uniform(0, 1)}, tune_config=tune.TuneConfig(**kw),
-                       run_config=run_config())
-    with pytest.raises(ValueError, match="metric.*mode"):
+    # As in Ray: random search needs neither (results are ranked when asked); TPE needs both.
+    tune.Tuner(_noop, param_space={"x": tune.uniform(0, 1)}, tune_config=tune.TuneConfig(**kw),
+               run_config=run_config()).fit()
+    tuner = tune.Tuner(_noop, param_space={"x": tune.uniform(0, 1)},
+                       tune_config=tune.TuneConfig(search_alg=HyperOptSearch(), **kw), run_config=run_config())
+    with pytest.raises(RuntimeError, match=r"the `metric` \(.*\) or `mode` \(.*\) parameters have not been set"):
         tuner.fit()
 
 

@@ -339,9 +339,6 @@ class _EndsItself(Counter):
         return r
 
 
-@pytest.mark.xfail(strict=True, reason="the engine's checkpoint rule answers checkpoint_at_end only with a STOP "
-                   "decision, not for a result whose own `done` is true (Ray's Trial.should_checkpoint: "
-                   "result[DONE] and checkpoint_at_end); asked of the engine")
 def test_checkpoint_at_end_when_the_trainable_ends_itself(run_config: Any) -> None:
     r = tune.Tuner(_EndsItself, param_space={"a": 0}, tune_config=tc("thread", metric="score", mode="max"),
                    run_config=run_config(checkpoint_config=tune.CheckpointConfig(checkpoint_at_end=True))).fit()[0]

@@ -455,13 +455,14 @@ def test_stop_training_iteration(run_config, executor):
 
 
 def test_stop_metric_threshold_mode_min(run_config, executor):
-    # mode min: a trial stops once loss <= 3 (loss goes 10, 9, ... so at the 8th report)
+    # Ray's rule for every key, the metric too, whatever the mode: stop once loss >= 3 (loss goes
+    # 10, 9, ... so at the first report)
     results = tune.Tuner(_countdown, param_space={"x": tune.uniform(0, 1)}, tune_config=tc(executor, num_samples=2),
                          run_config=run_config(stop={"loss": 3})).fit()
     for r in results:
         assert r.status == "TERMINATED"
-        assert r.metrics["loss"] == 3
-        assert r.metrics["training_iteration"] == 8
+        assert r.metrics["loss"] == 10
+        assert r.metrics["training_iteration"] == 1
 
 
 def test_stop_metric_threshold_mode_max(run_config):

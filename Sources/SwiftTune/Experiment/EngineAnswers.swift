@@ -39,9 +39,10 @@ public enum MetricProblem: String, Sendable, Equatable, CaseIterable {
         return v.isFinite ? nil : .notFinite
     }
 
-    /// The searcher's outcome of a trial that ended with this last result.
-    static func outcome(_ result: Metrics?, metric: String) -> TrialOutcome {
-        if of(result, metric: metric) == nil, let v = result?[metric] { return .completed(v) }
+    /// The searcher's outcome of a trial that ended with this last result (an experiment without
+    /// a metric has only searchers that learn nothing from it: they hear it failed).
+    static func outcome(_ result: Metrics?, metric: String?) -> TrialOutcome {
+        if let metric, of(result, metric: metric) == nil, let v = result?[metric] { return .completed(v) }
         return .failed
     }
 }

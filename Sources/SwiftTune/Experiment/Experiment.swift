@@ -67,6 +67,13 @@ public final class Experiment: Sendable {
         return try core.withLock { (c: inout ExperimentCore) throws(ExperimentError) -> TrialFinish in try c.finish(trialID, end, now: t) }
     }
 
+    /// Gives the front end's stopper callback to the experiment's ``CallbackStopper``s (see
+    /// ``ExperimentCore/setStopperCallback(_:)``). The engine calls it under its lock, on the
+    /// thread of the `next`, `report` or `finish` call that asks: it must not call this experiment.
+    public func setStopperCallback(_ callback: @escaping StopperCallback) {
+        core.withLock { $0.setStopperCallback(callback) }
+    }
+
     /// Every trial, in creation order.
     public var trials: [TrialRecord] { core.withLock { $0.trials } }
 

@@ -1,19 +1,21 @@
 /// What an experiment optimises and when it ends (Ray's `TuneConfig` and `RunConfig.stop`).
 public struct ExperimentConfig: Sendable, Equatable {
-    /// The metric searchers, schedulers and "best" use.
-    public var metric: String
-    /// Whether the metric is minimised or maximised.
-    public var mode: Mode
+    /// The metric searchers, schedulers and "best" use; nil for none (as in Ray, random search,
+    /// grid search and FIFO need none: trials are ranked when asked, with a metric then).
+    public var metric: String?
+    /// Whether the metric is minimised or maximised; nil for none.
+    public var mode: Mode?
     /// How many trials to run; -1 runs new trials until the time budget is spent (it then needs
     /// `timeBudgetS`; stop criteria end single trials, not the experiment).
     public var numSamples: Int
     /// At most this many trials running at once (Ray's `max_concurrent_trials`); nil is no limit
     /// beyond the searcher's ``ConcurrencyLimiter``.
     public var maxConcurrentTrials: Int?
-    /// Per-trial stop thresholds: a trial stops once any is reached. The metric's threshold is
-    /// reached in the direction of the mode (`mean_loss <= -5` for min); any other key when the
-    /// result's value is at least the threshold (`training_iteration >= 10`), as in Ray.
+    /// Ray's dict form of `RunConfig.stop`: a trial stops once any key's value is at least its
+    /// threshold, whatever the key and the mode (``ResultThresholds``).
     public var stop: [String: Double]
+    /// Ray's `Stopper` form of `RunConfig.stop`, as its specification (``StopperSpec``); nil for none.
+    public var stopper: JSONValue?
     /// The experiment stops creating trials, and stops running ones, after this many seconds.
     public var timeBudgetS: Double?
     /// How many times a failed trial runs again (Ray's `FailureConfig.max_failures`): from its
@@ -30,8 +32,9 @@ public struct ExperimentConfig: Sendable, Equatable {
     public var checkpointAtEnd: Bool = false
 
     /// A configuration; the values are checked when an engine is built with it.
-    public init(metric: String, mode: Mode, numSamples: Int = 1, maxConcurrentTrials: Int? = nil,
-                stop: [String: Double] = [:], timeBudgetS: Double? = nil, maxFailures: Int = 0, failFast: Bool = false) {
+    public init(metric: String?, mode: Mode?, numSamples: Int = 1, maxConcurrentTrials: Int? = nil,
+                stop: [String: Double] = [:], timeBudgetS: Double? = nil, maxFailures: Int = 0, failFast: Bool = false,
+                stopper: JSONValue? = nil) {
         self.metric = metric
         self.mode = mode
         self.numSamples = numSamples
@@ -40,10 +43,11 @@ public struct ExperimentConfig: Sendable, Equatable {
         self.timeBudgetS = timeBudgetS
         self.maxFailures = maxFailures
         self.failFast = failFast
+        self.stopper = stopper
     }
 
     func validate() throws(ExperimentError) {
-        guard !metric.isEmpty else { throw .invalidConfig("metric must not be empty") }
+        if metric?.isEmpty == true { throw .invalidConfig("metric must not be empty") }
         guard numSamples == -1 || numSamples >= 0 else { throw .invalidConfig("num_samples must be >= 0, or -1 for no limit; got \(numSamples)") }
         if let m = maxConcurrentTrials, m <= 0 { throw .invalidConfig("max_concurrent_trials must be positive, got \(m)") }
         if let t = timeBudgetS, !(t >= 0) { throw .invalidConfig("time_budget_s must be >= 0, got \(t)") }
@@ -81,6 +85,8 @@ public enum ExperimentError: Error, Sendable, Equatable, CustomStringConvertible
     case schedule(ScheduleError)
     /// A saved state cannot be restored.
     case invalidState(String)
+    /// A stopper could not decide (a value it needs is missing, a front end's callback failed).
+    case stopper(StopError)
 
     /// The message, naming the option or trial at fault.
     public var description: String {
@@ -91,6 +97,7 @@ public enum ExperimentError: Error, Sendable, Equatable, CustomStringConvertible
         case .search(let e): return e.description
         case .schedule(let e): return e.description
         case .invalidState(let m): return "invalid experiment state: \(m)"
+        case .stopper(let e): return "stopper: \(e.message)"
         }
     }
 }
@@ -120,6 +127,10 @@ public struct ExperimentCore: Sendable {
     var waitingCount = 0
     /// The trial whose failure ended the experiment (``ExperimentConfig/failFast``).
     public internal(set) var failedFast: String?
+    /// The experiment's stopper (``ExperimentConfig/stopper``), with what it counted.
+    public internal(set) var stopper: (any Stopper)?
+    /// Whether the stopper stopped the experiment (its `stop_all`).
+    public internal(set) var stoppedAll = false
 
     /// - Parameters:
     ///   - searcher: a searcher, or a ``ConcurrencyLimiter`` around one (the limiter's bound
@@ -135,9 +146,13 @@ public struct ExperimentCore: Sendable {
     ///   ``ExperimentError/schedule(_:)`` for a scheduler built for another metric or mode.
     public init(config: ExperimentConfig, limiter: ConcurrencyLimiter, scheduler: any TrialScheduler = FIFOScheduler()) throws(ExperimentError) {
         try config.validate()
-        guard limiter.searcher.mode == config.mode else {
-            throw .invalidConfig("the searcher's mode is \(limiter.searcher.mode.rawValue) but the experiment's is \(config.mode.rawValue)")
+        if let mode = config.mode, limiter.searcher.mode != mode {
+            throw .invalidConfig("the searcher's mode is \(limiter.searcher.mode.rawValue) but the experiment's is \(mode.rawValue)")
         }
+        if let name = limiter.searcher.metricUser, config.metric == nil || config.mode == nil {
+            throw .invalidConfig(Self.undefinedMetricMode(name, config))
+        }
+        self.stopper = try Self.makeStopper(config)
         var scheduler = scheduler
         do { try scheduler.setSearchProperties(metric: config.metric, mode: config.mode) } catch { throw .schedule(error) }
         self.config = config
@@ -161,6 +176,7 @@ public struct ExperimentCore: Sendable {
     public mutating func next(now: Double) throws(ExperimentError) -> NextAction {
         if sessionStart == nil { sessionStart = now }
         if budgetExhausted(now: now) || failedFast != nil { return .finished }
+        if try checkStopAll(now: now) { return .finished }
         let underCap = config.maxConcurrentTrials.map { runningCount < $0 } ?? true
         if underCap, waitingCount > 0, let i = trials.firstIndex(where: { $0.status == .pending }) {
             return start(i, now: now)
@@ -232,31 +248,24 @@ public struct ExperimentCore: Sendable {
         let time = result["time_total_s"] ?? trials[i].timeBefore + (now - trials[i].runStart)
         result["training_iteration"] = iteration
         result["time_total_s"] = time
+        // Ray's order: the stopper, then the dict rule; a stopped trial's result skips the scheduler.
+        // A stopper that throws leaves the result unrecorded.
+        var stopped = try stopperSaysStop(id, result)
+        if !stopped { stopped = ResultThresholds(config.stop).reached(result) }
         trials[i].results.append(result)
         if let checkpoint {
             trials[i].checkpoint = checkpoint
             trials[i].checkpointResults = trials[i].results.count
         }
-        var decision = scheduler.onTrialResult(id, result, context: SchedulerContext(hasWaitingTrials: hasWaitingTrials))
-        if decision == .continue && (stopCriterionReached(result) || budgetExhausted(now: now) || failedFast != nil) { decision = .stop }
+        var decision = stopped ? .stop : scheduler.onTrialResult(id, result, context: SchedulerContext(hasWaitingTrials: hasWaitingTrials))
+        if decision == .continue && (budgetExhausted(now: now) || failedFast != nil) { decision = .stop }
+        if decision == .continue, try checkStopAll(now: now) { decision = .stop }
         if decision != .continue { trials[i].decision = decision }
         return ReportAnswer(decision: decision, trainingIteration: iteration, timeTotalS: time,
                             shouldCheckpoint: config.checkpointDue(trainingIteration: iteration, decision: decision))
     }
 
     var hasWaitingTrials: Bool { waitingCount > 0 }
-
-    func stopCriterionReached(_ result: Metrics) -> Bool {
-        for (key, threshold) in config.stop {
-            guard let v = result[key] else { continue }
-            if key == config.metric {
-                if config.mode == .min ? v <= threshold : v >= threshold { return true }
-            } else if v >= threshold {
-                return true
-            }
-        }
-        return false
-    }
 
     /// Ends the current run of a trial. A run ended after a `.pause` answer leaves the trial
     /// PAUSED. A failed run is retried while ``ExperimentConfig/maxFailures`` allows: the trial goes
@@ -268,6 +277,12 @@ public struct ExperimentCore: Sendable {
     @discardableResult
     public mutating func finish(_ id: String, _ end: TrialEnd, now: Double) throws(ExperimentError) -> TrialFinish {
         let i = try runningIndex(id)
+        if case .completed = end, trials[i].decision == nil, let last = trials[i].lastResult {
+            // Ray's duplicate final result of a function that returned: the stopper sees it too.
+            var final = last
+            final["done"] = 1
+            _ = try stopperSaysStop(id, final)
+        }
         var trial = trials[i]
         trial.timeBefore += now - trial.runStart
         let outcome: TrialOutcome
@@ -287,7 +302,7 @@ public struct ExperimentCore: Sendable {
             trial.errorMessage = message
             outcome = .failed
         case .completed, .stopped:
-            problem = MetricProblem.of(trial.lastResult, metric: config.metric)
+            problem = config.metric.flatMap { MetricProblem.of(trial.lastResult, metric: $0) }
             if trial.decision == .pause {
                 trial.status = .paused
                 trials[i] = trial
@@ -320,6 +335,7 @@ public struct ExperimentCore: Sendable {
     /// on the experiment's metric and mode.
     public func bestTrial(metric: String? = nil, mode: Mode? = nil, scope: ResultScope = .last,
                           filterNaNAndInf: Bool = true) -> TrialRecord? {
-        trials.best(metric: metric ?? config.metric, mode: mode ?? config.mode, scope: scope, filterNaNAndInf: filterNaNAndInf)
+        guard let metric = metric ?? config.metric, let mode = mode ?? config.mode else { return nil }
+        return trials.best(metric: metric, mode: mode, scope: scope, filterNaNAndInf: filterNaNAndInf)
     }
 }

@@ -15,6 +15,7 @@ extension ExperimentCore {
             ("created", .int(Int64(created))),
             ("limiter", limiter.saveState()),
             ("scheduler", scheduler.saveState()),
+            ("stopper", stopperState),
             ("trials", .array(trials.map { t in
                 var t = t
                 let running = t.status == .running
@@ -54,6 +55,7 @@ extension ExperimentCore {
               let items = state["trials"]?.arrayValue
         else { throw bad("malformed 'elapsed_s', 'created' or 'trials'") }
         elapsedBefore = elapsed
+        try restoreStopper(state["stopper"])
         self.created = Int(created)
         for item in items {
             guard let id = item["id"]?.stringValue, let configuration = item["configuration"],

@@ -40,7 +40,8 @@ public struct ResultGrid: Sendable {
     /// Ray's `get_best_result`, by default on the experiment's metric and mode.
     public func bestResult(metric: String? = nil, mode: Mode? = nil, scope: ResultScope = .last,
                            filterNaNAndInf: Bool = true) -> TrialRecord? {
-        trials.best(metric: metric ?? config.metric, mode: mode ?? config.mode, scope: scope, filterNaNAndInf: filterNaNAndInf)
+        guard let metric = metric ?? config.metric, let mode = mode ?? config.mode else { return nil }
+        return trials.best(metric: metric, mode: mode, scope: scope, filterNaNAndInf: filterNaNAndInf)
     }
 
     /// Trials that ended in ERROR.

@@ -71,7 +71,7 @@ public struct ASHAScheduler: TrialScheduler {
     public var milestones: [[Double]] { brackets.map { $0.map(\.milestone) } }
 
     /// Takes the experiment's metric and mode (see ``TrialScheduler/setSearchProperties(metric:mode:)``).
-    public mutating func setSearchProperties(metric: String, mode: Mode) throws(ScheduleError) {
+    public mutating func setSearchProperties(metric: String?, mode: Mode?) throws(ScheduleError) {
         try properties.set(metric: metric, mode: mode, scheduler: "AsyncHyperBandScheduler")
     }
 

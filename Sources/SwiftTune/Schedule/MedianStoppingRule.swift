@@ -42,7 +42,7 @@ public struct MedianStoppingRule: TrialScheduler {
     }
 
     /// Takes the experiment's metric and mode (see ``TrialScheduler/setSearchProperties(metric:mode:)``).
-    public mutating func setSearchProperties(metric: String, mode: Mode) throws(ScheduleError) {
+    public mutating func setSearchProperties(metric: String?, mode: Mode?) throws(ScheduleError) {
         try properties.set(metric: metric, mode: mode, scheduler: "MedianStoppingRule")
     }
 

@@ -57,7 +57,7 @@ public protocol TrialScheduler: Sendable {
     static var kind: String { get }
     /// The experiment's metric and mode (Ray's `set_search_properties`): a scheduler built
     /// without them takes these; one built with different ones is an error.
-    mutating func setSearchProperties(metric: String, mode: Mode) throws(ScheduleError)
+    mutating func setSearchProperties(metric: String?, mode: Mode?) throws(ScheduleError)
     /// A new trial was created.
     mutating func onTrialAdd(_ trialID: String)
     /// The decision on a running trial after one of its results.
@@ -92,15 +92,26 @@ struct SearchProperties: Sendable, Equatable {
     var metric: String?
     var mode: Mode?
 
-    mutating func set(metric: String, mode: Mode, scheduler: String) throws(ScheduleError) {
-        if let m = self.metric, m != metric {
+    /// Takes the experiment's metric and mode where the scheduler has none (nil: the experiment
+    /// has none); with only a mode the metric is Ray's anonymous `_metric`. A scheduler left
+    /// without either fails with Ray's message (Ray raises it when the first trial is added).
+    mutating func set(metric: String?, mode: Mode?, scheduler: String) throws(ScheduleError) {
+        if let m = self.metric, let metric, m != metric {
             throw ScheduleError("\(scheduler) was built for metric '\(m)' but the experiment uses '\(metric)'")
         }
-        if let m = self.mode, m != mode {
+        if let m = self.mode, let mode, m != mode {
             throw ScheduleError("\(scheduler) was built for mode '\(m.rawValue)' but the experiment uses '\(mode.rawValue)'")
         }
-        self.metric = metric
-        self.mode = mode
+        let newMetric = self.metric ?? metric
+        let newMode = self.mode ?? mode
+        let finalMetric = newMetric ?? (newMode != nil ? "_metric" : nil)
+        guard let finalMetric, let newMode else {
+            throw ScheduleError("\(scheduler) has been instantiated without a valid `metric` (\(newMetric ?? "None")) or "
+                                + "`mode` (\(newMode?.rawValue ?? "None")) parameter. Either pass these parameters when "
+                                + "instantiating the scheduler, or pass them as parameters to `tune.TuneConfig()`")
+        }
+        self.metric = finalMetric
+        self.mode = newMode
     }
 
     var json: [(String, JSONValue)] {
@@ -128,7 +139,7 @@ public struct FIFOScheduler: TrialScheduler {
     /// A FIFO scheduler.
     public init() {}
     /// Takes the experiment's metric and mode (see ``TrialScheduler/setSearchProperties(metric:mode:)``).
-    public mutating func setSearchProperties(metric: String, mode: Mode) throws(ScheduleError) {}
+    public mutating func setSearchProperties(metric: String?, mode: Mode?) throws(ScheduleError) {}
     /// A new trial was created.
     public mutating func onTrialAdd(_ trialID: String) {}
     /// Always `.continue`. O(1).

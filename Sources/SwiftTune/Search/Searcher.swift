@@ -19,6 +19,14 @@ public protocol Searcher: Sendable {
     /// Records a trial evaluated elsewhere (Ray's `add_evaluated_point`): a complete configuration
     /// given by value and its outcome. It counts as a trial created now.
     mutating func addEvaluated(trialID: String, configuration: JSONValue, _ outcome: TrialOutcome) throws(SearchError)
+    /// The searcher's name in messages, and whether it learns from the metric (then an experiment
+    /// needs a metric and a mode, as Ray's model-based searchers do); nil for one that does not.
+    var metricUser: String? { get }
+}
+
+extension Searcher {
+    /// Searchers do not learn from the metric unless they say so.
+    public var metricUser: String? { nil }
 }
 
 /// A proposed configuration for one trial.

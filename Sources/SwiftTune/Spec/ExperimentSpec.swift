@@ -3,12 +3,13 @@
 extension ExperimentConfig {
     /// Every key a configuration may have.
     public static let keys: Set<String> = ["metric", "mode", "num_samples", "max_concurrent_trials", "stop", "time_budget_s",
-                                           "max_failures", "fail_fast", "checkpoint_frequency", "checkpoint_at_end"]
+                                           "max_failures", "fail_fast", "stopper", "checkpoint_frequency", "checkpoint_at_end"]
 
     /// Reads `{"metric": "mean_loss", "mode": "min", "num_samples": 10, "max_concurrent_trials": null,
     /// "stop": {"training_iteration": 10}, "time_budget_s": null, "max_failures": 0, "fail_fast": false,
-    /// "checkpoint_frequency": 0, "checkpoint_at_end": false}`
-    /// ("metric" and "mode" required; the rest default as in ``init(metric:mode:numSamples:maxConcurrentTrials:stop:timeBudgetS:maxFailures:failFast:)``),
+    /// "stopper": null, "checkpoint_frequency": 0, "checkpoint_at_end": false}` (every key optional:
+    /// "metric" and "mode" null or absent for none, "stopper" a ``StopperSpec``; the rest default as in
+    /// ``init(metric:mode:numSamples:maxConcurrentTrials:stop:timeBudgetS:maxFailures:failFast:stopper:)``),
     /// the form ``ExperimentCore/saveState(now:)`` writes too. The values are checked when an
     /// experiment is built with it.
     /// - Throws: ``SpecError/invalid(_:)`` naming the key at fault.
@@ -16,8 +17,8 @@ extension ExperimentConfig {
         let members = try SpecReader.members(spec, "the experiment configuration")
         for (k, _) in members where !Self.keys.contains(k) { throw .invalid("unknown experiment option '\(k)'") }
         let read = SpecReader(spec: spec)
-        guard let metric = try read.string("metric") else { throw .invalid("'metric' is required") }
-        guard let mode = try read.mode("mode") else { throw .invalid("'mode' is required") }
+        let metric = try read.string("metric")
+        let mode = try read.mode("mode")
         var stop: [String: Double] = [:]
         if let s = read.value("stop") {
             guard let items = s.objectValue else { throw .invalid("'stop' must be an object of thresholds") }
@@ -30,18 +31,19 @@ extension ExperimentConfig {
                   maxConcurrentTrials: try read.int("max_concurrent_trials").map { Int(clamping: $0) },
                   stop: stop, timeBudgetS: try read.double("time_budget_s"),
                   maxFailures: Int(clamping: try read.int("max_failures") ?? 0),
-                  failFast: try read.bool("fail_fast") ?? false)
+                  failFast: try read.bool("fail_fast") ?? false, stopper: read.value("stopper"))
         checkpointFrequency = Int(clamping: try read.int("checkpoint_frequency") ?? 0)
         checkpointAtEnd = try read.bool("checkpoint_at_end") ?? false
     }
 
     /// The configuration as ``init(json:)`` reads it (stop thresholds by key).
     public var json: JSONValue {
-        .object([("metric", .string(metric)), ("mode", .string(mode.rawValue)), ("num_samples", .int(Int64(numSamples))),
+        .object([("metric", metric.map { .string($0) } ?? .null), ("mode", mode.map { .string($0.rawValue) } ?? .null),
+                 ("num_samples", .int(Int64(numSamples))),
                  ("max_concurrent_trials", maxConcurrentTrials.map { .int(Int64($0)) } ?? .null),
                  ("stop", .object(stop.sorted { $0.key < $1.key }.map { ($0.key, .double($0.value)) })),
                  ("time_budget_s", timeBudgetS.map { .double($0) } ?? .null),
-                 ("max_failures", .int(Int64(maxFailures))), ("fail_fast", .bool(failFast)),
+                 ("max_failures", .int(Int64(maxFailures))), ("fail_fast", .bool(failFast)), ("stopper", stopper ?? .null),
                  ("checkpoint_frequency", .int(Int64(checkpointFrequency))), ("checkpoint_at_end", .bool(checkpointAtEnd))])
     }
 }

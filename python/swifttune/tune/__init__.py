@@ -14,6 +14,7 @@ from .search.sample import (choice, grid_search, lograndint, loguniform, qlogran
                             qrandn, quniform, randint, randn, sample_from, uniform)
 from .session import get_checkpoint, get_context, report
 from .syncer import SyncConfig
+from .stopper import Stopper
 from .trainable import Trainable, with_parameters, with_resources
 from .tune import _create_scheduler as create_scheduler
 from .tune import _create_searcher as create_searcher
@@ -21,7 +22,7 @@ from .tune import run, run_experiments
 from .tune_config import ResumeConfig, TuneConfig
 from .tuner import Tuner
 
-__all__ = ["Tuner", "TuneConfig", "RunConfig", "FailureConfig", "report", "get_context", "TuneContext", "Trainable",
+__all__ = ["Tuner", "Stopper", "TuneConfig", "RunConfig", "FailureConfig", "report", "get_context", "TuneContext", "Trainable",
            "with_parameters", "with_resources", "Result", "ResultGrid", "uniform", "quniform", "loguniform",
            "qloguniform", "randn", "qrandn", "randint", "qrandint", "lograndint", "qlograndint", "choice",
            "sample_from", "grid_search", "FIFOScheduler", "ASHAScheduler", "AsyncHyperBandScheduler",

@@ -11,6 +11,9 @@
 /// }
 /// ```
 public struct TPESearch: Searcher {
+    /// TPE learns from the metric: an experiment with it needs a metric and a mode.
+    public var metricUser: String? { "TPESearch" }
+
     /// hyperopt's `tpe.suggest` options, with its defaults.
     public struct Options: Sendable, Equatable {
         /// Below this many trials (pending and finished, not failed) suggestions are random

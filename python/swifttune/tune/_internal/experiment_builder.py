@@ -3,15 +3,24 @@ libswifttune (or the saved state it resumes from)."""
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Optional
 
 from ..._lib import ExperimentHandle, SchedulerHandle, SearcherHandle, dumps, lib
 from ..._space import Categorical, grid_paths, replace_at
-from ..impl.config import FailureConfig
+from ..impl.config import FailureConfig, _stopper_of
 from ..schedulers.trial_scheduler import FIFOScheduler, TrialScheduler
 from ..search.basic_variant import BasicVariantGenerator
 from ..search.concurrency_limiter import ConcurrencyLimiter
+from ..schedulers.async_hyperband import AsyncHyperBandScheduler
+from ..schedulers.median_stopping_rule import MedianStoppingRule
 from ..search.searcher import Searcher
+from ..stopper import Stopper
+from .stop_bridge import StopBridge
+
+UNDEFINED_METRIC_MODE = ("Trying to sample a configuration from {cls}, but the `metric` ({metric}) or `mode` ({mode}) "
+                         "parameters have not been set. Either pass these arguments when instantiating the search "
+                         "algorithm, or pass them to `tune.TuneConfig()`.")
+"""Ray's message (``ray.tune.search.UNDEFINED_METRIC_MODE``) for a searcher left without them."""
 
 if TYPE_CHECKING:
     from ..tuner import Tuner
@@ -25,7 +34,9 @@ def build_experiment(tuner: "Tuner") -> None:
         tuner._experiment = ExperimentHandle(lib.call_handle("st_experiment_resume", dumps(tuner._restored),
                                                              dumps(tuner._resume_options)))
         cfg = tuner._restored["config"]
-        tuner.tune_config.metric, tuner.tune_config.mode = cfg["metric"], cfg["mode"]
+        tuner.tune_config.metric, tuner.tune_config.mode = cfg.get("metric"), cfg.get("mode")
+        # The user's stoppers come back from their pickle; the engine's kept their counts.
+        StopBridge(StopBridge.load(tuner._path), cfg.get("stop")).attach(tuner._experiment)
         return
     tc, rc = tuner.tune_config, tuner.run_config
     search = tc.search_alg if tc.search_alg is not None else BasicVariantGenerator()
@@ -33,12 +44,11 @@ def build_experiment(tuner: "Tuner") -> None:
         raise ValueError(f"search_alg must be a swifttune Searcher, got {type(search).__name__}")
     metric = tc.metric or search.metric
     mode = tc.mode or search.mode
-    if metric is None or mode is None:
-        raise ValueError(
-            "You must pass `metric` and `mode` to `tune.TuneConfig` (or to the search algorithm): swifttune "
-            "needs them to rank trials."
-        )
     inner = search.searcher if isinstance(search, ConcurrencyLimiter) else search
+    if inner._algorithm == "tpe" and (not metric or not mode):
+        # Ray needs them only where they are used: a model-based searcher (random and grid search
+        # rank nothing; results are ranked when asked, get_best_result(metric, mode)).
+        raise RuntimeError(UNDEFINED_METRIC_MODE.format(cls=type(inner).__name__, metric=metric, mode=mode))
     if inner._space is None and not tuner.param_space:
         raise ValueError("The Tuner needs a `param_space`, or a search algorithm with its own `space`.")
     num_samples = tc.num_samples
@@ -73,6 +83,7 @@ def build_experiment(tuner: "Tuner") -> None:
     scheduler_obj = tc.scheduler or FIFOScheduler()
     if not isinstance(scheduler_obj, TrialScheduler):
         raise ValueError(f"scheduler must be a swifttune TrialScheduler, got {type(scheduler_obj).__name__}")
+    _check_scheduler_metric(scheduler_obj, tc.metric, tc.mode)
     tuner._scheduler_name = scheduler_obj._describe()
     scheduler = SchedulerHandle(lib.call_handle("st_scheduler_new", dumps(scheduler_obj._spec())))
     fc = rc.failure_config or FailureConfig()
@@ -82,12 +93,38 @@ def build_experiment(tuner: "Tuner") -> None:
               # The engine's checkpoint rule (the report answers should_checkpoint; Ray's Trial.should_checkpoint).
               "checkpoint_frequency": getattr(rc.checkpoint_config, "checkpoint_frequency", 0) or 0,
               "checkpoint_at_end": bool(getattr(rc.checkpoint_config, "checkpoint_at_end", False))}
+    stopper = _stopper_of(rc.stop)
+    callbacks: list[Stopper] = []
+    if stopper is not None:
+        config["stop"] = {}
+        config["stopper"] = stopper._spec(callbacks)
     try:
         tuner._experiment = ExperimentHandle(lib.call_handle("st_experiment_new", dumps(config), searcher.p, scheduler.p))
     finally:
         searcher.close()
         scheduler.close()
+    StopBridge(callbacks, rc.stop if isinstance(rc.stop, dict) else None).attach(tuner._experiment)
     tc.metric, tc.mode = metric, mode
+
+
+def _check_scheduler_metric(scheduler: TrialScheduler, metric: Optional[str], mode: Optional[str]) -> None:
+    """Ray's checks of a scheduler that ranks trials (``tune.run``'s ``set_search_properties`` and
+    the scheduler's ``on_trial_add``): the TuneConfig's metric and mode, or its own, not both."""
+    if not isinstance(scheduler, (AsyncHyperBandScheduler, MedianStoppingRule)):
+        return
+    own_metric, own_mode = scheduler.metric, scheduler.mode
+    if (own_metric and metric) or (own_mode and mode):
+        raise ValueError(
+            "You passed a `metric` or `mode` argument to `tune.TuneConfig()`, but the scheduler you are using was "
+            "already instantiated with their own `metric` and `mode` parameters. Either remove the arguments from "
+            "your scheduler or from `tune.TuneConfig()` args.")
+    final_mode = own_mode or mode
+    final_metric = own_metric or metric or ("_metric" if final_mode else None)
+    if not final_metric or not final_mode:
+        raise ValueError(
+            "{} has been instantiated without a valid `metric` ({}) or `mode` ({}) parameter. Either pass these "
+            "parameters when instantiating the scheduler, or pass them as parameters to `tune.TuneConfig()`".format(
+                type(scheduler).__name__, final_metric, final_mode))
 
 
 def executor_threads(tuner: "Tuner") -> int:

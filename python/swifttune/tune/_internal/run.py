@@ -17,6 +17,7 @@ from ..impl.config import FailureConfig
 from .progress import ProgressOutput
 from .trainable_runner import is_class_trainable
 from .state import STATE_FILE, StateWriter
+from .stop_bridge import start_stoppers
 
 if TYPE_CHECKING:
     from ..tuner import Tuner
@@ -56,6 +57,7 @@ class ExperimentRun:
         self.failure_config = tuner.run_config.failure_config or FailureConfig()
         self.state = StateWriter(self.path / STATE_FILE, self.render_state)
         self.warned: set[str] = set()
+        start_stoppers(self)  # stop_bridge: the Python stoppers see this run (and are pickled beside it)
 
     def trial_info(self, trial_id: str, name: str, config: dict[str, Any], path: str, number: int = 0) -> Trial:
         with self.callback_lock:
@@ -180,7 +182,8 @@ class ExperimentRun:
                     self.cond.notify_all()
                 self.maybe_print()
         except BaseException as e:  # noqa: BLE001 - reported by fit()
-            self.error = e
+            if self.error is None:  # stop_bridge may have set a Python stopper's own exception first
+                self.error = e
             with self.cond:
                 self.cond.notify_all()
 

@@ -7,10 +7,11 @@ import math
 import time
 from typing import TYPE_CHECKING, Any, Optional
 
-from ..._lib import CONTINUE, STOP, metrics_for_engine
+from ..._lib import CONTINUE, STOP
 from ..checkpoint import Checkpoint, CheckpointManager, checkpoint_name, keep_reported
 from ..result import SHOULD_CHECKPOINT
 from ..session import TrialStopped, check_report
+from .stop_bridge import report_result
 from .trainable_runner import ReportClock
 from .trial_files import TrialFiles
 
@@ -94,7 +95,7 @@ class TrialSession:
         run = self.run
         result = dict(metrics)
         result.pop("config", None)
-        answer = run.experiment.report_result(self.trial_id, metrics_for_engine(result), checkpoint)
+        answer = report_result(run, self.trial_id, result, checkpoint, self.config)  # stop_bridge: stoppers see the result
         if not math.isnan(answer.training_iteration):  # NaN: the engine did not record the result
             result.setdefault("training_iteration", _number(answer.training_iteration))
             result.setdefault("time_total_s", answer.time_total_s)

@@ -7,11 +7,14 @@ import os
 from dataclasses import dataclass
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Union
 
 from .._internal.validation import is_int, is_number
 from ..checkpoint import CheckpointConfig
 from ..syncer import SyncConfig
+
+if TYPE_CHECKING:
+    from ..stopper import Stopper
 
 __all__ = ["RunConfig", "FailureConfig", "CheckpointConfig", "local_storage_path", "validate_log_to_file"]
 
@@ -57,6 +60,37 @@ def validate_log_to_file(log_to_file: Any) -> tuple[Optional[str], Optional[str]
         "else ({}).".format(type(log_to_file)))
 
 
+def _stopper_of(stop: Any) -> Optional["Stopper"]:
+    """Ray's reading of ``RunConfig.stop`` (``ray.tune.experiment.Experiment``): None for a dict
+    (the engine's thresholds, checked here), else the stopper it amounts to."""
+    from ..stopper import CombinedStopper, FunctionStopper, Stopper
+
+    if not stop:
+        return None
+    if isinstance(stop, list):
+        if any(not isinstance(s, Stopper) for s in stop):
+            stopper_types = [type(s) for s in stop]
+            raise ValueError("If you pass a list as the `stop` argument to `tune.RunConfig()`, each element must be an "
+                             f"instance of `tune.stopper.Stopper`. Got {stopper_types}.")
+        return CombinedStopper(*stop)
+    if isinstance(stop, dict):
+        for k, v in stop.items():
+            if isinstance(v, dict):
+                raise ValueError("Stopping criteria is now flattened by default. Use forward slashes to nest values "
+                                 "`key1/key2/key3`.")
+            if not isinstance(k, str) or not is_number(v) or math.isnan(v):
+                raise ValueError(f"`stop` thresholds must map metric names to numbers, got {k!r}: {v!r}")
+        return None
+    if callable(stop):
+        if FunctionStopper.is_valid_function(stop):
+            return FunctionStopper(stop)
+        if isinstance(stop, Stopper):
+            return stop
+        raise ValueError("Provided stop object must be either a dict, a function, or a subclass of "
+                         f"`ray.tune.Stopper`. Got {type(stop)}.")
+    raise ValueError(f"Invalid stop criteria: {stop}. Must be a callable or dict. Got {type(stop)}.")
+
+
 @dataclass
 class FailureConfig:
     """Ray's ``FailureConfig``: a failed trial (it raised, or its worker process died) runs again
@@ -100,7 +134,10 @@ class RunConfig:
     """0: silent; 1: the status table every 5 s and at the end; 2: also a line per finished trial;
     3: also every reported result. None (Ray's default) means Ray 2.53's default output,
     ``AirVerbosity.DEFAULT``: 1."""
-    stop: Optional[dict[str, float]] = None
+    stop: Optional[Union[Mapping[str, float], "Stopper", Callable[[str, Mapping[str, Any]], bool], list["Stopper"]]] = None
+    """Ray's forms: a dict of thresholds (a trial stops once any key's value is >= its threshold,
+    or its result has ``done=True``), a ``tune.Stopper``, a list of them (combined: any stops), or a
+    function ``(trial_id, result) -> bool``."""
     callbacks: Optional[list[Any]] = None
     progress_reporter: Any = None
     """A ``tune.ProgressReporter`` (``tune.CLIReporter``...) that prints the progress instead of the
@@ -138,12 +175,7 @@ class RunConfig:
         if self.verbose is None:
             self.verbose = 1
         if self.stop is not None:
-            if callable(self.stop) or not isinstance(self.stop, dict):
-                raise TypeError("`stop` must be a dict of thresholds such as {'training_iteration': 10} "
-                                f"(swifttune has no Stopper objects), got {type(self.stop).__name__}")
-            for k, v in self.stop.items():
-                if not isinstance(k, str) or not is_number(v) or math.isnan(v):
-                    raise ValueError(f"`stop` thresholds must map metric names to numbers, got {k!r}: {v!r}")
+            _stopper_of(self.stop)  # Ray's forms of `stop`, checked as Ray does
         if not is_int(self.verbose) or not 0 <= self.verbose <= 3:
             raise ValueError(f"`verbose` must be 0, 1, 2 or 3, got {self.verbose!r}")
         if self.failure_config is not None and not isinstance(self.failure_config, FailureConfig):

@@ -216,12 +216,7 @@ def _run_experiment(exp: Experiment, *, metric: Optional[str], mode: Optional[st
                            failure_config=FailureConfig(max_failures=exp.max_failures, fail_fast=fail_fast),
                            verbose=verbose, stop=exp.stop, callbacks=list(callbacks) if callbacks else None,
                            progress_reporter=progress_reporter, log_to_file=exp.log_to_file)
-    rank_metric, rank_mode = metric, mode
-    if metric is None and mode is None and _needs_no_metric(search_alg, scheduler):
-        # Ray runs an experiment without a metric; the engine ranks trials by one, so it gets
-        # one every trial reports (no trial is "best" by it: the analysis keeps metric=None).
-        rank_metric, rank_mode = "training_iteration", "max"
-    tune_config = TuneConfig(metric=rank_metric, mode=rank_mode, search_alg=search_alg, scheduler=scheduler,
+    tune_config = TuneConfig(metric=metric, mode=mode, search_alg=search_alg, scheduler=scheduler,
                              num_samples=exp.num_samples, max_concurrent_trials=max_concurrent_trials,
                              time_budget_s=exp.time_budget_s,  # type: ignore[arg-type]  # TuneConfig takes a timedelta too
                              reuse_actors=reuse_actors,
@@ -251,15 +246,6 @@ def _run_experiment(exp: Experiment, *, metric: Optional[str], mode: Optional[st
     if incomplete:
         logger.error("Trials did not complete: %s", incomplete)
     return analysis
-
-
-def _needs_no_metric(search_alg: Optional[Searcher], scheduler: Optional[TrialScheduler]) -> bool:
-    """Whether the searcher and scheduler run without a metric (random/grid search, FIFO)."""
-    from .schedulers import FIFOScheduler
-    from .search.basic_variant import BasicVariantGenerator
-
-    return ((search_alg is None or (type(search_alg) is BasicVariantGenerator and search_alg.metric is None))
-            and (scheduler is None or type(scheduler) is FIFOScheduler))
 
 
 def run_experiments(experiments: Union[Experiment, Mapping[str, Any], Sequence[Union[Experiment, Mapping[str, Any]]]],

@@ -1,0 +1,80 @@
+"""Ray Tune's own example scripts, taken from the installed ray package at test time (none of
+their code is in this repository), with only their import lines rewritten for swifttune."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+# Each rule rewrites one kind of import line; nothing else in a script changes.
+_IMPORT_RULES = [
+    (re.compile(r"^(\s*)import ray$"), r"\1import swifttune as ray"),
+    (re.compile(r"^(\s*)from ray import "), r"\1from swifttune import "),
+    (re.compile(r"^(\s*)from ray\.(\S+) import "), r"\1from swifttune.\2 import "),
+    (re.compile(r"^(\s*)import hyperopt$"), r"\1import swifttune.hyperopt as hyperopt"),
+    (re.compile(r"^(\s*)from hyperopt import "), r"\1from swifttune.hyperopt import "),
+    (re.compile(r"^(\s*)from hyperopt\.(\S+) import "), r"\1from swifttune.hyperopt.\2 import "),
+]
+
+
+def ray_example(name: str) -> Path:
+    """The path of `ray/tune/examples/<name>.py` in the installed ray package."""
+    import ray.tune.examples as examples
+
+    path = Path(examples.__file__).parent / f"{name}.py"
+    if not path.is_file():
+        raise FileNotFoundError(f"ray {getattr(sys.modules.get('ray'), '__version__', '?')} has no example {name}.py")
+    return path
+
+
+def rewrite_imports(text: str) -> str:
+    """`text` with its `ray` and `hyperopt` import lines pointed at swifttune (only those lines)."""
+    lines = []
+    for line in text.splitlines(keepends=True):
+        body, end = (line[:-1], "\n") if line.endswith("\n") else (line, "")
+        if re.match(r"^\s*(import|from)\s+(ray|hyperopt)\b", body):
+            for pattern, repl in _IMPORT_RULES:
+                new = pattern.sub(repl, body)
+                if new != body:
+                    body = new
+                    break
+            else:
+                raise ValueError(f"no rewrite rule for the import line {body!r}")
+        lines.append(body + end)
+    return "".join(lines)
+
+
+def run_script(script: Path, home: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Runs `script` with this interpreter, HOME at `home` (so results go to `home`'s default
+    storage folder), from `home`; fails with the script's output when it fails."""
+    home.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, HOME=str(home), RAY_DEDUP_LOGS="0", PYTHONWARNINGS="ignore")
+    if env.get("PYTHONPATH"):  # a source-tree run (make check): the same package from another cwd
+        env["PYTHONPATH"] = os.pathsep.join(str(Path(p).resolve()) for p in env["PYTHONPATH"].split(os.pathsep))
+    proc = subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True, env=env,
+                          timeout=timeout, cwd=home)
+    assert proc.returncode == 0, f"{script.name} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+    return proc
+
+
+def experiment_summary(storage: Path) -> list[tuple[int, int]]:
+    """Every trial under `storage` (a folder with a result.json) as (results, checkpoint folders),
+    sorted: what a script did, independent of its random draws."""
+    out = []
+    for result_file in storage.rglob("result.json"):
+        rows = [json.loads(line) for line in result_file.read_text().splitlines() if line.strip()]
+        checkpoints = [p for p in result_file.parent.iterdir() if p.is_dir() and p.name.startswith("checkpoint_")]
+        out.append((len(rows), len(checkpoints)))
+    return sorted(out)
+
+
+def result_rows(storage: Path) -> list[dict[str, Any]]:
+    """Every result row of every trial under `storage`."""
+    rows: list[dict[str, Any]] = []
+    for result_file in sorted(storage.rglob("result.json")):
+        rows += [json.loads(line) for line in result_file.read_text().splitlines() if line.strip()]
+    return rows

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+import numbers
 import os
 import threading
 from pathlib import Path
@@ -292,12 +293,8 @@ def metrics_for_engine(metrics: dict[str, Any]) -> dict[str, float]:
         t = type(v)
         if t is float or t is int or t is bool:
             out[k] = float(v)
-        else:
-            try:
-                import numbers
-
-                if isinstance(v, numbers.Real):
-                    out[k] = float(v)
-            except Exception:  # pragma: no cover
-                pass
+        elif t is str or v is None:
+            continue  # the hot path's text fields (date, hostname, trial_id): no abc check
+        elif isinstance(v, numbers.Real):  # numpy scalars and the like
+            out[k] = float(v)
     return out

@@ -292,3 +292,19 @@ def test_resume_asks_the_users_stopper_again(run_config, tmp_path):
     assert res[0].status == "ERROR"
     again = tune.Tuner.restore(res.experiment_path, _crashing, restart_errored=True).fit()
     assert again[0].status == "TERMINATED" and again[0].metrics["loss"] == 4
+
+
+@pytest.mark.parametrize("field", ["time_this_iter_s", "time_since_restore", "iterations_since_restore", "pid",
+                                   "timestamp"])
+def test_automatic_fields_the_engine_does_not_keep_are_refused_as_stop_keys(run_config, field):
+    """Ray's automatic fields that only the result files keep: stopping on one is refused, not
+    silently never reached; the rows still carry them."""
+    def trainable(config):
+        tune.report({"score": 1})
+
+    with pytest.raises(NotImplementedError, match=field):
+        tune.Tuner(trainable, run_config=run_config(stop={field: 1})).fit()
+    with pytest.raises(NotImplementedError, match=field):
+        tune.Tuner(trainable, run_config=run_config(stop=tune.stopper.TrialPlateauStopper(metric=field))).fit()
+    result = tune.Tuner(trainable, run_config=run_config()).fit()[0]
+    assert field in result.metrics

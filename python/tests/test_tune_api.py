@@ -602,3 +602,13 @@ def test_callbacks_see_every_trial_event(tmp_path, executor):
     assert len(completes) == 2 and all(e[2] == "TERMINATED" and e[3] == 1.0 for e in completes)
     assert [e for e in events if e[0] == "error"] == [("error", "trial_00002", "ERROR")]
     assert events[-1] == ("end", 3)
+
+
+def test_tuner_without_param_space_runs_empty_configs(run_config):
+    """As Ray: no param_space and no search space is random search over nothing, num_samples
+    trials with the config {} (no metric needed)."""
+    def trainable(config):
+        tune.report({"score": len(config)})
+
+    results = tune.Tuner(trainable, tune_config=tune.TuneConfig(num_samples=2), run_config=run_config()).fit()
+    assert [r.config for r in results] == [{}, {}] and results[0].metrics["score"] == 0

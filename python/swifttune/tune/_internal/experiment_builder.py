@@ -50,7 +50,9 @@ def build_experiment(tuner: "Tuner") -> None:
         # rank nothing; results are ranked when asked, get_best_result(metric, mode)).
         raise RuntimeError(UNDEFINED_METRIC_MODE.format(cls=type(inner).__name__, metric=metric, mode=mode))
     if inner._space is None and not tuner.param_space:
-        raise ValueError("The Tuner needs a `param_space`, or a search algorithm with its own `space`.")
+        if not isinstance(inner, BasicVariantGenerator):
+            raise ValueError("The Tuner needs a `param_space`, or a search algorithm with its own `space`.")
+        tuner.param_space = {}  # as Ray: random search over nothing, num_samples trials of config {}
     num_samples = tc.num_samples
     grids = grid_paths(tuner.param_space) if isinstance(inner, BasicVariantGenerator) else []
     space_for_search: Any = tuner.param_space
@@ -98,6 +100,7 @@ def build_experiment(tuner: "Tuner") -> None:
     if stopper is not None:
         config["stop"] = {}
         config["stopper"] = stopper._spec(callbacks)
+    check_engine_names(config, scheduler_obj._spec(), spec)
     try:
         tuner._experiment = ExperimentHandle(lib.call_handle("st_experiment_new", dumps(config), searcher.p, scheduler.p))
     finally:
@@ -105,6 +108,32 @@ def build_experiment(tuner: "Tuner") -> None:
         scheduler.close()
     StopBridge(callbacks, rc.stop if isinstance(rc.stop, dict) else None).attach(tuner._experiment)
     tc.metric, tc.mode = metric, mode
+
+
+def check_engine_names(*specs: Any) -> None:
+    """Refuses a stop key, scheduler ``time_attr`` or metric that names one of Ray's automatic
+    fields the engine does not keep (``DRIVER_ONLY_FIELDS``): it would never be reached."""
+    from .stop_bridge import DRIVER_ONLY_FIELDS
+
+    def names(node: Any, key: Optional[str] = None) -> Any:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if key == "stop":
+                    yield k
+                yield from names(v, k)
+        elif isinstance(node, list):
+            for v in node:
+                yield from names(v, key)
+        elif key in ("metric", "time_attr") and isinstance(node, str):
+            yield node
+
+    for spec in specs:
+        for name in names(spec):
+            if name in DRIVER_ONLY_FIELDS:
+                raise NotImplementedError(
+                    f"{name!r} as a stop criterion, time_attr or metric is not supported by swifttune (the engine "
+                    "decides on the trial's own metrics, training_iteration, time_total_s and done; the result files "
+                    f"have {name!r}); report the value under a name of your own and use that instead.")
 
 
 def _check_scheduler_metric(scheduler: TrialScheduler, metric: Optional[str], mode: Optional[str]) -> None:

@@ -26,7 +26,7 @@ from ..stopper import Stopper
 if TYPE_CHECKING:
     from .run import ExperimentRun
 
-__all__ = ["StopBridge", "STOPPERS_FILE", "report_result", "start_stoppers"]
+__all__ = ["StopBridge", "STOPPERS_FILE", "DRIVER_ONLY_FIELDS", "report_result", "start_stoppers"]
 
 logger = logging.getLogger("swifttune.tune")
 
@@ -151,6 +151,11 @@ def start_stoppers(run: "ExperimentRun") -> None:
         bridge.save(run.path)
 
 
+# Ray's automatic fields the engine does not keep (it records the trial's own metrics,
+# training_iteration, time_total_s and done): the result files have them. Stopping or scheduling on
+# them is refused when the experiment is built (experiment_builder.check_engine_names).
+DRIVER_ONLY_FIELDS = ("pid", "timestamp", "time_this_iter_s", "time_since_restore", "iterations_since_restore")
+
 _MISSING_KEY = re.compile(r"^stopper: \w+: the result has no '(.*)'")
 
 
@@ -161,6 +166,8 @@ def report_result(run: "ExperimentRun", trial_id: str, metrics: dict[str, Any], 
     user's own, or ``KeyError`` for a metric a built-in stopper needs, as in Ray)."""
     bridge: Optional[StopBridge] = run.experiment.stop_bridge
     numbers = metrics_for_engine(metrics)
+    for k in DRIVER_ONLY_FIELDS:
+        numbers.pop(k, None)
     if bridge is None:
         return run.experiment.report_result(trial_id, numbers, checkpoint)
     bridge.warn_missing(metrics)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import os
 import platform
 import socket
 import sys
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any, Iterator, Optional, Union
 
 from ..session import current_session, report
-from ..trainable.trainable import Trainable, auto_fields
+from ..trainable.trainable import Trainable, date_text
 
 __all__ = ["run_trainable", "is_class_trainable", "TrainableCache", "ReportClock", "host_info", "trial_output"]
 
@@ -53,11 +54,14 @@ class ReportClock:
     def fill(self, trial_id: str, metrics: dict[str, Any]) -> dict[str, Any]:
         now = time.time()
         self.count += 1
+        hostname, node_ip = host_info()
+        # time_total_s is the engine's (summed over the trial's runs); the result's own fields stay.
         out = dict(metrics)
         out.pop("config", None)  # the driver adds the trial's configuration
-        auto = auto_fields(trial_id, now, now - self.last, 0.0, now - self.start, self.count)
-        del auto["time_total_s"]  # the engine's, summed over the trial's runs
-        for k, v in auto.items():
+        for k, v in (("trial_id", trial_id), ("date", date_text(now)), ("timestamp", int(now)),
+                     ("time_this_iter_s", now - self.last), ("pid", os.getpid()), ("hostname", hostname),
+                     ("node_ip", node_ip), ("time_since_restore", now - self.start),
+                     ("iterations_since_restore", self.count)):
             out.setdefault(k, v)
         self.last = now
         return out

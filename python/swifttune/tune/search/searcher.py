@@ -52,7 +52,7 @@ class Searcher:
         if mode and not self._mode:
             self._mode = mode
         if self._space is None:
-            if config:
+            if config is not None:
                 self._space = config
         elif config and has_domains(config):
             return False  # Ray: a searcher built with a space refuses a second one

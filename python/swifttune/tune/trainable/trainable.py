@@ -25,13 +25,26 @@ STATE_FILE = ".tune_metadata.json"
 """The trainable's counters and the result the checkpoint was saved after, beside the user's files."""
 
 
+_date_cache: tuple[int, str] = (-1, "")
+
+
+def date_text(now: float) -> str:
+    """Ray's ``date`` field (local time to the second), formatted once per second."""
+    global _date_cache
+    second = int(now)
+    cached = _date_cache
+    if cached[0] != second:
+        cached = _date_cache = (second, datetime.datetime.fromtimestamp(second).strftime("%Y-%m-%d_%H-%M-%S"))
+    return cached[1]
+
+
 def auto_fields(trial_id: Any, now: float, time_this_iter: Optional[float], time_total: float,
                 time_since_restore: float, iterations_since_restore: int) -> dict[str, Any]:
     """Ray's automatic fields of a result that the training process fills in."""
     from .._internal.trainable_runner import host_info
 
     hostname, node_ip = host_info()
-    return {TRIAL_ID: trial_id, "date": datetime.datetime.fromtimestamp(now).strftime("%Y-%m-%d_%H-%M-%S"),
+    return {TRIAL_ID: trial_id, "date": date_text(now),
             TIMESTAMP: int(now), TIME_THIS_ITER_S: time_this_iter, TIME_TOTAL_S: time_total, "pid": os.getpid(),
             "hostname": hostname, "node_ip": node_ip, "time_since_restore": time_since_restore,
             "iterations_since_restore": iterations_since_restore}

@@ -78,3 +78,17 @@ def result_rows(storage: Path) -> list[dict[str, Any]]:
     for result_file in sorted(storage.rglob("result.json")):
         rows += [json.loads(line) for line in result_file.read_text().splitlines() if line.strip()]
     return rows
+
+
+def run_parity_script(text: str, tmp_path: Path, timeout: float = 600) -> dict[str, Any]:
+    """Runs a parity script (its storage folder is argv[1]) and returns the JSON it printed after
+    ``PARITY`` on its last such line."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    script = tmp_path / "script.py"
+    script.write_text(text)
+    env = dict(os.environ, RAY_DEDUP_LOGS="0", PYTHONWARNINGS="ignore")
+    proc = subprocess.run([sys.executable, str(script), str(tmp_path / "results")], capture_output=True, text=True,
+                          env=env, timeout=timeout)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    line = [l for l in proc.stdout.splitlines() if l.startswith("PARITY")][-1]
+    return json.loads(line[len("PARITY"):])

@@ -3,14 +3,12 @@ swapped): the result objects must answer the questions Ray users ask the same wa
 
 Needs `ray[tune]`, `hyperopt` and `pandas` in the test environment (`make test` installs them).
 """
-import json
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+
+from ray_scripts import run_parity_script
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
@@ -67,15 +65,7 @@ from swifttune.tune.search.hyperopt import HyperOptSearch
 
 
 def run(imports: str, tmp_path: Path, extra: str = "") -> dict:
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    script = tmp_path / "script.py"
-    script.write_text(SCRIPT.format(imports=imports, ray_init_extra=extra))
-    env = dict(os.environ, RAY_DEDUP_LOGS="0", PYTHONWARNINGS="ignore")
-    proc = subprocess.run([sys.executable, str(script), str(tmp_path / "results")], capture_output=True, text=True,
-                          env=env, timeout=600)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    line = [l for l in proc.stdout.splitlines() if l.startswith("PARITY")][-1]
-    return json.loads(line[len("PARITY"):])
+    return run_parity_script(SCRIPT.format(imports=imports, ray_init_extra=extra), tmp_path, timeout=600)
 
 
 def test_result_objects_answer_like_rays(tmp_path: Path) -> None:

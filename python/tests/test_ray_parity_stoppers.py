@@ -5,14 +5,12 @@ same sequence of results.
 
 Needs `ray[tune]` in the test environment (`make test` installs it).
 """
-import json
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+
+from ray_scripts import run_parity_script
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
@@ -91,15 +89,7 @@ import swifttune.tune.stopper
 
 
 def run(imports: str, tmp_path: Path, extra: str = "") -> dict:
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    script = tmp_path / "script.py"
-    script.write_text(SCRIPT.format(imports=imports, ray_init_extra=extra))
-    env = dict(os.environ, RAY_DEDUP_LOGS="0", PYTHONWARNINGS="ignore")
-    proc = subprocess.run([sys.executable, str(script), str(tmp_path / "results")], capture_output=True, text=True,
-                          env=env, timeout=900)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    line = [l for l in proc.stdout.splitlines() if l.startswith("PARITY")][-1]
-    return json.loads(line[len("PARITY"):])
+    return run_parity_script(SCRIPT.format(imports=imports, ray_init_extra=extra), tmp_path, timeout=900)
 
 
 def test_stoppers_give_the_same_results_per_trial_as_ray(tmp_path):

@@ -138,27 +138,11 @@ class TuneReporterBase(ProgressReporter):
     def add_metric_column(self, metric: str, representation: Optional[str] = None) -> None:
         """Adds a metric column (``representation``: its shown name, only with dict columns)."""
         self._metrics_override = True
-        if metric in self._metric_columns:
-            raise ValueError("Column {} already exists.".format(metric))
-        if isinstance(self._metric_columns, MutableMapping):
-            self._metric_columns[metric] = representation or metric
-        else:
-            if representation is not None and representation != metric:
-                raise ValueError("`representation` cannot differ from `metric` if this reporter was initialized "
-                                 "with a list of metric columns.")
-            self._metric_columns.append(metric)
+        _add_column(self._metric_columns, metric, representation, "metric")
 
     def add_parameter_column(self, parameter: str, representation: Optional[str] = None) -> None:
         """Adds a parameter column (``representation``: its shown name, only with dict columns)."""
-        if parameter in self._parameter_columns:
-            raise ValueError("Column {} already exists.".format(parameter))
-        if isinstance(self._parameter_columns, MutableMapping):
-            self._parameter_columns[parameter] = representation or parameter
-        else:
-            if representation is not None and representation != parameter:
-                raise ValueError("`representation` cannot differ from `parameter` if this reporter was initialized "
-                                 "with a list of metric columns.")
-            self._parameter_columns.append(parameter)
+        _add_column(self._parameter_columns, parameter, representation, "parameter")
 
     def _progress_str(self, trials: list[Any], done: bool, *sys_info: Any, fmt: str = "psql",
                       delim: str = "\n") -> str:
@@ -272,3 +256,16 @@ class JupyterNotebookReporter(TuneReporterBase):
             except ImportError:
                 pass
         print(text, flush=True)
+
+
+def _add_column(columns: Any, name: str, representation: Optional[str], kind: str) -> None:
+    """Ray's ``add_metric_column`` / ``add_parameter_column`` on a list or dict of columns."""
+    if name in columns:
+        raise ValueError("Column {} already exists.".format(name))
+    if isinstance(columns, MutableMapping):
+        columns[name] = representation or name
+    else:
+        if representation is not None and representation != name:
+            raise ValueError(f"`representation` cannot differ from `{kind}` if this reporter was initialized "
+                             "with a list of metric columns.")
+        columns.append(name)

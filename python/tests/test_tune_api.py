@@ -432,7 +432,7 @@ def test_max_concurrent_trials(run_config, log):
 
 
 def test_with_resources_rejects_a_function():
-    with pytest.raises(ValueError, match="dict"):
+    with pytest.raises(NotImplementedError, match="resources=<a function of the config>.*dict"):
         tune.with_resources(lambda config: None, lambda config: {"cpu": 1})
 
 

@@ -269,8 +269,10 @@ def run_experiments(experiments: Union[Experiment, Mapping[str, Any], Sequence[U
         else:
             raise TuneError(f"Invalid argument: {item!r}")
     if len(exps) > 1 and concurrent:
-        logger.info("swifttune runs the %d experiments one after another (Ray interleaves them with "
-                    "concurrent=True); pass concurrent=False to say so.", len(exps))
+        # The same trials and answers as Ray's interleaved run, one experiment after another: said, not hidden.
+        logger.warning("swifttune runs the %d experiments one after another (Ray interleaves them with "
+                       "concurrent=True): the same trials, in more wall time; pass concurrent=False to say so.",
+                       len(exps))
     trials: list[Any] = []
     for exp in exps:
         analysis = run(exp, scheduler=scheduler, verbose=verbose, progress_reporter=progress_reporter, resume=resume,

@@ -72,19 +72,21 @@ class Tuner:
     # -- restore ---------------------------------------------------------------------------
 
     @classmethod
-    def can_restore(cls, path: Union[str, os.PathLike[str]]) -> bool:
+    def can_restore(cls, path: Union[str, os.PathLike[str]], storage_filesystem: Any = None) -> bool:
         """Whether ``path`` holds an experiment that ``Tuner.restore`` can continue."""
+        _refuse_filesystem(storage_filesystem)
         return (Path(path) / STATE_FILE).is_file()
 
     @classmethod
     def restore(cls, path: Union[str, os.PathLike[str]], trainable: Any, resume_unfinished: bool = True,
                 resume_errored: bool = False, restart_errored: bool = False,
-                param_space: Optional[dict[str, Any]] = None) -> "Tuner":
+                param_space: Optional[dict[str, Any]] = None, storage_filesystem: Any = None) -> "Tuner":
         """Continues the experiment saved at ``path`` (Ray's ``Tuner.restore``): finished trials
         keep their results; unfinished ones run again from their latest checkpoint (or end as they
         stand with ``resume_unfinished=False``); ERROR trials stay, or run again from their latest
         checkpoint (``resume_errored``) or from the start (``restart_errored``). The searcher goes
         on without repeating a suggestion and ``num_samples`` counts the trials made before."""
+        _refuse_filesystem(storage_filesystem)
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"`path` must be a str or os.PathLike, got {type(path).__name__}")
         for name, flag in (("resume_unfinished", resume_unfinished), ("resume_errored", resume_errored),
@@ -235,3 +237,9 @@ class Tuner:
 def _log_to_file(saved: Any) -> Any:
     """``log_to_file`` as the state file kept it (JSON turns a pair into a list)."""
     return tuple(saved) if isinstance(saved, list) else saved
+
+
+def _refuse_filesystem(storage_filesystem: Any) -> None:
+    if storage_filesystem is not None:
+        raise NotImplementedError("storage_filesystem is not supported by swifttune (it stores on the local filesystem "
+                                  "only); restore from a local path or a file:// URI instead.")

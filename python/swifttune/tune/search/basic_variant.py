@@ -12,8 +12,9 @@ __all__ = ["BasicVariantGenerator"]
 
 class BasicVariantGenerator(Searcher):
     """Random search (Ray's default search algorithm) in Swift, with Ray's parameters:
-    ``max_concurrent`` (0: no limit) bounds the trials running at once; ``constant_grid_search``
-    is accepted (grid values are combined with fresh random samples either way)."""
+    ``max_concurrent`` (0: no limit) bounds the trials running at once. Grid values are combined
+    with fresh random samples (Ray's default); ``constant_grid_search=True`` (one random sample
+    shared by every grid combination) is refused with ``NotImplementedError``."""
 
     _algorithm = "random"
 
@@ -24,7 +25,12 @@ class BasicVariantGenerator(Searcher):
         self._points = check_points(points_to_evaluate)
         self._seed = seed_from("random_state", random_state)
         self.max_concurrent = int(max_concurrent)
-        self.constant_grid_search = constant_grid_search
+        if constant_grid_search:
+            raise NotImplementedError(
+                "BasicVariantGenerator(constant_grid_search=True) is not supported by swifttune (grid values are "
+                "combined with fresh random samples, Ray's default); use constant_grid_search=False, or put the "
+                "values you want fixed into param_space as constants.")
+        self.constant_grid_search = False
 
     def _spec(self, max_concurrent: Optional[int] = None, batch: bool = False) -> dict[str, Any]:
         if max_concurrent is None and self.max_concurrent > 0:

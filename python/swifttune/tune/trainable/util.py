@@ -29,6 +29,7 @@ def with_resources(trainable: Any, resources: Union[dict[str, float], Callable[.
     """Sets the resources a trial needs (Ray's ``tune.with_resources``): ``{"cpu": 2}`` runs at most
     num_cpus / 2 trials at once."""
     if callable(resources) and not isinstance(resources, dict):
-        raise ValueError("swifttune's with_resources takes a dict such as {'cpu': 1}")
+        raise NotImplementedError("with_resources(resources=<a function of the config>) is not supported by swifttune; "
+                                  "pass a dict such as {'cpu': 1} instead.")
     trainable._swifttune_resources = dict(resources)  # type: ignore[union-attr]
     return trainable

@@ -25,7 +25,7 @@ SCRIPT = textwrap.dedent('''
 
     def objective(config):
         for step in range(3):
-            tune.report({{"loss": config["x"] * 10 - step, "acc": step / 2}})
+            tune.report({{"loss": config["x"] * 10 - step, "acc": step / 2 + config["x"] / 100}})  # no ties: one best trial by acc
 
     ray.init(num_cpus=2, configure_logging=False)
     reporter = tune.CLIReporter(metric_columns={{"loss": "Loss", "acc": "acc"}}, parameter_columns=["x"])

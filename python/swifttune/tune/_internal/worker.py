@@ -13,8 +13,9 @@ final_bytes_or_None)``, ``("error", traceback_text, exception_pickle_or_None)``,
 (the trial's forked process died before it answered; the worker then exits).
 
 With ``reuse_actors=False`` (Ray's default) every trial runs in a child forked from the worker, which
-itself only imports and unpickles the trainable: no module state passes from one trial to the next,
-at the cost of a fork (about a millisecond) instead of a new interpreter.
+itself only imports and unpickles the trainable: no module state passes from one trial to the next.
+The child for a trial is forked while the trial before runs (``_Spare``), so the fork (a few
+milliseconds) is off the trials' path.
 """
 from __future__ import annotations
 
@@ -93,6 +94,82 @@ def _driver_gone() -> None:
     os._exit(0)
 
 
+class _Spare:
+    """A child forked ahead of its trial (Ray's reuse_actors=False): it waits for its "run"
+    message on a pipe of its own, so the fork is not on the trial's path. Its `ready` pipe says
+    whether it answered the driver (b"1") or died before it did (end of file)."""
+
+    def __init__(self, conn: Connection, trainable: Any, inherited: list[int]) -> None:
+        from .trainable_runner import TrainableCache
+
+        msg_r, self.msg_w = os.pipe()
+        self.ready, ready_w = os.pipe()
+        gc.freeze()  # the child's garbage collector leaves the parent's objects (and their pages) alone
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.pid = os.fork()
+        if self.pid == 0:
+            code = 0
+            try:
+                for fd in (self.msg_w, self.ready, *inherited):
+                    os.close(fd)
+                data = _read_all(msg_r)
+                if data:  # nothing: the worker retired this child unused
+                    _run_trial(conn, trainable, pickle.loads(data), TrainableCache())
+                    os.write(ready_w, b"1")
+            except BaseException:  # noqa: BLE001 - a child never returns into the worker's loop
+                code = 1
+            finally:
+                try:
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                finally:
+                    os._exit(code)
+        os.close(msg_r)
+        os.close(ready_w)
+
+    def start(self, msg: tuple[Any, ...]) -> None:
+        """Hands the child its trial."""
+        data = pickle.dumps(msg)
+        view = memoryview(len(data).to_bytes(8, "little") + data)
+        while view:
+            view = view[os.write(self.msg_w, view):]
+        os.close(self.msg_w)
+        self.msg_w = -1
+
+    def wait(self) -> Optional[int]:
+        """Waits until the child's trial ended: None when it answered the driver, else the exit
+        code of a child that died before it did."""
+        answered = os.read(self.ready, 1) == b"1"
+        os.close(self.ready)
+        _, status = os.waitpid(self.pid, 0)
+        return None if answered else os.waitstatus_to_exitcode(status)
+
+    def retire(self) -> None:
+        """Ends an unused child (its pipe closes: it exits)."""
+        if self.msg_w >= 0:
+            os.close(self.msg_w)
+        os.close(self.ready)
+        os.waitpid(self.pid, 0)
+
+
+def _read_all(fd: int) -> bytes:
+    head = b""
+    while len(head) < 8:
+        chunk = os.read(fd, 8 - len(head))
+        if not chunk:
+            return b""
+        head += chunk
+    size, parts, got = int.from_bytes(head, "little"), [], 0
+    while got < size:
+        chunk = os.read(fd, min(size - got, 1 << 20))
+        if not chunk:
+            return b""
+        parts.append(chunk)
+        got += len(chunk)
+    return b"".join(parts)
+
+
 def main() -> None:
     import cloudpickle
 
@@ -105,51 +182,42 @@ def main() -> None:
         _driver_gone()
     trainable: Optional[Any] = None
     cache = TrainableCache()  # a class trainable kept between trials (reuse_actors=True)
-    while True:
-        try:
-            msg = conn.recv()
-        except (EOFError, OSError):
-            return
-        if msg[0] == "exit":
-            cache.clear()
-            return
-        if msg[0] == "trainable":
-            cache.clear()
-            trainable = cloudpickle.loads(msg[1])
-            continue
-        if msg[9]:  # reuse_actors=True: the trial runs in this process, after the ones before
-            _run_trial(conn, trainable, msg, cache)
-            continue
-        # Ray's reuse_actors=False: a new process per trial, forked from this one (which never runs a
-        # trial itself, so the child's modules are as freshly imported). The child marks on a pipe
-        # that it answered the driver; a child that died before it did is reported as died.
-        ready_r, ready_w = os.pipe()
-        gc.freeze()  # the child's garbage collector leaves the parent's objects (and their pages) alone
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:
-            os.close(ready_r)
+    spare: Optional[_Spare] = None
+    try:
+        while True:
             try:
-                _run_trial(conn, trainable, msg, TrainableCache())
-                os.write(ready_w, b"1")
-            finally:
+                msg = conn.recv()
+            except (EOFError, OSError):
+                return
+            if msg[0] == "exit":
+                cache.clear()
+                return
+            if msg[0] == "trainable":
+                cache.clear()
+                if spare is not None:  # forked with the trainable before
+                    spare.retire()
+                    spare = None
+                trainable = cloudpickle.loads(msg[1])
+                continue
+            if msg[9]:  # reuse_actors=True: the trial runs in this process, after the ones before
+                _run_trial(conn, trainable, msg, cache)
+                continue
+            # Ray's reuse_actors=False: a new process per trial, forked from this one (which never runs a
+            # trial itself, so the child's modules are as freshly imported). The child for the next
+            # trial is forked while this one runs.
+            child = spare if spare is not None else _Spare(conn, trainable, [])
+            child.start(msg)
+            spare = _Spare(conn, trainable, [child.ready])
+            died = child.wait()
+            if died is not None:
                 try:
-                    sys.stdout.flush()
-                    sys.stderr.flush()
-                finally:
-                    os._exit(0)
-        os.close(ready_w)
-        _, status = os.waitpid(pid, 0)
-        answered = os.read(ready_r, 1) == b"1"
-        os.close(ready_r)
-        if not answered:
-            code = os.waitstatus_to_exitcode(status)
-            try:
-                conn.send(("died", code))
-            except OSError:
-                pass
-            return  # the connection may hold half a message: this worker is done
+                    conn.send(("died", died))
+                except OSError:
+                    pass
+                return  # the connection may hold half a message: this worker is done
+    finally:
+        if spare is not None:
+            spare.retire()
 
 
 def _run_trial(conn: Connection, trainable: Any, msg: tuple[Any, ...], cache: Any) -> None:

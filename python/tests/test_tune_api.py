@@ -261,6 +261,8 @@ def test_function_returning_dict_is_its_final_result(run_config, executor):
         assert r.metrics["tag"] == "final"
         assert r.metrics["training_iteration"] == 1
         assert len(r.history) == 1
+        # Ray's automatic fields, measured where the trial ran, as for a reported result
+        assert {"date", "pid", "hostname", "node_ip", "time_since_restore", "iterations_since_restore"} <= set(r.metrics)
     assert results.get_best_result().config["x"] == min(r.config["x"] for r in results)
 
 

@@ -223,7 +223,6 @@ def _run_experiment(exp: Experiment, *, metric: Optional[str], mode: Optional[st
                              trial_name_creator=exp.trial_name_creator,
                              trial_dirname_creator=exp.trial_dirname_creator)
     tuner = Tuner(trainable, param_space=exp.config, tune_config=tune_config, run_config=run_config)
-    tuner._shown_metric = (metric, mode)
     if isinstance(exp.run, str):
         tuner._trainable_name = exp.run
     if resume_config is not None and Tuner.can_restore(tuner._path):
@@ -233,7 +232,6 @@ def _run_experiment(exp: Experiment, *, metric: Optional[str], mode: Optional[st
                                  restart_errored=resume_config.errored == "restart")
         restored.run_config = run_config
         restored.tune_config.reuse_actors = reuse_actors
-        restored._shown_metric = (metric, mode)
         tuner = restored
     elif resume_config is not None:
         logger.info("Tried to resume experiment from %s, but no experiment state was found there: starting a new "

@@ -65,7 +65,6 @@ class Tuner:
         self._experiment: ExperimentHandle
         self._scheduler_name = "FIFO"
         self._resume_options: dict[str, str] = {"unfinished": "resume", "errored": "skip"}
-        self._shown_metric: Optional[tuple[Optional[str], Optional[str]]] = None
         """The metric and mode the progress output shows when they differ from the engine's
         (``tune.run`` without a metric)."""
 

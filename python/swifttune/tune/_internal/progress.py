@@ -90,7 +90,7 @@ def reported_trials(tuner: "Tuner", from_files: bool = False) -> list[ReportedTr
 def shown_metric(tuner: "Tuner") -> tuple[Optional[str], Optional[str]]:
     """The metric and mode the progress output shows (those the user gave)."""
     tc = tuner.tune_config
-    return tuner._shown_metric if tuner._shown_metric is not None else (tc.metric, tc.mode)
+    return tc.metric, tc.mode
 
 
 def _sys_info(tuner: "Tuner") -> list[str]:

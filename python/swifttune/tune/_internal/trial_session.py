@@ -87,13 +87,13 @@ class TrialSession:
             state.after_write(generation, lambda: self.checkpoints.delete(drop))
 
     def record(self, metrics: dict[str, Any], checkpoint: Optional[str] = None) -> int:
-        """Tells the engine (which fills in ``training_iteration`` and ``time_total_s`` where the
-        result lacks them), logs the result with Ray's other automatic fields, and returns the
+        """Takes `metrics` (a dict of its own, which becomes the recorded row), tells the engine
+        (which fills in ``training_iteration`` and ``time_total_s`` where the result lacks them), logs the result with Ray's other automatic fields, and returns the
         engine's decision. A driver killed between the two leaves the engine a row the files lack;
         a trial that runs again takes it from the engine (``TrialFiles.reopen``)."""
         now = time.time()
         run = self.run
-        result = dict(metrics)
+        result = metrics  # a fresh dict (ReportClock.fill's, or unpickled from the worker): this row
         result.pop("config", None)
         answer = report_result(run, self.trial_id, result, checkpoint, self.config)  # stop_bridge: stoppers see the result
         if not math.isnan(answer.training_iteration):  # NaN: the engine did not record the result

@@ -236,7 +236,9 @@ def _run_trial(conn: Connection, trainable: Any, msg: tuple[Any, ...], cache: An
     try:
         with trial_output(trial_dir, log_files):
             final = run_trainable(trainable, config, cache, reuse)
-        reply: tuple[Any, ...] = ("done", pickle.dumps(final) if final is not None and not session.stopped else None)
+        # A returned dict is the trial's last result, with the automatic fields as every report (thread executor alike).
+        reply: tuple[Any, ...] = ("done", pickle.dumps(session.clock.fill(trial_id, final))
+                                  if final is not None and not session.stopped else None)
     except TrialStopped:
         reply = ("done", None)
     except BaseException as e:  # noqa: BLE001 - the driver records the failure

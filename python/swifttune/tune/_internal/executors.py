@@ -143,10 +143,11 @@ class ProcessExecutor:
                     if name is not None:
                         s.next_checkpoint += 1
                         s.checkpoint = Checkpoint(s.trial_dir / name)
-                    decision = s.record(pickle.loads(msg[1]), name)
+                    decision = s.record(msg[1], name)
                     if decision != CONTINUE:
                         s.stopped = True
-                    worker.conn.send(("decision", decision, s.take_save()))
+                    # conn.send's bytes, without a ForkingPickler per message (the hot path)
+                    worker.conn.send_bytes(pickle.dumps(("decision", decision, s.take_save()), pickle.HIGHEST_PROTOCOL))
                 elif msg[0] == "saved":
                     s.saved(msg[1])
                 elif msg[0] == "died":

@@ -5,7 +5,7 @@ Started by the driver as ``python -m swifttune.tune._internal.worker FD`` with o
 on FD; it never loads libswifttune. Messages are pickles over a ``multiprocessing`` connection:
 driver -> worker ``("trainable", bytes)``, ``("run", trial_id, trial_name, trial_dir, config_bytes,
 resources, experiment_name, checkpoint_path_or_None, next_checkpoint_index, reuse_actors,
-log_file_names_or_None)``, ``("exit",)``; worker -> driver ``("report", metrics_bytes,
+log_file_names_or_None)``, ``("exit",)``; worker -> driver ``("report", metrics,
 checkpoint_name_or_None)`` (answered ``("decision", code, save_name_or_None)``; a reported checkpoint
 is copied into the trial folder by the worker first; a class trainable asked to save one saves it as
 ``save_name`` in the trial folder and sends ``("saved", save_name)``), ``("done",
@@ -28,6 +28,8 @@ from multiprocessing.connection import Connection
 from typing import Any, Optional
 
 from ..._lib import CONTINUE
+
+_PROTOCOL = pickle.HIGHEST_PROTOCOL
 
 
 class _Run:
@@ -68,7 +70,8 @@ class RemoteSession:
         check_report(metrics, checkpoint)
         name = keep_reported(self, checkpoint)
         try:
-            self.conn.send(("report", pickle.dumps(self.clock.fill(self.trial_id, metrics)), name))
+            # send_bytes of a plain pickle: what conn.send sends, without a ForkingPickler per message
+            self.conn.send_bytes(pickle.dumps(("report", self.clock.fill(self.trial_id, metrics), name), _PROTOCOL))
             kind, decision, self.pending_save = self.conn.recv()
         except (EOFError, OSError):
             _driver_gone()
@@ -142,8 +145,14 @@ class _Spare:
         code of a child that died before it did."""
         answered = os.read(self.ready, 1) == b"1"
         os.close(self.ready)
+        if answered:
+            return None  # it is exiting: `reap` collects it once the next trial is under way
         _, status = os.waitpid(self.pid, 0)
-        return None if answered else os.waitstatus_to_exitcode(status)
+        return os.waitstatus_to_exitcode(status)
+
+    def reap(self) -> None:
+        """Collects a child whose trial answered the driver (it exits right after)."""
+        os.waitpid(self.pid, 0)
 
     def retire(self) -> None:
         """Ends an unused child (its pipe closes: it exits)."""
@@ -173,8 +182,9 @@ def _read_all(fd: int) -> bytes:
 def main() -> None:
     import cloudpickle
 
-    from .trainable_runner import TrainableCache
+    from .trainable_runner import TrainableCache, host_info
 
+    host_info()  # looked up once here: every forked child has it
     conn = Connection(int(sys.argv[1]))
     try:
         conn.send(("ready",))  # imports done: the driver may wait for this
@@ -183,6 +193,7 @@ def main() -> None:
     trainable: Optional[Any] = None
     cache = TrainableCache()  # a class trainable kept between trials (reuse_actors=True)
     spare: Optional[_Spare] = None
+    finished: Optional[_Spare] = None  # the last trial's child, reaped after the next one started
     try:
         while True:
             try:
@@ -208,7 +219,11 @@ def main() -> None:
             child = spare if spare is not None else _Spare(conn, trainable, [])
             child.start(msg)
             spare = _Spare(conn, trainable, [child.ready])
+            if finished is not None:
+                finished.reap()
+                finished = None
             died = child.wait()
+            finished = child if died is None else None
             if died is not None:
                 try:
                     conn.send(("died", died))
@@ -216,6 +231,8 @@ def main() -> None:
                     pass
                 return  # the connection may hold half a message: this worker is done
     finally:
+        if finished is not None:
+            finished.reap()
         if spare is not None:
             spare.retire()
 

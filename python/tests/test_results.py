@@ -12,7 +12,7 @@ import swifttune
 from swifttune import tune
 from swifttune.tune.search import BasicVariantGenerator
 
-from helpers import THREAD, FileLog, tc
+from helpers import EXECUTORS, THREAD, FileLog, tc
 
 INF = float("inf")
 NAN = float("nan")
@@ -280,3 +280,27 @@ def test_restore_continues_an_interrupted_experiment(run_config, log):
     first_done = [e[1] for e in log.read() if e[0] == "first"][:2]
     assert [r.config["x"] for r in res][:2] == first_done
     assert len({r.config["x"] for r in res}) == n  # the searcher does not repeat itself
+
+
+def _waits_for_its_rows(config):
+    import os
+    import time
+
+    tune.report({"loss": 2.0})
+    tune.report({"loss": 1.0})  # the first row goes to disk at once; the second within about a second
+    path = os.path.join(tune.get_context().get_trial_dir(), "progress.csv")
+    deadline = time.monotonic() + 5.0
+    seen = 0
+    while time.monotonic() < deadline and not seen:
+        with open(path, newline="") as f:
+            seen = int(len(list(csv.DictReader(f))) >= 2)
+        time.sleep(0.05)
+    tune.report({"loss": 0.0, "seen": seen})
+
+
+@pytest.mark.parametrize("executor", EXECUTORS)
+def test_rows_reach_the_files_while_the_trial_runs(tmp_path, executor):
+    """Rows are buffered, but on disk within about a second: a running trial's progress.csv can be followed."""
+    grid = tune.Tuner(_waits_for_its_rows, tune_config=tc(executor),
+                      run_config=tune.RunConfig(storage_path=str(tmp_path), verbose=0)).fit()
+    assert grid[0].metrics["seen"] == 1

@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import threading
+import time
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -13,6 +16,14 @@ from .state import write_atomically
 __all__ = ["TrialFiles", "csv_value", "dumps"]
 
 _encoder = json.JSONEncoder(default=str)
+_BUFFER = 1 << 16
+"""Bytes a trial file holds before it writes (below malloc's mmap threshold, so a trial's files
+map no memory of their own)."""
+_FLUSH_EVERY = 1.0
+"""Seconds at most between a row being reported and it being in the trial's files on disk (the
+flusher thread writes what the files hold; a report writes it at once after a quiet spell)."""
+_PLAIN = frozenset((float, int, str, bool, type(None)))
+"""Cell types the csv module writes as ``csv_value`` would (a row of only these skips it)."""
 
 
 def dumps(value: Any) -> str:
@@ -41,6 +52,9 @@ class TrialFiles:
         self.progress_file: Optional[io.TextIOWrapper] = None
         self.progress_writer: Any = None
         self.columns: list[str] = []
+        self.lock = threading.Lock()  # the flusher thread writes what the files hold
+        self.dirty = False  # rows written since the last flush (the flusher knows of this trial)
+        self.flushed_at = 0.0
 
     def reopen(self, keep: int, engine_rows: Callable[[], list[dict[str, Any]]],
                config: dict[str, Any], trial_id: str) -> list[dict[str, Any]]:
@@ -78,38 +92,94 @@ class TrialFiles:
             w.writerow([csv_value(r.get(k)) for k in header])
         write_atomically(self.progress_path, buf.getvalue())
         self.columns = header
-        self.result_file = open(self.result_path, "a", encoding="utf-8")
-        self.progress_file = open(self.progress_path, "a", newline="", encoding="utf-8")
+        self.result_file = open(self.result_path, "a", encoding="utf-8", buffering=_BUFFER)
+        self.progress_file = open(self.progress_path, "a", newline="", encoding="utf-8", buffering=_BUFFER)
         self.progress_writer = csv.writer(self.progress_file)
         return rows
 
     def append(self, result: dict[str, Any]) -> str:
         """Appends one result (without its configuration, which is spliced in as text); its JSON."""
-        if self.result_file is None:
-            self.result_file = open(self.result_path, "a", encoding="utf-8")
-            self.progress_file = open(self.progress_path, "a", newline="", encoding="utf-8")
-            self.columns = list(result)
-            self.progress_writer = csv.writer(self.progress_file)
-            self.progress_writer.writerow(self.columns)
         line = dumps(result)
         config = self.config_json
-        self.result_file.write(line[:-1] + ', "config": ' + config + "}\n" if line != "{}" else '{"config": ' + config + "}\n")
-        self.progress_writer.writerow([csv_value(result.get(k)) for k in self.columns])
-        if result.get("checkpoint_dir_name") is not None:
-            # The rows up to a checkpoint reach the files before a state naming it can be written:
-            # a trial resumed from it finds them. (Rows after the latest checkpoint are reported
-            # again on a resume; a finished trial's files are closed before the engine hears of it.)
-            self.flush()
+        text = line[:-1] + ', "config": ' + config + "}\n" if line != "{}" else '{"config": ' + config + "}\n"
+        with self.lock:
+            if self.result_file is None:
+                self.result_file = open(self.result_path, "a", encoding="utf-8", buffering=_BUFFER)
+                self.progress_file = open(self.progress_path, "a", newline="", encoding="utf-8", buffering=_BUFFER)
+                self.columns = list(result)
+                self.progress_writer = csv.writer(self.progress_file)
+                self.progress_writer.writerow(self.columns)
+            self.result_file.write(text)
+            row = list(map(result.get, self.columns))
+            if not _PLAIN.issuperset(map(type, row)):
+                row = [csv_value(v) for v in row]
+            self.progress_writer.writerow(row)
+            if result.get("checkpoint_dir_name") is not None:
+                # The rows up to a checkpoint reach the files before a state naming it can be written:
+                # a trial resumed from it finds them. (Rows after the latest checkpoint are reported
+                # again on a resume; a finished trial's files are closed before the engine hears of it.)
+                self._flush()
+            elif (now := time.monotonic()) - self.flushed_at >= _FLUSH_EVERY:
+                self._flush(now)  # a quiet spell before this row: it is on disk at once
+            elif not self.dirty:
+                self.dirty = True
+                _flusher.add(self)  # on disk within _FLUSH_EVERY
         return line
+
+    def _flush(self, now: Optional[float] = None) -> None:
+        for f in (self.result_file, self.progress_file):
+            if f is not None and not f.closed:
+                f.flush()
+        self.dirty = False
+        self.flushed_at = time.monotonic() if now is None else now
 
     def flush(self) -> None:
         """Puts the rows written so far on disk."""
-        for f in (self.result_file, self.progress_file):
-            if f is not None:
-                f.flush()
+        with self.lock:
+            self._flush()
 
     def close(self) -> None:
         """Closes both files (their rows are on disk before the engine hears the trial ended)."""
-        for f in (self.result_file, self.progress_file):
-            if f is not None:
-                f.close()
+        with self.lock:
+            for f in (self.result_file, self.progress_file):
+                if f is not None:
+                    f.close()
+            self.dirty = False
+
+
+class _Flusher:
+    """One daemon thread that, every `_FLUSH_EVERY` seconds, writes the rows the trials' files
+    hold (rows are buffered: a row per system call would cost more than the report)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.pending: list[TrialFiles] = []
+        self.thread: Optional[threading.Thread] = None
+        self.pid = 0
+
+    def add(self, files: TrialFiles) -> None:
+        with self.lock:
+            self.pending.append(files)
+            if self.thread is None or self.pid != os.getpid():  # none yet, or forked: a thread of our own
+                self.pid = os.getpid()
+                self.thread = threading.Thread(target=self.loop, name="swifttune-flush", daemon=True)
+                self.thread.start()
+
+    def loop(self) -> None:
+        while True:
+            time.sleep(_FLUSH_EVERY)
+            with self.lock:
+                due, self.pending = self.pending, []
+                if not due:  # nothing buffered for a while: the thread ends (add starts another)
+                    self.thread = None
+                    return
+            for files in due:
+                with files.lock:
+                    if files.dirty:
+                        try:
+                            files._flush()
+                        except (OSError, ValueError):  # a full disk: the next report or the close says so
+                            pass
+
+
+_flusher = _Flusher()

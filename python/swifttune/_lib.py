@@ -12,7 +12,7 @@ import numbers
 import os
 import threading
 from pathlib import Path
-from typing import Any, NamedTuple, Optional
+from typing import Any, Collection, NamedTuple, Optional
 
 from . import _capi
 
@@ -199,6 +199,20 @@ class SchedulerHandle(Handle):
     _free = "st_scheduler_free"
 
 
+class ReportSlots:
+    """The four answers of ``st_experiment_report`` (decision, training_iteration, time_total_s,
+    should_checkpoint) and pointers to them, made once per trial session and reused: the report
+    path then allocates no ctypes objects for them. Not shared between threads."""
+
+    __slots__ = ("decision", "iteration", "total", "due", "refs")
+
+    def __init__(self) -> None:
+        self.decision, self.iteration = ctypes.c_int32(), ctypes.c_double()
+        self.total, self.due = ctypes.c_double(), ctypes.c_int32()
+        self.refs = (ctypes.byref(self.decision), ctypes.byref(self.iteration), ctypes.byref(self.total),
+                     ctypes.byref(self.due))
+
+
 class ExperimentHandle(Handle):
     _free = "st_experiment_free"
     _gil_free_report = False
@@ -223,22 +237,24 @@ class ExperimentHandle(Handle):
             self._names_cache[keys] = names
         return names, (ctypes.c_double * len(keys))(*metrics.values()), len(keys)
 
-    def report_result(self, trial_id: str, metrics: dict[str, float], checkpoint: Optional[str] = None) -> ReportInfo:
+    def report_result(self, trial_id: str, metrics: dict[str, float], checkpoint: Optional[str] = None,
+                      slots: Optional["ReportSlots"] = None) -> ReportInfo:
         """The report hot path (names and values, no JSON), with the name of a checkpoint saved
         with the result or None: the engine's decision, and the result's ``training_iteration``
         and ``time_total_s`` as the engine recorded them (the reported ones, or the engine's own
         when the result lacks them), and whether a checkpoint is due with it (save one and give it
-        to ``attach_checkpoint``)."""
+        to ``attach_checkpoint``). `slots`: the caller's own answer slots (one per trial session,
+        reused report after report), else fresh ones."""
         names, values, count = self._arrays(metrics)
-        decision, iteration, total, due = ctypes.c_int32(), ctypes.c_double(), ctypes.c_double(), ctypes.c_int32()
+        if slots is None:
+            slots = ReportSlots()
         # With a Python stopper the engine calls back, needing the GIL: then the call releases it.
         fn = lib.c.st_experiment_report if self._gil_free_report else _report_fn()
         status = fn(self.p, trial_id.encode(), names, values, count,
-                              checkpoint.encode() if checkpoint is not None else None, ctypes.byref(decision),
-                              ctypes.byref(iteration), ctypes.byref(total), ctypes.byref(due))
+                    checkpoint.encode() if checkpoint is not None else None, *slots.refs)
         if status:
             lib.check(status)
-        return ReportInfo(decision.value, iteration.value, total.value, bool(due.value))
+        return ReportInfo(slots.decision.value, slots.iteration.value, slots.total.value, bool(slots.due.value))
 
     def attach_checkpoint(self, trial_id: str, checkpoint: str) -> None:
         """Makes `checkpoint` (a checkpoint folder's name, saved after the running trial's latest
@@ -286,10 +302,13 @@ def _report_fn() -> Any:
     return _report
 
 
-def metrics_for_engine(metrics: dict[str, Any]) -> dict[str, float]:
-    """The numeric entries of a result (booleans as 0/1); other values stay on the Python side."""
+def metrics_for_engine(metrics: dict[str, Any], skip: Collection[str] = ()) -> dict[str, float]:
+    """The numeric entries of a result (booleans as 0/1) but those named in `skip`; other values
+    stay on the Python side."""
     out: dict[str, float] = {}
     for k, v in metrics.items():
+        if k in skip:
+            continue
         t = type(v)
         if t is float or t is int or t is bool:
             out[k] = float(v)

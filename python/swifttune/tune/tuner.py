@@ -186,7 +186,7 @@ class Tuner:
             py = self._python_results.get(t["id"]) or self._saved_results(t, config)
             trial_dir = self._path / self._trial_dirname(t["id"], config, t["number"])
             kept = best_checkpoints(trial_dir, py, self.run_config.checkpoint_config or CheckpointConfig()) \
-                if t.get("checkpoint") or any("checkpoint_dir_name" in r for r in py) else []
+                if t.get("checkpoint") or any(r.get("checkpoint_dir_name") for r in py) else []
             latest = Checkpoint(trial_dir / t["checkpoint"]) if t.get("checkpoint") else None
             results.append(Result(trial_id=t["id"], config=config, history=py, status=t["status"],
                                   error_text=t["error"], path=str(trial_dir), checkpoint=latest, best_checkpoints=kept))

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
 from ... import _capi
-from ..._lib import ExperimentHandle, ReportInfo, SwiftTuneError, lib, metrics_for_engine
+from ..._lib import ExperimentHandle, ReportInfo, ReportSlots, SwiftTuneError, lib, metrics_for_engine
 from ..stopper import Stopper
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ class StopBridge:
         self.pending: dict[str, dict[str, Any]] = {}
         self.run: Optional["ExperimentRun"] = None
         self.error: Optional[BaseException] = None
-        self.warned_missing = False
+        self.warned_missing = not self.stop_dict  # nothing to warn about: the report path skips the check
         self._fn = _capi.st_stopper_fn(self._call)
 
     def attach(self, experiment: ExperimentHandle) -> None:
@@ -154,27 +154,25 @@ def start_stoppers(run: "ExperimentRun") -> None:
 # Ray's automatic fields the engine does not keep (it records the trial's own metrics,
 # training_iteration, time_total_s and done): the result files have them. Stopping or scheduling on
 # them is refused when the experiment is built (experiment_builder.check_engine_names).
-DRIVER_ONLY_FIELDS = ("pid", "timestamp", "time_this_iter_s", "time_since_restore", "iterations_since_restore")
+DRIVER_ONLY_FIELDS = frozenset(("pid", "timestamp", "time_this_iter_s", "time_since_restore", "iterations_since_restore"))
 
 _MISSING_KEY = re.compile(r"^stopper: \w+: the result has no '(.*)'")
 
 
 def report_result(run: "ExperimentRun", trial_id: str, metrics: dict[str, Any], checkpoint: Optional[str],
-                  config: Any) -> ReportInfo:
+                  config: Any, slots: Optional[ReportSlots] = None) -> ReportInfo:
     """``ExperimentHandle.report_result`` with the experiment's stoppers in the loop: the result is
     what a callback stopper is shown; a stopper's failure becomes the exception fit raises (the
     user's own, or ``KeyError`` for a metric a built-in stopper needs, as in Ray)."""
     bridge: Optional[StopBridge] = run.experiment.stop_bridge
-    numbers = metrics_for_engine(metrics)
-    for k in DRIVER_ONLY_FIELDS:
-        numbers.pop(k, None)
+    numbers = metrics_for_engine(metrics, DRIVER_ONLY_FIELDS)
     if bridge is None:
-        return run.experiment.report_result(trial_id, numbers, checkpoint)
+        return run.experiment.report_result(trial_id, numbers, checkpoint, slots)
     bridge.warn_missing(metrics)
     if bridge.callbacks:
         bridge.pending[trial_id] = {**metrics, "trial_id": trial_id, "config": config}
     try:
-        return run.experiment.report_result(trial_id, numbers, checkpoint)
+        return run.experiment.report_result(trial_id, numbers, checkpoint, slots)
     except SwiftTuneError as e:
         raise stopper_error(run, e) from None
     finally:

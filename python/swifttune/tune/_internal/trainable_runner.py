@@ -50,21 +50,35 @@ class ReportClock:
     def __init__(self) -> None:
         self.start = self.last = time.time()
         self.count = 0
+        self.pid = os.getpid()
+        self.hostname, self.node_ip = host_info()
 
     def fill(self, trial_id: str, metrics: dict[str, Any]) -> dict[str, Any]:
+        """A copy of `metrics` with the automatic fields it lacks (and without ``config``, which
+        the driver adds)."""
         now = time.time()
         self.count += 1
-        hostname, node_ip = host_info()
+        last, self.last = self.last, now
         # time_total_s is the engine's (summed over the trial's runs); the result's own fields stay.
+        if _FILLED.isdisjoint(metrics):  # the usual case, in one step
+            return dict(metrics, trial_id=trial_id, date=date_text(now), timestamp=int(now),
+                        time_this_iter_s=now - last, pid=self.pid, hostname=self.hostname,
+                        node_ip=self.node_ip, time_since_restore=now - self.start,
+                        iterations_since_restore=self.count)
         out = dict(metrics)
-        out.pop("config", None)  # the driver adds the trial's configuration
-        for k, v in (("trial_id", trial_id), ("date", date_text(now)), ("timestamp", int(now)),
-                     ("time_this_iter_s", now - self.last), ("pid", os.getpid()), ("hostname", hostname),
-                     ("node_ip", node_ip), ("time_since_restore", now - self.start),
-                     ("iterations_since_restore", self.count)):
+        out.pop("config", None)
+        auto = {"trial_id": trial_id, "date": date_text(now), "timestamp": int(now),
+                "time_this_iter_s": now - last, "pid": self.pid, "hostname": self.hostname,
+                "node_ip": self.node_ip, "time_since_restore": now - self.start,
+                "iterations_since_restore": self.count}
+        for k, v in auto.items():
             out.setdefault(k, v)
-        self.last = now
         return out
+
+
+_FILLED = frozenset(("trial_id", "date", "timestamp", "time_this_iter_s", "pid", "hostname", "node_ip",
+                     "time_since_restore", "iterations_since_restore", "config"))
+"""The fields `ReportClock.fill` adds, and ``config`` (which it drops)."""
 
 
 class TrainableCache:

@@ -7,7 +7,7 @@ import math
 import time
 from typing import TYPE_CHECKING, Any, Optional
 
-from ..._lib import CONTINUE, STOP
+from ..._lib import CONTINUE, STOP, ReportSlots
 from ..checkpoint import Checkpoint, CheckpointManager, checkpoint_name, keep_reported
 from ..result import SHOULD_CHECKPOINT
 from ..session import TrialStopped, check_report
@@ -48,6 +48,7 @@ class TrialSession:
         self.checkpoint: Optional[Checkpoint] = Checkpoint(self.trial_dir / latest) if latest else None
         self.pending_save: Optional[str] = None
         self.clock = ReportClock()
+        self.slots = ReportSlots()  # the engine's answers to this session's reports
         self.info = run.trial_info(trial_id, self.trial_name, config, str(self.trial_dir), record["number"])
         self.info.checkpoint = self.checkpoint
 
@@ -95,7 +96,7 @@ class TrialSession:
         run = self.run
         result = metrics  # a fresh dict (ReportClock.fill's, or unpickled from the worker): this row
         result.pop("config", None)
-        answer = report_result(run, self.trial_id, result, checkpoint, self.config)  # stop_bridge: stoppers see the result
+        answer = report_result(run, self.trial_id, result, checkpoint, self.config, self.slots)  # stop_bridge: stoppers see the result
         if not math.isnan(answer.training_iteration):  # NaN: the engine did not record the result
             result.setdefault("training_iteration", _number(answer.training_iteration))
             result.setdefault("time_total_s", answer.time_total_s)

@@ -69,6 +69,22 @@ typedef int32_t (*st_objective)(const char *trial_id, const char *config_json, s
 typedef int32_t (*st_stopper_fn)(int32_t stopper_id, int32_t query, const char *trial_id, const char *const *names,
                                  const double *values, int32_t count, int32_t *out_stop, void *user_data);
 
+/**
+ * A searcher of the caller's, given to st_experiment_set_searcher: called with the id of the
+ * searcher specification's {"algorithm": "callback", "id": N}, the st_search_query and the trial's
+ * id. For ST_SEARCH_SUGGEST set *out_answer to an st_search_answer and, with ST_SEARCH_CONFIG,
+ * *out_config_json to the configuration (a JSON object) in memory of the caller's that stays
+ * valid until the callback is next called (the engine copies it); names and values are NULL and
+ * count is 0. For ST_SEARCH_RESULT names, values and count are the result the engine recorded
+ * (training_iteration and time_total_s included) and out_answer and out_config_json are NULL. For
+ * ST_SEARCH_COMPLETE errored is non-zero when the trial ended in an error. Everything handed in
+ * is valid during the call only. Return 0; a non-zero return means the searcher failed (the call
+ * that asked then fails with ST_ERROR).
+ */
+typedef int32_t (*st_searcher_fn)(int32_t searcher_id, int32_t query, const char *trial_id, const char *const *names,
+                                  const double *values, int32_t count, int32_t errored, int32_t *out_answer,
+                                  const char **out_config_json, void *user_data);
+
 /* ============================================================================================
  * Version, errors and memory
  *
@@ -313,6 +329,26 @@ typedef enum st_stop_query {
     ST_STOP_ALL = 1,
 } st_stop_query;
 
+/** What an st_searcher_fn is asked. */
+typedef enum st_search_query {
+    /** A configuration for the new trial trial_id (Ray's Searcher.suggest). */
+    ST_SEARCH_SUGGEST = 0,
+    /** A result the engine recorded for the live trial trial_id (Ray's on_trial_result). */
+    ST_SEARCH_RESULT = 1,
+    /** The trial trial_id ended, with an error when errored is non-zero (Ray's on_trial_complete). */
+    ST_SEARCH_COMPLETE = 2,
+} st_search_query;
+
+/** What an st_searcher_fn answers to ST_SEARCH_SUGGEST. */
+typedef enum st_search_answer {
+    /** A configuration, in *out_config_json. */
+    ST_SEARCH_CONFIG = 0,
+    /** None now (Ray's suggest returning None): the engine asks again after a trial ends. */
+    ST_SEARCH_NOT_NOW = 1,
+    /** None ever again (Ray's Searcher.FINISHED): no more trials are created. */
+    ST_SEARCH_FINISHED = 2,
+} st_search_answer;
+
 /**
  * Creates an experiment from a JSON configuration
  * {"metric": "mean_loss", "mode": "min", "num_samples": 10, "max_concurrent_trials": null, "stop": {"training_iteration": 10}, "time_budget_s": null, "max_failures": 0, "fail_fast": false, "stopper": null}
@@ -344,6 +380,22 @@ int32_t st_experiment_new(const char *config_json, st_searcher *searcher, st_sch
  * ST_INVALID_ARGUMENT (NULL experiment or stopper).
  */
 int32_t st_experiment_set_stopper(st_experiment *experiment, st_stopper_fn stopper, void *user_data);
+
+/**
+ * Sets the callback that answers for the experiment's caller-side searcher ({"algorithm": "callback", "id": N} as the searcher it was created with; with one of swifttune's searchers it
+ * is never called), replacing an earlier one; user_data is handed back on every call. Set it
+ * before the first st_experiment_next (and again on a restored experiment): until then asking
+ * the searcher fails. The engine stays the loop: it asks for a suggestion when a trial may start
+ * (within the concurrency limit, num_samples and max_concurrent_trials), hands on the results
+ * of live trials it recorded and did not stop, and says when each suggested trial ended. It calls
+ * searcher synchronously, under the experiment's lock, on the thread of the call that asks
+ * (st_experiment_next, st_experiment_report, st_reporter_report, st_experiment_finish): the
+ * callback must not call libswifttune functions on the same experiment (that would deadlock).
+ * When it returns non-zero that call fails with ST_ERROR ("searcher callback N
+ * failed") and the experiment should not be used further. Returns ST_OK or
+ * ST_INVALID_ARGUMENT (NULL experiment or searcher).
+ */
+int32_t st_experiment_set_searcher(st_experiment *experiment, st_searcher_fn searcher, void *user_data);
 
 /**
  * Asks what to do next. *out_action is ST_NEXT_START (then *out_trial_id and *out_config

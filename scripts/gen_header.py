@@ -56,7 +56,8 @@ SECTIONS = [
      "st_experiment_run's own threads; read (st_experiment_trial, st_experiment_trials, "
      "st_experiment_best_trial); saved and restored; freed.",
      ["st_next_action", "st_decision", "st_trial_end", "st_trial_status", "st_metric_status", "st_stop_query",
-      "st_experiment_new", "st_experiment_set_stopper", "st_experiment_next", "st_experiment_report",
+      "st_search_query", "st_search_answer",
+      "st_experiment_new", "st_experiment_set_stopper", "st_experiment_set_searcher", "st_experiment_next", "st_experiment_report",
       "st_experiment_attach_checkpoint", "st_experiment_finish",
       "st_experiment_run", "st_experiment_trial", "st_experiment_trials", "st_experiment_best_trial",
       "st_experiment_save", "st_experiment_restore", "st_experiment_resume", "st_experiment_free"]),
@@ -136,6 +137,22 @@ typedef int32_t (*st_objective)(const char *trial_id, const char *config_json, s
  */
 typedef int32_t (*st_stopper_fn)(int32_t stopper_id, int32_t query, const char *trial_id, const char *const *names,
                                  const double *values, int32_t count, int32_t *out_stop, void *user_data);
+
+/**
+ * A searcher of the caller's, given to st_experiment_set_searcher: called with the id of the
+ * searcher specification's {"algorithm": "callback", "id": N}, the st_search_query and the trial's
+ * id. For ST_SEARCH_SUGGEST set *out_answer to an st_search_answer and, with ST_SEARCH_CONFIG,
+ * *out_config_json to the configuration (a JSON object) in memory of the caller's that stays
+ * valid until the callback is next called (the engine copies it); names and values are NULL and
+ * count is 0. For ST_SEARCH_RESULT names, values and count are the result the engine recorded
+ * (training_iteration and time_total_s included) and out_answer and out_config_json are NULL. For
+ * ST_SEARCH_COMPLETE errored is non-zero when the trial ended in an error. Everything handed in
+ * is valid during the call only. Return 0; a non-zero return means the searcher failed (the call
+ * that asked then fails with ST_ERROR).
+ */
+typedef int32_t (*st_searcher_fn)(int32_t searcher_id, int32_t query, const char *trial_id, const char *const *names,
+                                  const double *values, int32_t count, int32_t errored, int32_t *out_answer,
+                                  const char **out_config_json, void *user_data);
 """
 
 POSTAMBLE = """
@@ -228,6 +245,7 @@ def parse_function(decl):
     decl = decl.replace(" SWIFT_NOEXCEPT", "").replace(" SWIFT_WARN_UNUSED_RESULT", "").rstrip(";")
     decl = re.sub(r"int32_t \(\* _Nullable objective\)\([^)]*\)", "st_objective objective", decl)
     decl = re.sub(r"int32_t \(\* _Nullable stopper\)\([^)]*\)", "st_stopper_fn stopper", decl)
+    decl = re.sub(r"int32_t \(\* _Nullable searcher\)\([^)]*\)", "st_searcher_fn searcher", decl)
     for h in HANDLES:
         decl = re.sub(rf"void \* _Nullable \* _Nullable (out_{h})\b", rf"st_{h} * * \1", decl)
         decl = re.sub(rf"void \* _Nullable ({h})\b", rf"st_{h} * \1", decl)
@@ -362,6 +380,7 @@ CTYPES = {
     "void *": "ctypes.c_void_p",
     "st_objective": "st_objective",
     "st_stopper_fn": "st_stopper_fn",
+    "st_searcher_fn": "st_searcher_fn",
 }
 
 
@@ -408,6 +427,14 @@ st_objective = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_char_p, ctypes.c_char_p
 st_stopper_fn = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.c_char_p,
                                  ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_double), ctypes.c_int32,
                                  ctypes.POINTER(ctypes.c_int32), ctypes.c_void_p)
+
+# A searcher of the caller's, given to st_experiment_set_searcher (the header's st_searcher_fn):
+# (searcher_id, query, trial_id, names, values, count, errored, out_answer, out_config_json,
+# user_data) -> status; *out_config_json takes the address of a buffer the caller keeps alive.
+st_searcher_fn = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.c_char_p,
+                                  ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_double), ctypes.c_int32,
+                                  ctypes.c_int32, ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_void_p),
+                                  ctypes.c_void_p)
 ''']
     for _, _, names in SECTIONS:
         for name in names:

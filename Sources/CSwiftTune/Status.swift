@@ -104,6 +104,26 @@ import SwiftTune
     case ST_STOP_ALL = 1
 }
 
+/// What an `st_searcher_fn` is asked.
+@c public enum st_search_query: Int32, Sendable {
+    /// A configuration for the new trial `trial_id` (Ray's `Searcher.suggest`).
+    case ST_SEARCH_SUGGEST = 0
+    /// A result the engine recorded for the live trial `trial_id` (Ray's `on_trial_result`).
+    case ST_SEARCH_RESULT = 1
+    /// The trial `trial_id` ended, with an error when `errored` is non-zero (Ray's `on_trial_complete`).
+    case ST_SEARCH_COMPLETE = 2
+}
+
+/// What an `st_searcher_fn` answers to `ST_SEARCH_SUGGEST`.
+@c public enum st_search_answer: Int32, Sendable {
+    /// A configuration, in `*out_config_json`.
+    case ST_SEARCH_CONFIG = 0
+    /// None now (Ray's `suggest` returning None): the engine asks again after a trial ends.
+    case ST_SEARCH_NOT_NOW = 1
+    /// None ever again (Ray's `Searcher.FINISHED`): no more trials are created.
+    case ST_SEARCH_FINISHED = 2
+}
+
 /// A failure carried to the C boundary: its status code and message.
 struct CError: Error {
     let status: st_status
@@ -136,6 +156,7 @@ struct CError: Error {
             case .invalidOption: self.init(.ST_INVALID_CONFIG, e.description)
             case .invalidState: self.init(.ST_INVALID_STATE, e.description)
             case .space: self.init(.ST_INVALID_SPACE, e.description)
+            case .frontEnd: self.init(.ST_ERROR, e.description)
             }
         case let e as ExperimentError:
             switch e {

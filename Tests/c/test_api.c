@@ -718,6 +718,80 @@ static void test_stopper_callback(void) {
     st_searcher_free(s);
 }
 
+struct search_state {
+    int made, limit, results, completes, errored;
+    char config[64];
+};
+
+static int32_t my_searcher(int32_t id, int32_t query, const char *trial_id, const char *const *names,
+                           const double *values, int32_t count, int32_t errored, int32_t *out_answer,
+                           const char **out_config_json, void *user_data) {
+    struct search_state *st = user_data;
+    if (id != 2 || trial_id == NULL) return 7;
+    if (query == ST_SEARCH_SUGGEST) {
+        if (names != NULL || values != NULL || count != 0 || out_answer == NULL || out_config_json == NULL) return 8;
+        if (st->made >= st->limit) {
+            *out_answer = ST_SEARCH_FINISHED;
+            return 0;
+        }
+        snprintf(st->config, sizeof st->config, "{\"x\": %d}", st->made++);
+        *out_config_json = st->config; /* the caller's memory: the engine copies it */
+        *out_answer = ST_SEARCH_CONFIG;
+        return 0;
+    }
+    if (query == ST_SEARCH_RESULT) {
+        double loss = -1;
+        for (int32_t i = 0; i < count; i++)
+            if (strcmp(names[i], "loss") == 0) loss = values[i];
+        if (loss == 99) return 42;
+        st->results++;
+        return 0;
+    }
+    st->completes++;
+    st->errored += errored != 0;
+    return 0;
+}
+
+static void test_searcher_callback(void) {
+    st_searcher *s = NULL;
+    CHECK_ERROR(st_searcher_new("{\"algorithm\": \"callback\", \"id\": 2, \"space\": {}}", &s), ST_INVALID_CONFIG);
+    CHECK_OK(st_searcher_new("{\"algorithm\": \"callback\", \"id\": 2, \"max_concurrent\": 1}", &s));
+    st_experiment *e = NULL;
+    CHECK_OK(st_experiment_new("{\"metric\": \"loss\", \"mode\": \"min\", \"num_samples\": 5}", s, NULL, &e));
+    int32_t action = -1, decision = -1, status = -1;
+    char *id = NULL, *config = NULL;
+    CHECK_ERROR(st_experiment_next(e, &action, &id, &config), ST_ERROR);
+    CHECK(strstr(st_last_error(), "searcher callback 2 is not set") != NULL);
+    CHECK_ERROR(st_experiment_set_searcher(NULL, my_searcher, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_set_searcher(e, NULL, NULL), ST_INVALID_ARGUMENT);
+    struct search_state st = {0, 2, 0, 0, 0, ""};
+    CHECK_OK(st_experiment_set_searcher(e, my_searcher, &st));
+    CHECK_OK(st_experiment_next(e, &action, &id, &config));
+    CHECK(action == ST_NEXT_START && config && strcmp(config, "{\"x\":0}") == 0);
+    const char *names[] = {"loss"};
+    double one[] = {1}, boom[] = {99};
+    CHECK_OK(st_experiment_report(e, id, names, one, 1, NULL, &decision, NULL, NULL, NULL));
+    CHECK(decision == ST_CONTINUE && st.results == 1);
+    CHECK_OK(st_experiment_finish(e, id, ST_END_FAILED, "boom", &status, NULL, NULL));
+    CHECK(st.completes == 1 && st.errored == 1);
+    st_free(id);
+    st_free(config);
+    CHECK_OK(st_experiment_next(e, &action, &id, &config));
+    CHECK(action == ST_NEXT_START && strcmp(config, "{\"x\":1}") == 0);
+    CHECK_ERROR(st_experiment_report(e, id, names, boom, 1, NULL, &decision, NULL, NULL, NULL), ST_ERROR);
+    CHECK(strstr(st_last_error(), "searcher callback 2 failed (it returned 42)") != NULL);
+    CHECK_OK(st_experiment_finish(e, id, ST_END_COMPLETED, NULL, &status, NULL, NULL));
+    CHECK(st.completes == 2 && st.errored == 1);
+    st_free(id);
+    st_free(config);
+    id = NULL;
+    /* FINISHED: 2 of num_samples 5, and the search is over. */
+    CHECK_OK(st_experiment_next(e, &action, &id, NULL));
+    CHECK(action == ST_NEXT_FINISHED && id == NULL);
+    st_experiment_free(e);
+    st_searcher_free(s);
+}
+
 int main(void) {
     test_basics();
     test_space();
@@ -730,6 +804,7 @@ int main(void) {
     test_finish_outcome();
     test_checkpoint_rule();
     test_stopper_callback();
+    test_searcher_callback();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

@@ -25,6 +25,14 @@ st_stopper_fn = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_int32, ctypes.c_int32,
                                  ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_double), ctypes.c_int32,
                                  ctypes.POINTER(ctypes.c_int32), ctypes.c_void_p)
 
+# A searcher of the caller's, given to st_experiment_set_searcher (the header's st_searcher_fn):
+# (searcher_id, query, trial_id, names, values, count, errored, out_answer, out_config_json,
+# user_data) -> status; *out_config_json takes the address of a buffer the caller keeps alive.
+st_searcher_fn = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.c_char_p,
+                                  ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_double), ctypes.c_int32,
+                                  ctypes.c_int32, ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_void_p),
+                                  ctypes.c_void_p)
+
 # st_status: Status codes returned by every libswifttune function that can fail. ST_OK is 0; every other
 # code comes with a message from st_last_error().
 # Success.
@@ -124,6 +132,26 @@ ST_STOP_ALL = 1
 # st_stop_query's values by number.
 ST_STOP_QUERY_NAMES: dict[int, str] = {0: "ST_STOP_TRIAL", 1: "ST_STOP_ALL"}
 
+# st_search_query: What an st_searcher_fn is asked.
+# A configuration for the new trial trial_id (Ray's Searcher.suggest).
+ST_SEARCH_SUGGEST = 0
+# A result the engine recorded for the live trial trial_id (Ray's on_trial_result).
+ST_SEARCH_RESULT = 1
+# The trial trial_id ended, with an error when errored is non-zero (Ray's on_trial_complete).
+ST_SEARCH_COMPLETE = 2
+# st_search_query's values by number.
+ST_SEARCH_QUERY_NAMES: dict[int, str] = {0: "ST_SEARCH_SUGGEST", 1: "ST_SEARCH_RESULT", 2: "ST_SEARCH_COMPLETE"}
+
+# st_search_answer: What an st_searcher_fn answers to ST_SEARCH_SUGGEST.
+# A configuration, in *out_config_json.
+ST_SEARCH_CONFIG = 0
+# None now (Ray's suggest returning None): the engine asks again after a trial ends.
+ST_SEARCH_NOT_NOW = 1
+# None ever again (Ray's Searcher.FINISHED): no more trials are created.
+ST_SEARCH_FINISHED = 2
+# st_search_answer's values by number.
+ST_SEARCH_ANSWER_NAMES: dict[int, str] = {0: "ST_SEARCH_CONFIG", 1: "ST_SEARCH_NOT_NOW", 2: "ST_SEARCH_FINISHED"}
+
 # Every function: (restype, argtypes), in the header's order.
 SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "st_version": (ctypes.c_char_p, []),
@@ -145,6 +173,7 @@ SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "st_scheduler_free": (None, [ctypes.c_void_p]),
     "st_experiment_new": (ctypes.c_int32, [ctypes.c_char_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p)]),
     "st_experiment_set_stopper": (ctypes.c_int32, [ctypes.c_void_p, st_stopper_fn, ctypes.c_void_p]),
+    "st_experiment_set_searcher": (ctypes.c_int32, [ctypes.c_void_p, st_searcher_fn, ctypes.c_void_p]),
     "st_experiment_next": (ctypes.c_int32, [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_void_p)]),
     "st_experiment_report": (ctypes.c_int32, [ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_double), ctypes.c_int32, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_int32)]),
     "st_experiment_attach_checkpoint": (ctypes.c_int32, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p]),

@@ -219,6 +219,8 @@ class ExperimentHandle(Handle):
     """Set when a Python stopper callback is registered: reports then release the GIL."""
     stop_bridge: Optional[Any] = None
     """The experiment's ``tune._internal.stop_bridge.StopBridge`` (its Python stoppers), if any."""
+    search_bridge: Optional[Any] = None
+    """The experiment's ``tune._internal.search_bridge.SearchBridge`` (a user's searcher), if any."""
 
     def next(self) -> tuple[int, Optional[str], Optional[str]]:
         action = ctypes.c_int32()

@@ -74,6 +74,13 @@ public final class Experiment: Sendable {
         core.withLock { $0.setStopperCallback(callback) }
     }
 
+    /// Gives the front end's searcher callback to the experiment's ``CallbackSearcher`` (see
+    /// ``ExperimentCore/setSearcherCallback(_:)``). The engine calls it under its lock, on the
+    /// thread of the `next`, `report` or `finish` call that asks: it must not call this experiment.
+    public func setSearcherCallback(_ callback: @escaping SearcherCallback) {
+        core.withLock { $0.setSearcherCallback(callback) }
+    }
+
     /// Every trial, in creation order.
     public var trials: [TrialRecord] { core.withLock { $0.trials } }
 

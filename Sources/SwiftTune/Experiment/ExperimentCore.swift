@@ -181,7 +181,7 @@ public struct ExperimentCore: Sendable {
         if underCap, waitingCount > 0, let i = trials.firstIndex(where: { $0.status == .pending }) {
             return start(i, now: now)
         }
-        let moreSamples = config.numSamples == -1 || created < config.numSamples
+        var moreSamples = (config.numSamples == -1 || created < config.numSamples) && !limiter.finished
         if moreSamples && underCap && limiter.hasCapacity {
             let id = Self.trialID(created)
             let suggestion: Suggestion?
@@ -195,6 +195,7 @@ public struct ExperimentCore: Sendable {
                 scheduler.onTrialAdd(id)
                 return start(trials.count - 1, now: now)
             }
+            moreSamples = !limiter.finished  // a front-end searcher may have said it is done
         }
         if underCap, waitingCount > 0, let i = trials.firstIndex(where: { $0.status == .paused }) {
             return start(i, now: now)
@@ -260,6 +261,10 @@ public struct ExperimentCore: Sendable {
         var decision = stopped ? .stop : scheduler.onTrialResult(id, result, context: SchedulerContext(hasWaitingTrials: hasWaitingTrials))
         if decision == .continue && (budgetExhausted(now: now) || failedFast != nil) { decision = .stop }
         if decision == .continue, try checkStopAll(now: now) { decision = .stop }
+        if decision != .stop {
+            // Ray's order: a searcher hears the results of a trial that goes on (or pauses).
+            do { try limiter.observe(trialID: id, result) } catch { throw .search(error) }
+        }
         if decision != .continue { trials[i].decision = decision }
         return ReportAnswer(decision: decision, trainingIteration: iteration, timeTotalS: time,
                             shouldCheckpoint: config.checkpointDue(trainingIteration: iteration, decision: decision))
@@ -317,7 +322,9 @@ public struct ExperimentCore: Sendable {
         if trial.searcherTold {
             // Resumed after an error: the searcher already has its outcome (as in Ray).
         } else {
-            do { try limiter.tell(trialID: id, outcome) } catch { throw .search(error) }
+            let errored: Bool
+            if case .failed = end { errored = true } else { errored = false }
+            do { try limiter.tell(trialID: id, outcome, errored: errored) } catch { throw .search(error) }
             trial.searcherTold = true
         }
         if case .failed = end {

@@ -12,7 +12,9 @@ public struct ConcurrencyLimiter: Sendable {
     /// Trials suggested and not yet told to the searcher, in suggestion order.
     public private(set) var live: [String] = []
     /// Finished trials of the current batch, waiting for the rest of it.
-    var held: [(id: String, outcome: TrialOutcome)] = []
+    var held: [(id: String, outcome: TrialOutcome, errored: Bool)] = []
+    /// Whether the wrapped searcher said it has no more suggestions (``Proposal/finished``).
+    public private(set) var finished = false
 
     /// - Throws: ``SearchError/invalidOption(_:)`` unless `maxConcurrent > 0`.
     public init(_ searcher: any Searcher, maxConcurrent: Int, batch: Bool = false) throws(SearchError) {
@@ -26,35 +28,60 @@ public struct ConcurrencyLimiter: Sendable {
     public var hasCapacity: Bool { live.count < maxConcurrent }
 
     /// A suggestion for a new trial, or nil while `maxConcurrent` are unfinished.
+    /// Nil too when the searcher holds back or has finished (then ``finished`` is true).
     public mutating func suggest(trialID: String) throws(SearchError) -> Suggestion? {
-        guard hasCapacity else { return nil }
-        let s = try searcher.suggest(trialID: trialID)
-        live.append(trialID)
-        return s
+        guard hasCapacity, !finished else { return nil }
+        switch try searcher.propose(trialID: trialID) {
+        case .suggestion(let s):
+            live.append(trialID)
+            return s
+        case .notNow:
+            return nil
+        case .finished:
+            finished = true
+            return nil
+        }
+    }
+
+    /// Passes an intermediate result of a live trial to a searcher that hears them (Ray's
+    /// `on_trial_result`, which the limiter forwards for its live trials).
+    public mutating func observe(trialID: String, _ result: Metrics) throws(SearchError) {
+        guard searcher.observesResults, live.contains(trialID) else { return }
+        try searcher.observe(trialID: trialID, result)
     }
 
     /// Reports how a trial ended; unknown trials are ignored, as in Ray. O(live trials).
-    public mutating func tell(trialID: String, _ outcome: TrialOutcome) throws(SearchError) {
+    public mutating func tell(trialID: String, _ outcome: TrialOutcome, errored: Bool = false) throws(SearchError) {
         guard live.contains(trialID) else { return }
         if batch {
             guard !held.contains(where: { $0.id == trialID }) else { throw .trialAlreadyFinished(trialID) }
-            held.append((trialID, outcome))
+            held.append((trialID, outcome, errored))
             guard held.count == live.count else { return }
-            for h in held { try searcher.tell(trialID: h.id, h.outcome) }
+            for h in held { try searcher.tell(trialID: h.id, h.outcome, errored: h.errored) }
             held = []
             live = []
         } else {
-            try searcher.tell(trialID: trialID, outcome)
+            try searcher.tell(trialID: trialID, outcome, errored: errored)
             live.removeAll { $0 == trialID }
         }
+    }
+
+    /// Gives the front end's searcher callback to a wrapped ``CallbackSearcher`` (nothing for
+    /// swifttune's own searchers).
+    public mutating func attach(_ callback: @escaping SearcherCallback) {
+        guard var s = searcher as? CallbackSearcher else { return }
+        s.attach(callback)
+        searcher = s
     }
 
     /// The limiter's state (options, live trials, held outcomes) with the wrapped searcher's.
     public func saveState() -> JSONValue {
         .object([("limiter", 1), ("max_concurrent", .int(Int64(maxConcurrent))), ("batch", .bool(batch)),
                  ("live", .array(live.map { .string($0) })),
-                 ("held", .array(held.map { h in .object([("id", .string(h.id)), ("outcome", h.outcome.json)]) })),
-                 ("searcher", searcher.saveState())])
+                 ("held", .array(held.map { h in
+                     .object([("id", .string(h.id)), ("outcome", h.outcome.json)] + (h.errored ? [("errored", true)] : []))
+                 })),
+                 ("finished", .bool(finished)), ("searcher", searcher.saveState())])
     }
 
     /// Restores a limiter, and the searcher it wraps, from ``saveState()``.
@@ -65,6 +92,7 @@ public struct ConcurrencyLimiter: Sendable {
               let held = state["held"]?.arrayValue, let searcher = state["searcher"]
         else { throw .invalidState("malformed concurrency limiter state") }
         try self.init(try restoreSearcher(searcher), maxConcurrent: Int(maxConcurrent), batch: batch)
+        finished = state["finished"] == .bool(true)  // absent in states saved before front-end searchers
         for l in live {
             guard let id = l.stringValue else { throw .invalidState("malformed concurrency limiter state") }
             self.live.append(id)
@@ -75,7 +103,7 @@ public struct ConcurrencyLimiter: Sendable {
             guard self.live.contains(id), !self.held.contains(where: { $0.id == id }) else {
                 throw .invalidState("held outcome of trial '\(id)', which is not a live trial (or held twice)")
             }
-            self.held.append((id, try TrialOutcome(json: o)))
+            self.held.append((id, try TrialOutcome(json: o), h["errored"] == .bool(true)))
         }
         guard self.held.isEmpty || (batch && self.held.count < self.live.count) else {
             throw .invalidState("held outcomes in a limiter that is not batching, or a whole batch held")

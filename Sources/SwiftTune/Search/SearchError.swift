@@ -12,6 +12,9 @@ public enum SearchError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidState(String)
     /// A configuration does not fit the space (a point to evaluate, an evaluated trial).
     case space(SpaceError)
+    /// A searcher of the front end (``CallbackSearcher``) failed, is not attached, or answered
+    /// something the engine cannot use; the message says which.
+    case frontEnd(String)
 
     /// A one-line message for the user, naming the trial, option or state field at fault.
     public var description: String {
@@ -22,6 +25,7 @@ public enum SearchError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidOption(let m): return "invalid option: \(m)"
         case .invalidState(let m): return "invalid saved state: \(m)"
         case .space(let e): return e.description
+        case .frontEnd(let m): return m
         }
     }
 }

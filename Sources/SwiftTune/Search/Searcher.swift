@@ -22,11 +22,42 @@ public protocol Searcher: Sendable {
     /// The searcher's name in messages, and whether it learns from the metric (then an experiment
     /// needs a metric and a mode, as Ray's model-based searchers do); nil for one that does not.
     var metricUser: String? { get }
+    /// A suggestion for a new trial, or why there is none now: a searcher of the front end
+    /// (``CallbackSearcher``) may hold back (Ray's `suggest` returning None) or be done
+    /// (`Searcher.FINISHED`). swifttune's own searchers always suggest.
+    mutating func propose(trialID: String) throws(SearchError) -> Proposal
+    /// Whether ``observe(trialID:_:)`` does anything (the engine skips the call otherwise).
+    var observesResults: Bool { get }
+    /// Hears an intermediate result of a live trial (Ray's `on_trial_result`).
+    mutating func observe(trialID: String, _ result: Metrics) throws(SearchError)
+    /// ``tell(trialID:_:)``, saying too whether the trial ended in an error (Ray's
+    /// `on_trial_complete(..., error=True)`) rather than without a usable metric.
+    mutating func tell(trialID: String, _ outcome: TrialOutcome, errored: Bool) throws(SearchError)
 }
 
 extension Searcher {
     /// Searchers do not learn from the metric unless they say so.
     public var metricUser: String? { nil }
+    /// Always a suggestion.
+    public mutating func propose(trialID: String) throws(SearchError) -> Proposal { .suggestion(try suggest(trialID: trialID)) }
+    /// Intermediate results do not change swifttune's own searchers (as in hyperopt).
+    public var observesResults: Bool { false }
+    /// Nothing.
+    public mutating func observe(trialID: String, _ result: Metrics) throws(SearchError) {}
+    /// ``tell(trialID:_:)``: the outcome says enough.
+    public mutating func tell(trialID: String, _ outcome: TrialOutcome, errored: Bool) throws(SearchError) {
+        try tell(trialID: trialID, outcome)
+    }
+}
+
+/// What ``Searcher/propose(trialID:)`` answers.
+public enum Proposal: Sendable, Equatable {
+    /// A configuration for the new trial.
+    case suggestion(Suggestion)
+    /// None now; ask again later (after a trial ends).
+    case notNow
+    /// None ever again: the search is over.
+    case finished
 }
 
 /// A proposed configuration for one trial.

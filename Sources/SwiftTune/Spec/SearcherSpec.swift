@@ -6,6 +6,10 @@
 /// "n_EI_candidates": 24, "gamma": 0.25, "prior_weight": 1.0, "linear_forgetting": 25}`: only
 /// "algorithm" and "space" are required; the TPE options apply to "tpe" only; without
 /// "max_concurrent" there is no concurrency limit.
+///
+/// `{"algorithm": "callback", "id": N, "mode": ..., "max_concurrent": ..., "batch": ...}`: a
+/// searcher of the front end (``CallbackSearcher``), asked through its callback with this id; it
+/// has no "space", "seed" or points of its own.
 public struct SearcherSpec: Sendable {
     /// The search algorithms a specification names.
     public enum Algorithm: String, Sendable, Equatable, CaseIterable {
@@ -13,13 +17,15 @@ public struct SearcherSpec: Sendable {
         case tpe
         /// ``RandomSearch``.
         case random
+        /// ``CallbackSearcher``: the front end's.
+        case callback
     }
 
     /// The TPE options a specification may set, by their JSON names.
     public static let tpeOptionNames = ["n_initial_points", "n_EI_candidates", "gamma", "prior_weight", "linear_forgetting"]
     /// Every key a specification may have.
     public static let keys: Set<String> = Set(["algorithm", "space", "mode", "seed", "points_to_evaluate", "max_concurrent",
-                                               "batch"] + tpeOptionNames)
+                                               "batch", "id"] + tpeOptionNames)
 
     /// The algorithm.
     public var algorithm: Algorithm
@@ -37,6 +43,8 @@ public struct SearcherSpec: Sendable {
     public var batch: Bool
     /// TPE's options (the defaults for random search, which takes none).
     public var tpeOptions: TPESearch.Options
+    /// The front end's id of a callback searcher (0 for the others).
+    public var callbackID: Int = 0
 
     /// Reads a specification. Errors name the key at fault; the algorithm's own checks of its
     /// options come from ``makeLimiter()``.
@@ -45,9 +53,21 @@ public struct SearcherSpec: Sendable {
         let members = try SpecReader.members(spec, "the searcher specification")
         for (k, _) in members where !Self.keys.contains(k) { throw .invalid("unknown searcher option '\(k)'") }
         let read = SpecReader(spec: spec)
-        guard let name = spec["algorithm"]?.stringValue else { throw .invalid("'algorithm' must be \"tpe\" or \"random\"") }
-        guard let spaceJSON = spec["space"] else { throw .invalid("'space' is required") }
-        do { space = try SearchSpace(json: spaceJSON) } catch { throw .space(error) }
+        guard let name = spec["algorithm"]?.stringValue else { throw .invalid("'algorithm' must be \"tpe\", \"random\" or \"callback\"") }
+        if name == "callback" {
+            for k in ["space", "seed", "points_to_evaluate"] + Self.tpeOptionNames where spec[k] != nil {
+                throw .invalid("'\(k)' is not an option of a callback searcher (the front end's searcher has its own)")
+            }
+            guard let id = try read.int("id"), id >= 0, id <= Int64(Int32.max) else {
+                throw .invalid("a callback searcher needs an 'id' from 0 to \(Int32.max)")
+            }
+            callbackID = Int(id)
+            do { space = try SearchSpace(.dict([])) } catch { throw .space(error) }
+        } else {
+            guard spec["id"] == nil else { throw .invalid("'id' is an option of a callback searcher only") }
+            guard let spaceJSON = spec["space"] else { throw .invalid("'space' is required") }
+            do { space = try SearchSpace(json: spaceJSON) } catch { throw .space(error) }
+        }
         mode = try read.mode("mode") ?? .min
         seed = try read.int("seed").map { UInt64(bitPattern: $0) } ?? 0
         pointsToEvaluate = []
@@ -65,10 +85,13 @@ public struct SearcherSpec: Sendable {
             if let v = try read.int("linear_forgetting") { o.linearForgetting = Int(v) }
         case .random?:
             for k in Self.tpeOptionNames where spec[k] != nil { throw .invalid("'\(k)' is a TPE option; random search takes none") }
+        case .callback?:
+            break
         case nil:
-            throw .invalid("unknown algorithm '\(name)': use \"tpe\" or \"random\"")
+            throw .invalid("unknown algorithm '\(name)': use \"tpe\", \"random\" or \"callback\"")
         }
-        algorithm = Algorithm(rawValue: name)!
+        guard let algorithm = Algorithm(rawValue: name) else { throw .invalid("unknown algorithm '\(name)'") }
+        self.algorithm = algorithm
         tpeOptions = o
         maxConcurrent = try read.int("max_concurrent").map { Int($0) }
         batch = false
@@ -85,6 +108,7 @@ public struct SearcherSpec: Sendable {
             switch algorithm {
             case .tpe: return try TPESearch(space: space, mode: mode, options: tpeOptions, pointsToEvaluate: pointsToEvaluate, seed: seed)
             case .random: return try RandomSearch(space: space, mode: mode, pointsToEvaluate: pointsToEvaluate, seed: seed)
+            case .callback: return try CallbackSearcher(id: callbackID, mode: mode)
             }
         } catch {
             throw .search(error)

@@ -6,7 +6,7 @@ import itertools
 from typing import TYPE_CHECKING, Any, Optional
 
 from ..._lib import ExperimentHandle, SchedulerHandle, SearcherHandle, dumps, lib
-from ..._space import Categorical, grid_paths, replace_at
+from ..._space import Categorical, grid_paths, has_domains, replace_at
 from ..impl.config import FailureConfig, _stopper_of
 from ..schedulers.trial_scheduler import FIFOScheduler, TrialScheduler
 from ..search.basic_variant import BasicVariantGenerator
@@ -15,6 +15,7 @@ from ..schedulers.async_hyperband import AsyncHyperBandScheduler
 from ..schedulers.median_stopping_rule import MedianStoppingRule
 from ..search.searcher import Searcher
 from ..stopper import Stopper
+from .search_bridge import SearchBridge, is_user_searcher, set_search_properties
 from .stop_bridge import StopBridge
 
 UNDEFINED_METRIC_MODE = ("Trying to sample a configuration from {cls}, but the `metric` ({metric}) or `mode` ({mode}) "
@@ -33,6 +34,11 @@ def build_experiment(tuner: "Tuner") -> None:
     if tuner._restored is not None:
         tuner._experiment = ExperimentHandle(lib.call_handle("st_experiment_resume", dumps(tuner._restored),
                                                              dumps(tuner._resume_options)))
+        if _has_callback_searcher(tuner._restored):
+            raise NotImplementedError(
+                "Tuner.restore of an experiment whose search_alg is a Searcher subclass of your own is not supported by "
+                "swifttune yet (its state lives in your object); run the experiment again with Tuner(...).fit(), or use "
+                "one of swifttune's searchers (HyperOptSearch, BasicVariantGenerator), which restore.")
         cfg = tuner._restored["config"]
         tuner.tune_config.metric, tuner.tune_config.mode = cfg.get("metric"), cfg.get("mode")
         # The user's stoppers come back from their pickle; the engine's kept their counts.
@@ -45,6 +51,9 @@ def build_experiment(tuner: "Tuner") -> None:
     metric = tc.metric or search.metric
     mode = tc.mode or search.mode
     inner = search.searcher if isinstance(search, ConcurrencyLimiter) else search
+    if is_user_searcher(inner):
+        _build_with_user_searcher(tuner, search, inner, metric, mode)
+        return
     if inner._algorithm == "tpe" and (not metric or not mode):
         # Ray needs them only where they are used: a model-based searcher (random and grid search
         # rank nothing; results are ranked when asked, get_best_result(metric, mode)).
@@ -81,6 +90,43 @@ def build_experiment(tuner: "Tuner") -> None:
         tuner._constants = dict(tuner.param_space)
     spec = search._spec()
     tuner._refs = inner._refs
+    _build_engine(tuner, spec, metric, mode, num_samples)
+
+
+def _build_with_user_searcher(tuner: "Tuner", search: Searcher, inner: Searcher, metric: Optional[str],
+                              mode: Optional[str]) -> None:
+    """The engine with a user's ``Searcher`` subclass, called back (search_bridge): the engine's
+    limiter bounds it; its suggestions are merged into the param_space (Ray's ``merge_dicts``)."""
+    space = tuner.param_space or {}
+    if not set_search_properties(inner, metric, mode, space) and has_domains(space):
+        raise ValueError(
+            "You passed a `param_space` parameter to `Tuner(...)` with unresolved parameters, but the search algorithm "
+            "was already instantiated with a search space. Make sure that `config` does not contain any more "
+            "parameter definitions - include them in the search algorithm's search space if necessary.")
+    spec: dict[str, Any] = {"algorithm": "callback", "id": 0, "mode": mode or "min"}
+    if isinstance(search, ConcurrencyLimiter):
+        spec["max_concurrent"] = search.max_concurrent
+        spec["batch"] = search.batch
+    refs: list[Any] = []
+    tuner._refs = refs
+    bridge = SearchBridge(inner, space, refs)
+    _build_engine(tuner, spec, metric, mode, tuner.tune_config.num_samples)
+    bridge.attach(tuner._experiment)
+
+
+def _has_callback_searcher(state: Any) -> bool:
+    """Whether a saved state holds a front-end searcher's (``{"searcher": "callback", ...}``)."""
+    if isinstance(state, dict):
+        return state.get("searcher") == "callback" or any(_has_callback_searcher(v) for v in state.values())
+    if isinstance(state, list):
+        return any(_has_callback_searcher(v) for v in state)
+    return False
+
+
+def _build_engine(tuner: "Tuner", spec: dict[str, Any], metric: Optional[str], mode: Optional[str],
+                  num_samples: int) -> None:
+    """The engine for the searcher `spec`, the scheduler, the stoppers and the run settings."""
+    tc, rc = tuner.tune_config, tuner.run_config
     searcher = SearcherHandle(lib.call_handle("st_searcher_new", dumps(spec)))
     scheduler_obj = tc.scheduler or FIFOScheduler()
     if not isinstance(scheduler_obj, TrialScheduler):

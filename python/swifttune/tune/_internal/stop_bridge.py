@@ -149,6 +149,8 @@ def start_stoppers(run: "ExperimentRun") -> None:
     if bridge is not None:
         bridge.bind(run)
         bridge.save(run.path)
+    if run.experiment.search_bridge is not None:
+        run.experiment.search_bridge.bind(run)
 
 
 # Ray's automatic fields the engine does not keep (it records the trial's own metrics,
@@ -169,7 +171,7 @@ def report_result(run: "ExperimentRun", trial_id: str, metrics: dict[str, Any], 
     if bridge is None:
         return run.experiment.report_result(trial_id, numbers, checkpoint, slots)
     bridge.warn_missing(metrics)
-    if bridge.callbacks:
+    if bridge.callbacks or run.experiment.search_bridge is not None:  # a user's stopper or searcher sees the row
         bridge.pending[trial_id] = {**metrics, "trial_id": trial_id, "config": config}
     try:
         return run.experiment.report_result(trial_id, numbers, checkpoint, slots)
@@ -185,6 +187,9 @@ def stopper_error(run: "ExperimentRun", e: SwiftTuneError) -> BaseException:
     bridge: Optional[StopBridge] = run.experiment.stop_bridge
     if bridge is not None and bridge.error is not None:
         return bridge.error
+    searcher = run.experiment.search_bridge
+    if searcher is not None and searcher.error is not None:
+        return searcher.error
     m = _MISSING_KEY.match(str(e))
     if m:
         err = KeyError(m.group(1))

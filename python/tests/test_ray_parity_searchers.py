@@ -1,0 +1,97 @@
+"""A user-written ``Searcher`` subclass, parity with real Ray Tune: the same searcher and trainable
+run with Ray and with swifttune (imports swapped) make the same suggestions, run them, and tell the
+searcher the same things (``set_search_properties``, ``on_trial_result``, ``on_trial_complete`` with
+the final result or ``error=True``, ``Searcher.FINISHED``, ``suggest`` answering None), also behind a
+``ConcurrencyLimiter``. What the searcher hears is keyed by its configuration (trial ids differ).
+
+Needs `ray[tune]` in the test environment (`make test` installs it).
+"""
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from ray_scripts import run_parity_script
+
+pytestmark = [pytest.mark.ray, pytest.mark.slow]
+
+SCRIPT = textwrap.dedent('''
+    import json, sys
+    {imports}
+
+    class ListSearcher(Searcher):
+        """Suggests the given x values in order, then FINISHED; one at a time when `serial`."""
+
+        def __init__(self, xs, serial=False, metric=None, mode=None):
+            super().__init__(metric=metric, mode=mode)
+            self.xs, self.serial = list(xs), serial
+            self.live, self.heard, self.props = {{}}, {{}}, None
+
+        def set_search_properties(self, metric, mode, config, **spec):
+            self.props = [metric, mode, sorted(config)]
+            return True
+
+        def suggest(self, trial_id):
+            if self.serial and self.live:
+                return None
+            if not self.xs:
+                return Searcher.FINISHED
+            x = self.xs.pop(0)
+            self.live[trial_id] = x
+            return {{"x": x, "opt": {{"lr": x / 10}}}}
+
+        def on_trial_result(self, trial_id, result):
+            self.heard.setdefault(str(self.live[trial_id]), {{}}).setdefault("results", []).append(
+                [result["loss"], result["training_iteration"], result["config/opt/lr"], result["config/c"]])
+
+        def on_trial_complete(self, trial_id, result=None, error=False):
+            x = self.live.pop(trial_id)
+            self.heard.setdefault(str(x), {{}})["complete"] = [error, None if result is None else result["loss"],
+                                                               None if result is None else result.get("done")]
+
+    def trainable(config):
+        if config["x"] == 4:
+            raise ValueError("x=4 fails")
+        for step in range(3):
+            tune.report({{"loss": (config["x"] - 3) ** 2 + step + config["c"]}})
+
+    ray.init(num_cpus=2, configure_logging=False{ray_init_extra})
+    out = {{}}
+    for name, serial, limit in [("plain", False, None), ("limited", False, 2), ("serial", True, None)]:
+        s = ListSearcher([1, 2, 3, 4, 5])
+        alg = ConcurrencyLimiter(s, max_concurrent=limit) if limit else s
+        tuner = tune.Tuner(trainable, param_space={{"c": 10, "opt": {{"momentum": 0.9}}}},
+                           tune_config=tune.TuneConfig(search_alg=alg, metric="loss", mode="min", num_samples=8),
+                           run_config=tune.RunConfig(storage_path=sys.argv[1], name=name, verbose=0))
+        results = tuner.fit()
+        best = results.get_best_result()
+        out[name] = {{"n": len(results), "errors": results.num_errors, "best": best.config,
+                     "heard": s.heard, "props": s.props,
+                     "configs": sorted(json.dumps(r.config, sort_keys=True) for r in results)}}
+    print("PARITY" + json.dumps(out))
+''')
+
+RAY_IMPORTS = """
+import ray
+from ray import tune
+from ray.tune.search import ConcurrencyLimiter, Searcher
+"""
+SWIFTTUNE_IMPORTS = """
+import swifttune as ray
+from swifttune import tune
+from swifttune.tune.search import ConcurrencyLimiter, Searcher
+"""
+
+
+def run(imports: str, tmp_path: Path, extra: str = "") -> dict:
+    return run_parity_script(SCRIPT.format(imports=imports, ray_init_extra=extra), tmp_path, timeout=900)
+
+
+def test_a_user_searcher_is_called_as_ray_calls_it(tmp_path):
+    pytest.importorskip("ray")
+    ray_out = run(RAY_IMPORTS, tmp_path / "ray", ", include_dashboard=False")
+    ours = run(SWIFTTUNE_IMPORTS, tmp_path / "swifttune")
+    assert set(ours) == set(ray_out)
+    for name in ray_out:
+        assert ours[name] == ray_out[name], name
+    assert ours["plain"]["n"] == 5 and ours["plain"]["errors"] == 1

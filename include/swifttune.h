@@ -77,7 +77,9 @@ typedef int32_t (*st_stopper_fn)(int32_t stopper_id, int32_t query, const char *
  * valid until the callback is next called (the engine copies it); names and values are NULL and
  * count is 0. For ST_SEARCH_RESULT names, values and count are the result the engine recorded
  * (training_iteration and time_total_s included) and out_answer and out_config_json are NULL. For
- * ST_SEARCH_COMPLETE errored is non-zero when the trial ended in an error. Everything handed in
+ * ST_SEARCH_COMPLETE errored is non-zero when the trial ended in an error, and for the primary trial
+ * of a Repeater's group count is 1 and values[0] the mean of the group's metric values (NaN when
+ * none; names NULL), else count is 0. Everything handed in
  * is valid during the call only. Return 0; a non-zero return means the searcher failed (the call
  * that asked then fails with ST_ERROR).
  */

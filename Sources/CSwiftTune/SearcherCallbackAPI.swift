@@ -13,7 +13,8 @@ import SwiftTune
 /// next call (the engine copies it); `names`, `values` and `count` are NULL, NULL and 0. For
 /// `ST_SEARCH_RESULT` they are the result the engine recorded (its automatic `training_iteration`
 /// and `time_total_s` included). For `ST_SEARCH_COMPLETE` `errored` is non-zero when the trial
-/// ended in an error. Everything handed in is valid during the call only. Return 0; a non-zero
+/// ended in an error; for the primary trial of a Repeater's group `count` is 1 and `values[0]` the
+/// mean of the group's metric values (NaN when none; `names` NULL), else 0 and NULL. Everything handed in is valid during the call only. Return 0; a non-zero
 /// return means the searcher failed.
 public typealias st_searcher_fn = @convention(c) (Int32, Int32, UnsafePointer<CChar>?, UnsafePointer<UnsafePointer<CChar>?>?,
                                                   UnsafePointer<Double>?, Int32, Int32,
@@ -32,8 +33,14 @@ struct SearcherTarget: @unchecked Sendable {
         switch query {
         case let .suggest(trialID):
             rc = trialID.withCString { fn(Int32(id), st_search_query.ST_SEARCH_SUGGEST.rawValue, $0, nil, nil, 0, 0, &answer, &config, user) }
-        case let .complete(trialID, errored):
-            rc = trialID.withCString { fn(Int32(id), st_search_query.ST_SEARCH_COMPLETE.rawValue, $0, nil, nil, 0, errored ? 1 : 0, nil, nil, user) }
+        case let .complete(trialID, errored, groupMean):
+            var mean = groupMean ?? .nan
+            rc = trialID.withCString { tid in
+                withUnsafePointer(to: &mean) { m in
+                    fn(Int32(id), st_search_query.ST_SEARCH_COMPLETE.rawValue, tid, nil, groupMean == nil ? nil : m,
+                       groupMean == nil ? 0 : 1, errored ? 1 : 0, nil, nil, user)
+                }
+            }
         case let .result(trialID, result):
             let items = result.sorted { $0.key < $1.key }
             var names: [UnsafeMutablePointer<CChar>?] = items.map { strdup($0.key) }

@@ -29,7 +29,7 @@ import SwiftTune
                 if result["loss"] == 99 { throw .invalidOption("cannot learn") }
                 log.withLock { $0.append("result \(trialID) \(Int(result["loss"] ?? -1)) \(Int(result["training_iteration"] ?? -1))") }
                 return .done
-            case let .complete(trialID, errored):
+            case let .complete(trialID, errored, _):
                 state.withLock { $0.live -= 1 }
                 log.withLock { $0.append("complete \(trialID) \(errored)") }
                 return .done

@@ -2,7 +2,8 @@
 run with Ray and with swifttune (imports swapped) make the same suggestions, run them, and tell the
 searcher the same things (``set_search_properties``, ``on_trial_result``, ``on_trial_complete`` with
 the final result or ``error=True``, ``Searcher.FINISHED``, ``suggest`` answering None), also behind a
-``ConcurrencyLimiter``. What the searcher hears is keyed by its configuration (trial ids differ).
+``ConcurrencyLimiter``; and ``Repeater`` (the repeats' configurations and ``__trial_index__``, the
+mean each group's primary trial is completed with, an error passed on). What the searcher hears is keyed by its configuration (trial ids differ).
 
 Needs `ray[tune]` in the test environment (`make test` installs it).
 """
@@ -68,18 +69,57 @@ SCRIPT = textwrap.dedent('''
         out[name] = {{"n": len(results), "errors": results.num_errors, "best": best.config,
                      "heard": s.heard, "props": s.props,
                      "configs": sorted(json.dumps(r.config, sort_keys=True) for r in results)}}
+    class Told(Searcher):
+        """Suggests x = 1, 2, ...; keeps what it is told, by x. With `props` it takes the Tuner's metric."""
+
+        def __init__(self, props, metric=None):
+            super().__init__(metric=metric, mode="min" if metric else None)
+            self.n, self.ids, self.told, self.props = 0, {{}}, {{}}, props
+
+        def set_search_properties(self, metric, mode, config, **spec):
+            if not self.props:
+                return False
+            self._metric, self._mode = metric, mode
+            return True
+
+        def suggest(self, trial_id):
+            self.n += 1
+            self.ids[trial_id] = self.n
+            return {{"x": self.n}}
+
+        def on_trial_complete(self, trial_id, result=None, error=False):
+            self.told[str(self.ids[trial_id])] = [result, error]
+
+    def repeated(config):
+        if config["x"] == 2 and config["__trial_index__"] == 1:
+            raise ValueError("x=2 fails once")
+        tune.report({{"loss": config["x"] * 10 + config["__trial_index__"] + config["c"]}})
+
+    # One trial at a time, so that which trial of a group ends last (its error flag is passed on) is fixed.
+    # Ray's ConcurrencyLimiter keeps the metric its searcher had when it was made (Ray's Repeater
+    # reads it there): the inner_limit searcher has its metric from the start.
+    for name, props, metric, wrap in [("repeat3", True, None, lambda s: Repeater(s, repeat=3)),
+                                      ("repeat_limited", True, None, lambda s: ConcurrencyLimiter(Repeater(s, 2), 1)),
+                                      ("inner_limit", True, "loss", lambda s: Repeater(ConcurrencyLimiter(s, 1), 2)),
+                                      ("no_metric", False, None, lambda s: Repeater(s, 2))]:
+        s = Told(props, metric)
+        results = tune.Tuner(repeated, param_space={{"c": 1}}, tune_config=tune.TuneConfig(search_alg=wrap(s), metric="loss", mode="min",
+                                                                   num_samples=7, max_concurrent_trials=1),
+                             run_config=tune.RunConfig(storage_path=sys.argv[1], name=name, verbose=0)).fit()
+        out[name] = {{"told": s.told, "errors": results.num_errors,
+                     "configs": sorted(json.dumps(r.config, sort_keys=True) for r in results)}}
     print("PARITY" + json.dumps(out))
 ''')
 
 RAY_IMPORTS = """
 import ray
 from ray import tune
-from ray.tune.search import ConcurrencyLimiter, Searcher
+from ray.tune.search import ConcurrencyLimiter, Repeater, Searcher
 """
 SWIFTTUNE_IMPORTS = """
 import swifttune as ray
 from swifttune import tune
-from swifttune.tune.search import ConcurrencyLimiter, Searcher
+from swifttune.tune.search import ConcurrencyLimiter, Repeater, Searcher
 """
 
 
@@ -95,3 +135,4 @@ def test_a_user_searcher_is_called_as_ray_calls_it(tmp_path):
     for name in ray_out:
         assert ours[name] == ray_out[name], name
     assert ours["plain"]["n"] == 5 and ours["plain"]["errors"] == 1
+    assert ours["repeat3"]["told"]["1"] == [{"loss": 12.0}, False]  # the mean of 11, 12, 13

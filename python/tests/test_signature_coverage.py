@@ -257,6 +257,15 @@ TARGETS: list[Target] = [
         "max_concurrent": H("test_search::test_concurrency_limiter_returns_none_at_its_limit"),
         "batch": H(P + "test_concurrency_limiter_searcher_and_batch"),
     }),
+    Target("ray.tune.search:Repeater", {
+        "searcher": H("test_user_searcher::test_repeater_runs_each_hyperopt_suggestion_repeat_times"),
+        "repeat": H("test_user_searcher::test_repeater_checks_and_ray_warning"),
+        "set_index": H("test_user_searcher::test_repeater_runs_each_hyperopt_suggestion_repeat_times"),
+    }),
+    Target("ray.tune.search:Searcher", {
+        "metric": H("test_user_searcher::test_repeater_checks_and_ray_warning"),
+        "mode": H("test_user_searcher::test_repeater_checks_and_ray_warning"),
+    }),
     Target("ray.tune.search:BasicVariantGenerator", {
         "points_to_evaluate": H("test_search::test_basic_variant_generator_points_and_seed"),
         "max_concurrent": H(P + "test_basic_variant_generator_max_concurrent"),

@@ -192,3 +192,41 @@ def test_restoring_an_experiment_of_a_user_searcher_is_refused_by_name(run_confi
                run_config=run_config(name="exp")).fit()
     with pytest.raises(NotImplementedError, match="Searcher subclass of your own"):
         tune.Tuner.restore(str(tmp_path / "results" / "exp"), steps).fit()
+
+
+def test_repeater_runs_each_hyperopt_suggestion_repeat_times(run_config, executor):
+    from swifttune.tune.search import Repeater
+    from swifttune.tune.search.repeater import TRIAL_INDEX
+
+    def quad(config):
+        tune.report({"loss": (config["x"] - 0.3) ** 2 + config[TRIAL_INDEX] * 0.01})
+
+    results = tune.Tuner(quad, param_space={"x": tune.uniform(0, 1)},
+                         tune_config=tc(executor, search_alg=Repeater(searcher=HyperOptSearch(random_state_seed=3), repeat=3),
+                                        num_samples=9), run_config=run_config()).fit()
+    configs = sorted((r.config["x"], r.config[TRIAL_INDEX]) for r in results)
+    assert len({x for x, _ in configs}) == 3
+    assert [i for _, i in configs] == [0, 1, 2] * 3
+    # set_index=False: the repeats' configurations are the suggestion as it is.
+    plain = tune.Tuner(steps, tune_config=tc(executor, search_alg=Repeater(Recorder(2, metric="loss", mode="min"), repeat=2, set_index=False),
+                                             num_samples=4), run_config=run_config()).fit()
+    assert sorted(r.config["x"] for r in plain) == [0, 0, 1, 1] and all(TRIAL_INDEX not in r.config for r in plain)
+
+
+def test_repeater_checks_and_ray_warning(run_config):
+    from swifttune.tune.search import Repeater
+
+    with pytest.raises(ValueError, match="positive integer"):
+        Repeater(HyperOptSearch(), repeat=0)
+    with pytest.warns(UserWarning, match="total number of trials, including the repeat trials"):
+        tune.Tuner(steps, tune_config=tc("thread", search_alg=Repeater(Recorder(4, metric="loss", mode="min"), repeat=2), num_samples=3),
+                   run_config=run_config()).fit()
+    with pytest.raises(NotImplementedError, match="Repeater around Repeater"):
+        tune.Tuner(steps, tune_config=tc("thread", search_alg=Repeater(Repeater(Recorder(4), 2), 2), num_samples=4),
+                   run_config=run_config()).fit()
+
+
+def test_max_concurrent_trials_and_a_concurrency_limiter_of_another_bound_is_rays_error(run_config):
+    with pytest.raises(ValueError, match="FIX THIS by setting `max_concurrent_trials=None`"):
+        tune.Tuner(steps, tune_config=tc("thread", search_alg=ConcurrencyLimiter(Recorder(4), 2), num_samples=4,
+                                         max_concurrent_trials=3), run_config=run_config()).fit()

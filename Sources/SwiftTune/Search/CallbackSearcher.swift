@@ -5,8 +5,9 @@ public enum SearchQuery: Sendable, Equatable {
     /// Ray's `on_trial_result(trial_id, result)`: a result the engine recorded for a live trial.
     case result(trialID: String, result: Metrics)
     /// Ray's `on_trial_complete(trial_id, result, error)`: the trial ended (with an error, or
-    /// not: the front end has its last result).
-    case complete(trialID: String, errored: Bool)
+    /// not: the front end has its last result); for a ``Repeater``'s group, the mean of its
+    /// metric values, which Ray passes as the result (`{metric: mean}`).
+    case complete(trialID: String, errored: Bool, groupMean: Double?)
 }
 
 /// What the front end answers to a ``SearchQuery``.
@@ -93,13 +94,13 @@ public struct CallbackSearcher: Searcher {
 
     /// Ray's `on_trial_complete`, as an outcome that is not an error.
     public mutating func tell(trialID: String, _ outcome: TrialOutcome) throws(SearchError) {
-        try tell(trialID: trialID, outcome, errored: false)
+        try tell(trialID: trialID, outcome, errored: false, groupMean: nil)
     }
 
     /// Ray's `on_trial_complete(trial_id, result, error)`.
-    public mutating func tell(trialID: String, _ outcome: TrialOutcome, errored: Bool) throws(SearchError) {
+    public mutating func tell(trialID: String, _ outcome: TrialOutcome, errored: Bool, groupMean: Double?) throws(SearchError) {
         guard pending.contains(trialID) else { throw .unknownTrial(trialID) }
-        _ = try ask(.complete(trialID: trialID, errored: errored))
+        _ = try ask(.complete(trialID: trialID, errored: errored, groupMean: groupMean))
         pending.remove(trialID)
     }
 

@@ -12,7 +12,7 @@ public struct ConcurrencyLimiter: Sendable {
     /// Trials suggested and not yet told to the searcher, in suggestion order.
     public private(set) var live: [String] = []
     /// Finished trials of the current batch, waiting for the rest of it.
-    var held: [(id: String, outcome: TrialOutcome, errored: Bool)] = []
+    var held: [(id: String, outcome: TrialOutcome, errored: Bool, groupMean: Double?)] = []
     /// Whether the wrapped searcher said it has no more suggestions (``Proposal/finished``).
     public private(set) var finished = false
 
@@ -51,17 +51,18 @@ public struct ConcurrencyLimiter: Sendable {
     }
 
     /// Reports how a trial ended; unknown trials are ignored, as in Ray. O(live trials).
-    public mutating func tell(trialID: String, _ outcome: TrialOutcome, errored: Bool = false) throws(SearchError) {
+    public mutating func tell(trialID: String, _ outcome: TrialOutcome, errored: Bool = false,
+                              groupMean: Double? = nil) throws(SearchError) {
         guard live.contains(trialID) else { return }
         if batch {
             guard !held.contains(where: { $0.id == trialID }) else { throw .trialAlreadyFinished(trialID) }
-            held.append((trialID, outcome, errored))
+            held.append((trialID, outcome, errored, groupMean))
             guard held.count == live.count else { return }
-            for h in held { try searcher.tell(trialID: h.id, h.outcome, errored: h.errored) }
+            for h in held { try searcher.tell(trialID: h.id, h.outcome, errored: h.errored, groupMean: h.groupMean) }
             held = []
             live = []
         } else {
-            try searcher.tell(trialID: trialID, outcome, errored: errored)
+            try searcher.tell(trialID: trialID, outcome, errored: errored, groupMean: groupMean)
             live.removeAll { $0 == trialID }
         }
     }
@@ -69,9 +70,13 @@ public struct ConcurrencyLimiter: Sendable {
     /// Gives the front end's searcher callback to a wrapped ``CallbackSearcher`` (nothing for
     /// swifttune's own searchers).
     public mutating func attach(_ callback: @escaping SearcherCallback) {
-        guard var s = searcher as? CallbackSearcher else { return }
-        s.attach(callback)
-        searcher = s
+        if var s = searcher as? CallbackSearcher {
+            s.attach(callback)
+            searcher = s
+        } else if var r = searcher as? Repeater {
+            r.attach(callback)
+            searcher = r
+        }
     }
 
     /// The limiter's state (options, live trials, held outcomes) with the wrapped searcher's.
@@ -79,7 +84,8 @@ public struct ConcurrencyLimiter: Sendable {
         .object([("limiter", 1), ("max_concurrent", .int(Int64(maxConcurrent))), ("batch", .bool(batch)),
                  ("live", .array(live.map { .string($0) })),
                  ("held", .array(held.map { h in
-                     .object([("id", .string(h.id)), ("outcome", h.outcome.json)] + (h.errored ? [("errored", true)] : []))
+                     .object([("id", .string(h.id)), ("outcome", h.outcome.json)] + (h.errored ? [("errored", true)] : [])
+                             + (h.groupMean.map { [("group_mean", $0.isNaN ? .null : .double($0))] } ?? []))
                  })),
                  ("finished", .bool(finished)), ("searcher", searcher.saveState())])
     }
@@ -103,7 +109,8 @@ public struct ConcurrencyLimiter: Sendable {
             guard self.live.contains(id), !self.held.contains(where: { $0.id == id }) else {
                 throw .invalidState("held outcome of trial '\(id)', which is not a live trial (or held twice)")
             }
-            self.held.append((id, try TrialOutcome(json: o), h["errored"] == .bool(true)))
+            let mean: Double? = h["group_mean"].map { $0.doubleValue ?? .nan }
+            self.held.append((id, try TrialOutcome(json: o), h["errored"] == .bool(true), mean))
         }
         guard self.held.isEmpty || (batch && self.held.count < self.live.count) else {
             throw .invalidState("held outcomes in a limiter that is not batching, or a whole batch held")

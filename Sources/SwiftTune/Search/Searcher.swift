@@ -31,8 +31,9 @@ public protocol Searcher: Sendable {
     /// Hears an intermediate result of a live trial (Ray's `on_trial_result`).
     mutating func observe(trialID: String, _ result: Metrics) throws(SearchError)
     /// ``tell(trialID:_:)``, saying too whether the trial ended in an error (Ray's
-    /// `on_trial_complete(..., error=True)`) rather than without a usable metric.
-    mutating func tell(trialID: String, _ outcome: TrialOutcome, errored: Bool) throws(SearchError)
+    /// `on_trial_complete(..., error=True)`) rather than without a usable metric, and, for the
+    /// primary trial of a ``Repeater``'s group, the mean of the group's metric values (NaN: none).
+    mutating func tell(trialID: String, _ outcome: TrialOutcome, errored: Bool, groupMean: Double?) throws(SearchError)
 }
 
 extension Searcher {
@@ -45,7 +46,7 @@ extension Searcher {
     /// Nothing.
     public mutating func observe(trialID: String, _ result: Metrics) throws(SearchError) {}
     /// ``tell(trialID:_:)``: the outcome says enough.
-    public mutating func tell(trialID: String, _ outcome: TrialOutcome, errored: Bool) throws(SearchError) {
+    public mutating func tell(trialID: String, _ outcome: TrialOutcome, errored: Bool, groupMean: Double?) throws(SearchError) {
         try tell(trialID: trialID, outcome)
     }
 }

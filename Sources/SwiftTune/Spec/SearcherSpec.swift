@@ -10,6 +10,10 @@
 /// `{"algorithm": "callback", "id": N, "mode": ..., "max_concurrent": ..., "batch": ...}`: a
 /// searcher of the front end (``CallbackSearcher``), asked through its callback with this id; it
 /// has no "space", "seed" or points of its own.
+///
+/// Either may be wrapped in Ray's `Repeater`: `"repeat": {"repeat": 3, "set_index": true,
+/// "max_concurrent": N, "batch": false}` (the last two a limiter between the searcher and the
+/// repeater, Ray's `Repeater(ConcurrencyLimiter(...))`; the top-level ones stay the outer limiter).
 public struct SearcherSpec: Sendable {
     /// The search algorithms a specification names.
     public enum Algorithm: String, Sendable, Equatable, CaseIterable {
@@ -25,7 +29,7 @@ public struct SearcherSpec: Sendable {
     public static let tpeOptionNames = ["n_initial_points", "n_EI_candidates", "gamma", "prior_weight", "linear_forgetting"]
     /// Every key a specification may have.
     public static let keys: Set<String> = Set(["algorithm", "space", "mode", "seed", "points_to_evaluate", "max_concurrent",
-                                               "batch", "id"] + tpeOptionNames)
+                                               "batch", "id", "repeat"] + tpeOptionNames)
 
     /// The algorithm.
     public var algorithm: Algorithm
@@ -45,6 +49,8 @@ public struct SearcherSpec: Sendable {
     public var tpeOptions: TPESearch.Options
     /// The front end's id of a callback searcher (0 for the others).
     public var callbackID: Int = 0
+    /// Ray's `Repeater` around the searcher, and the limiter between them.
+    public var repeater: (repeatCount: Int, setIndex: Bool, maxConcurrent: Int?, batch: Bool)?
 
     /// Reads a specification. Errors name the key at fault; the algorithm's own checks of its
     /// options come from ``makeLimiter()``.
@@ -94,6 +100,17 @@ public struct SearcherSpec: Sendable {
         self.algorithm = algorithm
         tpeOptions = o
         maxConcurrent = try read.int("max_concurrent").map { Int($0) }
+        if let r = spec["repeat"] {
+            let keys: Set<String> = ["repeat", "set_index", "max_concurrent", "batch"]
+            let members = try SpecReader.members(r, "'repeat'")
+            for (k, _) in members where !keys.contains(k) { throw .invalid("unknown option '\(k)' of 'repeat'") }
+            let rr = SpecReader(spec: r)
+            guard let n = try rr.int("repeat"), n >= 1, n <= Int64(Int32.max) else {
+                throw .invalid("'repeat' needs a positive integer 'repeat'")
+            }
+            repeater = (Int(n), try rr.bool("set_index") ?? true, try rr.int("max_concurrent").map { Int($0) },
+                        try rr.bool("batch") ?? false)
+        }
         batch = false
         if let b = spec["batch"] {
             guard case .bool(let v) = b else { throw .invalid("'batch' must be true or false") }
@@ -118,7 +135,13 @@ public struct SearcherSpec: Sendable {
     /// The searcher behind its concurrency limiter.
     /// - Throws: ``SpecError/search(_:)`` when the algorithm or the limiter rejects an option.
     public func makeLimiter() throws(SpecError) -> ConcurrencyLimiter {
-        let searcher = try makeSearcher()
-        do { return try ConcurrencyLimiter(searcher, maxConcurrent: maxConcurrent ?? Int.max, batch: batch) } catch { throw .search(error) }
+        var searcher = try makeSearcher()
+        do {
+            if let r = repeater {
+                let inner = try ConcurrencyLimiter(searcher, maxConcurrent: r.maxConcurrent ?? Int.max, batch: r.batch)
+                searcher = try Repeater(inner, repeatCount: r.repeatCount, setIndex: r.setIndex)
+            }
+            return try ConcurrencyLimiter(searcher, maxConcurrent: maxConcurrent ?? Int.max, batch: batch)
+        } catch { throw .search(error) }
     }
 }

@@ -10,10 +10,9 @@ from ..._space import Categorical, grid_paths, has_domains, replace_at
 from ..impl.config import FailureConfig, _stopper_of
 from ..schedulers.trial_scheduler import FIFOScheduler, TrialScheduler
 from ..search.basic_variant import BasicVariantGenerator
-from ..search.concurrency_limiter import ConcurrencyLimiter
 from ..schedulers.async_hyperband import AsyncHyperBandScheduler
 from ..schedulers.median_stopping_rule import MedianStoppingRule
-from ..search.searcher import Searcher
+from ..search.searcher import Searcher, base_searcher, compose_spec
 from ..stopper import Stopper
 from .search_bridge import SearchBridge, is_user_searcher, set_search_properties
 from .stop_bridge import StopBridge
@@ -50,7 +49,24 @@ def build_experiment(tuner: "Tuner") -> None:
         raise ValueError(f"search_alg must be a swifttune Searcher, got {type(search).__name__}")
     metric = tc.metric or search.metric
     mode = tc.mode or search.mode
-    inner = search.searcher if isinstance(search, ConcurrencyLimiter) else search
+    inner = base_searcher(search)
+    if tc.max_concurrent_trials and getattr(search, "_wrapper_kind", None) == "limit":
+        limit = search.max_concurrent  # type: ignore[attr-defined]
+        if limit != tc.max_concurrent_trials:
+            raise ValueError(
+                f"You have specified `max_concurrent_trials={tc.max_concurrent_trials}`, but the `search_alg` is already "
+                f"a `ConcurrencyLimiter` with `max_concurrent={limit}. FIX THIS by setting `max_concurrent_trials=None`.")
+        import logging
+
+        logging.getLogger("swifttune.tune").warning(
+            f"You have specified `max_concurrent_trials={tc.max_concurrent_trials}`, but the `search_alg` is already a "
+            "`ConcurrencyLimiter`. `max_concurrent_trials` will be ignored.")
+    if getattr(search, "_wrapper_kind", None) == "repeat" and tc.num_samples % search.repeat:  # type: ignore[attr-defined]
+        import warnings
+
+        warnings.warn("`num_samples` is now expected to be the total number of trials, including the repeat trials. "
+                      "For example, set num_samples=15 if you intend to obtain 3 search algorithm suggestions and repeat "
+                      "each suggestion 5 times. Any leftover trials (num_samples mod repeat) will be ignored.")
     if is_user_searcher(inner):
         _build_with_user_searcher(tuner, search, inner, metric, mode)
         return
@@ -98,15 +114,13 @@ def _build_with_user_searcher(tuner: "Tuner", search: Searcher, inner: Searcher,
     """The engine with a user's ``Searcher`` subclass, called back (search_bridge): the engine's
     limiter bounds it; its suggestions are merged into the param_space (Ray's ``merge_dicts``)."""
     space = tuner.param_space or {}
-    if not set_search_properties(inner, metric, mode, space) and has_domains(space):
+    # As Ray: asked only with a param_space (an empty one tells the searcher nothing).
+    if space and not set_search_properties(inner, metric, mode, space) and has_domains(space):
         raise ValueError(
             "You passed a `param_space` parameter to `Tuner(...)` with unresolved parameters, but the search algorithm "
             "was already instantiated with a search space. Make sure that `config` does not contain any more "
             "parameter definitions - include them in the search algorithm's search space if necessary.")
-    spec: dict[str, Any] = {"algorithm": "callback", "id": 0, "mode": mode or "min"}
-    if isinstance(search, ConcurrencyLimiter):
-        spec["max_concurrent"] = search.max_concurrent
-        spec["batch"] = search.batch
+    spec = compose_spec(search, {"algorithm": "callback", "id": 0, "mode": mode or "min"})
     refs: list[Any] = []
     tuner._refs = refs
     bridge = SearchBridge(inner, space, refs)

@@ -109,6 +109,13 @@ class SearchBridge:
                     out_answer[0] = _capi.ST_SEARCH_CONFIG
             elif query == _capi.ST_SEARCH_RESULT:
                 self.searcher.on_trial_result(tid, self._reported(tid, names, values, count))
+            elif count == 1:
+                # The primary trial of a Repeater's group: Ray passes {metric: mean of the group}, the
+                # searcher's metric (a searcher without one finds none in the results: NaN).
+                metric = self.searcher.metric
+                mean = values[0] if metric is not None else float("nan")
+                group: dict[Any, Any] = {metric: mean}  # {None: nan} for a searcher without a metric, as Ray
+                self.searcher.on_trial_complete(tid, result=group, error=bool(errored))
             else:
                 result = None if errored else self._last(tid)
                 self.searcher.on_trial_complete(tid, result=result, error=bool(errored))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from ..._lib import SearcherHandle, dumps, lib
-from .searcher import Searcher
+from .searcher import Searcher, compose_spec
 
 __all__ = ["ConcurrencyLimiter"]
 
@@ -37,10 +37,10 @@ class ConcurrencyLimiter(Searcher):
     def set_search_properties(self, metric: Optional[str], mode: Optional[str], config: Any, **spec: Any) -> bool:
         return self.searcher.set_search_properties(metric, mode, config, **spec)
 
+    _wrapper_kind = "limit"
+
     def _spec(self, max_concurrent: Optional[int] = None, batch: bool = False) -> dict[str, Any]:
-        spec = self.searcher._spec(self.max_concurrent, self.batch)
-        self._refs = self.searcher._refs
-        return spec
+        return compose_spec(self)
 
     def _ensure(self) -> SearcherHandle:
         if self._handle is None:

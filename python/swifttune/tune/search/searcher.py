@@ -122,6 +122,43 @@ class Searcher:
         self._mode = state.get("searcher", {}).get("mode", self._mode)
 
 
+def base_searcher(search: Searcher) -> Searcher:
+    """The searcher inside Ray's wrappers (``ConcurrencyLimiter``, ``Repeater``)."""
+    while getattr(search, "_wrapper_kind", None):
+        search = search.searcher  # type: ignore[attr-defined]
+    return search
+
+
+def compose_spec(search: Searcher, base: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+    """The engine's searcher spec for `search` and its wrappers: an outer limiter, then a
+    ``Repeater`` with a limiter of its own inside (the orders Ray's users write; others raise
+    ``NotImplementedError``). `base` is the innermost searcher's spec (by default its own)."""
+    wrappers = []
+    inner = search
+    while getattr(inner, "_wrapper_kind", None):
+        wrappers.append(inner)
+        inner = inner.searcher  # type: ignore[attr-defined]
+    spec = dict(base) if base is not None else inner._spec()
+    kinds = [w._wrapper_kind for w in wrappers]  # type: ignore[attr-defined]
+    if kinds not in ([], ["limit"], ["repeat"], ["limit", "repeat"], ["repeat", "limit"], ["limit", "repeat", "limit"]):
+        raise NotImplementedError(
+            f"{' around '.join(type(w).__name__ for w in wrappers)} around a searcher is not supported by swifttune: "
+            "use at most ConcurrencyLimiter(Repeater(ConcurrencyLimiter(searcher)))")
+    i = 0
+    if kinds[i:i + 1] == ["limit"]:
+        spec["max_concurrent"], spec["batch"] = wrappers[0].max_concurrent, wrappers[0].batch  # type: ignore[attr-defined]
+        i = 1
+    if kinds[i:i + 1] == ["repeat"]:
+        r = wrappers[i]
+        repeat: dict[str, Any] = {"repeat": r.repeat, "set_index": r._set_index}  # type: ignore[attr-defined]
+        if kinds[i + 1:i + 2] == ["limit"]:
+            repeat["max_concurrent"] = wrappers[i + 1].max_concurrent  # type: ignore[attr-defined]
+            repeat["batch"] = wrappers[i + 1].batch  # type: ignore[attr-defined]
+        spec["repeat"] = repeat
+    search._refs = inner._refs
+    return spec
+
+
 def check_trial_id(method: str, trial_id: Any) -> None:
     if not isinstance(trial_id, str):
         raise TypeError(f"{method}: `trial_id` must be a string, got {trial_id!r}")

@@ -721,6 +721,7 @@ static void test_stopper_callback(void) {
 struct search_state {
     int made, limit, results, completes, errored;
     char config[64];
+    double mean; /* a Repeater group's mean, -1 for none */
 };
 
 static int32_t my_searcher(int32_t id, int32_t query, const char *trial_id, const char *const *names,
@@ -749,6 +750,7 @@ static int32_t my_searcher(int32_t id, int32_t query, const char *trial_id, cons
     }
     st->completes++;
     st->errored += errored != 0;
+    st->mean = count == 1 && values != NULL && names == NULL ? values[0] : -1;
     return 0;
 }
 
@@ -764,7 +766,7 @@ static void test_searcher_callback(void) {
     CHECK(strstr(st_last_error(), "searcher callback 2 is not set") != NULL);
     CHECK_ERROR(st_experiment_set_searcher(NULL, my_searcher, NULL), ST_INVALID_ARGUMENT);
     CHECK_ERROR(st_experiment_set_searcher(e, NULL, NULL), ST_INVALID_ARGUMENT);
-    struct search_state st = {0, 2, 0, 0, 0, ""};
+    struct search_state st = {0, 2, 0, 0, 0, "", 0};
     CHECK_OK(st_experiment_set_searcher(e, my_searcher, &st));
     CHECK_OK(st_experiment_next(e, &action, &id, &config));
     CHECK(action == ST_NEXT_START && config && strcmp(config, "{\"x\":0}") == 0);
@@ -788,6 +790,29 @@ static void test_searcher_callback(void) {
     /* FINISHED: 2 of num_samples 5, and the search is over. */
     CHECK_OK(st_experiment_next(e, &action, &id, NULL));
     CHECK(action == ST_NEXT_FINISHED && id == NULL);
+    CHECK(st.mean == -1);
+    st_experiment_free(e);
+    st_searcher_free(s);
+    /* Behind Ray's Repeater: two trials per suggestion, the searcher told their mean for the first. */
+    CHECK_OK(st_searcher_new("{\"algorithm\": \"callback\", \"id\": 2, \"repeat\": {\"repeat\": 2}}", &s));
+    CHECK_OK(st_experiment_new("{\"metric\": \"loss\", \"mode\": \"min\", \"num_samples\": 2}", s, NULL, &e));
+    struct search_state rs = {0, 5, 0, 0, 0, "", 0};
+    CHECK_OK(st_experiment_set_searcher(e, my_searcher, &rs));
+    char *a = NULL, *b = NULL, *ca = NULL, *cb = NULL;
+    double two[] = {2}, four[] = {4};
+    CHECK_OK(st_experiment_next(e, &action, &a, &ca));
+    CHECK_OK(st_experiment_next(e, &action, &b, &cb));
+    CHECK(ca && cb && strstr(ca, "\"__trial_index__\":0") && strstr(cb, "\"__trial_index__\":1") && rs.made == 1);
+    CHECK_OK(st_experiment_report(e, a, names, two, 1, NULL, &decision, NULL, NULL, NULL));
+    CHECK_OK(st_experiment_report(e, b, names, four, 1, NULL, &decision, NULL, NULL, NULL));
+    CHECK_OK(st_experiment_finish(e, a, ST_END_COMPLETED, NULL, &status, NULL, NULL));
+    CHECK(rs.completes == 0);
+    CHECK_OK(st_experiment_finish(e, b, ST_END_COMPLETED, NULL, &status, NULL, NULL));
+    CHECK(rs.completes == 1 && rs.mean == 3);
+    st_free(a);
+    st_free(b);
+    st_free(ca);
+    st_free(cb);
     st_experiment_free(e);
     st_searcher_free(s);
 }

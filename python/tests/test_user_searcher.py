@@ -230,3 +230,31 @@ def test_max_concurrent_trials_and_a_concurrency_limiter_of_another_bound_is_ray
     with pytest.raises(ValueError, match="FIX THIS by setting `max_concurrent_trials=None`"):
         tune.Tuner(steps, tune_config=tc("thread", search_alg=ConcurrencyLimiter(Recorder(4), 2), num_samples=4,
                                          max_concurrent_trials=3), run_config=run_config()).fit()
+
+
+def test_set_max_concurrency_as_in_ray(run_config):
+    import swifttune
+
+    swifttune.init(num_cpus=4)
+
+    class OwnBound(Recorder):
+        def set_max_concurrency(self, max_concurrent):
+            self.bound = max_concurrent
+            return True  # Ray: the searcher bounds itself; the limiter around it does not limit
+
+    def slow(config):
+        import time
+
+        time.sleep(0.05)
+        tune.report({"loss": config["x"]})
+
+    own = OwnBound(4)
+    tune.Tuner(slow, tune_config=tc("thread", search_alg=ConcurrencyLimiter(own, max_concurrent=1), num_samples=4),
+               run_config=run_config()).fit()
+    assert own.bound == 1 and own.max_live > 1
+    plain = Recorder(4)
+    limiter = ConcurrencyLimiter(plain, max_concurrent=3)
+    assert limiter.set_max_concurrency(1) is True and limiter.max_concurrent == 1
+    tune.Tuner(slow, tune_config=tc("thread", search_alg=limiter, num_samples=4), run_config=run_config()).fit()
+    assert plain.max_live == 1
+    assert Recorder().set_max_concurrency(2) is False

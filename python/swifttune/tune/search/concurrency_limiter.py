@@ -25,6 +25,8 @@ class ConcurrencyLimiter(Searcher):
         self.searcher = searcher
         self.max_concurrent = max_concurrent
         self.batch = batch
+        # Ray: a searcher that takes the bound itself (its set_max_concurrency answers True) is not limited here.
+        self._limit_concurrency = not searcher.set_max_concurrency(max_concurrent)
 
     @property
     def metric(self) -> Optional[str]:
@@ -34,7 +36,13 @@ class ConcurrencyLimiter(Searcher):
     def mode(self) -> Optional[str]:
         return self.searcher.mode
 
+    def set_max_concurrency(self, max_concurrent: int) -> bool:
+        """Ray's: takes the new bound (before ``fit``) and answers True."""
+        self.max_concurrent = max_concurrent
+        return True
+
     def set_search_properties(self, metric: Optional[str], mode: Optional[str], config: Any, **spec: Any) -> bool:
+        self._limit_concurrency = not self.searcher.set_max_concurrency(self.max_concurrent)
         return self.searcher.set_search_properties(metric, mode, config, **spec)
 
     _wrapper_kind = "limit"

@@ -58,6 +58,11 @@ class Searcher:
             return False  # Ray: a searcher built with a space refuses a second one
         return True
 
+    def set_max_concurrency(self, max_concurrent: int) -> bool:
+        """Ray's hook for a searcher that bounds its own concurrency: False (the default) leaves
+        the bound to the ``ConcurrencyLimiter``; True makes the limiter around it not limit."""
+        return False
+
     def _spec(self, max_concurrent: Optional[int] = None, batch: bool = False) -> dict[str, Any]:
         if self._space is None:
             raise ValueError(
@@ -146,12 +151,13 @@ def compose_spec(search: Searcher, base: Optional[dict[str, Any]] = None) -> dic
             "use at most ConcurrencyLimiter(Repeater(ConcurrencyLimiter(searcher)))")
     i = 0
     if kinds[i:i + 1] == ["limit"]:
-        spec["max_concurrent"], spec["batch"] = wrappers[0].max_concurrent, wrappers[0].batch  # type: ignore[attr-defined]
+        if wrappers[0]._limit_concurrency:  # type: ignore[attr-defined]
+            spec["max_concurrent"], spec["batch"] = wrappers[0].max_concurrent, wrappers[0].batch  # type: ignore[attr-defined]
         i = 1
     if kinds[i:i + 1] == ["repeat"]:
         r = wrappers[i]
         repeat: dict[str, Any] = {"repeat": r.repeat, "set_index": r._set_index}  # type: ignore[attr-defined]
-        if kinds[i + 1:i + 2] == ["limit"]:
+        if kinds[i + 1:i + 2] == ["limit"] and wrappers[i + 1]._limit_concurrency:  # type: ignore[attr-defined]
             repeat["max_concurrent"] = wrappers[i + 1].max_concurrent  # type: ignore[attr-defined]
             repeat["batch"] = wrappers[i + 1].batch  # type: ignore[attr-defined]
         spec["repeat"] = repeat

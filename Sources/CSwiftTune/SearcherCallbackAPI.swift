@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import SwiftTune
 
 /// A searcher of the caller's (a user's Ray `Searcher` subclass), for `st_experiment_set_searcher`:
@@ -42,19 +37,8 @@ struct SearcherTarget: @unchecked Sendable {
                 }
             }
         case let .result(trialID, result):
-            let items = result.sorted { $0.key < $1.key }
-            var names: [UnsafeMutablePointer<CChar>?] = items.map { strdup($0.key) }
-            defer { for p in names { free(p) } }
-            let values = items.map(\.value)
-            rc = names.withUnsafeMutableBufferPointer { n in
-                n.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(n.count, 1)) { namesPtr in
-                    values.withUnsafeBufferPointer { v in
-                        trialID.withCString { tid in
-                            fn(Int32(id), st_search_query.ST_SEARCH_RESULT.rawValue, tid, items.isEmpty ? nil : namesPtr,
-                               items.isEmpty ? nil : v.baseAddress, Int32(items.count), 0, nil, nil, user)
-                        }
-                    }
-                }
+            rc = withCResult(trialID, result) { tid, names, values, count in
+                fn(Int32(id), st_search_query.ST_SEARCH_RESULT.rawValue, tid, names, values, count, 0, nil, nil, user)
             }
         }
         guard rc == 0 else { throw .frontEnd("searcher callback \(id) failed (it returned \(rc))") }

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import SwiftTune
 
 /// A stopper of the caller's (Ray's function stoppers and `Stopper` subclasses), for
@@ -29,19 +24,8 @@ struct StopperTarget: @unchecked Sendable {
         case .all:
             rc = fn(Int32(id), st_stop_query.ST_STOP_ALL.rawValue, nil, nil, nil, 0, &stop, user)
         case let .trial(trialID, result):
-            let items = result.sorted { $0.key < $1.key }
-            var names: [UnsafeMutablePointer<CChar>?] = items.map { strdup($0.key) }
-            defer { for p in names { free(p) } }
-            let values = items.map(\.value)
-            rc = names.withUnsafeMutableBufferPointer { n in
-                n.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(n.count, 1)) { namesPtr in
-                    values.withUnsafeBufferPointer { v in
-                        trialID.withCString { tid in
-                            fn(Int32(id), st_stop_query.ST_STOP_TRIAL.rawValue, tid, items.isEmpty ? nil : namesPtr,
-                               items.isEmpty ? nil : v.baseAddress, Int32(items.count), &stop, user)
-                        }
-                    }
-                }
+            rc = withCResult(trialID, result) { tid, names, values, count in
+                fn(Int32(id), st_stop_query.ST_STOP_TRIAL.rawValue, tid, names, values, count, &stop, user)
             }
         }
         guard rc == 0 else { throw StopError("stopper callback \(id) failed (it returned \(rc))") }

@@ -92,3 +92,16 @@ def run_parity_script(text: str, tmp_path: Path, timeout: float = 600) -> dict[s
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     line = [l for l in proc.stdout.splitlines() if l.startswith("PARITY")][-1]
     return json.loads(line[len("PARITY"):])
+
+
+def run_both(script: str, ray_imports: str, swifttune_imports: str, tmp_path: Path,
+             timeout: float = 900) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A parity script (with ``{imports}`` and ``{ray_init_extra}`` to fill) run under real Ray and
+    under swifttune: what each printed after ``PARITY``, Ray's first. The two answer the same
+    scenarios, every one of which the caller compares."""
+    ray_out = run_parity_script(script.format(imports=ray_imports, ray_init_extra=", include_dashboard=False"),
+                                tmp_path / "ray", timeout=timeout)
+    ours = run_parity_script(script.format(imports=swifttune_imports, ray_init_extra=""), tmp_path / "swifttune",
+                             timeout=timeout)
+    assert set(ours) == set(ray_out)
+    return ray_out, ours

@@ -8,11 +8,10 @@ mean each group's primary trial is completed with, an error passed on). What the
 Needs `ray[tune]` in the test environment (`make test` installs it).
 """
 import textwrap
-from pathlib import Path
 
 import pytest
 
-from ray_scripts import run_parity_script
+from ray_scripts import run_both
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
@@ -123,15 +122,9 @@ from swifttune.tune.search import ConcurrencyLimiter, Repeater, Searcher
 """
 
 
-def run(imports: str, tmp_path: Path, extra: str = "") -> dict:
-    return run_parity_script(SCRIPT.format(imports=imports, ray_init_extra=extra), tmp_path, timeout=900)
-
-
 def test_a_user_searcher_is_called_as_ray_calls_it(tmp_path):
     pytest.importorskip("ray")
-    ray_out = run(RAY_IMPORTS, tmp_path / "ray", ", include_dashboard=False")
-    ours = run(SWIFTTUNE_IMPORTS, tmp_path / "swifttune")
-    assert set(ours) == set(ray_out)
+    ray_out, ours = run_both(SCRIPT, RAY_IMPORTS, SWIFTTUNE_IMPORTS, tmp_path)
     for name in ray_out:
         assert ours[name] == ray_out[name], name
     assert ours["plain"]["n"] == 5 and ours["plain"]["errors"] == 1

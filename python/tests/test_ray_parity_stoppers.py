@@ -6,11 +6,10 @@ same sequence of results.
 Needs `ray[tune]` in the test environment (`make test` installs it).
 """
 import textwrap
-from pathlib import Path
 
 import pytest
 
-from ray_scripts import run_parity_script
+from ray_scripts import run_both
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
@@ -88,14 +87,8 @@ import swifttune.tune.stopper
 """
 
 
-def run(imports: str, tmp_path: Path, extra: str = "") -> dict:
-    return run_parity_script(SCRIPT.format(imports=imports, ray_init_extra=extra), tmp_path, timeout=900)
-
-
 def test_stoppers_give_the_same_results_per_trial_as_ray(tmp_path):
     pytest.importorskip("ray")
-    ray_out = run(RAY_IMPORTS, tmp_path / "ray", ", include_dashboard=False")
-    ours = run(SWIFTTUNE_IMPORTS, tmp_path / "swifttune")
-    assert set(ours) == set(ray_out)
+    ray_out, ours = run_both(SCRIPT, RAY_IMPORTS, SWIFTTUNE_IMPORTS, tmp_path)
     for name in ray_out:
         assert ours[name] == ray_out[name], name

@@ -22,6 +22,7 @@ from ... import _capi
 from ..._lib import ExperimentHandle, lib
 from ..._space import _NOT_JSON, REF_KEY, _plain_json
 from ..search.searcher import Searcher
+from .stop_bridge import keep_failure
 
 if TYPE_CHECKING:
     from .run import ExperimentRun
@@ -80,13 +81,6 @@ class SearchBridge:
         """The run whose ``error`` a failing searcher sets (fit then raises it)."""
         self.run = run
 
-    def _fail(self, e: BaseException) -> None:
-        if self.error is None:
-            self.error = e
-        run = self.run
-        if run is not None and run.error is None:
-            run.error = e
-
     def _call(self, searcher_id: int, query: int, trial_id: Optional[bytes], names: Any, values: Any, count: int,
               errored: int, out_answer: Any, out_config: Any, user: Any) -> int:
         """The engine's callback: 0 when the user's method answered, 1 when it raised (kept for fit)."""
@@ -121,7 +115,7 @@ class SearchBridge:
                 self.searcher.on_trial_complete(tid, result=result, error=bool(errored))
             return 0
         except BaseException as e:  # noqa: BLE001 - fit raises it
-            self._fail(e)
+            keep_failure(self, e)
             return 1
 
     def _reported(self, trial_id: str, names: Any, values: Any, count: int) -> dict[str, Any]:

@@ -87,11 +87,7 @@ class StopBridge:
         return loaded
 
     def _fail(self, e: BaseException) -> None:
-        if self.error is None:
-            self.error = e
-        run = self.run
-        if run is not None and run.error is None:
-            run.error = e
+        keep_failure(self, e)
 
     def _call(self, stopper_id: int, query: int, trial_id: Optional[bytes], names: Any, values: Any, count: int,
               out_stop: Any, user: Any) -> int:
@@ -141,6 +137,16 @@ class StopBridge:
                                f"{list(metrics.keys())}. If '{criterion}' is never reported, the run will continue "
                                "until training is finished.")
                 return
+
+
+def keep_failure(bridge: Any, e: BaseException) -> None:
+    """A user callback's exception, kept as the bridge's ``error`` and its run's (the first of
+    each): the engine call that asked fails, and ``fit`` raises it."""
+    if bridge.error is None:
+        bridge.error = e
+    run = bridge.run
+    if run is not None and run.error is None:
+        run.error = e
 
 
 def start_stoppers(run: "ExperimentRun") -> None:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from ..._lib import SearcherHandle, dumps, lib
-from .searcher import Searcher, compose_spec
+from .searcher import Searcher, SearcherWrapper
 
 __all__ = ["ConcurrencyLimiter"]
 
 
-class ConcurrencyLimiter(Searcher):
+class ConcurrencyLimiter(SearcherWrapper):
     """Ray's ``ConcurrencyLimiter``: at most ``max_concurrent`` unfinished trials of ``searcher``."""
+
+    _wrapper_kind = "limit"
 
     def __init__(self, searcher: Searcher, max_concurrent: int, batch: bool = False) -> None:
         if not (type(max_concurrent) is int and max_concurrent > 0):
@@ -28,14 +29,6 @@ class ConcurrencyLimiter(Searcher):
         # Ray: a searcher that takes the bound itself (its set_max_concurrency answers True) is not limited here.
         self._limit_concurrency = not searcher.set_max_concurrency(max_concurrent)
 
-    @property
-    def metric(self) -> Optional[str]:
-        return self.searcher.metric
-
-    @property
-    def mode(self) -> Optional[str]:
-        return self.searcher.mode
-
     def set_max_concurrency(self, max_concurrent: int) -> bool:
         """Ray's: takes the new bound (before ``fit``) and answers True."""
         self.max_concurrent = max_concurrent
@@ -43,19 +36,4 @@ class ConcurrencyLimiter(Searcher):
 
     def set_search_properties(self, metric: Optional[str], mode: Optional[str], config: Any, **spec: Any) -> bool:
         self._limit_concurrency = not self.searcher.set_max_concurrency(self.max_concurrent)
-        return self.searcher.set_search_properties(metric, mode, config, **spec)
-
-    _wrapper_kind = "limit"
-
-    def _spec(self, max_concurrent: Optional[int] = None, batch: bool = False) -> dict[str, Any]:
-        return compose_spec(self)
-
-    def _ensure(self) -> SearcherHandle:
-        if self._handle is None:
-            self._handle = SearcherHandle(lib.call_handle("st_searcher_new", dumps(self._spec())))
-            self._metric = self.searcher.metric
-        return self._handle
-
-    def on_trial_complete(self, trial_id: str, result: Optional[dict[str, Any]] = None, error: bool = False) -> None:
-        self._metric = self.searcher.metric
-        super().on_trial_complete(trial_id, result, error)
+        return super().set_search_properties(metric, mode, config, **spec)

@@ -2,10 +2,8 @@
 learns the mean of the repeats (the Swift engine's ``Repeater`` does both)."""
 from __future__ import annotations
 
-from typing import Any, Optional
 
-from ..._lib import SearcherHandle, dumps, lib
-from .searcher import Searcher, compose_spec
+from .searcher import Searcher, SearcherWrapper
 
 __all__ = ["Repeater", "TRIAL_INDEX"]
 
@@ -13,7 +11,7 @@ TRIAL_INDEX = "__trial_index__"
 """The configuration key of a trial's index among the repeats of its configuration (Ray's name)."""
 
 
-class Repeater(Searcher):
+class Repeater(SearcherWrapper):
     """Ray's ``Repeater(searcher, repeat=1, set_index=True)``: each suggestion of `searcher` runs
     as `repeat` trials (with ``TRIAL_INDEX`` in their configurations when `set_index`); the
     searcher sees the first of them only, completed with the mean of their metric values (values
@@ -30,27 +28,3 @@ class Repeater(Searcher):
         self.searcher = searcher
         self.repeat = repeat
         self._set_index = bool(set_index)
-
-    @property
-    def metric(self) -> Optional[str]:
-        return self.searcher.metric
-
-    @property
-    def mode(self) -> Optional[str]:
-        return self.searcher.mode
-
-    def set_search_properties(self, metric: Optional[str], mode: Optional[str], config: Any, **spec: Any) -> bool:
-        return self.searcher.set_search_properties(metric, mode, config, **spec)
-
-    def _spec(self, max_concurrent: Optional[int] = None, batch: bool = False) -> dict[str, Any]:
-        return compose_spec(self)
-
-    def _ensure(self) -> SearcherHandle:
-        if self._handle is None:
-            self._handle = SearcherHandle(lib.call_handle("st_searcher_new", dumps(self._spec())))
-            self._metric = self.searcher.metric
-        return self._handle
-
-    def on_trial_complete(self, trial_id: str, result: Optional[dict[str, Any]] = None, error: bool = False) -> None:
-        self._metric = self.searcher.metric
-        super().on_trial_complete(trial_id, result, error)

@@ -127,6 +127,38 @@ class Searcher:
         self._mode = state.get("searcher", {}).get("mode", self._mode)
 
 
+class SearcherWrapper(Searcher):
+    """What Ray's wrappers (``ConcurrencyLimiter``, ``Repeater``) share: the wrapped searcher's
+    metric and mode, its search properties, and one engine spec for the whole stack."""
+
+    _wrapper_kind = ""
+    searcher: Searcher
+
+    @property
+    def metric(self) -> Optional[str]:
+        return self.searcher.metric
+
+    @property
+    def mode(self) -> Optional[str]:
+        return self.searcher.mode
+
+    def set_search_properties(self, metric: Optional[str], mode: Optional[str], config: Any, **spec: Any) -> bool:
+        return self.searcher.set_search_properties(metric, mode, config, **spec)
+
+    def _spec(self, max_concurrent: Optional[int] = None, batch: bool = False) -> dict[str, Any]:
+        return compose_spec(self)
+
+    def _ensure(self) -> SearcherHandle:
+        if self._handle is None:
+            self._handle = SearcherHandle(lib.call_handle("st_searcher_new", dumps(self._spec())))
+            self._metric = self.searcher.metric
+        return self._handle
+
+    def on_trial_complete(self, trial_id: str, result: Optional[dict[str, Any]] = None, error: bool = False) -> None:
+        self._metric = self.searcher.metric
+        super().on_trial_complete(trial_id, result, error)
+
+
 def base_searcher(search: Searcher) -> Searcher:
     """The searcher inside Ray's wrappers (``ConcurrencyLimiter``, ``Repeater``)."""
     while getattr(search, "_wrapper_kind", None):

@@ -67,17 +67,8 @@ public struct ConcurrencyLimiter: Sendable {
         }
     }
 
-    /// Gives the front end's searcher callback to a wrapped ``CallbackSearcher`` (nothing for
-    /// swifttune's own searchers).
-    public mutating func attach(_ callback: @escaping SearcherCallback) {
-        if var s = searcher as? CallbackSearcher {
-            s.attach(callback)
-            searcher = s
-        } else if var r = searcher as? Repeater {
-            r.attach(callback)
-            searcher = r
-        }
-    }
+    /// Gives the front end's searcher callback to the wrapped searcher (``Searcher/attach(_:)``).
+    public mutating func attach(_ callback: @escaping SearcherCallback) { searcher.attach(callback) }
 
     /// The limiter's state (options, live trials, held outcomes) with the wrapped searcher's.
     public func saveState() -> JSONValue {

@@ -34,6 +34,9 @@ public protocol Searcher: Sendable {
     /// `on_trial_complete(..., error=True)`) rather than without a usable metric, and, for the
     /// primary trial of a ``Repeater``'s group, the mean of the group's metric values (NaN: none).
     mutating func tell(trialID: String, _ outcome: TrialOutcome, errored: Bool, groupMean: Double?) throws(SearchError)
+    /// Takes the front end's callback, for a searcher that asks the front end (``CallbackSearcher``,
+    /// or a wrapper around one); swifttune's own searchers ignore it.
+    mutating func attach(_ callback: @escaping SearcherCallback)
 }
 
 extension Searcher {
@@ -49,6 +52,8 @@ extension Searcher {
     public mutating func tell(trialID: String, _ outcome: TrialOutcome, errored: Bool, groupMean: Double?) throws(SearchError) {
         try tell(trialID: trialID, outcome)
     }
+    /// Nothing: swifttune's own searchers ask no front end.
+    public mutating func attach(_ callback: @escaping SearcherCallback) {}
 }
 
 /// What ``Searcher/propose(trialID:)`` answers.

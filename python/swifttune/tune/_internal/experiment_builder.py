@@ -31,13 +31,13 @@ __all__ = ["build_experiment", "executor_threads"]
 def build_experiment(tuner: "Tuner") -> None:
     """Sets ``tuner._experiment`` (and the Python-side values the configurations refer to)."""
     if tuner._restored is not None:
-        tuner._experiment = ExperimentHandle(lib.call_handle("st_experiment_resume", dumps(tuner._restored),
-                                                             dumps(tuner._resume_options)))
         if _has_callback_searcher(tuner._restored):
             raise NotImplementedError(
                 "Tuner.restore of an experiment whose search_alg is a Searcher subclass of your own is not supported by "
                 "swifttune yet (its state lives in your object); run the experiment again with Tuner(...).fit(), or use "
                 "one of swifttune's searchers (HyperOptSearch, BasicVariantGenerator), which restore.")
+        tuner._experiment = ExperimentHandle(lib.call_handle("st_experiment_resume", dumps(tuner._restored),
+                                                             dumps(tuner._resume_options)))
         cfg = tuner._restored["config"]
         tuner.tune_config.metric, tuner.tune_config.mode = cfg.get("metric"), cfg.get("mode")
         # The user's stoppers come back from their pickle; the engine's kept their counts.
@@ -128,12 +128,15 @@ def _build_with_user_searcher(tuner: "Tuner", search: Searcher, inner: Searcher,
     bridge.attach(tuner._experiment)
 
 
-def _has_callback_searcher(state: Any) -> bool:
-    """Whether a saved state holds a front-end searcher's (``{"searcher": "callback", ...}``)."""
-    if isinstance(state, dict):
-        return state.get("searcher") == "callback" or any(_has_callback_searcher(v) for v in state.values())
-    if isinstance(state, list):
-        return any(_has_callback_searcher(v) for v in state)
+def _has_callback_searcher(state: dict[str, Any]) -> bool:
+    """Whether a saved experiment state's searcher is a front end's (``{"searcher": "callback"}``),
+    behind its limiter and any Repeater (whose own limiter is its ``inner``)."""
+    limiter = state.get("limiter")
+    while isinstance(limiter, dict) and isinstance(limiter.get("searcher"), dict):
+        searcher = limiter["searcher"]
+        if searcher.get("searcher") == "callback":
+            return True
+        limiter = searcher.get("inner")
     return False
 
 

@@ -119,17 +119,13 @@ class SearchBridge:
             return 1
 
     def _reported(self, trial_id: str, names: Any, values: Any, count: int) -> dict[str, Any]:
-        """The result being reported (flattened, as Ray passes it), with the engine's automatic fields."""
-        bridge = getattr(self.run.experiment, "stop_bridge", None) if self.run is not None else None
+        """The result being reported as a user stopper is shown it (the stop bridge keeps the row
+        and adds the engine's automatic fields), flattened as Ray passes it to a searcher."""
         numbers = {names[i].decode(): values[i] for i in range(count)}
-        pending = bridge.pending.get(trial_id) if bridge is not None else None
-        result = dict(pending) if pending is not None else {"trial_id": trial_id}
-        for k in ("training_iteration", "time_total_s"):
-            if k not in result and k in numbers:
-                v = numbers[k]
-                result[k] = int(v) if float(v).is_integer() else v
-        result.setdefault("done", False)
-        return flatten_dict(result)
+        stop_bridge = self.run.experiment.stop_bridge if self.run is not None else None
+        if stop_bridge is None:
+            return {"trial_id": trial_id, **numbers}
+        return flatten_dict(stop_bridge.shown_result(trial_id, numbers))
 
     def _last(self, trial_id: str) -> Optional[dict[str, Any]]:
         """The trial's last result (flattened, as Ray passes it to ``on_trial_complete``)."""

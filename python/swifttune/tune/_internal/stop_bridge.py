@@ -100,14 +100,14 @@ class StopBridge:
                 assert trial_id is not None
                 tid = trial_id.decode()
                 numbers = {names[i].decode(): values[i] for i in range(count)}
-                stop = stopper(tid, self._result(tid, numbers))
+                stop = stopper(tid, self.shown_result(tid, numbers))
             out_stop[0] = 1 if stop else 0
             return 0
         except BaseException as e:  # noqa: BLE001 - fit raises it
             self._fail(e)
             return 1
 
-    def _result(self, trial_id: str, numbers: dict[str, float]) -> dict[str, Any]:
+    def shown_result(self, trial_id: str, numbers: dict[str, float]) -> dict[str, Any]:
         """The Python result the engine asks about: the one being reported, else (a trial whose
         function returned) the trial's last one with ``done=True``."""
         pending = self.pending.get(trial_id)

@@ -92,10 +92,15 @@ class TrialFiles:
             w.writerow([csv_value(r.get(k)) for k in header])
         write_atomically(self.progress_path, buf.getvalue())
         self.columns = header
-        self.result_file = open(self.result_path, "a", encoding="utf-8", buffering=_BUFFER)
+        self._open()
+        return rows
+
+    def _open(self) -> io.TextIOWrapper:
+        """Opens both files to append (buffered); the result file."""
+        self.result_file = result_file = open(self.result_path, "a", encoding="utf-8", buffering=_BUFFER)
         self.progress_file = open(self.progress_path, "a", newline="", encoding="utf-8", buffering=_BUFFER)
         self.progress_writer = csv.writer(self.progress_file)
-        return rows
+        return result_file
 
     def append(self, result: dict[str, Any]) -> str:
         """Appends one result (without its configuration, which is spliced in as text); its JSON."""
@@ -103,13 +108,12 @@ class TrialFiles:
         config = self.config_json
         text = line[:-1] + ', "config": ' + config + "}\n" if line != "{}" else '{"config": ' + config + "}\n"
         with self.lock:
-            if self.result_file is None:
-                self.result_file = open(self.result_path, "a", encoding="utf-8", buffering=_BUFFER)
-                self.progress_file = open(self.progress_path, "a", newline="", encoding="utf-8", buffering=_BUFFER)
+            result_file = self.result_file
+            if result_file is None:
+                result_file = self._open()
                 self.columns = list(result)
-                self.progress_writer = csv.writer(self.progress_file)
                 self.progress_writer.writerow(self.columns)
-            self.result_file.write(text)
+            result_file.write(text)
             row = list(map(result.get, self.columns))
             if not _PLAIN.issuperset(map(type, row)):
                 row = [csv_value(v) for v in row]

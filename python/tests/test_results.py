@@ -304,3 +304,39 @@ def test_rows_reach_the_files_while_the_trial_runs(tmp_path, executor):
     grid = tune.Tuner(_waits_for_its_rows, tune_config=tc(executor),
                       run_config=tune.RunConfig(storage_path=str(tmp_path), verbose=0)).fit()
     assert grid[0].metrics["seen"] == 1
+
+
+_ODD_ROWS = [
+    {"loss": 1.5, "s": "a,b", "q": 'say "hi"', "n": None, "b": True, "l": [1, 2], "d": {"k": 1}},
+    {"loss": NAN, "s": "{brace}", "q": "", "n": 3, "b": False, "l": None, "d": None},
+    {"loss": 2, "s": "line\nbreak"},  # columns missing
+    {"loss": 1e300, "s": "\u00e9", "q": "[", "n": "", "b": None, "l": [], "d": "x", "extra": 5},
+]
+
+
+def _odd_rows(config):
+    for r in _ODD_ROWS:
+        tune.report(dict(r))
+    for i in range(150):  # more rows than a batch the files collect before writing
+        tune.report({"loss": i * 0.5, "s": f"row {i}"})
+
+
+@pytest.mark.parametrize("executor", EXECUTORS)
+def test_progress_csv_is_what_the_csv_module_writes(tmp_path, executor):
+    """progress.csv holds, byte for byte, what Python's csv module writes for the rows of
+    result.json under the first row's columns (lists and dicts as JSON, None empty, quoting)."""
+    grid = tune.Tuner(_odd_rows, tune_config=tc(executor),
+                      run_config=tune.RunConfig(storage_path=str(tmp_path), verbose=0)).fit()
+    p = Path(grid[0].path)
+    rows = [json.loads(line) for line in (p / "result.json").read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == len(_ODD_ROWS) + 150
+    assert rows[0]["l"] == [1, 2] and rows[3]["l"] == [] and rows[2]["s"] == "line\nbreak"
+    import io
+
+    columns = [k for k in rows[0] if k != "config"]
+    expected = io.StringIO(newline="")
+    w = csv.writer(expected)
+    w.writerow(columns)
+    for r in rows:
+        w.writerow([json.dumps(r[k]) if isinstance(r.get(k), (dict, list)) else r.get(k) for k in columns])
+    assert (p / "progress.csv").read_bytes() == expected.getvalue().encode("utf-8")

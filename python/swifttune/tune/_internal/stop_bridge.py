@@ -26,7 +26,7 @@ from ..stopper import Stopper
 if TYPE_CHECKING:
     from .run import ExperimentRun
 
-__all__ = ["StopBridge", "STOPPERS_FILE", "DRIVER_ONLY_FIELDS", "report_result", "start_stoppers"]
+__all__ = ["StopBridge", "STOPPERS_FILE", "DRIVER_ONLY_FIELDS", "ENGINE_SKIPS", "report_result", "start_stoppers"]
 
 logger = logging.getLogger("swifttune.tune")
 
@@ -163,17 +163,22 @@ def start_stoppers(run: "ExperimentRun") -> None:
 # training_iteration, time_total_s and done): the result files have them. Stopping or scheduling on
 # them is refused when the experiment is built (experiment_builder.check_engine_names).
 DRIVER_ONLY_FIELDS = frozenset(("pid", "timestamp", "time_this_iter_s", "time_since_restore", "iterations_since_restore"))
+ENGINE_SKIPS = DRIVER_ONLY_FIELDS | {"config"}
+"""What a result's numbers for the engine leave out (``config`` is the driver's)."""
 
 _MISSING_KEY = re.compile(r"^stopper: \w+: the result has no '(.*)'")
 
 
 def report_result(run: "ExperimentRun", trial_id: str, metrics: dict[str, Any], checkpoint: Optional[str],
-                  config: Any, slots: Optional[ReportSlots] = None) -> ReportInfo:
+                  config: Any, slots: Optional[ReportSlots] = None,
+                  numbers: Optional[dict[str, float]] = None) -> ReportInfo:
     """``ExperimentHandle.report_result`` with the experiment's stoppers in the loop: the result is
     what a callback stopper is shown; a stopper's failure becomes the exception fit raises (the
-    user's own, or ``KeyError`` for a metric a built-in stopper needs, as in Ray)."""
+    user's own, or ``KeyError`` for a metric a built-in stopper needs, as in Ray). `numbers`: the
+    result's entries for the engine, when the caller has them already."""
     bridge: Optional[StopBridge] = run.experiment.stop_bridge
-    numbers = metrics_for_engine(metrics, DRIVER_ONLY_FIELDS)
+    if numbers is None:
+        numbers = metrics_for_engine(metrics, ENGINE_SKIPS)
     if bridge is None:
         return run.experiment.report_result(trial_id, numbers, checkpoint, slots)
     bridge.warn_missing(metrics)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import operator
 import os
 import threading
 import time
@@ -16,18 +17,49 @@ from .state import write_atomically
 __all__ = ["TrialFiles", "csv_value", "dumps"]
 
 _encoder = json.JSONEncoder(default=str)
+_BATCH = 64
+"""Rows a trial's files collect as text before they hand them to the file objects in one write
+each (a write per row cost more than formatting it)."""
 _BUFFER = 1 << 16
 """Bytes a trial file holds before it writes (below malloc's mmap threshold, so a trial's files
 map no memory of their own)."""
 _FLUSH_EVERY = 1.0
 """Seconds at most between a row being reported and it being in the trial's files on disk (the
 flusher thread writes what the files hold; a report writes it at once after a quiet spell)."""
-_PLAIN = frozenset((float, int, str, bool, type(None)))
-"""Cell types the csv module writes as ``csv_value`` would (a row of only these skips it)."""
+
+
+def _make_fast_encoder() -> Optional[Callable[[Any, int], Any]]:
+    """The C encoder behind ``_encoder``, built once (``JSONEncoder.encode`` builds one per call),
+    or None where the interpreter has none (``dumps`` then takes the general path)."""
+    from json import encoder
+
+    make = getattr(encoder, "c_make_encoder", None)
+    if make is None:
+        return None
+    try:
+        fast: Callable[[Any, int], Any] = make({}, str, encoder.encode_basestring_ascii, None, ": ", ", ",
+                                               False, False, True)
+        probe = {"a": 1.5, "b": [None, True, "\u00e9"], "c": float("nan"), "d": {"e": object}}
+        if "".join(fast(probe, 0)) != _encoder.encode(probe):  # another interpreter's signature
+            return None
+    except Exception:  # noqa: BLE001 - the same
+        return None
+    return fast
+
+
+_fast_encoder = _make_fast_encoder()
 
 
 def dumps(value: Any) -> str:
-    """JSON of a result (values JSON does not know as their ``str``)."""
+    """JSON of a result (values JSON does not know as their ``str``), as ``json.dumps(value,
+    default=str)`` writes it."""
+    global _fast_encoder
+    fast = _fast_encoder
+    if fast is not None and type(value) is dict:
+        try:
+            return "".join(fast(value, 0))
+        except Exception:  # noqa: BLE001 - a circular value, a failing __str__: the general path says what
+            _fast_encoder = _make_fast_encoder()  # its circular-reference marks may be left set
     return _encoder.encode(value)
 
 
@@ -52,6 +84,10 @@ class TrialFiles:
         self.progress_file: Optional[io.TextIOWrapper] = None
         self.progress_writer: Any = None
         self.columns: list[str] = []
+        self.lines: list[str] = []  # result.json rows not yet handed to the file object
+        self.rows: list[Any] = []  # progress.csv rows (cells), likewise
+        self.csv_lines: list[str] = []  # the text the csv writer made of them
+        self.cells: Callable[[dict[str, Any]], Any] = _row_cells([])
         self.lock = threading.Lock()  # the flusher thread writes what the files hold
         self.dirty = False  # rows written since the last flush (the flusher knows of this trial)
         self.flushed_at = 0.0
@@ -92,6 +128,7 @@ class TrialFiles:
             w.writerow([csv_value(r.get(k)) for k in header])
         write_atomically(self.progress_path, buf.getvalue())
         self.columns = header
+        self.cells = _row_cells(header)
         self._open()
         return rows
 
@@ -99,7 +136,7 @@ class TrialFiles:
         """Opens both files to append (buffered); the result file."""
         self.result_file = result_file = open(self.result_path, "a", encoding="utf-8", buffering=_BUFFER)
         self.progress_file = open(self.progress_path, "a", newline="", encoding="utf-8", buffering=_BUFFER)
-        self.progress_writer = csv.writer(self.progress_file)
+        self.progress_writer = csv.writer(_Collect(self.csv_lines))
         return result_file
 
     def append(self, result: dict[str, Any]) -> str:
@@ -112,12 +149,19 @@ class TrialFiles:
             if result_file is None:
                 result_file = self._open()
                 self.columns = list(result)
+                self.cells = _row_cells(self.columns)
                 self.progress_writer.writerow(self.columns)
-            result_file.write(text)
-            row = list(map(result.get, self.columns))
-            if not _PLAIN.issuperset(map(type, row)):
-                row = [csv_value(v) for v in row]
-            self.progress_writer.writerow(row)
+            lines = self.lines
+            lines.append(text)
+            if "[" in line or line.find("{", 1) >= 0:  # maybe a list or dict value: written as JSON
+                self.rows.append([csv_value(result.get(k)) for k in self.columns])
+            else:  # plain values, which the csv writer writes as csv_value would (None as "")
+                try:
+                    self.rows.append(self.cells(result))
+                except KeyError:  # a column this result lacks
+                    self.rows.append(list(map(result.get, self.columns)))
+            if len(lines) >= _BATCH:
+                self._drain()
             if result.get("checkpoint_dir_name") is not None:
                 # The rows up to a checkpoint reach the files before a state naming it can be written:
                 # a trial resumed from it finds them. (Rows after the latest checkpoint are reported
@@ -130,7 +174,19 @@ class TrialFiles:
                 _flusher.add(self)  # on disk within _FLUSH_EVERY
         return line
 
+    def _drain(self) -> None:
+        """Hands the collected rows to the file objects (which write them once their buffers fill)."""
+        if self.rows:
+            self.progress_writer.writerows(self.rows)
+            self.rows.clear()
+        for f, lines in ((self.result_file, self.lines), (self.progress_file, self.csv_lines)):
+            if lines and f is not None and not f.closed:
+                text = "".join(lines)
+                lines.clear()
+                f.write(text)
+
     def _flush(self, now: Optional[float] = None) -> None:
+        self._drain()
         for f in (self.result_file, self.progress_file):
             if f is not None and not f.closed:
                 f.flush()
@@ -145,10 +201,32 @@ class TrialFiles:
     def close(self) -> None:
         """Closes both files (their rows are on disk before the engine hears the trial ended)."""
         with self.lock:
-            for f in (self.result_file, self.progress_file):
-                if f is not None:
-                    f.close()
-            self.dirty = False
+            try:
+                self._drain()
+            finally:
+                for f in (self.result_file, self.progress_file):
+                    if f is not None:
+                        f.close()
+                self.dirty = False
+
+
+def _row_cells(columns: list[str]) -> Callable[[dict[str, Any]], Any]:
+    """The cells of a result for `columns`, in one call (KeyError for a missing column)."""
+    if len(columns) == 1:
+        key = columns[0]
+        return lambda result: (result[key],)
+    if not columns:
+        return lambda result: ()
+    return operator.itemgetter(*columns)
+
+
+class _Collect:
+    """A file-like sink for the csv writer: each row it writes is kept in `lines`."""
+
+    __slots__ = ("write",)
+
+    def __init__(self, lines: list[str]) -> None:
+        self.write = lines.append
 
 
 class _Flusher:

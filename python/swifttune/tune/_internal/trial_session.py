@@ -7,11 +7,11 @@ import math
 import time
 from typing import TYPE_CHECKING, Any, Optional
 
-from ..._lib import CONTINUE, STOP, ReportSlots
+from ..._lib import CONTINUE, STOP, ReportSlots, metrics_for_engine
 from ..checkpoint import Checkpoint, CheckpointManager, checkpoint_name, keep_reported
 from ..result import SHOULD_CHECKPOINT
 from ..session import TrialStopped, check_report
-from .stop_bridge import report_result
+from .stop_bridge import ENGINE_SKIPS, report_result
 from .trainable_runner import ReportClock
 from .trial_files import TrialFiles
 
@@ -66,7 +66,10 @@ class TrialSession:
         if self.stopped:
             raise TrialStopped()
         check_report(metrics, checkpoint)
-        if self.record(self.clock.fill(self.trial_id, metrics), keep_reported(self, checkpoint)) != CONTINUE:
+        # The engine's numbers come from the trial's own metrics: the fields fill adds are text or
+        # driver-only (so the engine would skip them), and the result is the smaller dict.
+        numbers = metrics_for_engine(metrics, ENGINE_SKIPS)
+        if self.record(self.clock.fill(self.trial_id, metrics), keep_reported(self, checkpoint), numbers) != CONTINUE:
             self.stopped = True
 
     def take_save(self) -> Optional[str]:
@@ -87,8 +90,10 @@ class TrialSession:
         if drop:
             state.after_write(generation, lambda: self.checkpoints.delete(drop))
 
-    def record(self, metrics: dict[str, Any], checkpoint: Optional[str] = None) -> int:
-        """Takes `metrics` (a dict of its own, which becomes the recorded row), tells the engine
+    def record(self, metrics: dict[str, Any], checkpoint: Optional[str] = None,
+               numbers: Optional[dict[str, float]] = None) -> int:
+        """Takes `metrics` (a dict of its own, which becomes the recorded row; `numbers`, its entries
+        for the engine when the caller has them already), tells the engine
         (which fills in ``training_iteration`` and ``time_total_s`` where the result lacks them), logs the result with Ray's other automatic fields, and returns the
         engine's decision. A driver killed between the two leaves the engine a row the files lack;
         a trial that runs again takes it from the engine (``TrialFiles.reopen``)."""
@@ -96,7 +101,7 @@ class TrialSession:
         run = self.run
         result = metrics  # a fresh dict (ReportClock.fill's, or unpickled from the worker): this row
         result.pop("config", None)
-        answer = report_result(run, self.trial_id, result, checkpoint, self.config, self.slots)  # stop_bridge: stoppers see the result
+        answer = report_result(run, self.trial_id, result, checkpoint, self.config, self.slots, numbers)  # stop_bridge: stoppers see the result
         if not math.isnan(answer.training_iteration):  # NaN: the engine did not record the result
             result.setdefault("training_iteration", _number(answer.training_iteration))
             result.setdefault("time_total_s", answer.time_total_s)

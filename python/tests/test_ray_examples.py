@@ -22,6 +22,7 @@ EXAMPLES = {
     "hyperopt_conditional_search_space_example": r"Best hyperparameters found were:  \{'activation': \{'activation'",
     "custom_func_checkpointing": r"Best checkpoint:  Checkpoint\(filesystem=local, path=.*checkpoint_000000\)",
     "custom_checkpointing_with_callback": r"Best checkpoint: Checkpoint\(filesystem=local, path=.*checkpoint_",
+    "logging_example": r"Best hyperparameters:  \{'steps': 100, 'width': \d+, 'height': [\d.]+\}",
 }
 # Schedulers stop trials on their random draws: there only the number of trials must agree.
 RANDOM_LENGTHS = {"hyperopt_conditional_search_space_example"}
@@ -61,6 +62,10 @@ def test_ray_example_runs_and_matches_ray(name: str, tmp_path: Path) -> None:
         # The class trainable's save_checkpoint and the callback's forced checkpoints, as in Ray.
         assert ours.count("Checkpoint saved at step") == theirs.count("Checkpoint saved at step")
         assert ours.count("Callback requesting checkpoint") == theirs.count("Callback requesting checkpoint")
+    if name == "logging_example":
+        # The LoggerCallback subclass hears every result, under the trial_name_creator's names.
+        assert re.findall(r"TestLogger for trial easy_objective_\w+_123: \{'iterations': 0", ours) and \
+            ours.count("TestLogger for trial") == theirs.count("TestLogger for trial") == 5
 
 
 # Ray Tune's quickstart (docs.ray.io, "Tune: Getting Started"): no metric or mode until ranking.

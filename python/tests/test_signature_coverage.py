@@ -330,6 +330,16 @@ TARGETS: list[Target] = [
     Target("ray.tune.stopper:FunctionStopper", {
         "function": H(P + "test_combined_stopper_stoppers_and_function_stopper"),
     }),
+    # -- ray.tune.logger --------------------------------------------------------------------
+    Target("ray.tune.logger:LegacyLoggerCallback", {
+        "logger_classes": H("test_callbacks::test_legacy_logger_callback_runs_logger_classes_per_trial"),
+    }),
+    Target("ray.tune.logger:pretty_print", {
+        "result": H("test_callbacks::test_pretty_print_leaves_out_config_none_and_excluded_keys"),
+        "exclude": H("test_callbacks::test_pretty_print_leaves_out_config_none_and_excluded_keys"),
+    }),
+    Target("ray.tune.logger:JsonLoggerCallback", {}),
+    Target("ray.tune.logger:CSVLoggerCallback", {}),
 ]
 
 

@@ -53,6 +53,7 @@ class Tuner:
         self._refs: list[Any] = []
         self._restored = _restored
         self._constants: dict[str, Any] = {}
+        self._total_num_samples: Optional[int] = None  # trials asked for (grid combinations included): Callback.setup
         tc = self.tune_config
         if tc.mode is not None and tc.mode not in ("min", "max"):
             raise ValueError("`mode` must be one of ['min', 'max']")
@@ -156,6 +157,7 @@ class Tuner:
                 raise ImportError("The process executor ships trainables with cloudpickle: pip install cloudpickle, "
                                   "or use tune.TuneConfig(executor='thread').")
         run = ExperimentRun(self)
+        run.setup_callbacks(self._total_num_samples if self._total_num_samples is not None else self.tune_config.num_samples)
         executor = ThreadExecutor(run) if self.tune_config.executor == "thread" else ProcessExecutor(run)
         workers = [threading.Thread(target=executor.loop, args=(i,), name=f"swifttune-trial-{i}", daemon=True)
                    for i in range(executor_threads(self))]

@@ -144,6 +144,7 @@ def _build_engine(tuner: "Tuner", spec: dict[str, Any], metric: Optional[str], m
                   num_samples: int) -> None:
     """The engine for the searcher `spec`, the scheduler, the stoppers and the run settings."""
     tc, rc = tuner.tune_config, tuner.run_config
+    tuner._total_num_samples = num_samples  # what Callback.setup is told (grid combinations included)
     searcher = SearcherHandle(lib.call_handle("st_searcher_new", dumps(spec)))
     scheduler_obj = tc.scheduler or FIFOScheduler()
     if not isinstance(scheduler_obj, TrialScheduler):

@@ -45,6 +45,9 @@ class ExperimentRun:
         self.progress = ProgressOutput(tuner)
         self.callbacks: list[Any] = list(tuner.run_config.callbacks or [])
         self.callback_lock = threading.Lock()
+        # The callbacks with step hooks of their own (Ray's on_step_begin / on_step_end).
+        self.step_callbacks = [cb for cb in self.callbacks if _overrides(cb, "on_step_begin") or
+                               _overrides(cb, "on_step_end")]
         self.infos: dict[str, Trial] = {}
         self.iteration = 0
         self.checkpoint_config = tuner.run_config.checkpoint_config or CheckpointConfig()
@@ -71,20 +74,46 @@ class ExperimentRun:
         return info
 
     def callback(self, hook: str, trial: Optional[Trial], **kwargs: Any) -> None:
-        """Calls `hook` on every callback that has it, one call at a time."""
+        """Calls `hook` on every callback that has it, one call at a time: an event of Ray's loop
+        (``on_step_begin``, the hook, the iteration counted on, ``on_step_end``)."""
         if not self.callbacks:
             return
         with self.callback_lock:
-            self.iteration += 1
             trials = list(self.infos.values())
+            if hook == "on_experiment_end":
+                for cb in self.callbacks:
+                    fn = getattr(cb, hook, None)
+                    if fn is not None:
+                        fn(trials=trials)
+                return
+            for cb in self.step_callbacks:
+                begin = getattr(cb, "on_step_begin", None)
+                if begin is not None:
+                    begin(iteration=self.iteration, trials=trials)
+            self.iteration += 1
             for cb in self.callbacks:
                 fn = getattr(cb, hook, None)
-                if fn is None:
-                    continue
-                if hook == "on_experiment_end":
-                    fn(trials=trials)
-                else:
+                if fn is not None:
                     fn(iteration=self.iteration, trials=trials, trial=trial, **kwargs)
+            for cb in self.step_callbacks:
+                end = getattr(cb, "on_step_end", None)
+                if end is not None:
+                    end(iteration=self.iteration, trials=trials)
+
+    def setup_callbacks(self, total_num_samples: int) -> None:
+        """Ray's ``Callback.setup`` before the first trial: the stop criteria, ``num_samples`` and
+        the number of trials asked for (Ray's ``Experiment.public_spec``)."""
+        tc, rc = self.tuner.tune_config, self.tuner.run_config
+        for cb in self.callbacks:
+            state = cb.get_state() if callable(getattr(cb, "get_state", None)) else None
+            if state is not None:
+                raise NotImplementedError(
+                    f"{type(cb).__name__}.get_state returned a state: keeping callback state in the experiment "
+                    "checkpoint (Ray's Callback.get_state/set_state) is not supported by swifttune; keep the state in "
+                    "a file of your own (the experiment folder is RunConfig.storage_path/name).")
+            setup = getattr(cb, "setup", None)
+            if setup is not None:
+                setup(stop=rc.stop, num_samples=tc.num_samples, total_num_samples=total_num_samples)
 
     def trial_name(self, trial_id: str, config: dict[str, Any], number: int) -> str:
         """The trial's name (``trial_name_creator``, or Ray's default)."""
@@ -189,6 +218,14 @@ class ExperimentRun:
 
     def maybe_print(self, final: bool = False) -> None:
         self.progress.maybe_print(final)
+
+
+def _overrides(callback: Any, hook: str) -> bool:
+    """Whether `callback` has `hook` of its own (not the base class's no-op)."""
+    from ..callback import Callback
+
+    fn = getattr(type(callback), hook, None)
+    return fn is not None and fn is not getattr(Callback, hook, None)
 
 
 def check_function_checkpoint_config(config: CheckpointConfig) -> None:

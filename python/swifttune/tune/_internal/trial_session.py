@@ -82,13 +82,21 @@ class TrialSession:
         latest result; older ones beyond ``num_to_keep`` go once a state naming it is on disk."""
         self.files.flush()  # the rows up to the checkpoint are on disk before a state names it
         self.run.experiment.attach_checkpoint(self.trial_id, name)
-        self.checkpoint = Checkpoint(self.trial_dir / name)
-        self.info.checkpoint = self.checkpoint
         state = self.run.state
         generation = state.request()
         drop = self.checkpoints.register(name, self.results[-1] if self.results else {})
         if drop:
             state.after_write(generation, lambda: self.checkpoints.delete(drop))
+        self.kept_checkpoint(name)
+
+    def kept_checkpoint(self, name: str) -> None:
+        """The trial's new latest checkpoint: Ray's ``on_checkpoint`` (the trial still shows the
+        one before), the trial's checkpoint updated, then ``on_trial_save``."""
+        checkpoint = Checkpoint(self.trial_dir / name)
+        self.run.callback("on_checkpoint", self.info, checkpoint=checkpoint)
+        self.checkpoint = checkpoint
+        self.info.checkpoint = checkpoint
+        self.run.callback("on_trial_save", self.info)
 
     def record(self, metrics: dict[str, Any], checkpoint: Optional[str] = None,
                numbers: Optional[dict[str, float]] = None) -> int:
@@ -135,6 +143,7 @@ class TrialSession:
             drop = self.checkpoints.register(checkpoint, result)
             if drop:
                 state.after_write(generation, lambda: self.checkpoints.delete(drop))
+            self.kept_checkpoint(checkpoint)
         return decision
 
 

@@ -23,10 +23,11 @@ def experiment_tag(number: int, config: Any) -> str:
     return f"{number}_{shown}" if shown else str(number)
 
 
-@dataclass
+@dataclass(eq=False)
 class Trial:
     """A trial as callbacks and ``trial_name_creator`` / ``trial_dirname_creator`` see it (the
-    attributes of Ray's ``Trial``); ``str(trial)`` is its name."""
+    attributes of Ray's ``Trial``); ``str(trial)`` is its name. Trials compare and hash by identity,
+    as Ray's do (callbacks key dicts by trial)."""
 
     trial_id: str
     trial_name: str
@@ -43,6 +44,14 @@ class Trial:
     def path(self) -> str:
         """The trial's folder."""
         return self.local_path
+
+    def init_local_path(self) -> None:
+        """Makes the trial's folder if it is not there yet (Ray's method; swifttune makes it
+        before the trial starts)."""
+        if self.local_path:
+            import os
+
+            os.makedirs(self.local_path, exist_ok=True)
 
     @property
     def custom_trial_name(self) -> Optional[str]:

@@ -23,9 +23,12 @@ EXAMPLES = {
     "custom_func_checkpointing": r"Best checkpoint:  Checkpoint\(filesystem=local, path=.*checkpoint_000000\)",
     "custom_checkpointing_with_callback": r"Best checkpoint: Checkpoint\(filesystem=local, path=.*checkpoint_",
     "logging_example": r"Best hyperparameters:  \{'steps': 100, 'width': \d+, 'height': [\d.]+\}",
+    "bayesopt_example": r"Best hyperparameters found were:  \{'steps': 100, 'width': .*, 'height': .*\}",
+    "nevergrad_example": r"Best hyperparameters found were:  \{'steps': 100, 'width': .*'activation': '(relu|tanh)'\}",
 }
-# Schedulers stop trials on their random draws: there only the number of trials must agree.
-RANDOM_LENGTHS = {"hyperopt_conditional_search_space_example"}
+# Schedulers stop trials on their random draws and, with trials running at once, on the order in which
+# results arrive: there only the number of trials must agree.
+RANDOM_LENGTHS = {"hyperopt_conditional_search_space_example", "bayesopt_example", "nevergrad_example"}
 
 
 def _run(name: str, tmp_path: Path, under_ray: bool) -> tuple[str, list[tuple[int, int]]]:

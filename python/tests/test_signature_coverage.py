@@ -330,6 +330,28 @@ TARGETS: list[Target] = [
     Target("ray.tune.stopper:FunctionStopper", {
         "function": H(P + "test_combined_stopper_stoppers_and_function_stopper"),
     }),
+    Target("ray.tune.search.bayesopt:BayesOptSearch", {
+        "space": H("test_library_searchers::test_bayesopt_verbose_reaches_the_library"),
+        "metric": H("test_library_searchers::test_bayesopt_verbose_reaches_the_library"),
+        "mode": H("test_library_searchers::test_bayesopt_verbose_reaches_the_library"),
+        "verbose": H("test_library_searchers::test_bayesopt_verbose_reaches_the_library"),
+        "points_to_evaluate": H("test_library_searchers::test_bayesopt_skip_duplicate_false_runs_a_repeated_point"),
+        "skip_duplicate": H("test_library_searchers::test_bayesopt_skip_duplicate_false_runs_a_repeated_point"),
+        "utility_kwargs": H("test_library_searchers::test_bayesopt_runs_its_suggestions_and_learns"),
+        "random_state": H("test_library_searchers::test_bayesopt_runs_its_suggestions_and_learns"),
+        "random_search_steps": H("test_library_searchers::test_bayesopt_runs_its_suggestions_and_learns"),
+        "patience": H("test_library_searchers::test_bayesopt_patience_finishes_the_search_on_a_repeated_point"),
+        "analysis": H("test_library_searchers::test_bayesopt_analysis_registers_an_earlier_experiment"),
+    }),
+    Target("ray.tune.search.nevergrad:NevergradSearch", {
+        "optimizer": H("test_library_searchers::test_nevergrad_optimizer_kwargs_reach_the_optimizer"),
+        "optimizer_kwargs": H("test_library_searchers::test_nevergrad_optimizer_kwargs_reach_the_optimizer"),
+        "space": H("test_library_searchers::test_nevergrad_optimizer_kwargs_reach_the_optimizer",
+                   "test_library_searchers::test_nevergrad_takes_an_optimizer_instance_with_parameter_names"),
+        "metric": H("test_library_searchers::test_nevergrad_optimizer_kwargs_reach_the_optimizer"),
+        "mode": H("test_library_searchers::test_nevergrad_optimizer_kwargs_reach_the_optimizer"),
+        "points_to_evaluate": H("test_library_searchers::test_nevergrad_runs_its_suggestions"),
+    }),
     # -- ray.tune.logger --------------------------------------------------------------------
     Target("ray.tune.logger:LegacyLoggerCallback", {
         "logger_classes": H("test_callbacks::test_legacy_logger_callback_runs_logger_classes_per_trial"),

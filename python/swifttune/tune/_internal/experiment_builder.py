@@ -6,6 +6,7 @@ import itertools
 from typing import TYPE_CHECKING, Any, Optional
 
 from ..._lib import ExperimentHandle, SchedulerHandle, SearcherHandle, dumps, lib
+from ..search._messages import UNDEFINED_METRIC_MODE
 from ..._space import Categorical, grid_paths, has_domains, replace_at
 from ..impl.config import FailureConfig, _stopper_of
 from ..schedulers.trial_scheduler import FIFOScheduler, TrialScheduler
@@ -17,10 +18,6 @@ from ..stopper import Stopper
 from .search_bridge import SearchBridge, is_user_searcher, set_search_properties
 from .stop_bridge import StopBridge
 
-UNDEFINED_METRIC_MODE = ("Trying to sample a configuration from {cls}, but the `metric` ({metric}) or `mode` ({mode}) "
-                         "parameters have not been set. Either pass these arguments when instantiating the search "
-                         "algorithm, or pass them to `tune.TuneConfig()`.")
-"""Ray's message (``ray.tune.search.UNDEFINED_METRIC_MODE``) for a searcher left without them."""
 
 if TYPE_CHECKING:
     from ..tuner import Tuner

@@ -34,8 +34,10 @@ _ENGINE_METHODS = ("suggest", "on_trial_result", "on_trial_complete")
 
 def is_user_searcher(searcher: Searcher) -> bool:
     """Whether `searcher` has decision code of the user's (a ``suggest``, ``on_trial_result`` or
-    ``on_trial_complete`` written outside swifttune): then the engine calls it back; swifttune's
-    own searchers run in the engine."""
+    ``on_trial_complete`` written outside swifttune) or is a wrapper of another library: then the
+    engine calls it back; swifttune's own searchers run in the engine."""
+    if getattr(searcher, "_called_back", False):  # swifttune's wrappers of other libraries (BayesOpt, Nevergrad)
+        return True
     for name in _ENGINE_METHODS:
         for klass in type(searcher).__mro__:
             if name in vars(klass):

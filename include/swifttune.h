@@ -481,6 +481,14 @@ int32_t st_experiment_trials(st_experiment *experiment, char **out_json);
 int32_t st_experiment_best_trial(st_experiment *experiment, const char *metric, const char *mode, const char *scope, int32_t filter_nan_and_inf, char **out_json);
 
 /**
+ * Writes into *out_count how many trials may run at once: the smallest of the configuration's
+ * "max_concurrent_trials" and what its "resources" hold (each trial taking "per_trial" of
+ * "available"), or -1 when neither bounds them (the searcher's concurrency limiter may bound them
+ * further). Front ends size their pools of workers by it. Returns ST_OK or ST_INVALID_ARGUMENT.
+ */
+int32_t st_experiment_max_running(st_experiment *experiment, int32_t *out_count);
+
+/**
  * Writes the whole experiment as versioned JSON into *out_json (freed with st_free).
  * Returns ST_OK or ST_INVALID_ARGUMENT.
  */

@@ -314,3 +314,17 @@ public func stExperimentResume(_ state_json: UnsafePointer<CChar>?, _ options_js
 @c(st_experiment_free)
 public func stExperimentFree(_ experiment: OpaquePointer?) { release(experiment, ExperimentHandle.self) }
 
+
+/// Writes into `*out_count` how many trials may run at once: the smallest of the configuration's
+/// "max_concurrent_trials" and what its "resources" hold (each trial taking "per_trial" of
+/// "available"), or -1 when neither bounds them (the searcher's concurrency limiter may bound them
+/// further). Front ends size their pools of workers by it. Returns `ST_OK` or `ST_INVALID_ARGUMENT`.
+@c(st_experiment_max_running)
+public func stExperimentMaxRunning(_ experiment: OpaquePointer?, _ out_count: UnsafeMutablePointer<Int32>?) -> Int32 {
+    api {
+        guard let out_count else { throw CError(.ST_INVALID_ARGUMENT, "out_count is NULL") }
+        let e = try object(experiment, ExperimentHandle.self, "experiment")
+        out_count.pointee = e.experiment.config.maxRunning.map { Int32(clamping: $0) } ?? -1
+        return .ST_OK
+    }
+}

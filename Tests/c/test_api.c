@@ -817,6 +817,40 @@ static void test_searcher_callback(void) {
     st_searcher_free(s);
 }
 
+
+/* Resources: two GPUs, a GPU per trial: two trials at once, each holding its own device. */
+static void test_resources(void) {
+    st_searcher *s = NULL;
+    CHECK_OK(st_searcher_new(searcher_spec("random", ", \"seed\": 3"), &s));
+    st_experiment *e = NULL;
+    CHECK_OK(st_experiment_new("{\"num_samples\": 3, \"resources\": {\"available\": {\"CPU\": 4, \"GPU\": 2}, "
+                               "\"per_trial\": {\"CPU\": 1, \"GPU\": 1}}}", s, NULL, &e));
+    int32_t n = 0, action = -1;
+    CHECK_OK(st_experiment_max_running(e, &n));
+    CHECK(n == 2);
+    CHECK_ERROR(st_experiment_max_running(e, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_max_running(NULL, &n), ST_INVALID_ARGUMENT);
+    char *a = NULL, *b = NULL, *c = NULL, *json = NULL;
+    CHECK_OK(st_experiment_next(e, &action, &a, NULL));
+    CHECK(action == ST_NEXT_START);
+    CHECK_OK(st_experiment_next(e, &action, &b, NULL));
+    CHECK(action == ST_NEXT_START);
+    CHECK_OK(st_experiment_next(e, &action, &c, NULL));
+    CHECK(action == ST_NEXT_WAIT && c == NULL);
+    CHECK_OK(st_experiment_trial(e, b, &json));
+    CHECK(json && strstr(json, "\"gpu_ids\":[1]"));
+    st_free(json);
+    st_free(a);
+    st_free(b);
+    st_experiment_free(e);
+    /* a trial needing more than the machine offers: a clear error, no experiment */
+    e = NULL;
+    CHECK_ERROR(st_experiment_new("{\"resources\": {\"available\": {\"CPU\": 1}, \"per_trial\": {\"GPU\": 1}}}",
+                                  s, NULL, &e), ST_INVALID_CONFIG);
+    CHECK(e == NULL && strstr(st_last_error(), "GPU=1"));
+    st_searcher_free(s);
+}
+
 int main(void) {
     test_basics();
     test_space();
@@ -830,6 +864,7 @@ int main(void) {
     test_checkpoint_rule();
     test_stopper_callback();
     test_searcher_callback();
+    test_resources();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

@@ -277,6 +277,12 @@ class ExperimentHandle(Handle):
     def trial(self, trial_id: str) -> dict[str, Any]:
         return loads(lib.call_string("st_experiment_trial", self.p, trial_id.encode()))
 
+    def max_running(self) -> Optional[int]:
+        """How many trials may run at once (``max_concurrent_trials`` and the resources), or None."""
+        n = ctypes.c_int32()
+        lib.check(lib.c.st_experiment_max_running(self.p, ctypes.byref(n)))
+        return None if n.value < 0 else n.value
+
     def best_trial(self, metric: Optional[str], mode: Optional[str], scope: str, filter_nan_and_inf: bool) -> Optional[dict[str, Any]]:
         return loads(lib.call_string("st_experiment_best_trial", self.p, metric.encode() if metric else None,
                                      mode.encode() if mode else None, scope.encode(), int(filter_nan_and_inf)))

@@ -20,6 +20,8 @@ def _isolate(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     and the warn-once set do not leak between tests, and nothing is written to the real home
     directory (the default storage path is ``~/swifttune_results``)."""
     monkeypatch.setattr(swifttune, "_num_cpus", swifttune._num_cpus)
+    monkeypatch.setattr(swifttune, "_num_gpus", swifttune._num_gpus)
+    monkeypatch.setattr(swifttune, "_custom_resources", swifttune._custom_resources)
     monkeypatch.setattr(swifttune, "_warned", set())
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
 

@@ -352,6 +352,10 @@ TARGETS: list[Target] = [
         "mode": H("test_library_searchers::test_nevergrad_optimizer_kwargs_reach_the_optimizer"),
         "points_to_evaluate": H("test_library_searchers::test_nevergrad_runs_its_suggestions"),
     }),
+    Target("ray.tune:PlacementGroupFactory", {
+        "bundles": H("test_resources::test_with_resources_reads_ray_dicts_and_placement_groups"),
+        "strategy": H("test_resources::test_with_resources_reads_ray_dicts_and_placement_groups"),
+    }),
     # -- ray.tune.logger --------------------------------------------------------------------
     Target("ray.tune.logger:LegacyLoggerCallback", {
         "logger_classes": H("test_callbacks::test_legacy_logger_callback_runs_logger_classes_per_trial"),

@@ -91,7 +91,7 @@ def test_with_resources_by_name(run_config):
     swifttune.init(num_cpus=2)
 
     def trainable(config):
-        return {"loss": 0, "cpu": tune.get_context().get_trial_resources()["cpu"]}
+        return {"loss": 0, "cpu": tune.get_context().get_trial_resources().required_resources["CPU"]}
 
     results = tune.Tuner(tune.with_resources(trainable=trainable, resources={"cpu": 2}), param_space=SPACE,
                          tune_config=tc(num_samples=2), run_config=run_config()).fit()
@@ -111,7 +111,7 @@ def test_experiment_arguments(tmp_path):
             marker.write_text("1")
             raise RuntimeError("fails once")
         for _ in range(5):
-            tune.report({"loss": float(config["x"]), "cpu": tune.get_context().get_trial_resources()["cpu"]})
+            tune.report({"loss": float(config["x"]), "cpu": tune.get_context().get_trial_resources().required_resources["CPU"]})
 
     exp = tune.Experiment(name="exp", run=trainable, config={"x": tune.grid_search([1, 2])},
                           stop={"training_iteration": 2}, time_budget_s=60, resources_per_trial={"cpu": 2},

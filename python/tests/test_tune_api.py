@@ -204,7 +204,7 @@ def test_get_context_inside_a_trial(run_config, executor):
         Path(ctx.get_trial_dir(), "mine.txt").write_text("x")
         tune.report({"loss": config["x"], "ctx_id": ctx.get_trial_id(), "ctx_name": ctx.get_trial_name(),
                      "ctx_dir": ctx.get_trial_dir(), "ctx_exp": ctx.get_experiment_name(),
-                     "ctx_cpu": ctx.get_trial_resources()["cpu"]})
+                     "ctx_cpu": ctx.get_trial_resources().required_resources["CPU"]})
 
     results = tune.Tuner(trainable, param_space={"x": tune.uniform(0, 1)}, tune_config=tc(executor, num_samples=3),
                          run_config=run_config(name="ctx_exp")).fit()
@@ -398,7 +398,7 @@ def test_with_resources_runs_trials_one_at_a_time(run_config, executor, log):
 
     def heavy(config):
         hold(log, 0.1)
-        return {"loss": 0, "cpu": tune.get_context().get_trial_resources()["cpu"]}
+        return {"loss": 0, "cpu": tune.get_context().get_trial_resources().required_resources["CPU"]}
 
     results = tune.Tuner(tune.with_resources(heavy, {"cpu": 2}), param_space={"x": tune.uniform(0, 1)},
                          tune_config=tc(executor, num_samples=4), run_config=run_config()).fit()

@@ -30,6 +30,8 @@ public struct ExperimentConfig: Sendable, Equatable {
     /// Ray's `CheckpointConfig.checkpoint_at_end`: a checkpoint is due with a trial's last result
     /// (the one answered `.stop`).
     public var checkpointAtEnd: Bool = false
+    /// What the machine offers and each trial takes (``TrialResources``); nil: resources bound nothing.
+    public var resources: TrialResources?
 
     /// A configuration; the values are checked when an engine is built with it.
     public init(metric: String?, mode: Mode?, numSamples: Int = 1, maxConcurrentTrials: Int? = nil,
@@ -58,6 +60,16 @@ public struct ExperimentConfig: Sendable, Equatable {
         guard maxFailures >= -1 else { throw .invalidConfig("max_failures must be >= 0, or -1 to retry forever; got \(maxFailures)") }
         if failFast && maxFailures != 0 { throw .invalidConfig("max_failures must be 0 if fail_fast=True (got \(maxFailures))") }
         guard checkpointFrequency >= 0 else { throw .invalidConfig("checkpoint_frequency must be >= 0, got \(checkpointFrequency)") }
+        try resources?.validate()
+    }
+
+    /// How many trials may run at once: the smallest of `maxConcurrentTrials` and what the
+    /// resources hold (nil: neither bounds them).
+    public var maxRunning: Int? {
+        switch (maxConcurrentTrials, resources?.maxConcurrent) {
+        case let (a?, b?): return Swift.min(a, b)
+        case let (a, b): return a ?? b
+        }
     }
 }
 
@@ -131,6 +143,8 @@ public struct ExperimentCore: Sendable {
     public internal(set) var stopper: (any Stopper)?
     /// Whether the stopper stopped the experiment (its `stop_all`).
     public internal(set) var stoppedAll = false
+    /// The GPUs and the running trials holding them (``TrialResources``).
+    var gpus: GPUPool
 
     /// - Parameters:
     ///   - searcher: a searcher, or a ``ConcurrencyLimiter`` around one (the limiter's bound
@@ -158,6 +172,9 @@ public struct ExperimentCore: Sendable {
         self.config = config
         self.limiter = limiter
         self.scheduler = scheduler
+        let r = config.resources
+        gpus = GPUPool(devices: TrialResources.devices(r?.available[TrialResources.gpu] ?? 0),
+                       perTrial: r?.perTrial[TrialResources.gpu] ?? 0)
     }
 
     /// Seconds the experiment has run (across restores).
@@ -177,7 +194,7 @@ public struct ExperimentCore: Sendable {
         if sessionStart == nil { sessionStart = now }
         if budgetExhausted(now: now) || failedFast != nil { return .finished }
         if try checkStopAll(now: now) { return .finished }
-        let underCap = config.maxConcurrentTrials.map { runningCount < $0 } ?? true
+        let underCap = config.maxRunning.map { runningCount < $0 } ?? true
         if underCap, waitingCount > 0, let i = trials.firstIndex(where: { $0.status == .pending }) {
             return start(i, now: now)
         }
@@ -213,6 +230,8 @@ public struct ExperimentCore: Sendable {
 
     mutating func start(_ i: Int, now: Double) -> NextAction {
         if trials[i].status == .pending || trials[i].status == .paused { waitingCount -= 1 }
+        // Under the resources' bound a device always has room (GPUPool.capacity).
+        trials[i].gpuIDs = gpus.take() ?? []
         trials[i].status = .running
         trials[i].runStart = now
         trials[i].decision = nil
@@ -298,6 +317,8 @@ public struct ExperimentCore: Sendable {
             if !config.failFast && (config.maxFailures == -1 || trial.numFailures <= config.maxFailures) {
                 trial.rewindToCheckpoint()
                 trial.status = .pending
+                gpus.release(trial.gpuIDs)
+                trial.gpuIDs = []
                 trials[i] = trial
                 runningCount -= 1
                 waitingCount += 1
@@ -310,6 +331,8 @@ public struct ExperimentCore: Sendable {
             problem = config.metric.flatMap { MetricProblem.of(trial.lastResult, metric: $0) }
             if trial.decision == .pause {
                 trial.status = .paused
+                gpus.release(trial.gpuIDs)
+                trial.gpuIDs = []
                 trials[i] = trial
                 runningCount -= 1
                 waitingCount += 1
@@ -333,6 +356,8 @@ public struct ExperimentCore: Sendable {
         } else {
             scheduler.onTrialComplete(id, trial.lastResult)
         }
+        gpus.release(trial.gpuIDs)
+        trial.gpuIDs = []
         trials[i] = trial
         runningCount -= 1
         return TrialFinish(status: trial.status, numFailures: trial.numFailures, metricProblem: problem)

@@ -54,6 +54,8 @@ public struct TrialRecord: Sendable, Equatable {
     var runStart = 0.0
     /// The decision that ends the current run, once a report got one.
     var decision: SchedulerDecision?
+    /// The GPUs (device indices) the current run holds (``TrialResources``); empty when not running.
+    public internal(set) var gpuIDs: [Int] = []
 
     /// Records are equal when what they say about the trial is (the engine's run bookkeeping aside).
     public static func == (a: TrialRecord, b: TrialRecord) -> Bool {
@@ -98,14 +100,16 @@ public struct TrialRecord: Sendable, Equatable {
 
 extension TrialRecord {
     /// The trial as JSON: `{"id", "number", "status", "configuration", "results": [...], "last_result",
-    /// "num_reports", "error", "stopped_early", "num_failures", "checkpoint"}` (results' keys sorted).
+    /// "num_reports", "error", "stopped_early", "num_failures", "checkpoint", "gpu_ids"}` (results'
+    /// keys sorted; "gpu_ids" the devices a running trial holds).
     public var json: JSONValue {
         .object([("id", .string(id)), ("number", .int(Int64(number))), ("status", .string(status.rawValue)),
                  ("configuration", configuration),
                  ("results", .array(results.map(Self.json))), ("last_result", lastResult.map(Self.json) ?? .null),
                  ("num_reports", .int(Int64(numReports))), ("error", errorMessage.map { .string($0) } ?? .null),
                  ("stopped_early", .bool(stoppedEarly)), ("num_failures", .int(Int64(numFailures))),
-                 ("checkpoint", checkpoint.map { .string($0) } ?? .null)])
+                 ("checkpoint", checkpoint.map { .string($0) } ?? .null),
+                 ("gpu_ids", .array(gpuIDs.map { .int(Int64($0)) }))])
     }
 
     static func json(_ m: Metrics) -> JSONValue {

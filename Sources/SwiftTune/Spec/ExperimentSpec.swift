@@ -3,11 +3,13 @@
 extension ExperimentConfig {
     /// Every key a configuration may have.
     public static let keys: Set<String> = ["metric", "mode", "num_samples", "max_concurrent_trials", "stop", "time_budget_s",
-                                           "max_failures", "fail_fast", "stopper", "checkpoint_frequency", "checkpoint_at_end"]
+                                           "max_failures", "fail_fast", "stopper", "checkpoint_frequency", "checkpoint_at_end",
+                                           "resources"]
 
     /// Reads `{"metric": "mean_loss", "mode": "min", "num_samples": 10, "max_concurrent_trials": null,
     /// "stop": {"training_iteration": 10}, "time_budget_s": null, "max_failures": 0, "fail_fast": false,
-    /// "stopper": null, "checkpoint_frequency": 0, "checkpoint_at_end": false}` (every key optional:
+    /// "stopper": null, "checkpoint_frequency": 0, "checkpoint_at_end": false, "resources": {"available":
+    /// {"CPU": 4, "GPU": 2}, "per_trial": {"CPU": 1, "GPU": 1}}}` (every key optional:
     /// "metric" and "mode" null or absent for none, "stopper" a ``StopperSpec``; the rest default as in
     /// ``init(metric:mode:numSamples:maxConcurrentTrials:stop:timeBudgetS:maxFailures:failFast:stopper:)``),
     /// the form ``ExperimentCore/saveState(now:)`` writes too. The values are checked when an
@@ -34,6 +36,23 @@ extension ExperimentConfig {
                   failFast: try read.bool("fail_fast") ?? false, stopper: read.value("stopper"))
         checkpointFrequency = Int(clamping: try read.int("checkpoint_frequency") ?? 0)
         checkpointAtEnd = try read.bool("checkpoint_at_end") ?? false
+        if let r = read.value("resources"), r != .null { resources = try Self.resources(r) }
+    }
+
+    static func resources(_ r: JSONValue) throws(SpecError) -> TrialResources {
+        let members = try SpecReader.members(r, "'resources'")
+        for (k, _) in members where k != "available" && k != "per_trial" { throw .invalid("unknown option '\(k)' of 'resources'") }
+        func amounts(_ key: String) throws(SpecError) -> [String: Double] {
+            guard let v = r[key] else { return [:] }
+            guard let items = v.objectValue else { throw .invalid("'resources.\(key)' must be an object of amounts") }
+            var out: [String: Double] = [:]
+            for (k, x) in items {
+                guard let d = x.doubleValue else { throw .invalid("resource '\(k)' in '\(key)' must be a number, got \(x)") }
+                out[k] = d
+            }
+            return out
+        }
+        return TrialResources(available: try amounts("available"), perTrial: try amounts("per_trial"))
     }
 
     /// The configuration as ``init(json:)`` reads it (stop thresholds by key).
@@ -44,7 +63,8 @@ extension ExperimentConfig {
                  ("stop", .object(stop.sorted { $0.key < $1.key }.map { ($0.key, .double($0.value)) })),
                  ("time_budget_s", timeBudgetS.map { .double($0) } ?? .null),
                  ("max_failures", .int(Int64(maxFailures))), ("fail_fast", .bool(failFast)), ("stopper", stopper ?? .null),
-                 ("checkpoint_frequency", .int(Int64(checkpointFrequency))), ("checkpoint_at_end", .bool(checkpointAtEnd))])
+                 ("checkpoint_frequency", .int(Int64(checkpointFrequency))), ("checkpoint_at_end", .bool(checkpointAtEnd)),
+                 ("resources", resources?.json ?? .null)])
     }
 }
 

@@ -4,6 +4,7 @@ from .callback import Callback
 from .checkpoint import Checkpoint, CheckpointConfig
 from .context import TuneContext
 from .error import TuneError
+from .execution.placement_groups import PlacementGroupFactory
 from .experiment import Experiment
 from .impl.config import FailureConfig, RunConfig
 from .progress_reporter import CLIReporter, JupyterNotebookReporter, ProgressReporter
@@ -29,4 +30,4 @@ __all__ = ["Tuner", "Stopper", "TuneConfig", "RunConfig", "FailureConfig", "repo
            "MedianStoppingRule", "Callback", "Checkpoint", "CheckpointConfig", "get_checkpoint", "TuneError",
            "run", "run_experiments", "Experiment", "ExperimentAnalysis", "register_trainable", "CLIReporter",
            "JupyterNotebookReporter", "ProgressReporter", "SyncConfig", "ResumeConfig", "create_scheduler",
-           "create_searcher"]
+           "create_searcher", "PlacementGroupFactory"]

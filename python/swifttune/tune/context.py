@@ -24,9 +24,12 @@ class TuneContext:
         """The trial's folder, where its results and checkpoints are written."""
         return str(self._s.trial_dir)
 
-    def get_trial_resources(self) -> dict[str, float]:
-        """The resources the trial was given (``tune.with_resources``)."""
-        return dict(self._s.resources)
+    def get_trial_resources(self) -> Any:
+        """The resources the trial takes, as Ray gives them: a ``PlacementGroupFactory`` (its
+        ``required_resources`` by Ray's names)."""
+        from .execution.placement_groups import PlacementGroupFactory
+
+        return PlacementGroupFactory([dict(self._s.resources)])
 
     def get_experiment_name(self) -> str:
         """The experiment's name (``RunConfig(name=...)``)."""

@@ -20,6 +20,7 @@ from .checkpoint import Checkpoint, CheckpointConfig, best_checkpoints
 from .experiment.trial import Trial, experiment_tag
 from .impl.config import FailureConfig, RunConfig, local_storage_path
 from .result_grid import Result, ResultGrid
+from .._resources import trial_resources
 from .tune_config import TuneConfig
 
 __all__ = ["Tuner"]
@@ -156,6 +157,10 @@ class Tuner:
             if importlib.util.find_spec("cloudpickle") is None:
                 raise ImportError("The process executor ships trainables with cloudpickle: pip install cloudpickle, "
                                   "or use tune.TuneConfig(executor='thread').")
+        if self.tune_config.executor == "thread" and trial_resources(self.trainable).get("GPU"):
+            raise NotImplementedError("Trials with GPUs (with_resources(..., {'gpu': ...})) are not supported by the thread "
+                                      "executor (each trial needs its own CUDA_VISIBLE_DEVICES); use the process executor "
+                                      "(TuneConfig(executor='process'), the default).")
         run = ExperimentRun(self)
         run.setup_callbacks(self._total_num_samples if self._total_num_samples is not None else self.tune_config.num_samples)
         executor = ThreadExecutor(run) if self.tune_config.executor == "thread" else ProcessExecutor(run)

@@ -135,7 +135,7 @@ class ProcessExecutor:
         try:
             worker.conn.send(("run", trial_id, s.trial_name, str(s.trial_dir), cloudpickle.dumps(config),
                               s.resources, run.name, s.checkpoint.path if s.checkpoint else None, s.next_checkpoint,
-                              run.reuse_actors, run.log_files))
+                              run.reuse_actors, run.log_files, s.gpu_ids))
             while True:
                 msg = worker.conn.recv()
                 if msg[0] == "report":

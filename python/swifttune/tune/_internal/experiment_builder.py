@@ -5,7 +5,8 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING, Any, Optional
 
-from ..._lib import ExperimentHandle, SchedulerHandle, SearcherHandle, dumps, lib
+from ..._lib import ExperimentHandle, SchedulerHandle, SearcherHandle, SwiftTuneError, dumps, lib
+from ..._resources import cluster_resources, trial_resources
 from ..search._messages import UNDEFINED_METRIC_MODE
 from ..._space import Categorical, grid_paths, has_domains, replace_at
 from ..impl.config import FailureConfig, _stopper_of
@@ -155,7 +156,9 @@ def _build_engine(tuner: "Tuner", spec: dict[str, Any], metric: Optional[str], m
               "time_budget_s": tc.time_budget_s, "max_failures": fc.max_failures, "fail_fast": bool(fc.fail_fast),
               # The engine's checkpoint rule (the report answers should_checkpoint; Ray's Trial.should_checkpoint).
               "checkpoint_frequency": getattr(rc.checkpoint_config, "checkpoint_frequency", 0) or 0,
-              "checkpoint_at_end": bool(getattr(rc.checkpoint_config, "checkpoint_at_end", False))}
+              "checkpoint_at_end": bool(getattr(rc.checkpoint_config, "checkpoint_at_end", False)),
+              # What the machine offers and each trial takes: the engine bounds the running trials by both.
+              "resources": {"available": cluster_resources(), "per_trial": trial_resources(tuner.trainable)}}
     stopper = _stopper_of(rc.stop)
     callbacks: list[Stopper] = []
     if stopper is not None:
@@ -163,7 +166,14 @@ def _build_engine(tuner: "Tuner", spec: dict[str, Any], metric: Optional[str], m
         config["stopper"] = stopper._spec(callbacks)
     check_engine_names(config, scheduler_obj._spec(), spec)
     try:
-        tuner._experiment = ExperimentHandle(lib.call_handle("st_experiment_new", dumps(config), searcher.p, scheduler.p))
+        try:
+            tuner._experiment = ExperimentHandle(lib.call_handle("st_experiment_new", dumps(config), searcher.p,
+                                                                 scheduler.p))
+        except SwiftTuneError as e:
+            if "no trial could start" not in str(e):
+                raise
+            raise SwiftTuneError(e.status, f"{e}; declare what the machine offers with swifttune.init(num_cpus=..., "
+                                 "num_gpus=..., resources={...}), or ask for less with tune.with_resources") from None
     finally:
         searcher.close()
         scheduler.close()
@@ -218,14 +228,14 @@ def _check_scheduler_metric(scheduler: TrialScheduler, metric: Optional[str], mo
 
 
 def executor_threads(tuner: "Tuner") -> int:
-    """How many executor threads to start: as many trials as the CPUs hold at once (num_cpus over
-    the trial's cpus). The engine decides how many of them run a trial at a time (its concurrency
-    limiter, ``max_concurrent_trials``, ``num_samples``); the others wait or end."""
+    """How many executor threads to start: as many trials as the engine lets run at once (its
+    ``max_concurrent_trials`` and resources; without a bound, one per CPU). The engine decides
+    which of them run a trial at a time (its concurrency limiter, ``num_samples``); the others
+    wait or end."""
     from ... import _cpus
 
-    cpus_per_trial = float(getattr(tuner.trainable, "_swifttune_resources", {}).get("cpu", 1)) or 1
-    n = max(1, int(_cpus() // cpus_per_trial)) if cpus_per_trial > 0 else _cpus()
-    return max(1, n)
+    n = tuner._experiment.max_running()
+    return max(1, n if n is not None else _cpus())
 
 
 def _set_path(d: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, Any]:

@@ -93,13 +93,20 @@ def shown_metric(tuner: "Tuner") -> tuple[Optional[str], Optional[str]]:
     return tc.metric, tc.mode
 
 
-def _sys_info(tuner: "Tuner") -> list[str]:
-    from ... import _cpus
+def resource_usage(tuner: "Tuner", running: int) -> str:
+    """Ray's "Logical resource usage" line: the CPUs and GPUs the running trials take, of the machine's."""
+    from ... import _cpus, _gpus
+    from ..._resources import trial_resources
 
-    cpus_per_trial = float(getattr(tuner.trainable, "_swifttune_resources", {}).get("cpu", 1))
+    need = trial_resources(tuner.trainable)
+    gpus = _gpus()
+    gpu_text = f"{running * need.get('GPU', 0.0):.1f}/{gpus} GPUs" if gpus else "0/0 GPUs"
+    return f"Logical resource usage: {running * need.get('CPU', 0.0):.1f}/{_cpus()} CPUs, {gpu_text}"
+
+
+def _sys_info(tuner: "Tuner") -> list[str]:
     running = sum(1 for t in tuner._experiment.trials() if t["status"] == "RUNNING")
-    return [f"Using {tuner._scheduler_name} scheduling algorithm.",
-            f"Logical resource usage: {running * cpus_per_trial:.1f}/{_cpus()} CPUs, 0/0 GPUs"]
+    return [f"Using {tuner._scheduler_name} scheduling algorithm.", resource_usage(tuner, running)]
 
 
 def _total_samples(tuner: "Tuner") -> int:
@@ -336,11 +343,7 @@ def status_table(tuner: "Tuner", final: bool) -> str:
     out = io.StringIO()
     out.write("\nTrial status: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())) + "\n")
     out.write(f"Using {tuner._scheduler_name} scheduling algorithm.\n")
-    from ... import _cpus
-
-    cpus_per_trial = float(getattr(tuner.trainable, "_swifttune_resources", {}).get("cpu", 1))
-    running = counts.get("RUNNING", 0)
-    out.write(f"Logical resource usage: {running * cpus_per_trial:.1f}/{_cpus()} CPUs, 0/0 GPUs\n")
+    out.write(resource_usage(tuner, counts.get("RUNNING", 0)) + "\n")
     best = tuner._experiment.best_trial(None, None, "last", True)
     if best is not None and metric and best.get("last_result"):
         out.write(f"Current best trial: {tuner._trial_name(best['id'], best['configuration'], best['number'])} with {metric}={best['last_result'].get(metric)} "

@@ -18,6 +18,7 @@ from .progress import ProgressOutput
 from .trainable_runner import is_class_trainable
 from .state import STATE_FILE, StateWriter
 from .stop_bridge import start_stoppers
+from ..._resources import head_gpus, trial_resources
 
 if TYPE_CHECKING:
     from ..tuner import Tuner
@@ -38,7 +39,8 @@ class ExperimentRun:
         self.name = tuner._name
         self.path = tuner._path
         self.verbose: int = tuner.run_config.verbose if tuner.run_config.verbose is not None else 1
-        self.cpus_per_trial = float(getattr(tuner.trainable, "_swifttune_resources", {}).get("cpu", 1))
+        self.trial_resources = trial_resources(tuner.trainable)  # what each trial takes, by Ray's names
+        self.head_gpus = head_gpus(tuner.trainable)  # the GPUs its own process sees
         self.python_results = tuner._python_results
         self.cond = threading.Condition()
         self.error: Optional[BaseException] = None

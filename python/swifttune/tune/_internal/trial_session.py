@@ -14,6 +14,7 @@ from ..session import TrialStopped, check_report
 from .stop_bridge import ENGINE_SKIPS, report_result
 from .trainable_runner import ReportClock
 from .trial_files import TrialFiles
+from ..._resources import visible_gpu_ids
 
 if TYPE_CHECKING:
     from .run import ExperimentRun
@@ -33,7 +34,9 @@ class TrialSession:
         self.trial_name = run.trial_name(trial_id, config, record["number"])
         self.config = config
         self.trial_dir = run.trial_dir(trial_id, config, record["number"])
-        self.resources = {"cpu": run.cpus_per_trial}
+        self.resources = dict(run.trial_resources)
+        # the engine's devices for this run, as the trial's process sees them
+        self.gpu_ids = visible_gpu_ids(record.get("gpu_ids") or [], run.head_gpus)
         self.last = time.time()
         self.stopped = False
         self.files = TrialFiles(self.trial_dir, json.dumps(config, default=str))

@@ -5,7 +5,7 @@ Started by the driver as ``python -m swifttune.tune._internal.worker FD`` with o
 on FD; it never loads libswifttune. Messages are pickles over a ``multiprocessing`` connection:
 driver -> worker ``("trainable", bytes)``, ``("run", trial_id, trial_name, trial_dir, config_bytes,
 resources, experiment_name, checkpoint_path_or_None, next_checkpoint_index, reuse_actors,
-log_file_names_or_None)``, ``("exit",)``; worker -> driver ``("report", metrics,
+log_file_names_or_None, gpu_ids)`` (the trial runs with ``CUDA_VISIBLE_DEVICES`` set to its GPUs, empty for none, as Ray sets it), ``("exit",)``; worker -> driver ``("report", metrics,
 checkpoint_name_or_None)`` (answered ``("decision", code, save_name_or_None)``; a reported checkpoint
 is copied into the trial folder by the worker first; a class trainable asked to save one saves it as
 ``save_name`` in the trial folder and sends ``("saved", save_name)``), ``("done",
@@ -57,6 +57,7 @@ class RemoteSession:
         self.run = _Run(experiment_name)
         self.stopped = False
         self.pending_save: Optional[str] = None
+        self.gpu_ids: list[str] = []
         from .trainable_runner import ReportClock
 
         self.clock = ReportClock()
@@ -245,10 +246,12 @@ def _run_trial(conn: Connection, trainable: Any, msg: tuple[Any, ...], cache: An
     from .trainable_runner import run_trainable, trial_output
 
     (_, trial_id, trial_name, trial_dir, config_bytes, resources, experiment_name, checkpoint, next_checkpoint,
-     reuse, log_files) = msg
+     reuse, log_files, gpu_ids) = msg
+    os.environ["CUDA_VISIBLE_DEVICES"] = ",".join(gpu_ids)  # Ray's rule: a trial sees only its own GPUs
     config = cloudpickle.loads(config_bytes)
     session = RemoteSession(conn, trial_id, trial_name, trial_dir, config, resources, experiment_name,
                             checkpoint, next_checkpoint)
+    session.gpu_ids = list(gpu_ids)
     bind_session(session)
     try:
         with trial_output(trial_dir, log_files):

@@ -25,11 +25,24 @@ def with_parameters(trainable: Callable[..., Any], **kwargs: Any) -> Callable[..
     return inner
 
 
-def with_resources(trainable: Any, resources: Union[dict[str, float], Callable[..., Any]]) -> Any:
-    """Sets the resources a trial needs (Ray's ``tune.with_resources``): ``{"cpu": 2}`` runs at most
-    num_cpus / 2 trials at once."""
-    if callable(resources) and not isinstance(resources, dict):
+def with_resources(trainable: Any, resources: Union[dict[str, float], Any, Callable[..., Any]]) -> Any:
+    """Sets the resources each trial takes (Ray's ``tune.with_resources``): a dict (``cpu``,
+    ``gpu``, ``memory`` in bytes, custom names; a CPU count not given is 0, as in Ray) or a
+    ``PlacementGroupFactory`` (its bundles summed). The engine runs only as many trials at once as
+    every resource of ``swifttune.init`` holds, and gives each its own GPUs."""
+    from ..._resources import per_trial
+    from ..execution.placement_groups import PlacementGroupFactory
+
+    if callable(resources) and not isinstance(resources, (dict, PlacementGroupFactory)):
         raise NotImplementedError("with_resources(resources=<a function of the config>) is not supported by swifttune; "
                                   "pass a dict such as {'cpu': 1} instead.")
-    trainable._swifttune_resources = dict(resources)  # type: ignore[union-attr]
+    amounts = per_trial(resources)
+    if not any(amounts.values()):
+        raise ValueError("Cannot initialize a ResourceRequest with an empty head and zero worker bundles.")
+    trainable._swifttune_resources = amounts  # type: ignore[union-attr]
+    # The trial's own process sees the GPUs of the head bundle only (Ray: the other bundles are for
+    # the workers a trial starts itself).
+    head = resources.bundles[0] if isinstance(resources, PlacementGroupFactory) and not resources.head_bundle_is_empty \
+        else (amounts if not isinstance(resources, PlacementGroupFactory) else {})
+    trainable._swifttune_head_gpus = float(head.get("GPU", 0.0))  # type: ignore[union-attr]
     return trainable

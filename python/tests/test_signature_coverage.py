@@ -356,6 +356,17 @@ TARGETS: list[Target] = [
         "bundles": H("test_resources::test_with_resources_reads_ray_dicts_and_placement_groups"),
         "strategy": H("test_resources::test_with_resources_reads_ray_dicts_and_placement_groups"),
     }),
+    # -- ray.air.integrations ---------------------------------------------------------------
+    Target("ray.air.integrations.mlflow:MLflowLoggerCallback", {
+        **{p: H("test_mlflow::test_callback_runs_per_trial_with_tags_params_metrics_and_status") for p in ("tracking_uri", "registry_uri", "experiment_name", "tags", "tracking_token",
+                                  "save_artifact", "log_params_on_trial_end")},
+    }),
+    Target("ray.air.integrations.mlflow:setup_mlflow", {
+        # rank_zero_only concerns Ray Train's workers; Ray ignores it for Tune trials, as swifttune does
+        **{p: H("test_mlflow::test_setup_mlflow_opens_a_run_inside_each_trial") for p in ("config", "tracking_uri", "registry_uri", "experiment_id", "experiment_name",
+                                  "tracking_token", "artifact_location", "run_name",
+                                  "create_experiment_if_not_exists", "tags", "rank_zero_only")},
+    }),
     # -- ray.tune.logger --------------------------------------------------------------------
     Target("ray.tune.logger:LegacyLoggerCallback", {
         "logger_classes": H("test_callbacks::test_legacy_logger_callback_runs_logger_classes_per_trial"),

@@ -127,7 +127,10 @@ class TrialSession:
             result["checkpoint_dir_name"] = checkpoint
         self.info.last_result = result
         if run.callbacks:
+            # Ray's callbacks see the result with its "config" (and may change the result in place)
+            result["config"] = self.config
             run.callback("on_trial_result", self.info, result=result)
+            result.pop("config", None)
         line = self.files.append(result)
         if run.verbose >= 3:
             print(f"Trial {self.trial_name} reported {line}", flush=True)

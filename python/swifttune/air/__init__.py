@@ -1,0 +1,1 @@
+"""Ray's ``ray.air``: its experiment-tracking integrations (``ray.air.integrations``)."""

@@ -64,6 +64,7 @@ def test_setup_mlflow_opens_a_run_inside_each_trial(run_config, tmp_path):
     from mlflow.tracking import MlflowClient
 
     def with_setup(config):  # every parameter of setup_mlflow
+        os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"  # (the worker processes may predate this test's environment)
         tracker = setup_mlflow(config, tracking_uri=config["uri"], registry_uri=config["uri"], experiment_name="inside",
                                create_experiment_if_not_exists=True, run_name=f"run{config['x']}", tags={"k": "v"},
                                tracking_token=None, artifact_location=None, experiment_id=None, rank_zero_only=False)
@@ -74,8 +75,9 @@ def test_setup_mlflow_opens_a_run_inside_each_trial(run_config, tmp_path):
 
     uri = str(tmp_path / "mlruns")
     MlflowClient(tracking_uri=uri).create_experiment("inside")  # (trials creating it at once would race, as in Ray)
-    tune.Tuner(with_setup, param_space={"x": tune.grid_search([1, 2]), "uri": uri}, tune_config=tc("process"),
-               run_config=run_config()).fit()
+    results = tune.Tuner(with_setup, param_space={"x": tune.grid_search([1, 2]), "uri": uri},
+                         tune_config=tc("process"), run_config=run_config()).fit()
+    assert not results.errors, results.errors
     _, runs = _runs(uri, "inside")
     assert sorted((r.info.run_name, r.data.metrics["inner"], r.data.params["x"], r.data.tags["k"]) for r in runs) == \
         [("run1", 10.0, "1", "v"), ("run2", 20.0, "2", "v")]

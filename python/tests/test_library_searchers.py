@@ -127,3 +127,27 @@ def test_other_library_searchers_are_refused_by_name(module, name):
     cls = getattr(importlib.import_module(f"swifttune.tune.search.{module}"), name)
     with pytest.raises(NotImplementedError, match=name):
         cls()
+
+
+def test_hyperopt_get_state_and_set_state_continue_the_suggestions():
+    from swifttune.tune.search.hyperopt import HyperOptSearch
+
+    space = {"x": tune.uniform(0, 1), "c": tune.choice([object, "b"])}
+    first = HyperOptSearch(space, metric="loss", mode="min", random_state_seed=5, n_initial_points=2)
+    for i in range(4):
+        config = first.suggest(f"t{i}")
+        first.on_trial_complete(f"t{i}", {"loss": config["x"]})
+    state = first.get_state()
+    again = HyperOptSearch(space, metric="loss", mode="min")
+    again.set_state(state)
+    assert [again.suggest(f"n{i}") for i in range(3)] == [first.suggest(f"n{i}") for i in range(3)]
+    with pytest.raises(ValueError, match="what HyperOptSearch.get_state returned"):
+        again.set_state({"hyperopt_trials": None})
+
+
+@pytest.mark.parametrize("name", ["WandbLoggerCallback", "setup_wandb"])
+def test_wandb_is_refused_by_name(name):
+    from swifttune.air.integrations import wandb
+
+    with pytest.raises(NotImplementedError, match=name):
+        getattr(wandb, name)()

@@ -258,3 +258,23 @@ def test_set_max_concurrency_as_in_ray(run_config):
     tune.Tuner(slow, tune_config=tc("thread", search_alg=limiter, num_samples=4), run_config=run_config()).fit()
     assert plain.max_live == 1
     assert Recorder().set_max_concurrency(2) is False
+
+
+def test_add_evaluated_trials_hands_finished_trials_to_add_evaluated_point(run_config):
+    class Taking(Recorder):
+        def __init__(self):
+            super().__init__(2)
+            self.points = []
+
+        def add_evaluated_point(self, parameters, value, error=False, pruned=False, intermediate_values=None):
+            self.points.append((parameters["x"], value, error, pruned, intermediate_values))
+
+    analysis = tune.run(steps, config={"x": tune.grid_search([1, 2])}, metric="loss", mode="min",
+                        storage_path=run_config().storage_path, verbose=0)
+    taking = Taking()
+    taking.add_evaluated_trials(analysis, metric="loss")
+    assert sorted(taking.points) == [(1, 11, False, False, None), (2, 21, False, False, None)]
+    with pytest.raises(NotImplementedError, match="add_evaluated_point"):
+        HyperOptSearch().add_evaluated_point({"x": 1}, 1.0)
+    with pytest.raises(NotImplementedError, match="add_evaluated_point"):
+        Recorder().add_evaluated_trials(analysis, metric="loss")

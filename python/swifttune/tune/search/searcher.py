@@ -114,6 +114,46 @@ class Searcher:
         handle = self._ensure()
         lib.check(lib.c.st_searcher_tell(handle.p, trial_id.encode(), outcome, value))
 
+    def add_evaluated_point(self, parameters: dict[str, Any], value: float, error: bool = False, pruned: bool = False,
+                            intermediate_values: Optional[list[float]] = None) -> None:
+        """Ray's hook for a point evaluated outside the search: as in Ray, only searchers that
+        define it take one (``NotImplementedError`` here, Ray's base behaviour)."""
+        raise NotImplementedError(f"{type(self).__name__}.add_evaluated_point is not supported (as in Ray, only "
+                                  "searchers that define it take evaluated points); pass them as points_to_evaluate")
+
+    def add_evaluated_trials(self, trials_or_analysis: Any, metric: str) -> None:
+        """Ray's ``add_evaluated_trials``: each finished trial (a ``Trial``, a list of them, or an
+        ``ExperimentAnalysis``'s) that has `metric` goes to ``add_evaluated_point``."""
+        import warnings
+
+        if type(self).add_evaluated_point is Searcher.add_evaluated_point:
+            raise NotImplementedError(f"{type(self).__name__}.add_evaluated_trials needs add_evaluated_point, which "
+                                      "it does not define (as in Ray)")
+        from ..experiment.trial import Trial
+
+        if isinstance(trials_or_analysis, (list, tuple)):
+            trials = list(trials_or_analysis)
+        elif isinstance(trials_or_analysis, Trial):
+            trials = [trials_or_analysis]
+        elif hasattr(trials_or_analysis, "trials"):
+            trials = list(trials_or_analysis.trials)
+        else:
+            raise NotImplementedError("Expected input to be a `Trial`, a list of `Trial`s, or `ExperimentAnalysis`, "
+                                      f"got: {trials_or_analysis}")
+        any_had_metric = False
+        for trial in trials:
+            last = trial.last_result or {}
+            finished = trial.status == "TERMINATED" and last.get("done", False)
+            any_had_metric = any_had_metric or (metric in last and finished)
+            if metric not in last:
+                continue
+            self.add_evaluated_point(parameters=trial.config, value=last[metric], error=trial.status == "ERROR",
+                                     pruned=trial.status == "TERMINATED" and not last.get("done", False),
+                                     intermediate_values=None)
+        if not any_had_metric:
+            warnings.warn("No completed trial returned the specified metric. Make sure the name you have passed is "
+                          "correct. ")
+
     def save(self, checkpoint_path: str) -> None:
         text = lib.call_string("st_searcher_save", self._ensure().p)
         with open(checkpoint_path, "w", encoding="utf-8") as f:

@@ -64,3 +64,31 @@ class HyperOptSearch(Searcher):
     def _options(self) -> dict[str, Any]:
         return {"n_initial_points": self.n_initial_points, "gamma": self.gamma,
                 "n_EI_candidates": self.n_ei_candidates, "prior_weight": self.prior_weight}
+
+    def get_state(self) -> dict[str, Any]:
+        """The searcher's whole state (space, options, seed and every trial it was told of), as
+        ``set_state`` takes it back (Ray's pair; the state is swifttune's JSON, not hyperopt's
+        ``Trials``)."""
+        import json
+
+        from ...._lib import lib
+
+        return {"swifttune_searcher": json.loads(lib.call_string("st_searcher_save", self._ensure().p) or "null"),
+                "metric": self._metric, "mode": self._mode}
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        """Continues from ``get_state``'s state: the next suggestions are the ones the searcher
+        that gave it would have made."""
+        import json
+
+        from ...._lib import SearcherHandle, lib
+
+        if not isinstance(state, dict) or "swifttune_searcher" not in state:
+            raise ValueError("HyperOptSearch.set_state takes what HyperOptSearch.get_state returned (a state of "
+                             "swifttune's searcher); a Ray HyperOptSearch state (hyperopt Trials) cannot be read.")
+        if self._space is not None:
+            self._spec()  # the references of the space's values that are not JSON, as the state's searcher had them
+        self._handle = SearcherHandle(lib.call_handle("st_searcher_restore",
+                                                      json.dumps(state["swifttune_searcher"]).encode("utf-8")))
+        self._metric = state.get("metric", self._metric)
+        self._mode = state.get("mode", self._mode)

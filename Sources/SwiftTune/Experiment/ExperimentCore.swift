@@ -145,6 +145,8 @@ public struct ExperimentCore: Sendable {
     public internal(set) var stoppedAll = false
     /// The GPUs and the running trials holding them (``TrialResources``).
     var gpus: GPUPool
+    /// ``ExperimentConfig/maxRunning``, computed once.
+    let maxRunning: Int?
 
     /// - Parameters:
     ///   - searcher: a searcher, or a ``ConcurrencyLimiter`` around one (the limiter's bound
@@ -175,6 +177,7 @@ public struct ExperimentCore: Sendable {
         let r = config.resources
         gpus = GPUPool(devices: TrialResources.devices(r?.available[TrialResources.gpu] ?? 0),
                        perTrial: r?.perTrial[TrialResources.gpu] ?? 0)
+        maxRunning = config.maxRunning
     }
 
     /// Seconds the experiment has run (across restores).
@@ -194,7 +197,7 @@ public struct ExperimentCore: Sendable {
         if sessionStart == nil { sessionStart = now }
         if budgetExhausted(now: now) || failedFast != nil { return .finished }
         if try checkStopAll(now: now) { return .finished }
-        let underCap = config.maxRunning.map { runningCount < $0 } ?? true
+        let underCap = maxRunning.map { runningCount < $0 } ?? true
         if underCap, waitingCount > 0, let i = trials.firstIndex(where: { $0.status == .pending }) {
             return start(i, now: now)
         }

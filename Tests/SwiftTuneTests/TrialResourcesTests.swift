@@ -78,3 +78,24 @@ struct TrialResourcesTests {
         }
     }
 }
+
+@Suite("Random search: Ray's constant_grid_search")
+struct ConstantGridTests {
+    @Test func blocksOfPointsShareTheirDrawsAcrossASaveAndRestore() throws {
+        let space = try SearchSpace(["g": .choice([1, 2]), "x": .uniform(0, 1)])
+        let points: [JSONValue] = [["g": 1], ["g": 2], ["g": 1], ["g": 2], ["g": 1]]
+        var s = try RandomSearch(space: space, pointsToEvaluate: points, seed: 9, constantGridBlock: 2, constantGridPoints: 4)
+        func x(_ c: JSONValue) -> Double? { c["x"]?.doubleValue }
+        let a = try s.suggest(trialID: "a").configuration, b = try s.suggest(trialID: "b").configuration
+        let c = try s.suggest(trialID: "c").configuration
+        var restored = try RandomSearch(restoring: s.saveState())
+        let d = try restored.suggest(trialID: "d").configuration, e = try restored.suggest(trialID: "e").configuration
+        #expect(x(a) == x(b) && x(c) == x(d))  // a block shares its draw, across the restore too
+        #expect(x(a) != x(c) && x(e) != x(c) && x(e) != x(a))  // past the blocked points, draws are the trial's own
+        #expect(try s.suggest(trialID: "d").configuration == d)
+        #expect(throws: SearchError.self) { _ = try RandomSearch(space: space, constantGridBlock: -1) }
+        #expect(throws: SpecError.invalid("'constant_grid_block' and 'constant_grid_points' are options of random search only")) {
+            _ = try SearcherSpec(json: try JSONValue(parsing: #"{"algorithm": "callback", "id": 0, "constant_grid_block": 2}"#))
+        }
+    }
+}

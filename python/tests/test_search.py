@@ -346,3 +346,23 @@ def test_tuner_needs_a_trainable():
 def test_search_alg_must_be_a_searcher(run_config):
     with pytest.raises(ValueError, match="Searcher"):
         tune.Tuner(_noop, param_space={"x": 1}, tune_config=tc(search_alg=object()), run_config=run_config()).fit()
+
+
+def test_constant_grid_search_shares_each_samples_draws(tmp_path):
+    from swifttune.tune.search import BasicVariantGenerator
+
+    def objective(config):
+        return {"score": config["g"] + config["x"]}
+
+    def groups(constant, name):
+        results = tune.Tuner(objective, param_space={"g": tune.grid_search([1, 2, 3]), "x": tune.uniform(0, 1)},
+                             tune_config=tune.TuneConfig(num_samples=2, search_alg=BasicVariantGenerator(
+                                 constant_grid_search=constant, random_state=3)),
+                             run_config=tune.RunConfig(storage_path=str(tmp_path), name=name, verbose=0)).fit()
+        by_x: dict = {}
+        for r in results:
+            by_x.setdefault(r.config["x"], []).append(r.config["g"])
+        return sorted(sorted(g) for g in by_x.values())
+
+    assert groups(True, "constant") == [[1, 2, 3], [1, 2, 3]]  # one draw per sample, shared by its combinations
+    assert groups(False, "fresh") == [[1], [1], [2], [2], [3], [3]]

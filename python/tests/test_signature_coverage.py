@@ -269,7 +269,8 @@ TARGETS: list[Target] = [
     Target("ray.tune.search:BasicVariantGenerator", {
         "points_to_evaluate": H("test_search::test_basic_variant_generator_points_and_seed"),
         "max_concurrent": H(P + "test_basic_variant_generator_max_concurrent"),
-        "constant_grid_search": Refused(True),
+        "constant_grid_search": H("test_search::test_constant_grid_search_shares_each_samples_draws",
+                                  "test_ray_parity_grid::test_constant_grid_search_shares_a_samples_draws_as_ray_does"),
         "random_state": H("test_search::test_basic_variant_generator_points_and_seed"),
     }),
     Target("ray.tune.search.hyperopt:HyperOptSearch", {

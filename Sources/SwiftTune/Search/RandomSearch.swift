@@ -15,12 +15,21 @@ public struct RandomSearch: Searcher {
     ///   - pointsToEvaluate: configurations (by value, as in Ray) to hand out first, in order;
     ///     parameters a point leaves out are drawn at random.
     ///   - seed: the same seed, space and calls give the same suggestions on every machine.
-    public init(space: SearchSpace, mode: Mode = .min, pointsToEvaluate: [JSONValue] = [], seed: UInt64 = 0) throws(SearchError) {
+    ///   - constantGridBlock: Ray's `constant_grid_search`: the first `constantGridPoints` points
+    ///     come in blocks of this many (a grid's combinations), and the parameters they leave out
+    ///     are drawn once per block, the same for each of its points (0: every point draws its own).
+    public init(space: SearchSpace, mode: Mode = .min, pointsToEvaluate: [JSONValue] = [], seed: UInt64 = 0,
+                constantGridBlock: Int = 0, constantGridPoints: Int = 0) throws(SearchError) {
+        guard constantGridBlock >= 0, constantGridPoints >= 0 else {
+            throw .invalidOption("constant grid blocks must be >= 0, got \(constantGridBlock) and \(constantGridPoints)")
+        }
         self.space = space
         self.mode = mode
         self.seed = seed
         log = TrialLog()
         log.points = try validatedPoints(pointsToEvaluate, space)
+        log.block = constantGridBlock
+        log.blocked = constantGridPoints
     }
 
     /// Restores a searcher from ``saveState()``.
@@ -30,6 +39,13 @@ public struct RandomSearch: Searcher {
         mode = saved.mode
         seed = saved.seed
         log = saved.log
+        if let g = state["constant_grid"] {
+            guard let b = g["block"]?.intValue, let n = g["points"]?.intValue, let h = g["handed"]?.intValue,
+                  b >= 0, n >= 0, h >= 0 else { throw .invalidState("malformed 'constant_grid'") }
+            log.block = Int(b)
+            log.blocked = Int(n)
+            log.pointsHanded = Int(h)
+        }
     }
 
     /// The next trial's configuration: the next point to evaluate if any is left, otherwise a
@@ -54,7 +70,12 @@ public struct RandomSearch: Searcher {
     /// The searcher's whole state as JSON: space, mode, seed, the points still to hand out, and
     /// every trial. O(N) for N trials.
     public func saveState() -> JSONValue {
-        .object(SavedState.header(searcher: "random", space: space, mode: mode, seed: seed)
-            + [("points_to_evaluate", .array(log.points)), ("trials", log.json(space: space))])
+        var grid: [(String, JSONValue)] = []
+        if log.block > 0 {
+            grid = [("constant_grid", .object([("block", .int(Int64(log.block))), ("points", .int(Int64(log.blocked))),
+                                               ("handed", .int(Int64(log.pointsHanded)))]))]
+        }
+        return .object(SavedState.header(searcher: "random", space: space, mode: mode, seed: seed)
+            + [("points_to_evaluate", .array(log.points)), ("trials", log.json(space: space))] + grid)
     }
 }

@@ -18,6 +18,12 @@ struct TrialLog: Sendable, Equatable {
     private var indexByID: [String: Int] = [:]
     /// Points (by value) still to be handed out before the searcher's own suggestions.
     var points: [JSONValue] = []
+    /// Ray's `constant_grid_search`: the first `blocked` points come in blocks of `block` (a grid's
+    /// combinations) whose left-out parameters are drawn once per block; 0 is no blocks.
+    var block = 0
+    var blocked = 0
+    /// How many points were handed out.
+    var pointsHanded = 0
 
     /// How many suggestions were made: the stream number of the next suggestion's generator.
     var count: Int { records.count }
@@ -52,13 +58,18 @@ struct TrialLog: Sendable, Equatable {
         let made: (values: [Double], configuration: JSONValue)
         if let point = points.first {
             let values: [Double]
+            // In a block, every point draws what it leaves out from the block's own stream (beyond
+            // the trials' streams), so the block's points share those values.
+            var fill = block > 0 && pointsHanded < blocked
+                ? Xoshiro256(seed: seed, stream: (1 << 40) + UInt64(pointsHanded / block)) : rng
             do {
-                values = try space.match(point, fillMissing: { i in space.drawPrior(i, &rng) })
+                values = try space.match(point, fillMissing: { i in space.drawPrior(i, &fill) })
             } catch {
                 throw .space(error)
             }
             made = space.build { values[$0] }
             points.removeFirst()
+            pointsHanded += 1
         } else {
             made = propose(self, &rng)
         }

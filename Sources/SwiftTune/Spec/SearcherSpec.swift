@@ -5,7 +5,9 @@
 /// "points_to_evaluate": [...], "max_concurrent": N, "batch": false, "n_initial_points": 20,
 /// "n_EI_candidates": 24, "gamma": 0.25, "prior_weight": 1.0, "linear_forgetting": 25}`: only
 /// "algorithm" and "space" are required; the TPE options apply to "tpe" only; without
-/// "max_concurrent" there is no concurrency limit.
+/// "max_concurrent" there is no concurrency limit. Random search also takes
+/// `"constant_grid_block": K, "constant_grid_points": N` (Ray's `constant_grid_search`: the
+/// first N points, in blocks of K, share what each block draws).
 ///
 /// `{"algorithm": "callback", "id": N, "mode": ..., "max_concurrent": ..., "batch": ...}`: a
 /// searcher of the front end (``CallbackSearcher``), asked through its callback with this id; it
@@ -29,7 +31,8 @@ public struct SearcherSpec: Sendable {
     public static let tpeOptionNames = ["n_initial_points", "n_EI_candidates", "gamma", "prior_weight", "linear_forgetting"]
     /// Every key a specification may have.
     public static let keys: Set<String> = Set(["algorithm", "space", "mode", "seed", "points_to_evaluate", "max_concurrent",
-                                               "batch", "id", "repeat"] + tpeOptionNames)
+                                               "batch", "id", "repeat", "constant_grid_block", "constant_grid_points"]
+                                              + tpeOptionNames)
 
     /// The algorithm.
     public var algorithm: Algorithm
@@ -49,6 +52,11 @@ public struct SearcherSpec: Sendable {
     public var tpeOptions: TPESearch.Options
     /// The front end's id of a callback searcher (0 for the others).
     public var callbackID: Int = 0
+    /// Random search's Ray `constant_grid_search`: blocks of this many of the first
+    /// ``constantGridPoints`` points share their drawn values (0: none). See ``RandomSearch``.
+    public var constantGridBlock = 0
+    /// How many of the points come in blocks.
+    public var constantGridPoints = 0
     /// Ray's `Repeater` around the searcher, and the limiter between them.
     public var repeater: (repeatCount: Int, setIndex: Bool, maxConcurrent: Int?, batch: Bool)?
 
@@ -91,12 +99,17 @@ public struct SearcherSpec: Sendable {
             if let v = try read.int("linear_forgetting") { o.linearForgetting = Int(v) }
         case .random?:
             for k in Self.tpeOptionNames where spec[k] != nil { throw .invalid("'\(k)' is a TPE option; random search takes none") }
+            constantGridBlock = Int(clamping: try read.int("constant_grid_block") ?? 0)
+            constantGridPoints = Int(clamping: try read.int("constant_grid_points") ?? 0)
         case .callback?:
             break
         case nil:
             throw .invalid("unknown algorithm '\(name)': use \"tpe\", \"random\" or \"callback\"")
         }
         guard let algorithm = Algorithm(rawValue: name) else { throw .invalid("unknown algorithm '\(name)'") }
+        if algorithm != .random, spec["constant_grid_block"] != nil || spec["constant_grid_points"] != nil {
+            throw .invalid("'constant_grid_block' and 'constant_grid_points' are options of random search only")
+        }
         self.algorithm = algorithm
         tpeOptions = o
         maxConcurrent = try read.int("max_concurrent").map { Int($0) }
@@ -124,7 +137,8 @@ public struct SearcherSpec: Sendable {
         do {
             switch algorithm {
             case .tpe: return try TPESearch(space: space, mode: mode, options: tpeOptions, pointsToEvaluate: pointsToEvaluate, seed: seed)
-            case .random: return try RandomSearch(space: space, mode: mode, pointsToEvaluate: pointsToEvaluate, seed: seed)
+            case .random: return try RandomSearch(space: space, mode: mode, pointsToEvaluate: pointsToEvaluate, seed: seed,
+                                                  constantGridBlock: constantGridBlock, constantGridPoints: constantGridPoints)
             case .callback: return try CallbackSearcher(id: callbackID, mode: mode)
             }
         } catch {

@@ -13,8 +13,8 @@ __all__ = ["BasicVariantGenerator"]
 class BasicVariantGenerator(Searcher):
     """Random search (Ray's default search algorithm) in Swift, with Ray's parameters:
     ``max_concurrent`` (0: no limit) bounds the trials running at once. Grid values are combined
-    with fresh random samples (Ray's default); ``constant_grid_search=True`` (one random sample
-    shared by every grid combination) is refused with ``NotImplementedError``."""
+    with fresh random samples (Ray's default), or, with ``constant_grid_search=True``, every grid
+    combination of one sample shares the sample's random values (one draw per ``num_samples``)."""
 
     _algorithm = "random"
 
@@ -25,12 +25,14 @@ class BasicVariantGenerator(Searcher):
         self._points = check_points(points_to_evaluate)
         self._seed = seed_from("random_state", random_state)
         self.max_concurrent = int(max_concurrent)
-        if constant_grid_search:
-            raise NotImplementedError(
-                "BasicVariantGenerator(constant_grid_search=True) is not supported by swifttune (grid values are "
-                "combined with fresh random samples, Ray's default); use constant_grid_search=False, or put the "
-                "values you want fixed into param_space as constants.")
-        self.constant_grid_search = False
+        self.constant_grid_search = bool(constant_grid_search)
+        self._grid_blocks = (0, 0)  # (combinations per sample, grid points): set by the Tuner for a grid
+
+    def _options(self) -> dict[str, Any]:
+        block, points = self._grid_blocks
+        if not self.constant_grid_search or block == 0:
+            return {}
+        return {"constant_grid_block": block, "constant_grid_points": points}
 
     def _spec(self, max_concurrent: Optional[int] = None, batch: bool = False) -> dict[str, Any]:
         if max_concurrent is None and self.max_concurrent > 0:

@@ -93,7 +93,8 @@ def build_experiment(tuner: "Tuner") -> None:
                     point = _set_path(point, path, value)
                 points.append(point)
         inner._points = points + list(inner._points)
-        inner._grid_blocks = (len(combos), len(points))  # constant_grid_search: a sample's combinations share its draws
+        if isinstance(inner, BasicVariantGenerator):  # (grids are read only for it)
+            inner._grid_blocks = (len(combos), len(points))  # constant_grid_search: a sample's combinations share its draws
         num_samples = len(points)
     if not search.set_search_properties(metric, mode, space_for_search):
         raise ValueError(

@@ -92,3 +92,80 @@ class HyperOptSearch(Searcher):
                                                       json.dumps(state["swifttune_searcher"]).encode("utf-8")))
         self._metric = state.get("metric", self._metric)
         self._mode = state.get("mode", self._mode)
+
+    @staticmethod
+    def convert_search_space(spec: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+        """Ray's conversion of a Tune space to a hyperopt space (``swifttune.hyperopt.hp``
+        expressions labelled by their ``a/b`` path; constants kept), rule for rule: ``randint``
+        becomes ``uniformint(lower, upper - 1)``, ``qrandint`` an integer ``quniform(lower,
+        upper - 1, q)``, log domains take the logs of their bounds, ``randn`` is ``normal``, a
+        choice's nested spaces are converted under its label. A grid is Ray's ``ValueError``; so
+        are ``lograndint`` and ``qlograndint`` (Ray writes them as ``scope.int(qloguniform(...))``,
+        which swifttune's hyperopt has not: give ``HyperOptSearch`` the Tune domain itself)."""
+        import copy
+        import math
+
+        from ...._space import Categorical, Domain, GridSearch, SampleFrom
+        from ....hyperopt import hp
+        from ....hyperopt.pyll import scope
+
+        spec = copy.deepcopy(spec)
+        found: list[tuple[tuple[Any, ...], Any]] = []
+
+        def walk(node: Any, path: tuple[Any, ...]) -> None:
+            if isinstance(node, dict):
+                for k, v in node.items():
+                    walk(v, path + (k,))
+            elif isinstance(node, GridSearch):
+                raise ValueError("Grid search parameters cannot be automatically converted to a HyperOpt search space.")
+            elif isinstance(node, (Domain, SampleFrom)):
+                found.append((path, node))
+
+        walk(spec, ())
+        if not found:
+            return {}
+
+        def resolve(par: str, domain: Any) -> Any:
+            if isinstance(domain, Categorical):
+                options = []
+                for i, category in enumerate(domain.categories):
+                    if isinstance(category, dict):
+                        options.append(HyperOptSearch.convert_search_space(category, prefix=par))
+                    elif isinstance(category, list) and category and isinstance(category[0], (Domain, SampleFrom)):
+                        options.append(HyperOptSearch.convert_search_space(dict(enumerate(category)), prefix=f"{par}/{i}"))
+                    elif isinstance(category, (Domain, SampleFrom)):
+                        options.append(resolve(f"{par}/{i}", category))
+                    else:
+                        options.append(category)
+                return hp.choice(par, options)
+            if isinstance(domain, SampleFrom):
+                raise ValueError("HyperOpt does not support parameters of type `Function` with samplers of type "
+                                 "`NoneType`")
+            a = domain.args
+            kind = domain.kind
+            if kind == "tune.uniform":
+                return hp.uniform(par, a["lower"], a["upper"])
+            if kind == "tune.quniform":
+                return hp.quniform(par, a["lower"], a["upper"], a["q"])
+            if kind == "tune.loguniform":
+                return hp.loguniform(par, math.log(a["lower"]), math.log(a["upper"]))
+            if kind == "tune.qloguniform":
+                return hp.qloguniform(par, math.log(a["lower"]), math.log(a["upper"]), a["q"])
+            if kind == "tune.randn":
+                return hp.normal(par, a["mean"], a["sd"])
+            if kind == "tune.qrandn":
+                return hp.qnormal(par, a["mean"], a["sd"], a["q"])
+            if kind == "tune.randint":
+                return hp.uniformint(par, a["lower"], a["upper"] - 1)
+            if kind == "tune.qrandint":
+                return scope.int(hp.quniform(par, a["lower"], a["upper"] - 1, a["q"]))
+            raise ValueError(f"{par}: {kind.replace('tune.', 'tune.')} becomes scope.int(hp.qloguniform(...)) in Ray's "
+                             "conversion, which swifttune's hyperopt has not; give HyperOptSearch the Tune domain itself")
+
+        for path, domain in found:
+            par = "/".join(str(p) for p in ((prefix,) + path if prefix else path))
+            node = spec
+            for key in path[:-1]:
+                node = node[key]
+            node[path[-1]] = resolve(par, domain)
+        return spec

@@ -132,7 +132,8 @@ class HyperOptSearch(Searcher):
                     if isinstance(category, dict):
                         options.append(HyperOptSearch.convert_search_space(category, prefix=par))
                     elif isinstance(category, list) and category and isinstance(category[0], (Domain, SampleFrom)):
-                        options.append(HyperOptSearch.convert_search_space(dict(enumerate(category)), prefix=f"{par}/{i}"))
+                        options.append(HyperOptSearch.convert_search_space(dict(enumerate(category)),  # type: ignore[arg-type]
+                                                                        prefix=f"{par}/{i}"))
                     elif isinstance(category, (Domain, SampleFrom)):
                         options.append(resolve(f"{par}/{i}", category))
                     else:

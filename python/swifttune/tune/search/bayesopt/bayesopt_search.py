@@ -18,7 +18,7 @@ from collections import defaultdict
 from typing import Any, Optional
 
 from .._convert import RayDomain, domain_vars, unflatten_dict
-from .._messages import UNDEFINED_METRIC_MODE, UNDEFINED_SEARCH_SPACE, UNRESOLVED_SEARCH_SPACE
+from .._messages import UNRESOLVED_SEARCH_SPACE, require_ready
 from ..searcher import Searcher
 from ...result import DEFAULT_METRIC
 from ..._internal.flatten import flatten_dict
@@ -110,11 +110,7 @@ class BayesOptSearch(Searcher):
         return True
 
     def suggest(self, trial_id: str) -> Optional[dict[str, Any]]:
-        if self.optimizer is None:
-            raise RuntimeError(UNDEFINED_SEARCH_SPACE.format(cls=type(self).__name__, space="space"))
-        if not self._metric or not self._mode:
-            raise RuntimeError(UNDEFINED_METRIC_MODE.format(cls=type(self).__name__, metric=self._metric,
-                                                            mode=self._mode))
+        require_ready(self, self.optimizer is not None)
         config = self._points_to_evaluate.pop(0) if self._points_to_evaluate else self.optimizer.suggest(self.utility)
         key = _config_key(config)
         seen = key in self._config_counter

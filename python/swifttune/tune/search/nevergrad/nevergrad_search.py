@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any, Optional
 
 from .._convert import RayDomain, domain_vars, unflatten_dict
-from .._messages import UNDEFINED_METRIC_MODE, UNDEFINED_SEARCH_SPACE, UNRESOLVED_SEARCH_SPACE
+from .._messages import UNRESOLVED_SEARCH_SPACE, require_ready
 from ..searcher import Searcher
 from ...result import DEFAULT_METRIC
 
@@ -125,11 +125,7 @@ class NevergradSearch(Searcher):
         return True
 
     def suggest(self, trial_id: str) -> Optional[dict[str, Any]]:
-        if self._nevergrad_opt is None:
-            raise RuntimeError(UNDEFINED_SEARCH_SPACE.format(cls=type(self).__name__, space="space"))
-        if not self._metric or not self._mode:
-            raise RuntimeError(UNDEFINED_METRIC_MODE.format(cls=type(self).__name__, metric=self._metric,
-                                                            mode=self._mode))
+        require_ready(self, self._nevergrad_opt is not None)
         candidate = self._nevergrad_opt.ask()
         self._live_trial_mapping[trial_id] = candidate
         if candidate.kwargs:

@@ -10,7 +10,7 @@ from ..._resources import cluster_resources, trial_resources
 from ..search._messages import UNDEFINED_METRIC_MODE
 from ..._space import Categorical, grid_paths, has_domains, replace_at
 from ..impl.config import FailureConfig, _stopper_of
-from ..schedulers.trial_scheduler import FIFOScheduler, TrialScheduler
+from ..schedulers.trial_scheduler import FIFOScheduler, TrialScheduler, check_not_user_code
 from ..search.basic_variant import BasicVariantGenerator
 from ..schedulers.async_hyperband import AsyncHyperBandScheduler
 from ..schedulers.median_stopping_rule import MedianStoppingRule
@@ -149,6 +149,7 @@ def _build_engine(tuner: "Tuner", spec: dict[str, Any], metric: Optional[str], m
     scheduler_obj = tc.scheduler or FIFOScheduler()
     if not isinstance(scheduler_obj, TrialScheduler):
         raise ValueError(f"scheduler must be a swifttune TrialScheduler, got {type(scheduler_obj).__name__}")
+    check_not_user_code(scheduler_obj)
     _check_scheduler_metric(scheduler_obj, tc.metric, tc.mode)
     tuner._scheduler_name = scheduler_obj._describe()
     scheduler = SchedulerHandle(lib.call_handle("st_scheduler_new", dumps(scheduler_obj._spec())))

@@ -6,7 +6,26 @@ from typing import Any, Optional
 
 from ..._space import require_number
 
-__all__ = ["TrialScheduler", "FIFOScheduler", "check_mode", "check_names", "check_numbers"]
+__all__ = ["TrialScheduler", "FIFOScheduler", "check_mode", "check_names", "check_numbers", "check_not_user_code"]
+
+_DECISION_METHODS = ("set_search_properties", "on_trial_add", "on_trial_error", "on_trial_result", "on_trial_complete",
+                     "on_trial_remove", "choose_trial_to_run")
+
+
+def check_not_user_code(scheduler: "TrialScheduler") -> None:
+    """Refuses a scheduler with decision code of the user's (Ray's ``TrialScheduler`` methods
+    written outside swifttune, or no engine form at all): the engine would not call it, and
+    running the built-in rule instead would quietly decide otherwise."""
+    for name in _DECISION_METHODS:
+        for klass in type(scheduler).__mro__:
+            if name in vars(klass):
+                if not klass.__module__.startswith("swifttune."):
+                    raise NotImplementedError(
+                        f"{type(scheduler).__name__}.{name}: a TrialScheduler with decision code of your own is not "
+                        "supported by swifttune yet (the engine decides scheduling in Swift); use FIFOScheduler, "
+                        "ASHAScheduler / AsyncHyperBandScheduler or MedianStoppingRule, or stop trials from a Stopper "
+                        "subclass of your own (which the engine calls back).")
+                break
 
 
 class TrialScheduler:
@@ -17,7 +36,9 @@ class TrialScheduler:
     STOP = "STOP"
 
     def _spec(self) -> dict[str, Any]:
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"{type(self).__name__}: a TrialScheduler of your own is not supported by swifttune yet; use FIFOScheduler, "
+            "ASHAScheduler / AsyncHyperBandScheduler or MedianStoppingRule.")
 
     def _describe(self) -> str:
         return type(self).__name__

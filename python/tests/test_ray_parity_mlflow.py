@@ -22,6 +22,9 @@ pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
 # Files Ray's default loggers write that swifttune does not (a pickle of the configuration, TensorBoard events).
 _RAY_ONLY_ARTIFACTS = ("params.pkl", "events.out.tfevents")
+# Ray's trial ids are random ("86ab4_00000"); one whose prefix happens to be all digits ("12345_00000")
+# converts with float() and is logged as a metric. swifttune's ("trial_00000") never is.
+_RANDOM_METRICS = {"trial_id"}
 
 
 def _store(tracking_uri: Path) -> list:
@@ -32,7 +35,8 @@ def _store(tracking_uri: Path) -> list:
     assert experiment is not None, "no MLflow experiment 'example'"
     runs = []
     for r in client.search_runs([experiment.experiment_id]):
-        history = {k: [m.step for m in client.get_metric_history(r.info.run_id, k)] for k in r.data.metrics}
+        history = {k: [m.step for m in client.get_metric_history(r.info.run_id, k)] for k in r.data.metrics
+                   if k not in _RANDOM_METRICS}
         artifacts = sorted(a.path for a in client.list_artifacts(r.info.run_id)
                            if not a.path.startswith(_RAY_ONLY_ARTIFACTS))
         runs.append((r.info.status, r.info.run_name == r.data.tags["trial_name"], sorted(r.data.params),

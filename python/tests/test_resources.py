@@ -27,6 +27,8 @@ def test_with_resources_reads_ray_dicts_and_placement_groups():
         tune.with_resources(lambda config: None, {"cpu": 0})
     with pytest.raises(ValueError, match="'gpu' must be a number >= 0"):
         tune.with_resources(lambda config: None, {"gpu": -1})
+    with pytest.raises(NotImplementedError, match="STRICT_SPREAD"):
+        PlacementGroupFactory([{"CPU": 1}, {"CPU": 1}], strategy="STRICT_SPREAD")
     with pytest.raises(NotImplementedError, match="placement-group options"):
         PlacementGroupFactory([{"CPU": 1}], "PACK", name="pg")
 

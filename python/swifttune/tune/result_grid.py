@@ -8,6 +8,7 @@ from typing import Any, Iterator, Optional
 
 from ._internal.flatten import flatten_dict
 from .error import TuneError
+from .._optional import require
 
 __all__ = ["Result", "ResultGrid", "TuneError"]
 
@@ -82,11 +83,7 @@ def _load_error(trial_dir: Path, text: str) -> BaseException:
 
 
 def _pandas() -> Any:
-    try:
-        import pandas as pd
-    except ImportError as e:  # pragma: no cover - depends on the environment
-        raise ImportError("get_dataframe() needs pandas: pip install 'swifttune[pandas]' (or pandas)") from e
-    return pd
+    return require("pandas", "get_dataframe() needs pandas: pip install 'swifttune[pandas]' (or pandas)")
 
 
 def _score(r: Result, metric: str, mode: str, scope: str) -> Optional[float]:

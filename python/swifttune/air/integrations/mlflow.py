@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from ...tune._internal.flatten import flatten_dict
 from ...tune.logger import LoggerCallback
+from ..._optional import require
 
 if TYPE_CHECKING:
     from ...tune.experiment.trial import Trial
@@ -21,11 +22,7 @@ logger = logging.getLogger(__name__)
 
 
 def _mlflow() -> Any:
-    try:
-        import mlflow
-    except ImportError as e:
-        raise RuntimeError("mlflow was not found - please install with `pip install mlflow`") from e
-    return mlflow
+    return require("mlflow", "mlflow was not found - please install with `pip install mlflow`", RuntimeError)
 
 
 class _Tracker:

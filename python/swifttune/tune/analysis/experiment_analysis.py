@@ -13,6 +13,7 @@ from .._internal.progress import ReportedTrial, lookup, reported_trials
 from .._internal.state import STATE_FILE
 from ..checkpoint import Checkpoint, CheckpointConfig, best_checkpoints
 from ..impl.config import local_storage_path
+from ..._optional import require
 
 if TYPE_CHECKING:
     from ..tuner import Tuner
@@ -27,12 +28,7 @@ _SCOPES = ("all", "last", "avg", "last-5-avg", "last-10-avg")
 
 
 def _pandas() -> Any:
-    try:
-        import pandas as pd
-    except ImportError as e:  # pragma: no cover - depends on the environment
-        raise ImportError("ExperimentAnalysis' data frames need pandas: pip install 'swifttune[pandas]' "
-                          "(or pandas)") from e
-    return pd
+    return require("pandas", "ExperimentAnalysis' data frames need pandas: pip install 'swifttune[pandas]' (or pandas)")
 
 
 def _never_run(config: dict[str, Any]) -> None:

@@ -1,6 +1,7 @@
 """Ray's ``PlacementGroupFactory``: a trial's resources as bundles. swifttune runs every trial on
-one machine, so the bundles' sum is what the trial takes (the placement strategy changes nothing
-there: every strategy puts them on the one node)."""
+one machine, so the bundles' sum is what the trial takes: ``PACK``, ``STRICT_PACK`` and
+``SPREAD`` all put them on the one node there, as Ray does on one node; ``STRICT_SPREAD`` with
+several bundles (one node each) cannot be placed on one machine and is refused."""
 from __future__ import annotations
 
 import numbers
@@ -26,6 +27,10 @@ class PlacementGroupFactory:
                              "`[{'CPU': 1.0}, {'GPU': 1.0}]`.")
         if strategy not in _STRATEGIES:
             raise ValueError(f"Invalid placement group strategy {strategy!r}; use one of {', '.join(_STRATEGIES)}.")
+        if strategy == "STRICT_SPREAD" and len(bundles) > 1:
+            raise NotImplementedError("PlacementGroupFactory(strategy='STRICT_SPREAD') with several bundles needs a node "
+                                      "per bundle, and swifttune runs trials on one machine (Ray would wait for the "
+                                      "nodes forever); use 'PACK' or 'SPREAD'.")
         for b in bundles:
             for k, v in b.items():
                 if isinstance(v, bool) or not isinstance(v, numbers.Real) or v < 0:

@@ -22,6 +22,7 @@ from .._messages import UNRESOLVED_SEARCH_SPACE, require_ready
 from ..searcher import Searcher
 from ...result import DEFAULT_METRIC
 from ..._internal.flatten import flatten_dict
+from ...._optional import require
 
 __all__ = ["BayesOptSearch"]
 
@@ -32,12 +33,8 @@ _PRECISION = 5
 
 
 def _library() -> Any:
-    try:
-        import bayes_opt
-    except ImportError as e:
-        raise ImportError("BayesOptSearch needs the bayesian-optimization library: "
-                          "pip install bayesian-optimization==1.4.3") from e
-    return bayes_opt
+    return require("bayes_opt", "BayesOptSearch needs the bayesian-optimization library: "
+                   "pip install bayesian-optimization==1.4.3")
 
 
 def _config_key(config: dict[str, Any]) -> str:

@@ -20,6 +20,7 @@ from .._convert import RayDomain, domain_vars, unflatten_dict
 from .._messages import UNRESOLVED_SEARCH_SPACE, require_ready
 from ..searcher import Searcher
 from ...result import DEFAULT_METRIC
+from ...._optional import require
 
 __all__ = ["NevergradSearch"]
 
@@ -27,11 +28,7 @@ logger = logging.getLogger(__name__)
 
 
 def _library() -> Any:
-    try:
-        import nevergrad
-    except ImportError as e:
-        raise ImportError("NevergradSearch needs the nevergrad library: pip install nevergrad") from e
-    return nevergrad
+    return require("nevergrad", "NevergradSearch needs the nevergrad library: pip install nevergrad")
 
 
 class NevergradSearch(Searcher):

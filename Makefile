@@ -77,10 +77,11 @@ test: deps test-swift test-c test-python test-wheel test-dist
 
 # The test environment: .venv with pytest, mypy, cloudpickle and build, plus Ray Tune, hyperopt
 # and pandas for the parity tests against the real libraries, and the libraries Ray's wrappers
-# (BayesOptSearch, NevergradSearch) drive, at the version Ray names, and mlflow for the tracking
-# integration (all from PyPI).
+# (BayesOptSearch, NevergradSearch) drive, at the version Ray names, mlflow for the tracking
+# integration, and tensorboard, whose reader reads the event files back (all from PyPI; ray[tune]
+# brings tensorboardX).
 VENV_PACKAGES := pytest "mypy==2.4.1" cloudpickle pandas "ray[tune]==2.53.0" "hyperopt==0.3.0" build \
-	"bayesian-optimization==1.4.3" "nevergrad==1.0.3" "mlflow==3.17.2"
+	"bayesian-optimization==1.4.3" "nevergrad==1.0.3" "mlflow==3.17.2" "tensorboard==2.21.0"
 venv: .venv/.ready
 .venv/.ready: .venv/bin/python Makefile
 	.venv/bin/pip install --quiet --disable-pip-version-check $(VENV_PACKAGES)

@@ -7,7 +7,10 @@ it on (``tensorboard_enabled``).
 The report path pays almost nothing: a result's result.json line (text made anyway) and its
 wall time are kept; the trial's files hand them over in batches, with the rows they write
 (within a second; all of them when the trial ends), to ``st_tfevents_append_results``, which
-encodes and appends the events in Swift, without the GIL."""
+encodes and appends the events in Swift, without the GIL (the other trials' threads run
+meanwhile). A batch of a few results, and the calls that start the file or add the hparams, keep
+the GIL, as the report call does: they take tens of microseconds, mostly the file's system calls,
+and with several trial threads, taking the GIL back after a call can wait a switch interval."""
 from __future__ import annotations
 
 import array
@@ -21,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
-from ..._lib import STATUS_NAMES, lib
+from ..._lib import STATUS_NAMES, lib, library_path
 from .tensorboard_values import hparams_json, tensorboard_row
 
 __all__ = ["TrialEvents", "tensorboard_enabled", "tensorboardx_importable", "DISABLE_ENV"]
@@ -30,6 +33,8 @@ logger = logging.getLogger("swifttune.tune")
 
 DISABLE_ENV = "TUNE_DISABLE_AUTO_CALLBACK_LOGGERS"
 """Ray's environment variable: "1" leaves the default loggers (TensorBoard's among them) out."""
+GIL_FREE_BATCH = 64
+"""Results from which a batch is written without the GIL (about 100 us of encoding)."""
 
 
 def tensorboardx_importable() -> bool:
@@ -70,6 +75,20 @@ def _hostname() -> str:
     return _host
 
 
+_held: dict[str, Any] = {}
+
+
+def _gil_held(name: str) -> Any:
+    """The libswifttune function `name` called through ``ctypes.PyDLL`` (the GIL kept)."""
+    fn = _held.get(name)
+    if fn is None:
+        declared = getattr(lib.c, name)  # loads and checks the library first
+        fn = getattr(ctypes.PyDLL(str(library_path())), name)
+        fn.restype, fn.argtypes = declared.restype, declared.argtypes
+        _held[name] = fn
+    return fn
+
+
 def _check(status: int) -> None:
     """A failed libswifttune call as ``OSError`` (as a failed write of result.json is)."""
     if status:
@@ -88,18 +107,17 @@ class TrialEvents:
     def __init__(self, trial_dir: Path, now: Optional[float] = None) -> None:
         wall = time.time() if now is None else now
         self.path = os.fsencode(trial_dir / f"events.out.tfevents.{str(wall)[:10]}.{_hostname()}")
-        self.lines: list[str] = []  # the results' JSON lines, each ending in a newline
+        self.lines: list[str] = []  # the results' JSON lines (without their config)
         self.times: list[float] = []  # their wall times
         self.extras: list[tuple[int, bytes]] = []  # (index in lines, an encoded Summary)
         self.last: Optional[dict[str, Any]] = None  # the run's latest result (Ray's hparams metrics)
-        _check(lib.c.st_tfevents_start(self.path, wall))
+        _check(_gil_held("st_tfevents_start")(self.path, wall))
 
     @staticmethod
     def prepare(result: dict[str, Any]) -> tuple[str, list[bytes]]:
         """A result with values its JSON line does not carry (numpy scalars, lists, arrays):
         the line to encode instead and its encoded summaries (done before the files' lock)."""
-        row, extras = tensorboard_row(result)
-        return row + "\n", extras
+        return tensorboard_row(result)
 
     def add_prepared(self, prepared: tuple[str, list[bytes]], now: float) -> None:
         """Adds a result `prepare` made."""
@@ -117,15 +135,17 @@ class TrialEvents:
             return
         lines, extras = self.lines, self.extras
         self.lines, self.times, self.extras = [], [], []
-        data = "".join(lines).encode("utf-8")
+        data = "\n".join(lines).encode("utf-8")
         wall = array.array("d", times)
         blob = b"".join(struct.pack("<II", i, len(s)) + s for i, s in extras) if extras else None
-        _check(lib.c.st_tfevents_append_results(self.path, data, len(data), (ctypes.c_double * len(wall)).from_buffer(wall),
-                                                len(wall), blob, len(blob) if blob else 0))
+        append = lib.c.st_tfevents_append_results if len(wall) >= GIL_FREE_BATCH else \
+            _gil_held("st_tfevents_append_results")
+        _check(append(self.path, data, len(data), (ctypes.c_double * len(wall)).from_buffer(wall), len(wall), blob,
+                      len(blob) if blob else 0))
 
     def write_hparams(self, params: dict[str, Any]) -> None:
         """Ray's hparams summaries for a trial that ended: its evaluated parameters and the tags
         of the scalars of this run's latest result (nothing when it has neither, as in Ray)."""
         text = hparams_json(params, self.last)
         if text is not None:
-            _check(lib.c.st_tfevents_append_hparams(self.path, text.encode("utf-8"), time.time()))
+            _check(_gil_held("st_tfevents_append_hparams")(self.path, text.encode("utf-8"), time.time()))

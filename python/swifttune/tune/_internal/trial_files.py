@@ -197,8 +197,8 @@ class TrialFiles:
             lines.append(text)
             if events is not None:
                 events.last = result
-                if prepared is None:  # the usual result: the event encoder reads its line
-                    events.lines.append(text)
+                if prepared is None:  # the usual result: the event encoder reads its line (no config)
+                    events.lines.append(line)
                     events.times.append(wall)
                 else:
                     events.add_prepared(prepared, wall)

@@ -197,24 +197,14 @@ public struct ExperimentCore: Sendable {
         if sessionStart == nil { sessionStart = now }
         if budgetExhausted(now: now) || failedFast != nil { return .finished }
         if try checkStopAll(now: now) { return .finished }
+        if scheduler.choosesTrials { return try nextChosen(now: now) }
         let underCap = maxRunning.map { runningCount < $0 } ?? true
         if underCap, waitingCount > 0, let i = trials.firstIndex(where: { $0.status == .pending }) {
             return start(i, now: now)
         }
-        var moreSamples = (config.numSamples == -1 || created < config.numSamples) && !limiter.finished
+        var moreSamples = self.moreSamples
         if moreSamples && underCap && limiter.hasCapacity {
-            let id = Self.trialID(created)
-            let suggestion: Suggestion?
-            do { suggestion = try limiter.suggest(trialID: id) } catch { throw .search(error) }
-            if let suggestion {
-                created += 1
-                indexByID[id] = trials.count
-                trials.append(TrialRecord(id: id, configuration: suggestion.configuration, status: .pending,
-                                          number: trials.count))
-                waitingCount += 1
-                scheduler.onTrialAdd(id)
-                return start(trials.count - 1, now: now)
-            }
+            if try addSuggestedTrial() { return start(trials.count - 1, now: now) }
             moreSamples = !limiter.finished  // a front-end searcher may have said it is done
         }
         if underCap, waitingCount > 0, let i = trials.firstIndex(where: { $0.status == .paused }) {
@@ -280,7 +270,10 @@ public struct ExperimentCore: Sendable {
             trials[i].checkpoint = checkpoint
             trials[i].checkpointResults = trials[i].results.count
         }
-        var decision = stopped ? .stop : scheduler.onTrialResult(id, result, context: SchedulerContext(hasWaitingTrials: hasWaitingTrials))
+        let context = SchedulerContext(hasWaitingTrials: hasWaitingTrials)
+        var decision = stopped ? .stop : try schedule { (s: inout any TrialScheduler) throws(ScheduleError) in
+            try s.onTrialResult(id, result, context: context)
+        }
         if decision == .continue && (budgetExhausted(now: now) || failedFast != nil) { decision = .stop }
         if decision == .continue, try checkStopAll(now: now) { decision = .stop }
         if decision != .stop {
@@ -325,6 +318,9 @@ public struct ExperimentCore: Sendable {
                 trials[i] = trial
                 runningCount -= 1
                 waitingCount += 1
+                try schedule { (s: inout any TrialScheduler) throws(ScheduleError) in
+                    try s.onTrialRetry(id, number: trial.number, configuration: trial.configuration)
+                }
                 return TrialFinish(status: .pending, numFailures: trial.numFailures, metricProblem: nil)
             }
             trial.status = .error
@@ -354,10 +350,11 @@ public struct ExperimentCore: Sendable {
             trial.searcherTold = true
         }
         if case .failed = end {
-            scheduler.onTrialRemove(id)
+            try schedule { (s: inout any TrialScheduler) throws(ScheduleError) in try s.onTrialRemove(id) }
             if config.failFast && failedFast == nil { failedFast = id }
         } else {
-            scheduler.onTrialComplete(id, trial.lastResult)
+            let last = trial.lastResult
+            try schedule { (s: inout any TrialScheduler) throws(ScheduleError) in try s.onTrialComplete(id, last) }
         }
         gpus.release(trial.gpuIDs)
         trial.gpuIDs = []

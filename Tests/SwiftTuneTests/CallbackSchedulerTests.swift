@@ -44,10 +44,15 @@ import SwiftTune
         }
     }
 
-    static func engine(numSamples: Int = 3, maxConcurrent: Int? = 1, maxFailures: Int = 0) throws -> ExperimentCore {
+    static func engine(numSamples: Int = 3, maxConcurrent: Int? = 1, maxFailures: Int = 0,
+                       maxPending: Int = 1) throws -> ExperimentCore {
         let space = try SearchSpace(["x": .uniform(0, 1)])
         var config = ExperimentConfig(metric: "loss", mode: .min, numSamples: numSamples, maxConcurrentTrials: maxConcurrent)
         config.maxFailures = maxFailures
+        config.maxPendingTrials = maxPending
+        if maxConcurrent == nil {  // one CPU, a CPU per trial: one trial runs at a time, any number live
+            config.resources = TrialResources(available: ["CPU": 1], perTrial: ["CPU": 1])
+        }
         return try ExperimentCore(config: config, searcher: RandomSearch(space: space, seed: 1),
                                   scheduler: try SchedulerSpec(json: ["type": "callback", "id": 2]).scheduler)
     }
@@ -65,7 +70,7 @@ import SwiftTune
     }
 
     @Test func theEngineTellsAddsAsksDecisionsAndChoosesInRaysOrder() throws {
-        var c = try Self.engine()
+        var c = try Self.engine(maxConcurrent: nil)
         // Unattached: the new trial's add waits for the callback, the choice cannot be asked.
         let fe = FrontEnd()
         #expect(throws: ExperimentError.self) { _ = try c.next(now: 0) }
@@ -76,27 +81,28 @@ import SwiftTune
         #expect(try c.report(a, ["loss": 5], now: 1) == .pause)
         try c.finish(a, .stopped, now: 2)
         #expect(c.trial(a)?.status == .paused)
-        // a slot is free: a new trial is added, then the scheduler chooses the PAUSED one.
-        #expect(try c.next(now: 2) == .start(trialID: a, configuration: c.trial(a)!.configuration))
-        #expect(try c.report(a, ["loss": 12], now: 3) == .stop)
-        try c.finish(a, .stopped, now: 3)
-        let b = try #require(Self.started(try c.next(now: 3)))  // the PENDING one, chosen
+        // A slot is free: a new trial is added (queued as it becomes PENDING), then the scheduler
+        // chooses the PAUSED one, which queues behind it (Ray stages pending trials at once).
+        let b = try #require(Self.started(try c.next(now: 2)))
         #expect(b == "trial_00001")
-        #expect(try c.report(b, ["loss": 2], now: 4) == .continue)
-        try c.finish(b, .completed, now: 4)
+        #expect(try c.report(b, ["loss": 2], now: 3) == .continue)
+        try c.finish(b, .completed, now: 3)
+        #expect(try c.next(now: 4) == .start(trialID: a, configuration: c.trial(a)!.configuration))
+        #expect(try c.report(a, ["loss": 12], now: 4) == .stop)
+        try c.finish(a, .stopped, now: 4)
         let d = try #require(Self.started(try c.next(now: 5)))
         try c.finish(d, .completed, now: 5)  // no result: completed with none
         #expect(try c.next(now: 6) == .finished)
         let log = fe.log.withLock { $0 }
         #expect(log.count == 14)
         #expect(log[0].hasPrefix("add trial_00000 #0 x="))
-        #expect(Array(log[1...5]) == ["choose trial_00000:PENDING", "result trial_00000 1 it=1", "result trial_00000 5 it=2",
-                                      log[4], "choose trial_00000:PAUSED,trial_00001:PENDING"])
+        #expect(Array(log[1...3]) == ["choose trial_00000:PENDING", "result trial_00000 1 it=1", "result trial_00000 5 it=2"])
         #expect(log[4].hasPrefix("add trial_00001 #1"))
-        #expect(Array(log[6...10]) == ["result trial_00000 12 it=3", "complete trial_00000 12",
-                                       "choose trial_00001:PENDING", "result trial_00001 2 it=1", "complete trial_00001 2"])
-        #expect(log[11].hasPrefix("add trial_00002 #2"))
-        #expect(Array(log[12...]) == ["choose trial_00002:PENDING", "complete trial_00002 none"])
+        #expect(Array(log[5...7]) == ["choose trial_00000:PAUSED,trial_00001:PENDING", "result trial_00001 2 it=1",
+                                      "complete trial_00001 2"])
+        #expect(log[8].hasPrefix("add trial_00002 #2"))
+        #expect(Array(log[9...]) == ["choose trial_00000:PAUSED,trial_00002:PENDING", "result trial_00000 12 it=3",
+                                     "complete trial_00000 12", "choose trial_00002:PENDING", "complete trial_00002 none"])
     }
 
     @Test func pendingTrialsStartWhenNoneIsChosenAndUnchosenPausedTrialsAreAnError() throws {
@@ -156,5 +162,33 @@ import SwiftTune
             == ["add trial_00000 #0", "add trial_00001 #1"])
         // The restored engine asks the new callback.
         #expect(Self.started(try r.next(now: 3)) == "trial_00001")
+    }
+
+    /// Ray's `max_pending_trials` (200 for its BasicVariantGenerator): the searcher's trials are
+    /// created, and told to the scheduler, ahead of the slots to run them.
+    @Test func trialsAreCreatedAheadUpToMaxPendingTrials() throws {
+        var c = try Self.engine(numSamples: 4, maxConcurrent: nil, maxPending: 3)
+        let fe = FrontEnd()
+        try Self.attach(&c, fe)
+        let a = try #require(Self.started(try c.next(now: 0)))
+        #expect(a == "trial_00000")
+        #expect(c.trials.map(\.status) == [.running, .pending, .pending])
+        #expect(try c.next(now: 0) == .wait)  // a runs: the fourth trial is created (two were pending), none can start
+        try c.finish(a, .completed, now: 1)
+        #expect(Self.started(try c.next(now: 1)) == "trial_00001")
+        #expect(c.trials.map(\.status) == [.terminated, .running, .pending, .pending])
+        let log = fe.log.withLock { $0 }
+        #expect(log.filter { $0.hasPrefix("add") }.count == 4)
+        #expect(log.first { $0.hasPrefix("choose") } == "choose trial_00000:PENDING,trial_00001:PENDING,trial_00002:PENDING")
+        // Under max_concurrent_trials at most that many are live (pending, running or paused), as Ray's searchers.
+        var m = try Self.engine(numSamples: 4, maxConcurrent: 2, maxPending: 3)
+        try Self.attach(&m, FrontEnd())
+        #expect(Self.started(try m.next(now: 0)) == "trial_00000")
+        #expect(m.trials.map(\.status) == [.running, .pending])
+        var bad = ExperimentConfig(metric: nil, mode: nil)
+        bad.maxPendingTrials = 0
+        #expect(throws: ExperimentError.invalidConfig("max_pending_trials must be >= 1, got 0")) {
+            _ = try ExperimentCore(config: bad, searcher: RandomSearch(space: SearchSpace(["x": .uniform(0, 1)]), seed: 1))
+        }
     }
 }

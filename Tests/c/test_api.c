@@ -907,7 +907,9 @@ static void test_scheduler_callback(void) {
     st_scheduler *sch = NULL;
     CHECK_OK(st_scheduler_new("{\"type\": \"callback\", \"id\": 1}", &sch));
     st_experiment *e = NULL;
-    CHECK_OK(st_experiment_new("{\"metric\": \"loss\", \"mode\": \"min\", \"num_samples\": 2, \"max_concurrent_trials\": 1}",
+    /* one CPU, a CPU per trial: one trial runs at a time, any number may wait */
+    CHECK_OK(st_experiment_new("{\"metric\": \"loss\", \"mode\": \"min\", \"num_samples\": 2, "
+                               "\"resources\": {\"available\": {\"CPU\": 1}, \"per_trial\": {\"CPU\": 1}}}",
                                s, sch, &e));
     int32_t action = -1, decision = -1, status = -1;
     char *a = NULL, *b = NULL;
@@ -926,22 +928,23 @@ static void test_scheduler_callback(void) {
     CHECK(decision == ST_PAUSE);
     CHECK_OK(st_experiment_finish(e, a, ST_END_STOPPED, NULL, &status, NULL, NULL));
     CHECK(status == ST_TRIAL_PAUSED);
-    /* a new trial is added; the scheduler chooses the PAUSED one */
+    /* a new trial is added and queued as it becomes pending; the scheduler chooses the PAUSED one,
+     * which queues behind it (Ray's staging order) */
     CHECK_OK(st_experiment_next(e, &action, &b, NULL));
-    CHECK(action == ST_NEXT_START && strcmp(b, "trial_00000") == 0 && strcmp(st.chosen, "trial_00000") == 0);
+    CHECK(action == ST_NEXT_START && strcmp(b, "trial_00001") == 0 && strcmp(st.chosen, "trial_00000") == 0);
     CHECK_OK(st_experiment_report(e, b, names, twelve, 1, NULL, &decision, NULL, NULL, NULL));
     CHECK(decision == ST_STOP);
     CHECK_OK(st_experiment_finish(e, b, ST_END_STOPPED, NULL, &status, NULL, NULL));
-    st_free(b);
-    b = NULL;
-    CHECK_OK(st_experiment_next(e, &action, &b, NULL));
-    CHECK(action == ST_NEXT_START && strcmp(b, "trial_00001") == 0);
-    CHECK_ERROR(st_experiment_report(e, b, names, boom, 1, NULL, &decision, NULL, NULL, NULL), ST_ERROR);
+    st_free(a);
+    a = NULL;
+    CHECK_OK(st_experiment_next(e, &action, &a, NULL));
+    CHECK(action == ST_NEXT_START && strcmp(a, "trial_00000") == 0);
+    CHECK_ERROR(st_experiment_report(e, a, names, boom, 1, NULL, &decision, NULL, NULL, NULL), ST_ERROR);
     CHECK(strstr(st_last_error(), "scheduler callback 1 failed (it returned 7)") != NULL);
-    CHECK_OK(st_experiment_finish(e, b, ST_END_FAILED, "boom", &status, NULL, NULL));
+    CHECK_OK(st_experiment_finish(e, a, ST_END_FAILED, "boom", &status, NULL, NULL));
     CHECK(strcmp(st.log, "add trial_00000 \"number\":0;choose trial_00000;result trial_00000 5;"
-                         "add trial_00001 \"number\":1;choose trial_00000;result trial_00000 12;"
-                         "complete trial_00000 3;choose trial_00001;error trial_00001;") == 0);
+                         "add trial_00001 \"number\":1;choose trial_00000;result trial_00001 12;"
+                         "complete trial_00001 3;choose trial_00000;error trial_00000;") == 0);
     /* saved and resumed: every trial is told again once a callback is set */
     char *state = NULL;
     CHECK_OK(st_experiment_save(e, &state));

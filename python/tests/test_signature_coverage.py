@@ -68,6 +68,7 @@ class Target:
 
 
 P = "test_signature_params::"
+U = "test_user_scheduler::"
 
 TARGETS: list[Target] = [
     # -- ray.tune ---------------------------------------------------------------------------
@@ -284,6 +285,33 @@ TARGETS: list[Target] = [
     }),
     # -- ray.tune.schedulers ----------------------------------------------------------------
     Target("ray.tune.schedulers:FIFOScheduler", {}),
+    # The hooks of a scheduler of the user's, called back by the engine with Ray's arguments.
+    Target("ray.tune.schedulers:TrialScheduler.set_search_properties", {
+        "metric": H(U + "test_set_search_properties_as_ray_calls_it"),
+        "mode": H(U + "test_set_search_properties_as_ray_calls_it"),
+        "spec": H(U + "test_set_search_properties_as_ray_calls_it"),
+    }),
+    Target("ray.tune.schedulers:TrialScheduler.on_trial_add", {
+        "tune_controller": H(U + "test_callbacks_see_the_trials_the_scheduler_sees"),
+        "trial": H(U + "test_callbacks_see_the_trials_the_scheduler_sees"),
+    }),
+    Target("ray.tune.schedulers:TrialScheduler.on_trial_result", {
+        "tune_controller": H(U + "test_answers_ray_refuses_or_swifttune_cannot_follow"),
+        "trial": H(U + "test_answers_ray_refuses_or_swifttune_cannot_follow"),
+        "result": H(U + "test_answers_ray_refuses_or_swifttune_cannot_follow"),
+    }),
+    Target("ray.tune.schedulers:TrialScheduler.on_trial_complete", {
+        "tune_controller": H("test_ray_parity_schedulers::test_a_user_scheduler_hears_and_decides_as_under_ray"),
+        "trial": H("test_ray_parity_schedulers::test_a_user_scheduler_hears_and_decides_as_under_ray"),
+        "result": H("test_ray_parity_schedulers::test_a_user_scheduler_hears_and_decides_as_under_ray"),
+    }),
+    Target("ray.tune.schedulers:TrialScheduler.on_trial_error", {
+        "tune_controller": H("test_ray_parity_schedulers::test_a_user_scheduler_hears_and_decides_as_under_ray"),
+        "trial": H(U + "test_a_failed_run_is_an_error_then_added_again"),
+    }),
+    Target("ray.tune.schedulers:TrialScheduler.choose_trial_to_run", {
+        "tune_controller": H(U + "test_answers_ray_refuses_or_swifttune_cannot_follow"),
+    }),
     Target("ray.tune.schedulers:AsyncHyperBandScheduler", {
         "time_attr": H(P + "test_asha_time_attr_stop_last_trials_and_brackets"),
         "metric": H("test_schedulers::test_scheduler_metric_and_mode_mode_max"),

@@ -32,6 +32,10 @@ public struct ExperimentConfig: Sendable, Equatable {
     public var checkpointAtEnd: Bool = false
     /// What the machine offers and each trial takes (``TrialResources``); nil: resources bound nothing.
     public var resources: TrialResources?
+    /// With a scheduler that chooses which waiting trial starts (``TrialScheduler/choosesTrials``):
+    /// how many PENDING trials the searcher may have created ahead (Ray's `max_pending_trials`: 1
+    /// for a searcher that learns, 200 for random and grid search), so the scheduler sees them.
+    public var maxPendingTrials: Int = 1
 
     /// A configuration; the values are checked when an engine is built with it.
     public init(metric: String?, mode: Mode?, numSamples: Int = 1, maxConcurrentTrials: Int? = nil,
@@ -60,6 +64,7 @@ public struct ExperimentConfig: Sendable, Equatable {
         guard maxFailures >= -1 else { throw .invalidConfig("max_failures must be >= 0, or -1 to retry forever; got \(maxFailures)") }
         if failFast && maxFailures != 0 { throw .invalidConfig("max_failures must be 0 if fail_fast=True (got \(maxFailures))") }
         guard checkpointFrequency >= 0 else { throw .invalidConfig("checkpoint_frequency must be >= 0, got \(checkpointFrequency)") }
+        guard maxPendingTrials >= 1 else { throw .invalidConfig("max_pending_trials must be >= 1, got \(maxPendingTrials)") }
         try resources?.validate()
     }
 
@@ -145,6 +150,9 @@ public struct ExperimentCore: Sendable {
     public internal(set) var stoppedAll = false
     /// The GPUs and the running trials holding them (``TrialResources``).
     var gpus: GPUPool
+    /// With a scheduler that chooses: the waiting trials queued to start, in Ray's staging order
+    /// (``nextChosen(now:)``); not saved (a restored experiment queues its trials again).
+    var staged: [String] = []
     /// ``ExperimentConfig/maxRunning``, computed once.
     let maxRunning: Int?
 

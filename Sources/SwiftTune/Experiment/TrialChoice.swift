@@ -28,28 +28,40 @@ extension ExperimentCore {
         do { return try body(&scheduler) } catch { throw .schedule(error) }
     }
 
-    /// ``next(now:)`` with a scheduler that chooses, in Ray's `TuneController` order: a new trial is
-    /// added PENDING when none is (Ray's one pending trial for a searcher); then the scheduler's
-    /// choice among the waiting trials starts, or, when it chooses none, the first PENDING trial
-    /// (Ray starts pending trials whatever the scheduler chose). PAUSED trials start only when
-    /// chosen: a scheduler that leaves them all waiting while nothing else can run is an error
-    /// (Ray would wait forever).
+    /// ``next(now:)`` with a scheduler that chooses, in Ray's `TuneController` order. The searcher
+    /// creates trials PENDING while fewer than ``ExperimentConfig/maxPendingTrials`` are and fewer
+    /// than ``ExperimentConfig/maxConcurrentTrials`` are live (the scheduler hears each). Trials
+    /// queue to start in the order Ray stages them: every PENDING trial as it becomes pending, and
+    /// whichever waiting trial the scheduler chooses (asked at every call, as Ray asks at every
+    /// step, whether or not a trial may start). When one may, the first queued starts. So a PAUSED
+    /// trial runs again only once chosen, and after the trials queued before it; one that no trial
+    /// will ever let run (none runs, none queued, none can be created) is an error, where Ray would
+    /// wait forever.
     mutating func nextChosen(now: Double) throws(ExperimentError) -> NextAction {
-        let underCap = maxRunning.map { runningCount < $0 } ?? true
-        if underCap && moreSamples && limiter.hasCapacity && !trials.contains(where: { $0.status == .pending }) {
-            _ = try addSuggestedTrial()
+        var pending = trials.reduce(0) { $0 + ($1.status == .pending ? 1 : 0) }
+        // As Ray's searchers under `max_concurrent_trials`: at most that many trials live (created,
+        // not ended: pending, running or paused).
+        func roomForLive(_ c: ExperimentCore) -> Bool { c.config.maxConcurrentTrials.map { c.runningCount + c.waitingCount < $0 } ?? true }
+        while pending < config.maxPendingTrials && moreSamples && limiter.hasCapacity && roomForLive(self), try addSuggestedTrial() {
+            pending += 1
         }
         let moreSamples = self.moreSamples
-        if underCap && waitingCount > 0 {
+        if waitingCount > 0 {
+            var queued = Set(staged)
+            for t in trials where t.status == .pending && !queued.contains(t.id) {
+                staged.append(t.id)
+                queued.insert(t.id)
+            }
             let waiting = trials.filter { $0.status == .pending || $0.status == .paused }
                 .map { WaitingTrial(id: $0.id, status: $0.status) }
             let chosen = try schedule { (s: inout any TrialScheduler) throws(ScheduleError) in try s.chooseTrial(among: waiting) }
-            if let chosen, let i = indexByID[chosen] { return start(i, now: now) }
-            if let i = trials.firstIndex(where: { $0.status == .pending }) { return start(i, now: now) }
-            if runningCount == 0 && !moreSamples {
-                throw .schedule(.frontEnd("the scheduler's choose_trial_to_run chose none of the \(waiting.count) PAUSED "
-                                          + "trials while no trial runs and none can be created: they would never resume"))
-            }
+            if let chosen, !queued.contains(chosen) { staged.append(chosen) }
+        }
+        let underCap = maxRunning.map { runningCount < $0 } ?? true
+        if underCap, !staged.isEmpty, let i = indexByID[staged.removeFirst()] { return start(i, now: now) }
+        if runningCount == 0 && !moreSamples && waitingCount > 0 {
+            throw .schedule(.frontEnd("the scheduler's choose_trial_to_run chose none of the \(waitingCount) PAUSED "
+                                      + "trials while no trial runs and none can be created: they would never resume"))
         }
         if moreSamples || runningCount > 0 && waitingCount > 0 { return .wait }
         return .finished

@@ -29,6 +29,9 @@ __all__ = ["Tuner"]
 class Tuner:
     """Ray Tune's ``Tuner``: ``Tuner(trainable, param_space=..., tune_config=..., run_config=...).fit()``."""
 
+    _entrypoint = "Tuner(...)"
+    """How Ray's messages name the entry point (``tune.run`` and ``run_experiments`` set theirs)."""
+
     def __init__(self, trainable: Any = None, *, param_space: Optional[dict[str, Any]] = None,
                  tune_config: Optional[TuneConfig] = None, run_config: Optional[RunConfig] = None,
                  _restored: Optional[dict[str, Any]] = None) -> None:

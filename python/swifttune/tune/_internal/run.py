@@ -151,6 +151,9 @@ class ExperimentRun:
         metric = self.tuner.tune_config.metric
         if end != END_FAILED and metric and info.metric_problem is not None:
             self.warn_unusable_metric(s, metric, info.metric_problem)
+        if info.status == "PAUSED":  # a scheduler's PAUSE: it runs again when chosen (no callback, as Ray)
+            s.info.status = "PAUSED"
+            return
         if info.retried:
             s.info.status = "PENDING"
             self.callback("on_trial_recover", s.info)

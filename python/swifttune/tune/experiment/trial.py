@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, ClassVar, Optional
 
 __all__ = ["Trial", "TrialInfo", "experiment_tag"]
 
@@ -28,6 +28,12 @@ class Trial:
     """A trial as callbacks and ``trial_name_creator`` / ``trial_dirname_creator`` see it (the
     attributes of Ray's ``Trial``); ``str(trial)`` is its name. Trials compare and hash by identity,
     as Ray's do (callbacks key dicts by trial)."""
+
+    PENDING: ClassVar[str] = "PENDING"
+    RUNNING: ClassVar[str] = "RUNNING"
+    PAUSED: ClassVar[str] = "PAUSED"
+    TERMINATED: ClassVar[str] = "TERMINATED"
+    ERROR: ClassVar[str] = "ERROR"
 
     trial_id: str
     trial_name: str

@@ -16,7 +16,7 @@ from ..experiment.trial import Trial, experiment_tag
 from ..impl.config import FailureConfig
 from .progress import ProgressOutput
 from .trainable_runner import is_class_trainable
-from .state import STATE_FILE, StateWriter
+from .state import STATE_FILE, StateWriter, write_atomically
 from .stop_bridge import start_stoppers
 from ..._resources import head_gpus, trial_resources
 
@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 __all__ = ["ExperimentRun"]
 
 logger = logging.getLogger("swifttune.tune")
+
+CALLBACK_STATES = "callback-states-{}.pkl"
+"""Ray's file of the callbacks' states (one per session of the experiment; the newest is restored)."""
 
 class ExperimentRun:
     """One ``fit`` of a Tuner: the engine handle, the callbacks, the state writer, the trials'
@@ -60,7 +63,11 @@ class ExperimentRun:
         self.log_files = log_file_names(getattr(tuner.run_config, "log_to_file", False))
         self.trainable_name = getattr(tuner, "_trainable_name", "trainable")
         self.failure_config = tuner.run_config.failure_config or FailureConfig()
-        self.state = StateWriter(self.path / STATE_FILE, self.render_state)
+        # Ray's callback state: the callbacks with a get_state of their own, saved beside the state.
+        self.stateful = [i for i, cb in enumerate(self.callbacks) if _overrides(cb, "get_state")]
+        self.session = datetime.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+        self.state = StateWriter(self.path / STATE_FILE, self.render_state,
+                                 self.save_callback_states if self.stateful else None)
         self.warned: set[str] = set()
         start_stoppers(self)  # stop_bridge: the Python stoppers see this run (and are pickled beside it)
 
@@ -106,16 +113,39 @@ class ExperimentRun:
         """Ray's ``Callback.setup`` before the first trial: the stop criteria, ``num_samples`` and
         the number of trials asked for (Ray's ``Experiment.public_spec``)."""
         tc, rc = self.tuner.tune_config, self.tuner.run_config
+        if self.tuner._restored is not None:
+            self.restore_callback_states()
         for cb in self.callbacks:
-            state = cb.get_state() if callable(getattr(cb, "get_state", None)) else None
-            if state is not None:
-                raise NotImplementedError(
-                    f"{type(cb).__name__}.get_state returned a state: keeping callback state in the experiment "
-                    "checkpoint (Ray's Callback.get_state/set_state) is not supported by swifttune; keep the state in "
-                    "a file of your own (the experiment folder is RunConfig.storage_path/name).")
             setup = getattr(cb, "setup", None)
             if setup is not None:
                 setup(stop=rc.stop, num_samples=tc.num_samples, total_num_samples=total_num_samples)
+
+    def save_callback_states(self) -> None:
+        """Ray's ``callback-states-<session>.pkl``: each stateful callback's ``get_state()`` by its
+        place in ``RunConfig.callbacks``, written beside the state file (on the writer's thread,
+        between callback events) when any has a state."""
+        with self.callback_lock:
+            states = {i: self.callbacks[i].get_state() for i in self.stateful}
+        if not any(states.values()):
+            return
+        import cloudpickle
+
+        write_atomically(self.path / CALLBACK_STATES.format(self.session), cloudpickle.dumps(states))
+
+    def restore_callback_states(self) -> None:
+        """A restored experiment's callbacks get their saved states back (``set_state``, for those
+        that had one), from the newest callback-states file, before ``setup`` (Ray's order)."""
+        files = sorted(self.path.glob(CALLBACK_STATES.format("*")), key=lambda p: p.stat().st_mtime)
+        if not files:
+            return
+        import cloudpickle
+
+        with open(files[-1], "rb") as f:
+            states = cloudpickle.load(f)
+        for i, cb in enumerate(self.callbacks):
+            state = states.get(i)
+            if state:
+                cb.set_state(state)
 
     def trial_name(self, trial_id: str, config: dict[str, Any], number: int) -> str:
         """The trial's name (``trial_name_creator``, or Ray's default)."""

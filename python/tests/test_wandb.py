@@ -212,17 +212,17 @@ def test_callback_setup_calls_rays_hooks(monkeypatch):
     assert (os.environ["WANDB_API_KEY"], cb.project, cb.group) == ("from-hook", "hooked", "hooked_group")
 
 
-def with_setup(config):
-    os.environ.update(config["env"])  # (the worker processes may predate this test's environment)
-    kwargs = {"group": "mine", "notes": "n"} if config["x"] == 2 else {}
-    run = setup_wandb(config, api_key=None, api_key_file=None, rank_zero_only=False, project="inside", **kwargs)
-    for i in range(2):
-        run.log({"inner": config["x"] + i})
-        tune.report({"loss": config["x"] + i, "run_id": run.id})
-    # not finished here: swifttune finishes the run when the function returns
-
-
 def test_setup_wandb_opens_a_run_inside_each_trial(run_config, tmp_path):
+    def with_setup(config):  # every parameter of setup_wandb; kwargs go to wandb.init
+        os.environ.update(config["env"])  # (the worker processes may predate this test's environment)
+        kwargs = {"group": "mine", "notes": "n"} if config["x"] == 2 else {}
+        run = setup_wandb(config=config, api_key=None, api_key_file=None, rank_zero_only=False, project="inside",
+                          **kwargs)
+        for i in range(2):
+            run.log({"inner": config["x"] + i})
+            tune.report({"loss": config["x"] + i})
+        # not finished here: swifttune finishes the run when the function returns
+
     env = {k: os.environ[k] for k in ("WANDB_MODE", "WANDB_DIR")}
     trials = Trials()
     results = tune.Tuner(with_setup, param_space={"x": tune.grid_search([1, 2]), "env": env},

@@ -148,6 +148,15 @@ def test_callback_waits_for_runs_up_to_upload_timeout(run_config, caplog):
     assert "did not finish within upload_timeout=0 seconds" in caplog.text
 
 
+def test_a_failing_logging_process_is_reported(run_config, caplog):
+    cb = WandbLoggerCallback(project="proj", mode="no such mode")  # wandb.init fails in the logging process
+    with caplog.at_level(logging.WARNING):
+        results = tune.Tuner(steps, param_space={"x": 1}, tune_config=tc("thread"),
+                             run_config=run_config(callbacks=[cb])).fit()
+    assert not results.errors  # the trial itself is fine
+    assert "The W&B logging process of trial steps_00000 failed (exit code 1)" in caplog.text
+
+
 def retried(config):
     checkpoint = tune.get_checkpoint()
     start = int(checkpoint.get_metadata()["i"]) if checkpoint else 0

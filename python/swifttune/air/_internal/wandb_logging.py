@@ -23,6 +23,7 @@ import logging
 import os
 import pickle
 import queue
+import signal
 import socket
 import subprocess
 import sys
@@ -103,20 +104,29 @@ class TrialLogger:
         parent, child = socket.socketpair()
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
-        with self._lock:
-            if self._killed:
-                parent.close()
-                child.close()
-                return None
-            self.proc = subprocess.Popen([sys.executable, "-m", __name__, str(child.fileno())],
-                                         pass_fds=[child.fileno()], env=env, cwd=logdir or None)
-        child.close()
+        try:
+            with self._lock:
+                if self._killed:
+                    parent.close()
+                    return None
+                self.proc = subprocess.Popen([sys.executable, "-m", __name__, str(child.fileno())],
+                                             pass_fds=[child.fileno()], env=env, cwd=logdir or None)
+        except OSError:
+            parent.close()
+            raise
+        finally:
+            child.close()
         return Connection(parent.detach())
 
     def _feed(self, logdir: str) -> None:
         conn: Optional[Connection] = None
         try:
             conn = self._start(logdir)
+        except OSError as e:
+            logger.warning("The W&B logging process of trial %s could not be started (%s); its results are not "
+                           "logged to W&B.", self.trial_name, e)
+            return
+        try:
             while conn is not None:
                 data = self._items.get()
                 if self._killed:
@@ -165,6 +175,7 @@ def main() -> None:
 
     from ..integrations.wandb import _run_wandb_process_run_info_hook, _wandb
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C for the driver: the run ends when the driver is gone
     conn = Connection(int(sys.argv[1]))
     try:
         _, logdir, exclude, to_config, init_kwargs = conn.recv()

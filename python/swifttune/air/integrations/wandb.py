@@ -76,7 +76,8 @@ def setup_wandb(config: Optional[dict[str, Any]] = None, api_key: Optional[str] 
                                   "WandbLoggerCallback.")
     defaults: dict[str, Any] = {"trial_id": None, "trial_name": None, "group": None}
     if session is not None:
-        defaults = {"trial_id": session.trial_id, "trial_name": session.trial_name, "group": session.run.name}
+        defaults = {"trial_id": session.trial_id, "trial_name": session.trial_name,
+                    "group": getattr(getattr(session, "run", None), "name", None)}
     init_kwargs = {k: kwargs.get(k) or v for k, v in defaults.items()}
     init_kwargs.update(kwargs)
     run = _setup_wandb(config=config, api_key=api_key, api_key_file=api_key_file, **init_kwargs)

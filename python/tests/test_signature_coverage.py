@@ -396,6 +396,28 @@ TARGETS: list[Target] = [
                                   "tracking_token", "artifact_location", "run_name",
                                   "create_experiment_if_not_exists", "tags", "rank_zero_only")},
     }),
+    Target("ray.air.integrations.wandb:WandbLoggerCallback", {
+        "project": H("test_wandb::test_callback_logs_each_trial_to_its_own_run",
+                     "test_wandb::test_callback_setup_checks_the_key_and_project_as_ray"),
+        "group": H("test_wandb::test_callback_options_excludes_log_config_group_and_init_kwargs"),
+        "api_key_file": H("test_wandb::test_callback_setup_checks_the_key_and_project_as_ray"),
+        "api_key": H("test_wandb::test_callback_setup_checks_the_key_and_project_as_ray"),
+        "excludes": H("test_wandb::test_callback_options_excludes_log_config_group_and_init_kwargs"),
+        "log_config": H("test_wandb::test_callback_options_excludes_log_config_group_and_init_kwargs"),
+        "upload_checkpoints": H("test_wandb::test_callback_logs_each_trial_to_its_own_run"),
+        "save_checkpoints": H("test_wandb::test_callback_options_excludes_log_config_group_and_init_kwargs"),
+        "upload_timeout": H("test_wandb::test_callback_waits_for_runs_up_to_upload_timeout"),
+        "video_kwargs": H("test_wandb::test_callback_cleans_results_with_video_kwargs_and_image_kwargs"),
+        "image_kwargs": H("test_wandb::test_callback_cleans_results_with_video_kwargs_and_image_kwargs",
+                          "test_wandb::test_callback_options_excludes_log_config_group_and_init_kwargs"),
+    }),
+    Target("ray.air.integrations.wandb:setup_wandb", {
+        # rank_zero_only concerns Ray Train's workers; every Tune trial is rank zero, in Ray as in swifttune
+        "config": H("test_wandb::test_setup_wandb_opens_a_run_inside_each_trial"),
+        "rank_zero_only": H("test_wandb::test_setup_wandb_opens_a_run_inside_each_trial"),
+        **{p: H("test_wandb::test_setup_wandb_opens_a_run_inside_each_trial",
+                "test_wandb::test_setup_wandb_checks_the_key_as_ray") for p in ("api_key", "api_key_file")},
+    }),
     # -- ray.tune.logger --------------------------------------------------------------------
     Target("ray.tune.logger:LegacyLoggerCallback", {
         "logger_classes": H("test_callbacks::test_legacy_logger_callback_runs_logger_classes_per_trial"),

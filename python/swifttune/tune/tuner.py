@@ -225,7 +225,8 @@ class Tuner:
     def _trial_view(self, trial_id: str, config: Any, number: int) -> Trial:
         """The trial as a name creator sees it (Ray's ``Trial``; its name is Ray's default)."""
         return Trial(trial_id, f"{self._trainable_name}_{number:05d}", config, status="PENDING",
-                     trainable_name=str(self._trainable_name), experiment_tag=experiment_tag(number, config))
+                     trainable_name=str(self._trainable_name), experiment_tag=experiment_tag(number, config),
+                     experiment_dir_name=self._path.name)
 
     def _trial_name(self, trial_id: str, config: Any, number: int) -> str:
         """Ray's trial name: `trial_name_creator(trial)`, or the trainable's name and the trial's

@@ -77,7 +77,8 @@ class ExperimentRun:
             if info is None:
                 info = self.infos[trial_id] = Trial(trial_id, name, config, local_path=path,
                                                     trainable_name=self.trainable_name,
-                                                    experiment_tag=experiment_tag(number, config))
+                                                    experiment_tag=experiment_tag(number, config),
+                                                    experiment_dir_name=self.path.name)
             info.status = "RUNNING"
         self.callback("on_trial_start", info)
         return info

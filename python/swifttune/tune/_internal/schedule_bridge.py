@@ -154,7 +154,8 @@ class ScheduleBridge:
                     trial = run.infos[trial_id] = Trial(
                         trial_id, run.trial_name(trial_id, config, number), config,
                         local_path=str(run.path / run.tuner._trial_dirname(trial_id, config, number)),
-                        trainable_name=run.trainable_name, experiment_tag=experiment_tag(number, config))
+                        trainable_name=run.trainable_name, experiment_tag=experiment_tag(number, config),
+                        experiment_dir_name=run.path.name)
             self.by_id[trial_id] = trial
             results = run.python_results.get(trial_id)
             if results:

@@ -45,6 +45,8 @@ class Trial:
     experiment_tag: str = ""
     checkpoint: Optional[Any] = None
     """The trial's latest checkpoint (a ``tune.Checkpoint``), or None."""
+    experiment_dir_name: str = ""
+    """The name of the experiment's folder (``RunConfig(name=...)``, or the name made for it)."""
 
     @property
     def path(self) -> str:

@@ -87,6 +87,23 @@ typedef int32_t (*st_searcher_fn)(int32_t searcher_id, int32_t query, const char
                                   const double *values, int32_t count, int32_t errored, int32_t *out_answer,
                                   const char **out_config_json, void *user_data);
 
+/**
+ * A scheduler of the caller's, given to st_experiment_set_scheduler: called with the id of the
+ * scheduler specification's {"type": "callback", "id": N}, the st_schedule_query, the trial's id
+ * (NULL for ST_SCHEDULE_CHOOSE), count names and values (the result the engine recorded for
+ * ST_SCHEDULE_RESULT and ST_SCHEDULE_COMPLETE, training_iteration and time_total_s included; the
+ * waiting trials' ids and st_trial_status for ST_SCHEDULE_CHOOSE; else NULL, NULL and 0) and text
+ * (for ST_SCHEDULE_ADD the JSON {"number": N, "configuration": {...}}, else NULL). The answers:
+ * *out_decision, an st_decision, for ST_SCHEDULE_RESULT (ST_CONTINUE unless set); *out_trial_id
+ * for ST_SCHEDULE_CHOOSE, one of names or a string of the caller's valid until its next call
+ * (NULL unless set: none chosen); both are NULL for the other queries. Everything handed in is
+ * valid during the call only. Return 0; a non-zero return means the scheduler failed (the call
+ * that asked then fails with ST_ERROR).
+ */
+typedef int32_t (*st_scheduler_fn)(int32_t scheduler_id, int32_t query, const char *trial_id, const char *const *names,
+                                   const double *values, int32_t count, const char *text, int32_t *out_decision,
+                                   const char **out_trial_id, void *user_data);
+
 /* ============================================================================================
  * Version, errors and memory
  *
@@ -237,8 +254,8 @@ void st_searcher_free(st_searcher *searcher);
 /* ============================================================================================
  * Schedulers: st_scheduler
  *
- * FIFO, ASHA or the median stopping rule, built from a JSON specification; an experiment takes a
- * copy.
+ * FIFO, ASHA, the median stopping rule, or a scheduler of the caller's (called back through
+ * st_experiment_set_scheduler), built from a JSON specification; an experiment takes a copy.
  * ============================================================================================ */
 
 /**
@@ -351,6 +368,34 @@ typedef enum st_search_answer {
     ST_SEARCH_FINISHED = 2,
 } st_search_answer;
 
+/** What an st_scheduler_fn is asked (Ray's TrialScheduler hooks). */
+typedef enum st_schedule_query {
+    /**
+     * The trial trial_id joined the trial table (Ray's on_trial_add): text is
+     * {"number": N, "configuration": {...}}.
+     */
+    ST_SCHEDULE_ADD = 0,
+    /**
+     * The decision on the running trial trial_id after the result given (Ray's
+     * on_trial_result): set *out_decision to an st_decision.
+     */
+    ST_SCHEDULE_RESULT = 1,
+    /**
+     * The trial trial_id completed or was stopped, with the result given as its last (none:
+     * count 0) (Ray's on_trial_complete).
+     */
+    ST_SCHEDULE_COMPLETE = 2,
+    /** A run of the trial trial_id failed (Ray's on_trial_error). */
+    ST_SCHEDULE_ERROR = 3,
+    /**
+     * Which waiting trial to start (Ray's choose_trial_to_run): names are the waiting trials'
+     * ids in creation order, values their st_trial_status (PENDING or PAUSED); set
+     * *out_trial_id to one of names (the pointer itself, or a copy of the caller's that stays
+     * valid until the callback returns to the engine's next call), or leave it NULL for none.
+     */
+    ST_SCHEDULE_CHOOSE = 4,
+} st_schedule_query;
+
 /**
  * Creates an experiment from a JSON configuration
  * {"metric": "mean_loss", "mode": "min", "num_samples": 10, "max_concurrent_trials": null, "stop": {"training_iteration": 10}, "time_budget_s": null, "max_failures": 0, "fail_fast": false, "stopper": null}
@@ -398,6 +443,27 @@ int32_t st_experiment_set_stopper(st_experiment *experiment, st_stopper_fn stopp
  * ST_INVALID_ARGUMENT (NULL experiment or searcher).
  */
 int32_t st_experiment_set_searcher(st_experiment *experiment, st_searcher_fn searcher, void *user_data);
+
+/**
+ * Sets the callback that answers for the experiment's caller-side scheduler ({"type": "callback", "id": N} as the scheduler it was created with; with one of swifttune's schedulers
+ * it is never called), replacing an earlier one; user_data is handed back on every call. Set it
+ * before the first st_experiment_next, and again on a restored experiment: until then asking
+ * the scheduler for a decision fails, and its notifications wait (a restored experiment's
+ * ST_SCHEDULE_ADD of every trial, in creation order, then those of the resume options); this
+ * call hands them over, on this thread. The engine stays the loop: it tells the scheduler each
+ * trial it adds (a new one from the searcher, a failed run requeued after ST_SCHEDULE_ERROR),
+ * asks it for a decision after each result it records and no stopper or stop criterion ended,
+ * tells it how each run ended, and, whenever a trial may start and some wait, asks which of the
+ * waiting ones (the chosen one starts; with none chosen the first PENDING one does, and PAUSED
+ * trials wait). It calls scheduler synchronously, under the experiment's lock, on the thread of
+ * the call that asks (st_experiment_next, st_experiment_report, st_reporter_report,
+ * st_experiment_finish, this function): the callback must not call libswifttune functions on
+ * the same experiment (that would deadlock). When it returns non-zero, or answers what it may
+ * not (a decision that is no st_decision, a trial that is not waiting), that call fails with
+ * ST_ERROR and the experiment should not be used further. Returns ST_OK, ST_INVALID_ARGUMENT
+ * (NULL experiment or scheduler) or ST_ERROR (the callback failed on a waiting notification).
+ */
+int32_t st_experiment_set_scheduler(st_experiment *experiment, st_scheduler_fn scheduler, void *user_data);
 
 /**
  * Asks what to do next. *out_action is ST_NEXT_START (then *out_trial_id and *out_config

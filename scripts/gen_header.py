@@ -47,8 +47,8 @@ SECTIONS = [
      ["st_outcome", "st_searcher_new", "st_searcher_suggest", "st_searcher_suggest_with_assignment",
       "st_searcher_tell", "st_searcher_save", "st_searcher_restore", "st_searcher_free"]),
     ("Schedulers: st_scheduler",
-     "FIFO, ASHA or the median stopping rule, built from a JSON specification; an experiment takes "
-     "a copy.",
+     "FIFO, ASHA, the median stopping rule, or a scheduler of the caller's (called back through "
+     "st_experiment_set_scheduler), built from a JSON specification; an experiment takes a copy.",
      ["st_scheduler_new", "st_scheduler_free"]),
     ("Experiments: st_experiment",
      "The engine: trials, searcher, scheduler, stop rules. Built with st_experiment_new; driven "
@@ -56,8 +56,9 @@ SECTIONS = [
      "st_experiment_run's own threads; read (st_experiment_trial, st_experiment_trials, "
      "st_experiment_best_trial); saved and restored; freed.",
      ["st_next_action", "st_decision", "st_trial_end", "st_trial_status", "st_metric_status", "st_stop_query",
-      "st_search_query", "st_search_answer",
-      "st_experiment_new", "st_experiment_set_stopper", "st_experiment_set_searcher", "st_experiment_next", "st_experiment_report",
+      "st_search_query", "st_search_answer", "st_schedule_query",
+      "st_experiment_new", "st_experiment_set_stopper", "st_experiment_set_searcher", "st_experiment_set_scheduler",
+      "st_experiment_next", "st_experiment_report",
       "st_experiment_attach_checkpoint", "st_experiment_finish",
       "st_experiment_run", "st_experiment_trial", "st_experiment_trials", "st_experiment_best_trial", "st_experiment_max_running",
       "st_experiment_save", "st_experiment_restore", "st_experiment_resume", "st_experiment_free"]),
@@ -159,6 +160,23 @@ typedef int32_t (*st_stopper_fn)(int32_t stopper_id, int32_t query, const char *
 typedef int32_t (*st_searcher_fn)(int32_t searcher_id, int32_t query, const char *trial_id, const char *const *names,
                                   const double *values, int32_t count, int32_t errored, int32_t *out_answer,
                                   const char **out_config_json, void *user_data);
+
+/**
+ * A scheduler of the caller's, given to st_experiment_set_scheduler: called with the id of the
+ * scheduler specification's {"type": "callback", "id": N}, the st_schedule_query, the trial's id
+ * (NULL for ST_SCHEDULE_CHOOSE), count names and values (the result the engine recorded for
+ * ST_SCHEDULE_RESULT and ST_SCHEDULE_COMPLETE, training_iteration and time_total_s included; the
+ * waiting trials' ids and st_trial_status for ST_SCHEDULE_CHOOSE; else NULL, NULL and 0) and text
+ * (for ST_SCHEDULE_ADD the JSON {"number": N, "configuration": {...}}, else NULL). The answers:
+ * *out_decision, an st_decision, for ST_SCHEDULE_RESULT (ST_CONTINUE unless set); *out_trial_id
+ * for ST_SCHEDULE_CHOOSE, one of names or a string of the caller's valid until its next call
+ * (NULL unless set: none chosen); both are NULL for the other queries. Everything handed in is
+ * valid during the call only. Return 0; a non-zero return means the scheduler failed (the call
+ * that asked then fails with ST_ERROR).
+ */
+typedef int32_t (*st_scheduler_fn)(int32_t scheduler_id, int32_t query, const char *trial_id, const char *const *names,
+                                   const double *values, int32_t count, const char *text, int32_t *out_decision,
+                                   const char **out_trial_id, void *user_data);
 """
 
 POSTAMBLE = """
@@ -252,6 +270,7 @@ def parse_function(decl):
     decl = re.sub(r"int32_t \(\* _Nullable objective\)\([^)]*\)", "st_objective objective", decl)
     decl = re.sub(r"int32_t \(\* _Nullable stopper\)\([^)]*\)", "st_stopper_fn stopper", decl)
     decl = re.sub(r"int32_t \(\* _Nullable searcher\)\([^)]*\)", "st_searcher_fn searcher", decl)
+    decl = re.sub(r"int32_t \(\* _Nullable scheduler\)\([^)]*\)", "st_scheduler_fn scheduler", decl)
     for h in HANDLES:
         decl = re.sub(rf"void \* _Nullable \* _Nullable (out_{h})\b", rf"st_{h} * * \1", decl)
         decl = re.sub(rf"void \* _Nullable ({h})\b", rf"st_{h} * \1", decl)
@@ -387,6 +406,7 @@ CTYPES = {
     "st_objective": "st_objective",
     "st_stopper_fn": "st_stopper_fn",
     "st_searcher_fn": "st_searcher_fn",
+    "st_scheduler_fn": "st_scheduler_fn",
 }
 
 
@@ -441,6 +461,14 @@ st_searcher_fn = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_int32, ctypes.c_int32
                                   ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_double), ctypes.c_int32,
                                   ctypes.c_int32, ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_void_p),
                                   ctypes.c_void_p)
+
+# A scheduler of the caller's, given to st_experiment_set_scheduler (the header's st_scheduler_fn):
+# (scheduler_id, query, trial_id, names, values, count, text, out_decision, out_trial_id,
+# user_data) -> status; *out_trial_id takes the address of a buffer the caller keeps alive.
+st_scheduler_fn = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.c_char_p,
+                                   ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_double), ctypes.c_int32,
+                                   ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_void_p),
+                                   ctypes.c_void_p)
 ''']
     for _, _, names in SECTIONS:
         for name in names:

@@ -124,6 +124,26 @@ import SwiftTune
     case ST_SEARCH_FINISHED = 2
 }
 
+/// What an `st_scheduler_fn` is asked (Ray's `TrialScheduler` hooks).
+@c public enum st_schedule_query: Int32, Sendable {
+    /// The trial `trial_id` joined the trial table (Ray's `on_trial_add`): `text` is
+    /// `{"number": N, "configuration": {...}}`.
+    case ST_SCHEDULE_ADD = 0
+    /// The decision on the running trial `trial_id` after the result given (Ray's
+    /// `on_trial_result`): set `*out_decision` to an `st_decision`.
+    case ST_SCHEDULE_RESULT = 1
+    /// The trial `trial_id` completed or was stopped, with the result given as its last (none:
+    /// `count` 0) (Ray's `on_trial_complete`).
+    case ST_SCHEDULE_COMPLETE = 2
+    /// A run of the trial `trial_id` failed (Ray's `on_trial_error`).
+    case ST_SCHEDULE_ERROR = 3
+    /// Which waiting trial to start (Ray's `choose_trial_to_run`): `names` are the waiting trials'
+    /// ids in creation order, `values` their `st_trial_status` (PENDING or PAUSED); set
+    /// `*out_trial_id` to one of `names` (the pointer itself, or a copy of the caller's that stays
+    /// valid until the callback returns to the engine's next call), or leave it NULL for none.
+    case ST_SCHEDULE_CHOOSE = 4
+}
+
 /// A failure carried to the C boundary: its status code and message.
 struct CError: Error {
     let status: st_status
@@ -140,7 +160,12 @@ struct CError: Error {
         case let e as CError: self = e
         case let e as JSONError: self.init(.ST_INVALID_JSON, e.description)
         case let e as SpaceError: self.init(.ST_INVALID_SPACE, e.description)
-        case let e as ScheduleError: self.init(e.source == .option ? .ST_INVALID_CONFIG : .ST_INVALID_STATE, e.description)
+        case let e as ScheduleError:
+            switch e.source {
+            case .option: self.init(.ST_INVALID_CONFIG, e.description)
+            case .savedState: self.init(.ST_INVALID_STATE, e.description)
+            case .frontEnd: self.init(.ST_ERROR, e.description)
+            }
         case let e as SpecError:
             switch e {
             case .invalid(let m): self.init(.ST_INVALID_CONFIG, m)

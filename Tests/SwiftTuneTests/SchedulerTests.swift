@@ -23,9 +23,10 @@ import SwiftTune
     /// Feeds `(trial, result)` pairs in order, adding each trial on first sight; the decisions.
     static func feed<S: TrialScheduler>(_ s: inout S, _ seq: [(String, Metrics)], waiting: Bool = false,
                                         added: inout Set<String>) -> [D] {
+        // swifttune's schedulers never throw (only a front end's scheduler, whose callback can fail)
         seq.map { id, r in
-            if !added.contains(id) { s.onTrialAdd(id); added.insert(id) }
-            return s.onTrialResult(id, r, context: SchedulerContext(hasWaitingTrials: waiting))
+            if !added.contains(id) { try! s.onTrialAdd(id); added.insert(id) }
+            return try! s.onTrialResult(id, r, context: SchedulerContext(hasWaitingTrials: waiting))
         }
     }
 

@@ -901,6 +901,117 @@ static void test_tfevents(void) {
     CHECK_ERROR(st_tfevents_append_hparams(path, NULL, 1.0), ST_INVALID_ARGUMENT);
 }
 
+/* A scheduler of the caller's: logs each query; stops a trial at loss >= 10, pauses it once at
+ * loss 5; chooses a PAUSED trial before a PENDING one; returns 7 (a failure) at loss 99. */
+struct sched_state {
+    char log[1024];
+    int paused_once;
+    char chosen[32];
+};
+
+static int32_t my_scheduler(int32_t scheduler_id, int32_t query, const char *trial_id, const char *const *names,
+                            const double *values, int32_t count, const char *text, int32_t *out_decision,
+                            const char **out_trial_id, void *user_data) {
+    struct sched_state *st = user_data;
+    char line[160] = "";
+    if (scheduler_id != 1) return 1;
+    switch (query) {
+    case ST_SCHEDULE_ADD:
+        if (!trial_id || !text || !strstr(text, "\"configuration\":{")) return 2;
+        snprintf(line, sizeof line, "add %s %.10s;", trial_id, strstr(text, "\"number\":"));
+        break;
+    case ST_SCHEDULE_RESULT: {
+        double loss = NAN;
+        for (int32_t i = 0; i < count; i++)
+            if (strcmp(names[i], "loss") == 0) loss = values[i];
+        if (loss == 99) return 7;
+        if (loss >= 10) *out_decision = ST_STOP;
+        else if (loss == 5 && !st->paused_once) { st->paused_once = 1; *out_decision = ST_PAUSE; }
+        snprintf(line, sizeof line, "result %s %g;", trial_id, loss);
+        break;
+    }
+    case ST_SCHEDULE_COMPLETE:
+        snprintf(line, sizeof line, "complete %s %d;", trial_id, (int)count);
+        break;
+    case ST_SCHEDULE_ERROR:
+        snprintf(line, sizeof line, "error %s;", trial_id);
+        break;
+    case ST_SCHEDULE_CHOOSE:
+        if (trial_id != NULL || count < 1) return 3;
+        *out_trial_id = names[0];
+        for (int32_t i = 0; i < count; i++)
+            if (values[i] == ST_TRIAL_PAUSED) *out_trial_id = names[i];
+        snprintf(st->chosen, sizeof st->chosen, "%s", *out_trial_id);
+        snprintf(line, sizeof line, "choose %s;", st->chosen);
+        break;
+    default:
+        return 4;
+    }
+    strncat(st->log, line, sizeof st->log - strlen(st->log) - 1);
+    return 0;
+}
+
+static void test_scheduler_callback(void) {
+    st_searcher *s = NULL;
+    CHECK_OK(st_searcher_new(searcher_spec("random", ", \"seed\": 3"), &s));
+    st_scheduler *sch = NULL;
+    CHECK_OK(st_scheduler_new("{\"type\": \"callback\", \"id\": 1}", &sch));
+    st_experiment *e = NULL;
+    /* one CPU, a CPU per trial: one trial runs at a time, any number may wait */
+    CHECK_OK(st_experiment_new("{\"metric\": \"loss\", \"mode\": \"min\", \"num_samples\": 2, "
+                               "\"resources\": {\"available\": {\"CPU\": 1}, \"per_trial\": {\"CPU\": 1}}}",
+                               s, sch, &e));
+    int32_t action = -1, decision = -1, status = -1;
+    char *a = NULL, *b = NULL;
+    CHECK_ERROR(st_experiment_next(e, &action, &a, NULL), ST_ERROR);
+    CHECK(strstr(st_last_error(), "scheduler callback 1 is not set") != NULL);
+    CHECK_ERROR(st_experiment_set_scheduler(NULL, my_scheduler, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_set_scheduler(e, NULL, NULL), ST_INVALID_ARGUMENT);
+    struct sched_state st = {"", 0, ""};
+    CHECK_OK(st_experiment_set_scheduler(e, my_scheduler, &st)); /* the add that waited is told */
+    CHECK(strcmp(st.log, "add trial_00000 \"number\":0;") == 0);
+    CHECK_OK(st_experiment_next(e, &action, &a, NULL));
+    CHECK(action == ST_NEXT_START && strcmp(a, "trial_00000") == 0);
+    const char *names[] = {"loss"};
+    double five[] = {5}, twelve[] = {12}, boom[] = {99};
+    CHECK_OK(st_experiment_report(e, a, names, five, 1, NULL, &decision, NULL, NULL, NULL));
+    CHECK(decision == ST_PAUSE);
+    CHECK_OK(st_experiment_finish(e, a, ST_END_STOPPED, NULL, &status, NULL, NULL));
+    CHECK(status == ST_TRIAL_PAUSED);
+    /* a new trial is added and queued as it becomes pending; the scheduler chooses the PAUSED one,
+     * which queues behind it (Ray's staging order) */
+    CHECK_OK(st_experiment_next(e, &action, &b, NULL));
+    CHECK(action == ST_NEXT_START && strcmp(b, "trial_00001") == 0 && strcmp(st.chosen, "trial_00000") == 0);
+    CHECK_OK(st_experiment_report(e, b, names, twelve, 1, NULL, &decision, NULL, NULL, NULL));
+    CHECK(decision == ST_STOP);
+    CHECK_OK(st_experiment_finish(e, b, ST_END_STOPPED, NULL, &status, NULL, NULL));
+    st_free(a);
+    a = NULL;
+    CHECK_OK(st_experiment_next(e, &action, &a, NULL));
+    CHECK(action == ST_NEXT_START && strcmp(a, "trial_00000") == 0);
+    CHECK_ERROR(st_experiment_report(e, a, names, boom, 1, NULL, &decision, NULL, NULL, NULL), ST_ERROR);
+    CHECK(strstr(st_last_error(), "scheduler callback 1 failed (it returned 7)") != NULL);
+    CHECK_OK(st_experiment_finish(e, a, ST_END_FAILED, "boom", &status, NULL, NULL));
+    CHECK(strcmp(st.log, "add trial_00000 \"number\":0;choose trial_00000;result trial_00000 5;"
+                         "add trial_00001 \"number\":1;choose trial_00000;result trial_00001 12;"
+                         "complete trial_00001 3;choose trial_00000;error trial_00000;") == 0);
+    /* saved and resumed: every trial is told again once a callback is set */
+    char *state = NULL;
+    CHECK_OK(st_experiment_save(e, &state));
+    st_experiment *r = NULL;
+    CHECK_OK(st_experiment_resume(state, NULL, &r));
+    struct sched_state rs = {"", 0, ""};
+    CHECK_OK(st_experiment_set_scheduler(r, my_scheduler, &rs));
+    CHECK(strcmp(rs.log, "add trial_00000 \"number\":0;add trial_00001 \"number\":1;") == 0);
+    st_free(state);
+    st_experiment_free(r);
+    st_free(a);
+    st_free(b);
+    st_experiment_free(e);
+    st_scheduler_free(sch);
+    st_searcher_free(s);
+}
+
 int main(void) {
     test_basics();
     test_space();
@@ -916,6 +1027,7 @@ int main(void) {
     test_searcher_callback();
     test_resources();
     test_tfevents();
+    test_scheduler_callback();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

@@ -33,6 +33,14 @@ st_searcher_fn = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_int32, ctypes.c_int32
                                   ctypes.c_int32, ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_void_p),
                                   ctypes.c_void_p)
 
+# A scheduler of the caller's, given to st_experiment_set_scheduler (the header's st_scheduler_fn):
+# (scheduler_id, query, trial_id, names, values, count, text, out_decision, out_trial_id,
+# user_data) -> status; *out_trial_id takes the address of a buffer the caller keeps alive.
+st_scheduler_fn = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.c_char_p,
+                                   ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_double), ctypes.c_int32,
+                                   ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_void_p),
+                                   ctypes.c_void_p)
+
 # st_status: Status codes returned by every libswifttune function that can fail. ST_OK is 0; every other
 # code comes with a message from st_last_error().
 # Success.
@@ -152,6 +160,26 @@ ST_SEARCH_FINISHED = 2
 # st_search_answer's values by number.
 ST_SEARCH_ANSWER_NAMES: dict[int, str] = {0: "ST_SEARCH_CONFIG", 1: "ST_SEARCH_NOT_NOW", 2: "ST_SEARCH_FINISHED"}
 
+# st_schedule_query: What an st_scheduler_fn is asked (Ray's TrialScheduler hooks).
+# The trial trial_id joined the trial table (Ray's on_trial_add): text is
+# {"number": N, "configuration": {...}}.
+ST_SCHEDULE_ADD = 0
+# The decision on the running trial trial_id after the result given (Ray's
+# on_trial_result): set *out_decision to an st_decision.
+ST_SCHEDULE_RESULT = 1
+# The trial trial_id completed or was stopped, with the result given as its last (none:
+# count 0) (Ray's on_trial_complete).
+ST_SCHEDULE_COMPLETE = 2
+# A run of the trial trial_id failed (Ray's on_trial_error).
+ST_SCHEDULE_ERROR = 3
+# Which waiting trial to start (Ray's choose_trial_to_run): names are the waiting trials'
+# ids in creation order, values their st_trial_status (PENDING or PAUSED); set
+# *out_trial_id to one of names (the pointer itself, or a copy of the caller's that stays
+# valid until the callback returns to the engine's next call), or leave it NULL for none.
+ST_SCHEDULE_CHOOSE = 4
+# st_schedule_query's values by number.
+ST_SCHEDULE_QUERY_NAMES: dict[int, str] = {0: "ST_SCHEDULE_ADD", 1: "ST_SCHEDULE_RESULT", 2: "ST_SCHEDULE_COMPLETE", 3: "ST_SCHEDULE_ERROR", 4: "ST_SCHEDULE_CHOOSE"}
+
 # Every function: (restype, argtypes), in the header's order.
 SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "st_version": (ctypes.c_char_p, []),
@@ -174,6 +202,7 @@ SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "st_experiment_new": (ctypes.c_int32, [ctypes.c_char_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p)]),
     "st_experiment_set_stopper": (ctypes.c_int32, [ctypes.c_void_p, st_stopper_fn, ctypes.c_void_p]),
     "st_experiment_set_searcher": (ctypes.c_int32, [ctypes.c_void_p, st_searcher_fn, ctypes.c_void_p]),
+    "st_experiment_set_scheduler": (ctypes.c_int32, [ctypes.c_void_p, st_scheduler_fn, ctypes.c_void_p]),
     "st_experiment_next": (ctypes.c_int32, [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_void_p)]),
     "st_experiment_report": (ctypes.c_int32, [ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_double), ctypes.c_int32, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_int32)]),
     "st_experiment_attach_checkpoint": (ctypes.c_int32, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p]),

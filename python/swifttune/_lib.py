@@ -217,6 +217,8 @@ class ExperimentHandle(Handle):
     _free = "st_experiment_free"
     _gil_free_report = False
     """Set when a Python stopper callback is registered: reports then release the GIL."""
+    schedule_bridge: Optional[Any] = None
+    """The experiment's ``tune._internal.schedule_bridge.ScheduleBridge`` (a user's scheduler), if any."""
     stop_bridge: Optional[Any] = None
     """The experiment's ``tune._internal.stop_bridge.StopBridge`` (its Python stoppers), if any."""
     search_bridge: Optional[Any] = None

@@ -77,13 +77,54 @@ def test_setup_is_told_the_stop_criteria_and_the_number_of_trials(run_config):
     assert seen == {"stop": {"training_iteration": 2}, "num_samples": 2, "total_num_samples": 6}
 
 
-def test_a_callback_with_state_is_refused(run_config):
-    class Stateful(tune.Callback):
-        def get_state(self):
-            return {"n": 0}
+class Counting(tune.Callback):
+    """Counts results; its state is saved beside the experiment state and set back on restore."""
 
-    with pytest.raises(NotImplementedError, match="get_state"):
-        tune.Tuner(checkpointing, param_space={"x": 1}, run_config=run_config(callbacks=[Stateful()])).fit()
+    def __init__(self):
+        self.results, self.events = 0, []
+
+    def setup(self, **info):
+        self.events.append(("setup", self.results))
+
+    def on_trial_result(self, iteration, trials, trial, result, **info):
+        self.results += 1
+
+    def get_state(self):
+        return {"results": self.results}
+
+    def set_state(self, state):
+        self.events.append(("set_state", state["results"]))
+        self.results = state["results"]
+
+
+def test_a_callbacks_state_is_saved_while_the_experiment_runs_and_set_back_on_restore(run_config, tmp_path):
+    import glob
+    import os
+
+    flag = str(tmp_path / "interrupted")
+
+    def two_phases(config):
+        for step in range(3):
+            tune.report({"loss": step})
+            if config["x"] == 2 and step == 1 and not os.path.exists(flag):
+                open(flag, "w").close()
+                raise KeyboardInterrupt  # the driver stops, trial 2 unfinished
+
+    rc = run_config(name="stateful", callbacks=[Counting()])
+    with pytest.raises(KeyboardInterrupt):
+        tune.Tuner(two_phases, param_space={"x": tune.grid_search([1, 2])},
+                   tune_config=tune.TuneConfig(executor="thread", max_concurrent_trials=1), run_config=rc).fit()
+    path = os.path.join(rc.storage_path, "stateful")
+    saved = glob.glob(os.path.join(path, "callback-states-*.pkl"))
+    assert len(saved) == 1
+    restored = tune.Tuner.restore(path, two_phases)
+    cb = restored.run_config.callbacks[0]  # the callback as it was built (Ray's Tuner pickle)
+    assert isinstance(cb, Counting) and cb.results == 0
+    restored.fit()
+    # 3 results of trial 1 and 2 of trial 2 before the interruption (the engine kept both of trial 2's
+    # as its latest checkpoint is none: they are reported again), then trial 2's 3 of its new run.
+    assert cb.events[0] == ("set_state", 5) and cb.events[1] == ("setup", 5)
+    assert cb.results == 8
 
 
 def test_legacy_logger_callback_runs_logger_classes_per_trial(run_config, executor):

@@ -143,11 +143,3 @@ def test_hyperopt_get_state_and_set_state_continue_the_suggestions():
     assert [again.suggest(f"n{i}") for i in range(3)] == [first.suggest(f"n{i}") for i in range(3)]
     with pytest.raises(ValueError, match="what HyperOptSearch.get_state returned"):
         again.set_state({"hyperopt_trials": None})
-
-
-@pytest.mark.parametrize("name", ["WandbLoggerCallback", "setup_wandb"])
-def test_wandb_is_refused_by_name(name):
-    from swifttune.air.integrations import wandb
-
-    with pytest.raises(NotImplementedError, match=name):
-        getattr(wandb, name)()

@@ -32,9 +32,10 @@ import pytest
 
 import swifttune
 from swifttune import tune
+from swifttune import _capi
 from swifttune._lib import STATUS_NAMES, SwiftTuneError, dumps, lib
 from swifttune.hyperopt import Trials, fmin, hp, tpe
-from swifttune.tune.schedulers import ASHAScheduler, MedianStoppingRule
+from swifttune.tune.schedulers import ASHAScheduler, FIFOScheduler, MedianStoppingRule
 from swifttune.tune.search import BasicVariantGenerator, ConcurrencyLimiter
 from swifttune.tune.search.hyperopt import HyperOptSearch
 
@@ -247,6 +248,10 @@ def _c_experiment_new(config: bytes, searcher: Any = "own", scheduler: Optional[
         return status, message
     finally:
         _c().st_searcher_free(s)
+
+
+_NO_SCHEDULER = _capi.st_scheduler_fn(lambda *args: 0)
+"""A scheduler callback that answers nothing (for the calls that must fail before using it)."""
 
 
 def _c_scheduler_new(spec: bytes) -> CResult:
@@ -588,6 +593,14 @@ CASES: list[Case] = [
     Case(P, "Tuner.fit", "`scheduler=object()`: not a TrialScheduler",
          lambda: _fit(scheduler=object()), ValueError, "scheduler must be a swifttune TrialScheduler, got object",
          "scheduler"),
+    Case(P, "Tuner.fit", "a subclass of ASHAScheduler overriding `on_trial_result` (its rule lives in the engine)",
+         lambda: _fit(scheduler=type("Mine", (ASHAScheduler,), {"on_trial_result": lambda self, c, t, r: "STOP"})()),
+         NotImplementedError, "Mine.on_trial_result: a subclass of AsyncHyperBandScheduler with decision code of your own",
+         "on_trial_result"),
+    Case(P, "Tuner.fit", "a scheduler of the user's with its own metric and a TuneConfig metric (Ray's message)",
+         lambda: _fit(scheduler=type("Own", (FIFOScheduler,), {"_metric": "acc",
+                                                              "on_trial_add": lambda self, c, t: None})()),
+         ValueError, "You passed a `metric` or `mode` argument to `Tuner(...)`, but the scheduler", "metric"),
     Case(P, "Tuner", "`trainable=None`",
          lambda: tune.Tuner(None), ValueError, "Tuner needs a trainable (a function or a tune.Trainable class), got NoneType",
          "trainable"),
@@ -688,7 +701,13 @@ CASES: list[Case] = [
          "ST_INVALID_STATE", "invalid saved state: malformed concurrency limiter state", "state"),
     Case(C, "st_scheduler_new", "an unknown scheduler type `pbt`",
          lambda: _c_scheduler_new(b'{"type": "pbt"}'), "ST_INVALID_CONFIG",
-         "unknown scheduler type 'pbt': use \"fifo\", \"asha\" or \"median_stopping_rule\"", "type"),
+         "unknown scheduler type 'pbt': use \"fifo\", \"asha\", \"median_stopping_rule\" or \"callback\"", "type"),
+    Case(C, "st_experiment_set_scheduler", "a NULL scheduler callback",
+         lambda: _c_on_experiment(lambda live: _c().st_experiment_set_scheduler(live.p, _capi.st_scheduler_fn(), None)),
+         "ST_INVALID_ARGUMENT", "scheduler is NULL", "scheduler"),
+    Case(C, "st_experiment_set_scheduler", "a NULL experiment",
+         lambda: _c_call(lambda: _c().st_experiment_set_scheduler(None, _NO_SCHEDULER, None)),
+         "ST_INVALID_ARGUMENT", "experiment is NULL", "experiment"),
     Case(C, "st_scheduler_new", "an unknown ASHA option `colour`",
          lambda: _c_scheduler_new(b'{"type": "asha", "colour": 1}'), "ST_INVALID_CONFIG",
          "unknown option 'colour' for scheduler 'asha'", "colour"),

@@ -124,19 +124,3 @@ def test_scheduler_must_be_a_trial_scheduler(run_config):
                        run_config=run_config())
     with pytest.raises(ValueError, match="TrialScheduler"):
         tuner.fit()
-
-
-@pytest.mark.parametrize("base", ["FIFOScheduler", "ASHAScheduler", "TrialScheduler"])
-def test_a_scheduler_with_decision_code_of_the_users_is_refused_by_name(run_config, base):
-    from swifttune.tune import schedulers
-
-    class Mine(getattr(schedulers, base)):
-        def on_trial_result(self, tune_controller, trial, result):
-            return "STOP"
-
-    def f(config):
-        tune.report({"loss": 1})
-
-    with pytest.raises(NotImplementedError, match="Mine.on_trial_result: a TrialScheduler with decision code"):
-        tune.Tuner(f, tune_config=tune.TuneConfig(metric="loss", mode="min", scheduler=Mine()),
-                   run_config=run_config()).fit()

@@ -68,6 +68,7 @@ class Target:
 
 
 P = "test_signature_params::"
+U = "test_user_scheduler::"
 
 TARGETS: list[Target] = [
     # -- ray.tune ---------------------------------------------------------------------------
@@ -284,6 +285,33 @@ TARGETS: list[Target] = [
     }),
     # -- ray.tune.schedulers ----------------------------------------------------------------
     Target("ray.tune.schedulers:FIFOScheduler", {}),
+    # The hooks of a scheduler of the user's, called back by the engine with Ray's arguments.
+    Target("ray.tune.schedulers:TrialScheduler.set_search_properties", {
+        "metric": H(U + "test_set_search_properties_as_ray_calls_it"),
+        "mode": H(U + "test_set_search_properties_as_ray_calls_it"),
+        "spec": H(U + "test_set_search_properties_as_ray_calls_it"),
+    }),
+    Target("ray.tune.schedulers:TrialScheduler.on_trial_add", {
+        "tune_controller": H(U + "test_callbacks_see_the_trials_the_scheduler_sees"),
+        "trial": H(U + "test_callbacks_see_the_trials_the_scheduler_sees"),
+    }),
+    Target("ray.tune.schedulers:TrialScheduler.on_trial_result", {
+        "tune_controller": H(U + "test_answers_ray_refuses_or_swifttune_cannot_follow"),
+        "trial": H(U + "test_answers_ray_refuses_or_swifttune_cannot_follow"),
+        "result": H(U + "test_answers_ray_refuses_or_swifttune_cannot_follow"),
+    }),
+    Target("ray.tune.schedulers:TrialScheduler.on_trial_complete", {
+        "tune_controller": H("test_ray_parity_schedulers::test_a_user_scheduler_hears_and_decides_as_under_ray"),
+        "trial": H("test_ray_parity_schedulers::test_a_user_scheduler_hears_and_decides_as_under_ray"),
+        "result": H("test_ray_parity_schedulers::test_a_user_scheduler_hears_and_decides_as_under_ray"),
+    }),
+    Target("ray.tune.schedulers:TrialScheduler.on_trial_error", {
+        "tune_controller": H("test_ray_parity_schedulers::test_a_user_scheduler_hears_and_decides_as_under_ray"),
+        "trial": H(U + "test_a_failed_run_is_an_error_then_added_again"),
+    }),
+    Target("ray.tune.schedulers:TrialScheduler.choose_trial_to_run", {
+        "tune_controller": H(U + "test_answers_ray_refuses_or_swifttune_cannot_follow"),
+    }),
     Target("ray.tune.schedulers:AsyncHyperBandScheduler", {
         "time_attr": H(P + "test_asha_time_attr_stop_last_trials_and_brackets"),
         "metric": H("test_schedulers::test_scheduler_metric_and_mode_mode_max"),
@@ -367,6 +395,28 @@ TARGETS: list[Target] = [
         **{p: H("test_mlflow::test_setup_mlflow_opens_a_run_inside_each_trial") for p in ("config", "tracking_uri", "registry_uri", "experiment_id", "experiment_name",
                                   "tracking_token", "artifact_location", "run_name",
                                   "create_experiment_if_not_exists", "tags", "rank_zero_only")},
+    }),
+    Target("ray.air.integrations.wandb:WandbLoggerCallback", {
+        "project": H("test_wandb::test_callback_logs_each_trial_to_its_own_run",
+                     "test_wandb::test_callback_setup_checks_the_key_and_project_as_ray"),
+        "group": H("test_wandb::test_callback_options_excludes_log_config_group_and_init_kwargs"),
+        "api_key_file": H("test_wandb::test_callback_setup_checks_the_key_and_project_as_ray"),
+        "api_key": H("test_wandb::test_callback_setup_checks_the_key_and_project_as_ray"),
+        "excludes": H("test_wandb::test_callback_options_excludes_log_config_group_and_init_kwargs"),
+        "log_config": H("test_wandb::test_callback_options_excludes_log_config_group_and_init_kwargs"),
+        "upload_checkpoints": H("test_wandb::test_callback_logs_each_trial_to_its_own_run"),
+        "save_checkpoints": H("test_wandb::test_callback_options_excludes_log_config_group_and_init_kwargs"),
+        "upload_timeout": H("test_wandb::test_callback_waits_for_runs_up_to_upload_timeout"),
+        "video_kwargs": H("test_wandb::test_callback_cleans_results_with_video_kwargs_and_image_kwargs"),
+        "image_kwargs": H("test_wandb::test_callback_cleans_results_with_video_kwargs_and_image_kwargs",
+                          "test_wandb::test_callback_options_excludes_log_config_group_and_init_kwargs"),
+    }),
+    Target("ray.air.integrations.wandb:setup_wandb", {
+        # rank_zero_only concerns Ray Train's workers; every Tune trial is rank zero, in Ray as in swifttune
+        "config": H("test_wandb::test_setup_wandb_opens_a_run_inside_each_trial"),
+        "rank_zero_only": H("test_wandb::test_setup_wandb_opens_a_run_inside_each_trial"),
+        **{p: H("test_wandb::test_setup_wandb_opens_a_run_inside_each_trial",
+                "test_wandb::test_setup_wandb_checks_the_key_as_ray") for p in ("api_key", "api_key_file")},
     }),
     # -- ray.tune.logger --------------------------------------------------------------------
     Target("ray.tune.logger:LegacyLoggerCallback", {

@@ -125,9 +125,14 @@ def test_fail_once_and_resume_from_checkpoint(executor: Any, run_config: Any, tm
 
 
 def test_restore_after_the_driver_stopped(run_config: Any, tmp_path: Path) -> None:
+    once = tmp_path / "crashed"
+
     class Crash(tune.Callback):
+        """Stops the driver once (the restored Tuner has it again, as Ray's pickle keeps callbacks)."""
+
         def on_trial_result(self, iteration: int, trials: Any, trial: Any, result: dict[str, Any], **info: Any) -> None:
-            if result["training_iteration"] == 3:
+            if result["training_iteration"] == 3 and not once.exists():
+                once.touch()
                 raise RuntimeError("the driver stops")
 
     cc = tune.CheckpointConfig(checkpoint_frequency=2)

@@ -81,6 +81,14 @@ public final class Experiment: Sendable {
         core.withLock { $0.setSearcherCallback(callback) }
     }
 
+    /// Gives the front end's scheduler callback to the experiment's ``CallbackScheduler`` (see
+    /// ``ExperimentCore/setSchedulerCallback(_:)``). The engine calls it under its lock, on the
+    /// thread of the `next`, `report` or `finish` call that asks (and of this call, for a restored
+    /// experiment's trials): it must not call this experiment.
+    public func setSchedulerCallback(_ callback: @escaping SchedulerCallback) throws(ExperimentError) {
+        try core.withLock { (c: inout ExperimentCore) throws(ExperimentError) in try c.setSchedulerCallback(callback) }
+    }
+
     /// Every trial, in creation order.
     public var trials: [TrialRecord] { core.withLock { $0.trials } }
 

@@ -32,6 +32,10 @@ public struct ExperimentConfig: Sendable, Equatable {
     public var checkpointAtEnd: Bool = false
     /// What the machine offers and each trial takes (``TrialResources``); nil: resources bound nothing.
     public var resources: TrialResources?
+    /// With a scheduler that chooses which waiting trial starts (``TrialScheduler/choosesTrials``):
+    /// how many PENDING trials the searcher may have created ahead (Ray's `max_pending_trials`: 1
+    /// for a searcher that learns, 200 for random and grid search), so the scheduler sees them.
+    public var maxPendingTrials: Int = 1
 
     /// A configuration; the values are checked when an engine is built with it.
     public init(metric: String?, mode: Mode?, numSamples: Int = 1, maxConcurrentTrials: Int? = nil,
@@ -60,6 +64,7 @@ public struct ExperimentConfig: Sendable, Equatable {
         guard maxFailures >= -1 else { throw .invalidConfig("max_failures must be >= 0, or -1 to retry forever; got \(maxFailures)") }
         if failFast && maxFailures != 0 { throw .invalidConfig("max_failures must be 0 if fail_fast=True (got \(maxFailures))") }
         guard checkpointFrequency >= 0 else { throw .invalidConfig("checkpoint_frequency must be >= 0, got \(checkpointFrequency)") }
+        guard maxPendingTrials >= 1 else { throw .invalidConfig("max_pending_trials must be >= 1, got \(maxPendingTrials)") }
         try resources?.validate()
     }
 
@@ -145,6 +150,9 @@ public struct ExperimentCore: Sendable {
     public internal(set) var stoppedAll = false
     /// The GPUs and the running trials holding them (``TrialResources``).
     var gpus: GPUPool
+    /// With a scheduler that chooses: the waiting trials queued to start, in Ray's staging order
+    /// (``nextChosen(now:)``); not saved (a restored experiment queues its trials again).
+    var staged: [String] = []
     /// ``ExperimentConfig/maxRunning``, computed once.
     let maxRunning: Int?
 
@@ -197,24 +205,14 @@ public struct ExperimentCore: Sendable {
         if sessionStart == nil { sessionStart = now }
         if budgetExhausted(now: now) || failedFast != nil { return .finished }
         if try checkStopAll(now: now) { return .finished }
+        if scheduler.choosesTrials { return try nextChosen(now: now) }
         let underCap = maxRunning.map { runningCount < $0 } ?? true
         if underCap, waitingCount > 0, let i = trials.firstIndex(where: { $0.status == .pending }) {
             return start(i, now: now)
         }
-        var moreSamples = (config.numSamples == -1 || created < config.numSamples) && !limiter.finished
+        var moreSamples = self.moreSamples
         if moreSamples && underCap && limiter.hasCapacity {
-            let id = Self.trialID(created)
-            let suggestion: Suggestion?
-            do { suggestion = try limiter.suggest(trialID: id) } catch { throw .search(error) }
-            if let suggestion {
-                created += 1
-                indexByID[id] = trials.count
-                trials.append(TrialRecord(id: id, configuration: suggestion.configuration, status: .pending,
-                                          number: trials.count))
-                waitingCount += 1
-                scheduler.onTrialAdd(id)
-                return start(trials.count - 1, now: now)
-            }
+            if try addSuggestedTrial() { return start(trials.count - 1, now: now) }
             moreSamples = !limiter.finished  // a front-end searcher may have said it is done
         }
         if underCap, waitingCount > 0, let i = trials.firstIndex(where: { $0.status == .paused }) {
@@ -280,7 +278,10 @@ public struct ExperimentCore: Sendable {
             trials[i].checkpoint = checkpoint
             trials[i].checkpointResults = trials[i].results.count
         }
-        var decision = stopped ? .stop : scheduler.onTrialResult(id, result, context: SchedulerContext(hasWaitingTrials: hasWaitingTrials))
+        let context = SchedulerContext(hasWaitingTrials: hasWaitingTrials)
+        var decision = stopped ? .stop : try schedule { (s: inout any TrialScheduler) throws(ScheduleError) in
+            try s.onTrialResult(id, result, context: context)
+        }
         if decision == .continue && (budgetExhausted(now: now) || failedFast != nil) { decision = .stop }
         if decision == .continue, try checkStopAll(now: now) { decision = .stop }
         if decision != .stop {
@@ -325,6 +326,9 @@ public struct ExperimentCore: Sendable {
                 trials[i] = trial
                 runningCount -= 1
                 waitingCount += 1
+                try schedule { (s: inout any TrialScheduler) throws(ScheduleError) in
+                    try s.onTrialRetry(id, number: trial.number, configuration: trial.configuration)
+                }
                 return TrialFinish(status: .pending, numFailures: trial.numFailures, metricProblem: nil)
             }
             trial.status = .error
@@ -354,10 +358,11 @@ public struct ExperimentCore: Sendable {
             trial.searcherTold = true
         }
         if case .failed = end {
-            scheduler.onTrialRemove(id)
+            try schedule { (s: inout any TrialScheduler) throws(ScheduleError) in try s.onTrialRemove(id) }
             if config.failFast && failedFast == nil { failedFast = id }
         } else {
-            scheduler.onTrialComplete(id, trial.lastResult)
+            let last = trial.lastResult
+            try schedule { (s: inout any TrialScheduler) throws(ScheduleError) in try s.onTrialComplete(id, last) }
         }
         gpus.release(trial.gpuIDs)
         trial.gpuIDs = []

@@ -100,6 +100,8 @@ extension ExperimentCore {
         for id in limiter.live where indexByID[id] == nil {
             throw bad("the searcher waits for trial '\(id)', which is not in the trial table")
         }
+        let restored = trials
+        try schedule { (s: inout any TrialScheduler) throws(ScheduleError) in try s.onTrialsRestored(restored) }
         try apply(options)
     }
 
@@ -117,7 +119,8 @@ extension ExperimentCore {
                     do { try limiter.tell(trialID: t.id, outcome) } catch { throw .search(error) }
                     t.searcherTold = true
                 }
-                scheduler.onTrialComplete(t.id, t.lastResult)
+                let last = t.lastResult
+                try schedule { (s: inout any TrialScheduler) throws(ScheduleError) in try s.onTrialComplete(t.id, last) }
                 trials[i] = t
             case .error where options.errored != .skip:
                 var t = trials[i]
@@ -130,7 +133,9 @@ extension ExperimentCore {
                 t.errorMessage = nil
                 t.status = .pending
                 waitingCount += 1
-                scheduler.onTrialAdd(t.id)
+                try schedule { (s: inout any TrialScheduler) throws(ScheduleError) in
+                    try s.onTrialAdd(t.id, number: t.number, configuration: t.configuration)
+                }
                 trials[i] = t
             default:
                 break

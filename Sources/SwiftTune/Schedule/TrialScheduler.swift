@@ -27,6 +27,9 @@ public struct ScheduleError: Error, Sendable, Equatable, CustomStringConvertible
         case option
         /// A saved state being restored (``TrialScheduler/init(restoring:)``).
         case savedState
+        /// A front end's scheduler (``CallbackScheduler``): its callback failed, is not set, or
+        /// answered what a scheduler may not.
+        case frontEnd
     }
 
     /// What is wrong, without the source.
@@ -43,15 +46,20 @@ public struct ScheduleError: Error, Sendable, Equatable, CustomStringConvertible
     /// An error in a saved state.
     public static func state(_ message: String) -> ScheduleError { ScheduleError(message, source: .savedState) }
 
+    /// An error of a front end's scheduler.
+    public static func frontEnd(_ message: String) -> ScheduleError { ScheduleError(message, source: .frontEnd) }
+
     /// The same error, attributed to a saved state (an option error met while restoring one).
     public var inSavedState: ScheduleError { ScheduleError(message, source: .savedState) }
 
     /// The message; for a saved state prefixed with "invalid saved scheduler state: ".
-    public var description: String { source == .option ? message : "invalid saved scheduler state: \(message)" }
+    public var description: String { source == .savedState ? "invalid saved scheduler state: \(message)" : message }
 }
 
 /// Decides which running trials continue, Ray Tune's `TrialScheduler`. Schedulers are value
-/// types driven by the experiment engine, which calls them under its lock.
+/// types driven by the experiment engine, which calls them under its lock. The hooks may throw
+/// only for a front end's scheduler (``CallbackScheduler``), whose callback can fail; swifttune's
+/// own schedulers never do.
 public protocol TrialScheduler: Sendable {
     /// The scheduler's name in saved state (`"fifo"`, `"asha"`, `"median_stopping_rule"`).
     static var kind: String { get }
@@ -59,17 +67,66 @@ public protocol TrialScheduler: Sendable {
     /// without them takes these; one built with different ones is an error.
     mutating func setSearchProperties(metric: String?, mode: Mode?) throws(ScheduleError)
     /// A new trial was created.
-    mutating func onTrialAdd(_ trialID: String)
+    mutating func onTrialAdd(_ trialID: String) throws(ScheduleError)
+    /// A trial was added to the trial table (Ray's `on_trial_add`), with its place in creation
+    /// order and its configuration. By default ``onTrialAdd(_:)``.
+    mutating func onTrialAdd(_ trialID: String, number: Int, configuration: JSONValue) throws(ScheduleError)
     /// The decision on a running trial after one of its results.
-    mutating func onTrialResult(_ trialID: String, _ result: Metrics, context: SchedulerContext) -> SchedulerDecision
+    mutating func onTrialResult(_ trialID: String, _ result: Metrics, context: SchedulerContext) throws(ScheduleError) -> SchedulerDecision
     /// The trial ended (completed or stopped) with this last result.
-    mutating func onTrialComplete(_ trialID: String, _ result: Metrics?)
+    mutating func onTrialComplete(_ trialID: String, _ result: Metrics?) throws(ScheduleError)
     /// The trial failed.
-    mutating func onTrialRemove(_ trialID: String)
+    mutating func onTrialRemove(_ trialID: String) throws(ScheduleError)
+    /// A failed run of the trial runs again (Ray's `on_trial_error`, then `on_trial_add` of the
+    /// requeued trial). By default nothing: swifttune's schedulers keep the trial as it was.
+    mutating func onTrialRetry(_ trialID: String, number: Int, configuration: JSONValue) throws(ScheduleError)
+    /// The trials of a restored experiment, in creation order (Ray adds every restored trial to
+    /// its scheduler again). By default nothing: swifttune's schedulers restore their own state.
+    mutating func onTrialsRestored(_ trials: [TrialRecord]) throws(ScheduleError)
+    /// Whether the scheduler chooses which waiting trial starts (Ray's `choose_trial_to_run`);
+    /// without, the engine starts PENDING trials first, then new ones, then PAUSED ones (what
+    /// Ray's `FIFOScheduler.choose_trial_to_run` amounts to). By default false.
+    var choosesTrials: Bool { get }
+    /// The id of the waiting trial (one of `waiting`, PENDING or PAUSED, in creation order) to start
+    /// now, or nil for none (PENDING trials then start anyway, as in Ray). Asked only when
+    /// ``choosesTrials``.
+    mutating func chooseTrial(among waiting: [WaitingTrial]) throws(ScheduleError) -> String?
+    /// Takes the front end's callback (a ``CallbackScheduler``; swifttune's schedulers ignore it).
+    mutating func attach(_ callback: @escaping SchedulerCallback) throws(ScheduleError)
     /// The scheduler's whole state as JSON.
     func saveState() -> JSONValue
     /// Restores a scheduler from ``saveState()``; its errors have the source ``ScheduleError/Source/savedState``.
     init(restoring state: JSONValue) throws(ScheduleError)
+}
+
+/// A trial that waits to run, as a scheduler choosing among them sees it.
+public struct WaitingTrial: Sendable, Equatable {
+    /// The trial's id.
+    public var id: String
+    /// PENDING or PAUSED.
+    public var status: TrialStatus
+    /// A waiting trial.
+    public init(id: String, status: TrialStatus) {
+        self.id = id
+        self.status = status
+    }
+}
+
+extension TrialScheduler {
+    /// ``onTrialAdd(_:)``: swifttune's schedulers need only the id.
+    public mutating func onTrialAdd(_ trialID: String, number: Int, configuration: JSONValue) throws(ScheduleError) {
+        try onTrialAdd(trialID)
+    }
+    /// Nothing: swifttune's schedulers keep a retried trial as it was.
+    public mutating func onTrialRetry(_ trialID: String, number: Int, configuration: JSONValue) throws(ScheduleError) {}
+    /// Nothing: swifttune's schedulers restore their own state.
+    public mutating func onTrialsRestored(_ trials: [TrialRecord]) throws(ScheduleError) {}
+    /// False: the engine's order (PENDING, new, PAUSED).
+    public var choosesTrials: Bool { false }
+    /// Swifttune's schedulers take no callback.
+    public mutating func attach(_ callback: @escaping SchedulerCallback) throws(ScheduleError) {}
+    /// Nil (never asked unless ``choosesTrials``).
+    public mutating func chooseTrial(among waiting: [WaitingTrial]) throws(ScheduleError) -> String? { nil }
 }
 
 /// Restores any of swifttune's schedulers from its saved state. Every error it throws has the
@@ -80,6 +137,7 @@ public func restoreScheduler(_ state: JSONValue) throws(ScheduleError) -> any Tr
         case FIFOScheduler.kind: return try FIFOScheduler(restoring: state)
         case ASHAScheduler.kind: return try ASHAScheduler(restoring: state)
         case MedianStoppingRule.kind: return try MedianStoppingRule(restoring: state)
+        case CallbackScheduler.kind: return try CallbackScheduler(restoring: state)
         default: throw ScheduleError("unknown scheduler state \(state["scheduler"].map { "\($0)" } ?? "without a 'scheduler'")")
         }
     } catch {

@@ -6,7 +6,9 @@
 ///   "grace_period": 1, "reduction_factor": 4, "brackets": 1, "stop_last_trials": true, "seed": 0}`
 ///   (`"async_hyperband"` is the same);
 /// - `{"type": "median_stopping_rule", "time_attr": "time_total_s", "metric": null, "mode": null,
-///   "grace_period": 60, "min_samples_required": 3, "min_time_slice": 0, "hard_stop": true}`.
+///   "grace_period": 60, "min_samples_required": 3, "min_time_slice": 0, "hard_stop": true}`;
+/// - `{"type": "callback", "id": 0}`: a scheduler of the front end, asked through its callback
+///   with this id (``CallbackScheduler``).
 public struct SchedulerSpec: Sendable {
     /// The scheduler types a specification names.
     public enum Kind: String, Sendable, Equatable, CaseIterable {
@@ -16,6 +18,8 @@ public struct SchedulerSpec: Sendable {
         case asha
         /// ``MedianStoppingRule``.
         case medianStoppingRule = "median_stopping_rule"
+        /// ``CallbackScheduler``.
+        case callback
     }
 
     /// The options each type takes besides "type".
@@ -23,6 +27,7 @@ public struct SchedulerSpec: Sendable {
         .fifo: [],
         .asha: ["time_attr", "metric", "mode", "max_t", "grace_period", "reduction_factor", "brackets", "stop_last_trials", "seed"],
         .medianStoppingRule: ["time_attr", "metric", "mode", "grace_period", "min_samples_required", "min_time_slice", "hard_stop"],
+        .callback: ["id"],
     ]
 
     /// The type.
@@ -38,7 +43,7 @@ public struct SchedulerSpec: Sendable {
         let read = SpecReader(spec: spec)
         let type = try read.string("type") ?? "fifo"
         guard let kind = type == "async_hyperband" ? .asha : Kind(rawValue: type) else {
-            throw .invalid("unknown scheduler type '\(type)': use \"fifo\", \"asha\" or \"median_stopping_rule\"")
+            throw .invalid("unknown scheduler type '\(type)': use \"fifo\", \"asha\", \"median_stopping_rule\" or \"callback\"")
         }
         let allowed = Self.options[kind] ?? []
         for (k, _) in members where !allowed.contains(k) && k != "type" {
@@ -65,6 +70,11 @@ public struct SchedulerSpec: Sendable {
                     gracePeriod: read.double("grace_period") ?? 60,
                     minSamplesRequired: Int(clamping: minSamples), minTimeSlice: read.double("min_time_slice") ?? 0,
                     hardStop: read.bool("hard_stop") ?? true)
+            case .callback:
+                guard let id = try read.int("id"), id >= 0, id <= Int64(Int32.max) else {
+                    throw SpecError.invalid("scheduler 'callback' needs an 'id' from 0 to \(Int32.max)")
+                }
+                scheduler = CallbackScheduler(id: Int(id))
             }
         } catch let e as SpecError {
             throw e

@@ -191,14 +191,16 @@ def run(run_or_experiment: Union[str, Callable[..., Any], type, Experiment, Sequ
                            progress_reporter=progress_reporter, fail_fast=fail_fast,
                            resume_config=_resume_config(resume, resume_config), reuse_actors=reuse_actors,
                            raise_on_failed_trial=raise_on_failed_trial, callbacks=callbacks,
-                           max_concurrent_trials=max_concurrent_trials)
+                           max_concurrent_trials=max_concurrent_trials,
+                           entrypoint="tune.run_experiments(...)" if _entrypoint == "run_experiments" else "tune.run(...)")
 
 
 def _run_experiment(exp: Experiment, *, metric: Optional[str], mode: Optional[str], search_alg: Optional[Searcher],
                     scheduler: Optional[TrialScheduler], verbose: Optional[int],
                     progress_reporter: Optional[ProgressReporter], fail_fast: Union[bool, str],
                     resume_config: Optional[ResumeConfig], reuse_actors: bool, raise_on_failed_trial: bool,
-                    callbacks: Optional[Sequence[Any]], max_concurrent_trials: Optional[int]) -> ExperimentAnalysis:
+                    callbacks: Optional[Sequence[Any]], max_concurrent_trials: Optional[int],
+                    entrypoint: str = "tune.run(...)") -> ExperimentAnalysis:
     """One experiment through a Tuner (restored when resuming and its folder holds one)."""
     from .registry import get_trainable_cls
     from .trainable import with_resources
@@ -223,6 +225,7 @@ def _run_experiment(exp: Experiment, *, metric: Optional[str], mode: Optional[st
                              trial_name_creator=exp.trial_name_creator,
                              trial_dirname_creator=exp.trial_dirname_creator)
     tuner = Tuner(trainable, param_space=exp.config, tune_config=tune_config, run_config=run_config)
+    tuner._entrypoint = entrypoint  # how Ray's messages name it
     if isinstance(exp.run, str):
         tuner._trainable_name = exp.run
     if resume_config is not None and Tuner.can_restore(tuner._path):
@@ -275,6 +278,6 @@ def run_experiments(experiments: Union[Experiment, Mapping[str, Any], Sequence[U
     for exp in exps:
         analysis = run(exp, scheduler=scheduler, verbose=verbose, progress_reporter=progress_reporter, resume=resume,
                        resume_config=resume_config, reuse_actors=reuse_actors,
-                       raise_on_failed_trial=raise_on_failed_trial, callbacks=callbacks)
+                       raise_on_failed_trial=raise_on_failed_trial, callbacks=callbacks, _entrypoint="run_experiments")
         trials.extend(analysis.trials)
     return trials

@@ -29,6 +29,9 @@ __all__ = ["Tuner"]
 class Tuner:
     """Ray Tune's ``Tuner``: ``Tuner(trainable, param_space=..., tune_config=..., run_config=...).fit()``."""
 
+    _entrypoint = "Tuner(...)"
+    """How Ray's messages name the entry point (``tune.run`` and ``run_experiments`` set theirs)."""
+
     def __init__(self, trainable: Any = None, *, param_space: Optional[dict[str, Any]] = None,
                  tune_config: Optional[TuneConfig] = None, run_config: Optional[RunConfig] = None,
                  _restored: Optional[dict[str, Any]] = None) -> None:
@@ -222,7 +225,8 @@ class Tuner:
     def _trial_view(self, trial_id: str, config: Any, number: int) -> Trial:
         """The trial as a name creator sees it (Ray's ``Trial``; its name is Ray's default)."""
         return Trial(trial_id, f"{self._trainable_name}_{number:05d}", config, status="PENDING",
-                     trainable_name=str(self._trainable_name), experiment_tag=experiment_tag(number, config))
+                     trainable_name=str(self._trainable_name), experiment_tag=experiment_tag(number, config),
+                     experiment_dir_name=self._path.name)
 
     def _trial_name(self, trial_id: str, config: Any, number: int) -> str:
         """Ray's trial name: `trial_name_creator(trial)`, or the trainable's name and the trial's

@@ -1,2 +1,2 @@
-"""Ray's ``ray.air.integrations``: experiment tracking (``mlflow``), over the real library,
+"""Ray's ``ray.air.integrations``: experiment tracking (``mlflow``, ``wandb``), over the real libraries,
 imported only when used."""

@@ -10,12 +10,13 @@ from ..._resources import cluster_resources, trial_resources
 from ..search._messages import UNDEFINED_METRIC_MODE
 from ..._space import Categorical, grid_paths, has_domains, replace_at
 from ..impl.config import FailureConfig, _stopper_of
-from ..schedulers.trial_scheduler import FIFOScheduler, TrialScheduler, check_not_user_code
+from ..schedulers.trial_scheduler import FIFOScheduler, TrialScheduler, is_user_scheduler
 from ..search.basic_variant import BasicVariantGenerator
 from ..schedulers.async_hyperband import AsyncHyperBandScheduler
 from ..schedulers.median_stopping_rule import MedianStoppingRule
 from ..search.searcher import Searcher, base_searcher, compose_spec
 from ..stopper import Stopper
+from .schedule_bridge import ScheduleBridge
 from .search_bridge import SearchBridge, is_user_searcher, set_search_properties
 from .stop_bridge import StopBridge
 
@@ -40,6 +41,12 @@ def build_experiment(tuner: "Tuner") -> None:
         tuner.tune_config.metric, tuner.tune_config.mode = cfg.get("metric"), cfg.get("mode")
         # The user's stoppers come back from their pickle; the engine's kept their counts.
         StopBridge(StopBridge.load(tuner._path), cfg.get("stop")).attach(tuner._experiment)
+        if tuner._restored.get("scheduler", {}).get("scheduler") == "callback":
+            # A scheduler of the user's: as it was built (Ray's Tuner pickle), told every trial again.
+            scheduler = ScheduleBridge.load(tuner._path)
+            tuner.tune_config.scheduler = scheduler
+            tuner._scheduler_name = scheduler._describe()
+            ScheduleBridge(scheduler).prepare(tuner._experiment)
         return
     tc, rc = tuner.tune_config, tuner.run_config
     search = tc.search_alg if tc.search_alg is not None else BasicVariantGenerator()
@@ -149,10 +156,14 @@ def _build_engine(tuner: "Tuner", spec: dict[str, Any], metric: Optional[str], m
     scheduler_obj = tc.scheduler or FIFOScheduler()
     if not isinstance(scheduler_obj, TrialScheduler):
         raise ValueError(f"scheduler must be a swifttune TrialScheduler, got {type(scheduler_obj).__name__}")
-    check_not_user_code(scheduler_obj)
-    _check_scheduler_metric(scheduler_obj, tc.metric, tc.mode)
+    user_scheduler = is_user_scheduler(scheduler_obj)
+    if isinstance(scheduler_obj, (AsyncHyperBandScheduler, MedianStoppingRule)):
+        _check_scheduler_metric(scheduler_obj, tc.metric, tc.mode, tuner._entrypoint)
+    else:  # Ray's set_search_properties of a scheduler of the user's, or Ray's base class's of FIFOScheduler
+        _set_search_properties(scheduler_obj, tc.metric, tc.mode, rc, tc, tuner._entrypoint)
+    scheduler_spec = {"type": "callback", "id": 0} if user_scheduler else scheduler_obj._spec()
     tuner._scheduler_name = scheduler_obj._describe()
-    scheduler = SchedulerHandle(lib.call_handle("st_scheduler_new", dumps(scheduler_obj._spec())))
+    scheduler = SchedulerHandle(lib.call_handle("st_scheduler_new", dumps(scheduler_spec)))
     fc = rc.failure_config or FailureConfig()
     config = {"metric": metric, "mode": mode, "num_samples": num_samples,
               "max_concurrent_trials": tc.max_concurrent_trials, "stop": rc.stop or {},
@@ -161,13 +172,15 @@ def _build_engine(tuner: "Tuner", spec: dict[str, Any], metric: Optional[str], m
               "checkpoint_frequency": getattr(rc.checkpoint_config, "checkpoint_frequency", 0) or 0,
               "checkpoint_at_end": bool(getattr(rc.checkpoint_config, "checkpoint_at_end", False)),
               # What the machine offers and each trial takes: the engine bounds the running trials by both.
-              "resources": {"available": cluster_resources(), "per_trial": trial_resources(tuner.trainable)}}
+              "resources": {"available": cluster_resources(), "per_trial": trial_resources(tuner.trainable)},
+              # Ray's trials created ahead (a scheduler choosing among the waiting trials sees them).
+              "max_pending_trials": max_pending_trials(tc.search_alg)}
     stopper = _stopper_of(rc.stop)
     callbacks: list[Stopper] = []
     if stopper is not None:
         config["stop"] = {}
         config["stopper"] = stopper._spec(callbacks)
-    check_engine_names(config, scheduler_obj._spec(), spec)
+    check_engine_names(config, scheduler_spec, spec)
     try:
         try:
             tuner._experiment = ExperimentHandle(lib.call_handle("st_experiment_new", dumps(config), searcher.p,
@@ -181,7 +194,22 @@ def _build_engine(tuner: "Tuner", spec: dict[str, Any], metric: Optional[str], m
         searcher.close()
         scheduler.close()
     StopBridge(callbacks, rc.stop if isinstance(rc.stop, dict) else None).attach(tuner._experiment)
+    if user_scheduler:
+        ScheduleBridge(scheduler_obj).prepare(tuner._experiment)
     tc.metric, tc.mode = metric, mode
+
+
+def max_pending_trials(search_alg: Any) -> int:
+    """Ray's ``max_pending_trials``: ``TUNE_MAX_PENDING_TRIALS_PG`` when set, else 200 (or 1.1 per
+    CPU, if more) for a ``BasicVariantGenerator`` and 1 for any other searcher."""
+    import os
+
+    setting = os.environ.get("TUNE_MAX_PENDING_TRIALS_PG", "auto")
+    if setting != "auto":
+        return int(setting)
+    if search_alg is not None and not isinstance(search_alg, BasicVariantGenerator):
+        return 1
+    return max(200, int(cluster_resources().get("CPU", 1.0) * 1.1))
 
 
 def check_engine_names(*specs: Any) -> None:
@@ -210,17 +238,46 @@ def check_engine_names(*specs: Any) -> None:
                     f"have {name!r}); report the value under a name of your own and use that instead.")
 
 
-def _check_scheduler_metric(scheduler: TrialScheduler, metric: Optional[str], mode: Optional[str]) -> None:
+def scheduler_conflict(entrypoint: str) -> str:
+    """Ray's error for a metric or mode given both to the scheduler and to the entry point."""
+    return (f"You passed a `metric` or `mode` argument to `{entrypoint}`, but the scheduler you are using was already "
+            "instantiated with their own `metric` and `mode` parameters. Either remove the arguments from your "
+            f"scheduler or from `{entrypoint}` args.")
+
+
+def _set_search_properties(scheduler: TrialScheduler, metric: Optional[str], mode: Optional[str],
+                           rc: Any, tc: Any, entrypoint: str) -> None:
+    """Ray's call of a user scheduler's ``set_search_properties(metric, mode, **public_spec)`` (a
+    scheduler that takes no ``**spec`` is asked again without, with Ray's warning); False with a
+    TuneConfig metric or mode is Ray's error."""
+    # Ray's Experiment.public_spec: the dict stop criteria ({} for a stopper or none).
+    spec = {"stop": rc.stop if isinstance(rc.stop, dict) else {}, "num_samples": tc.num_samples,
+            "time_budget_s": tc.time_budget_s}
+    try:
+        ok = scheduler.set_search_properties(metric, mode, **spec)
+    except TypeError as e:
+        # Ray's test of the message, which Python 3.10+ qualifies with the class (so Ray raises it)
+        if not str(e).startswith("set_search_properties() got an unexpected keyword argument"):
+            raise
+        import logging
+
+        logging.getLogger("swifttune.tune").warning(
+            "Please update custom Scheduler to take in function signature as ``def set_search_properties(metric, "
+            "mode, **spec) -> bool``.")
+        ok = scheduler.set_search_properties(metric, mode)
+    if not ok:
+        raise ValueError(scheduler_conflict(entrypoint))
+
+
+def _check_scheduler_metric(scheduler: TrialScheduler, metric: Optional[str], mode: Optional[str],
+                            entrypoint: str) -> None:
     """Ray's checks of a scheduler that ranks trials (``tune.run``'s ``set_search_properties`` and
     the scheduler's ``on_trial_add``): the TuneConfig's metric and mode, or its own, not both."""
     if not isinstance(scheduler, (AsyncHyperBandScheduler, MedianStoppingRule)):
         return
     own_metric, own_mode = scheduler.metric, scheduler.mode
     if (own_metric and metric) or (own_mode and mode):
-        raise ValueError(
-            "You passed a `metric` or `mode` argument to `tune.TuneConfig()`, but the scheduler you are using was "
-            "already instantiated with their own `metric` and `mode` parameters. Either remove the arguments from "
-            "your scheduler or from `tune.TuneConfig()` args.")
+        raise ValueError(scheduler_conflict(entrypoint))
     final_mode = own_mode or mode
     final_metric = own_metric or metric or ("_metric" if final_mode else None)
     if not final_metric or not final_mode:

@@ -91,7 +91,8 @@ def reported_trials(tuner: "Tuner", from_files: bool = False) -> list[ReportedTr
         out.append(ReportedTrial(trial_id=t["id"], trial_name=name, config=config, status=t["status"], last_result=last,
                                  local_path=str(trial_dir), evaluated_params=evaluated_params(tuner, config, searched),
                                  error_file=error_file, num_failures=int(t.get("num_failures") or 0),
-                                 local_experiment_path=str(tuner._path), history=list(rows or t.get("results") or [])))
+                                 local_experiment_path=str(tuner._path), experiment_dir_name=tuner._path.name,
+                                 history=list(rows or t.get("results") or [])))
     return out
 
 

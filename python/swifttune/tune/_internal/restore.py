@@ -37,17 +37,23 @@ def read_state(path: Path) -> dict[str, Any]:
 def save_python_side(tuner: "Tuner") -> None:
     """Pickles what only Python knows beside the state, so ``Tuner.restore`` needs no more than the
     trainable; a space that does not pickle is said once (restoring then needs the param_space)."""
-    tc = tuner.tune_config
+    tc, rc = tuner.tune_config, tuner.run_config
     try:
         import cloudpickle
 
-        data = cloudpickle.dumps({"refs": tuner._refs, "constants": tuner._constants,
-                                  "trial_name_creator": tc.trial_name_creator,
-                                  "trial_dirname_creator": tc.trial_dirname_creator})
+        side = {"refs": tuner._refs, "constants": tuner._constants, "trial_name_creator": tc.trial_name_creator,
+                "trial_dirname_creator": tc.trial_dirname_creator}
+        data = cloudpickle.dumps(side)
     except Exception as e:  # noqa: BLE001 - restoring then needs the param_space
         logger.warning("The search space's Python values could not be pickled (%s: %s); Tuner.restore will "
                        "need param_space=...", type(e).__name__, e)
         return
+    # Ray restores the RunConfig's callbacks and progress reporter from its Tuner pickle too.
+    try:
+        data = cloudpickle.dumps({**side, "callbacks": rc.callbacks, "progress_reporter": rc.progress_reporter})
+    except Exception as e:  # noqa: BLE001 - the restored experiment then runs without them
+        logger.warning("The RunConfig's callbacks or progress reporter could not be pickled (%s: %s); Tuner.restore "
+                       "will run without them.", type(e).__name__, e)
     write_atomically(tuner._path / PICKLE_FILE, data)
 
 
@@ -69,3 +75,5 @@ def load_python_side(tuner: "Tuner", path: Path, have_param_space: bool) -> None
     tuner._constants = pickled["constants"]
     tuner.tune_config.trial_name_creator = pickled["trial_name_creator"]
     tuner.tune_config.trial_dirname_creator = pickled["trial_dirname_creator"]
+    tuner.run_config.callbacks = pickled.get("callbacks")
+    tuner.run_config.progress_reporter = pickled.get("progress_reporter")

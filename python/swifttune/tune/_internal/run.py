@@ -17,7 +17,7 @@ from ..impl.config import FailureConfig
 from .progress import ProgressOutput, evaluated_params
 from .trainable_runner import is_class_trainable
 from .trial_events import tensorboard_enabled
-from .state import STATE_FILE, StateWriter
+from .state import STATE_FILE, StateWriter, write_atomically
 from .stop_bridge import start_stoppers
 from ..._resources import head_gpus, trial_resources
 
@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 __all__ = ["ExperimentRun"]
 
 logger = logging.getLogger("swifttune.tune")
+
+CALLBACK_STATES = "callback-states-{}.pkl"
+"""Ray's file of the callbacks' states (one per session of the experiment; the newest is restored)."""
 
 class ExperimentRun:
     """One ``fit`` of a Tuner: the engine handle, the callbacks, the state writer, the trials'
@@ -46,12 +49,9 @@ class ExperimentRun:
         self.cond = threading.Condition()
         self.error: Optional[BaseException] = None
         self.progress = ProgressOutput(tuner)
-        callbacks = list(tuner.run_config.callbacks or [])
+        self.callbacks: list[Any] = list(tuner.run_config.callbacks or [])
         # Ray's TensorBoard logger, on by default (its event files are written with the trial files)
-        self.tensorboard = tensorboard_enabled(callbacks)
-        # Ray's logger callbacks whose files swifttune writes anyway do nothing as callbacks: left
-        # out of the calls (subclasses, which may add hooks of their own, stay).
-        self.callbacks: list[Any] = [cb for cb in callbacks if type(cb) not in _file_logger_types()]
+        self.tensorboard = tensorboard_enabled(self.callbacks)
         self.callback_lock = threading.Lock()
         # The callbacks with step hooks of their own (Ray's on_step_begin / on_step_end).
         self.step_callbacks = [cb for cb in self.callbacks if _overrides(cb, "on_step_begin") or
@@ -66,7 +66,11 @@ class ExperimentRun:
         self.log_files = log_file_names(getattr(tuner.run_config, "log_to_file", False))
         self.trainable_name = getattr(tuner, "_trainable_name", "trainable")
         self.failure_config = tuner.run_config.failure_config or FailureConfig()
-        self.state = StateWriter(self.path / STATE_FILE, self.render_state)
+        # Ray's callback state: the callbacks with a get_state of their own, saved beside the state.
+        self.stateful = [i for i, cb in enumerate(self.callbacks) if _overrides(cb, "get_state")]
+        self.session = datetime.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+        self.state = StateWriter(self.path / STATE_FILE, self.render_state,
+                                 self.save_callback_states if self.stateful else None)
         self.warned: set[str] = set()
         start_stoppers(self)  # stop_bridge: the Python stoppers see this run (and are pickled beside it)
 
@@ -76,7 +80,8 @@ class ExperimentRun:
             if info is None:
                 info = self.infos[trial_id] = Trial(trial_id, name, config, local_path=path,
                                                     trainable_name=self.trainable_name,
-                                                    experiment_tag=experiment_tag(number, config))
+                                                    experiment_tag=experiment_tag(number, config),
+                                                    experiment_dir_name=self.path.name)
             info.status = "RUNNING"
         self.callback("on_trial_start", info)
         return info
@@ -112,16 +117,39 @@ class ExperimentRun:
         """Ray's ``Callback.setup`` before the first trial: the stop criteria, ``num_samples`` and
         the number of trials asked for (Ray's ``Experiment.public_spec``)."""
         tc, rc = self.tuner.tune_config, self.tuner.run_config
+        if self.tuner._restored is not None:
+            self.restore_callback_states()
         for cb in self.callbacks:
-            state = cb.get_state() if callable(getattr(cb, "get_state", None)) else None
-            if state is not None:
-                raise NotImplementedError(
-                    f"{type(cb).__name__}.get_state returned a state: keeping callback state in the experiment "
-                    "checkpoint (Ray's Callback.get_state/set_state) is not supported by swifttune; keep the state in "
-                    "a file of your own (the experiment folder is RunConfig.storage_path/name).")
             setup = getattr(cb, "setup", None)
             if setup is not None:
                 setup(stop=rc.stop, num_samples=tc.num_samples, total_num_samples=total_num_samples)
+
+    def save_callback_states(self) -> None:
+        """Ray's ``callback-states-<session>.pkl``: each stateful callback's ``get_state()`` by its
+        place in ``RunConfig.callbacks``, written beside the state file (on the writer's thread,
+        between callback events) when any has a state."""
+        with self.callback_lock:
+            states = {i: self.callbacks[i].get_state() for i in self.stateful}
+        if not any(states.values()):
+            return
+        import cloudpickle
+
+        write_atomically(self.path / CALLBACK_STATES.format(self.session), cloudpickle.dumps(states))
+
+    def restore_callback_states(self) -> None:
+        """A restored experiment's callbacks get their saved states back (``set_state``, for those
+        that had one), from the newest callback-states file, before ``setup`` (Ray's order)."""
+        files = sorted(self.path.glob(CALLBACK_STATES.format("*")), key=lambda p: p.stat().st_mtime)
+        if not files:
+            return
+        import cloudpickle
+
+        with open(files[-1], "rb") as f:
+            states = cloudpickle.load(f)
+        for i, cb in enumerate(self.callbacks):
+            state = states.get(i)
+            if state:
+                cb.set_state(state)
 
     def trial_name(self, trial_id: str, config: dict[str, Any], number: int) -> str:
         """The trial's name (``trial_name_creator``, or Ray's default)."""
@@ -157,6 +185,9 @@ class ExperimentRun:
         metric = self.tuner.tune_config.metric
         if end != END_FAILED and metric and info.metric_problem is not None:
             self.warn_unusable_metric(s, metric, info.metric_problem)
+        if info.status == "PAUSED":  # a scheduler's PAUSE: it runs again when chosen (no callback, as Ray)
+            s.info.status = "PAUSED"
+            return
         if info.retried:
             s.info.status = "PENDING"
             self.callback("on_trial_recover", s.info)
@@ -166,7 +197,7 @@ class ExperimentRun:
             return
         s.info.status = "ERROR" if end == END_FAILED else "TERMINATED"
         events = s.files.events
-        if events is not None and info.status != "PAUSED":  # Ray's TBXLoggerCallback at the trial's end: hparams
+        if events is not None:  # Ray's TBXLoggerCallback at the trial's end: the hparams summaries
             events.write_hparams(evaluated_params(self.tuner, s.config))
         self.callback("on_trial_error" if end == END_FAILED else "on_trial_complete", s.info)
         if end == END_FAILED and self.failure_config.fail_fast:
@@ -229,14 +260,6 @@ class ExperimentRun:
 
     def maybe_print(self, final: bool = False) -> None:
         self.progress.maybe_print(final)
-
-
-def _file_logger_types() -> tuple[type, ...]:
-    """Ray's logger callbacks for the files every trial has (``CSVLoggerCallback``,
-    ``JsonLoggerCallback``, ``TBXLoggerCallback``): their work is done by the trial files."""
-    from ..logger import CSVLoggerCallback, JsonLoggerCallback, TBXLoggerCallback
-
-    return (CSVLoggerCallback, JsonLoggerCallback, TBXLoggerCallback)
 
 
 def _overrides(callback: Any, hook: str) -> bool:

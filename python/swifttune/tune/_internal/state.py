@@ -49,11 +49,14 @@ def write_atomically(path: Path, content: Union[str, bytes]) -> None:
 
 
 class StateWriter:
-    """Writes ``render()`` to ``path`` whenever asked, one write at a time, on its own thread."""
+    """Writes ``render()`` to ``path`` whenever asked, one write at a time, on its own thread (then
+    runs ``companion``, when given, for what is saved beside the state)."""
 
-    def __init__(self, path: Path, render: Callable[[], str]) -> None:
+    def __init__(self, path: Path, render: Callable[[], str], companion: Optional[Callable[[], None]] = None) -> None:
         self.path = path
         self.render = render
+        self.companion = companion
+        """Written after each state, on this thread (the callbacks' states, Ray's callback-states file)."""
         self._cond = threading.Condition()
         self._requested = 0
         self._written = 0
@@ -114,6 +117,8 @@ class StateWriter:
             began = time.monotonic()
             try:
                 write_atomically(self.path, self.render())
+                if self.companion is not None:
+                    self.companion()
             except BaseException as e:  # noqa: BLE001 - reported to whoever waits, and by close()
                 with self._cond:
                     self.error = e

@@ -157,6 +157,11 @@ def start_stoppers(run: "ExperimentRun") -> None:
         bridge.save(run.path)
     if run.experiment.search_bridge is not None:
         run.experiment.search_bridge.bind(run)
+    schedule_bridge = run.experiment.schedule_bridge
+    if schedule_bridge is not None:
+        if run.tuner._restored is None:
+            schedule_bridge.save(run.path)  # as it was built, before any trial (Ray's Tuner pickle)
+        schedule_bridge.bind(run)
 
 
 # Ray's automatic fields the engine does not keep (it records the trial's own metrics,
@@ -182,8 +187,13 @@ def report_result(run: "ExperimentRun", trial_id: str, metrics: dict[str, Any], 
     if bridge is None:
         return run.experiment.report_result(trial_id, numbers, checkpoint, slots)
     bridge.warn_missing(metrics)
-    if bridge.callbacks or run.experiment.search_bridge is not None:  # a user's stopper or searcher sees the row
-        bridge.pending[trial_id] = {**metrics, "trial_id": trial_id, "config": config}
+    experiment = run.experiment
+    if bridge.callbacks or experiment.search_bridge is not None or experiment.schedule_bridge is not None:
+        # a user's stopper, searcher or scheduler sees the row
+        row = {**metrics, "trial_id": trial_id, "config": config}
+        if checkpoint is not None or not run.class_trainable:  # as the row is written (trial_session.record)
+            row["checkpoint_dir_name"] = checkpoint
+        bridge.pending[trial_id] = row
     try:
         return run.experiment.report_result(trial_id, numbers, checkpoint, slots)
     except SwiftTuneError as e:
@@ -198,9 +208,9 @@ def stopper_error(run: "ExperimentRun", e: SwiftTuneError) -> BaseException:
     bridge: Optional[StopBridge] = run.experiment.stop_bridge
     if bridge is not None and bridge.error is not None:
         return bridge.error
-    searcher = run.experiment.search_bridge
-    if searcher is not None and searcher.error is not None:
-        return searcher.error
+    for user in (run.experiment.search_bridge, run.experiment.schedule_bridge):
+        if user is not None and user.error is not None:
+            return user.error
     m = _MISSING_KEY.match(str(e))
     if m:
         err = KeyError(m.group(1))

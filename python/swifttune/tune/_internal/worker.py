@@ -25,7 +25,7 @@ import pickle
 import sys
 import traceback
 from multiprocessing.connection import Connection
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from ..._lib import CONTINUE
 
@@ -58,6 +58,9 @@ class RemoteSession:
         self.stopped = False
         self.pending_save: Optional[str] = None
         self.gpu_ids: list[str] = []
+        # What the trial's integrations leave to do when its function has returned (setup_wandb's run
+        # finished): a forked trial process ends with os._exit, which runs no exit hooks.
+        self.at_end: list[Callable[[], None]] = []
         from .trainable_runner import ReportClock
 
         self.clock = ReportClock()
@@ -78,6 +81,16 @@ class RemoteSession:
             _driver_gone()
         if decision != CONTINUE:
             self.stopped = True
+
+    def run_at_end(self) -> None:
+        """Runs what the trial's integrations registered in `at_end` (an error is printed, the
+        trial's outcome stays)."""
+        hooks, self.at_end = self.at_end, []
+        for hook in hooks:
+            try:
+                hook()
+            except Exception:  # noqa: BLE001 - the trial itself ended as it ended
+                traceback.print_exc()
 
     def take_save(self) -> Optional[str]:
         """The folder name of the checkpoint the driver asked for after the last report, or None."""
@@ -255,7 +268,10 @@ def _run_trial(conn: Connection, trainable: Any, msg: tuple[Any, ...], cache: An
     bind_session(session)
     try:
         with trial_output(trial_dir, log_files):
-            final = run_trainable(trainable, config, cache, reuse)
+            try:
+                final = run_trainable(trainable, config, cache, reuse)
+            finally:
+                session.run_at_end()
         # A returned dict is the trial's last result, with the automatic fields as every report (thread executor alike).
         reply: tuple[Any, ...] = ("done", pickle.dumps(session.clock.fill(trial_id, final))
                                   if final is not None and not session.stopped else None)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, ClassVar, Optional
 
 __all__ = ["Trial", "TrialInfo", "experiment_tag"]
 
@@ -29,6 +29,12 @@ class Trial:
     attributes of Ray's ``Trial``); ``str(trial)`` is its name. Trials compare and hash by identity,
     as Ray's do (callbacks key dicts by trial)."""
 
+    PENDING: ClassVar[str] = "PENDING"
+    RUNNING: ClassVar[str] = "RUNNING"
+    PAUSED: ClassVar[str] = "PAUSED"
+    TERMINATED: ClassVar[str] = "TERMINATED"
+    ERROR: ClassVar[str] = "ERROR"
+
     trial_id: str
     trial_name: str
     config: dict[str, Any]
@@ -39,6 +45,8 @@ class Trial:
     experiment_tag: str = ""
     checkpoint: Optional[Any] = None
     """The trial's latest checkpoint (a ``tune.Checkpoint``), or None."""
+    experiment_dir_name: str = ""
+    """The name of the experiment's folder (``RunConfig(name=...)``, or the name made for it)."""
 
     @property
     def path(self) -> str:

@@ -77,11 +77,12 @@ test: deps test-swift test-c test-python test-wheel test-dist
 
 # The test environment: .venv with pytest, mypy, cloudpickle and build, plus Ray Tune, hyperopt
 # and pandas for the parity tests against the real libraries, and the libraries Ray's wrappers
-# (BayesOptSearch, NevergradSearch) drive, at the version Ray names, and mlflow and wandb for the
-# tracking integrations (all from PyPI). wandb 0.31.0 is the newest release Ray 2.53's integration
+# (BayesOptSearch, NevergradSearch) drive, at the version Ray names, mlflow and wandb for the
+# tracking integrations, and tensorboard, whose reader reads the event files back (all from PyPI;
+# ray[tune] brings tensorboardX). wandb 0.31.0 is the newest release Ray 2.53's integration
 # imports and runs with (its tests run it offline: no network, no account).
 VENV_PACKAGES := pytest "mypy==2.4.1" cloudpickle pandas "ray[tune]==2.53.0" "hyperopt==0.3.0" build \
-	"bayesian-optimization==1.4.3" "nevergrad==1.0.3" "mlflow==3.17.2" "wandb==0.31.0"
+	"bayesian-optimization==1.4.3" "nevergrad==1.0.3" "mlflow==3.17.2" "wandb==0.31.0" "tensorboard==2.21.0"
 venv: .venv/.ready
 .venv/.ready: .venv/bin/python Makefile
 	.venv/bin/pip install --quiet --disable-pip-version-check $(VENV_PACKAGES)

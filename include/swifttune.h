@@ -609,6 +609,53 @@ int32_t st_reporter_report(st_reporter *reporter, const char *const *names, cons
  */
 int32_t st_reporter_fail(st_reporter *reporter, const char *message);
 
+/* ============================================================================================
+ * TensorBoard event files
+ *
+ * A trial's results as TensorBoard events, the way Ray Tune's TBXLoggerCallback writes them: the
+ * file started, results appended in batches, the hparams summaries at the trial's end.
+ * ============================================================================================ */
+
+/**
+ * Creates the TensorBoard event file at path when it is missing (mode 0644) and appends the
+ * event tensorboardX starts every event file with (file_version "brain.Event:2") at
+ * wall_time, seconds since the epoch. An existing file is appended to, never truncated.
+ * Returns ST_OK, ST_INVALID_ARGUMENT (NULL path) or ST_ERROR (the file could not be
+ * opened or written; the message has the system's reason).
+ */
+int32_t st_tfevents_start(const char *path, double wall_time);
+
+/**
+ * Appends to the event file at path (created when missing) the events of count results, as
+ * Ray Tune's TBXLoggerCallback writes them: every number (not NaN) and boolean of the result,
+ * nested objects flattened, as a scalar tagged ray/tune/<key>, but the keys config, pid,
+ * timestamp, time_total_s and training_iteration; the step is timesteps_total when
+ * non-zero, else training_iteration. lines holds length bytes: the results as JSON
+ * objects (UTF-8, Python's NaN and Infinity allowed), one per line, a newline after each
+ * (after the last one optional); result i is written at wall_times[i] (seconds since the
+ * epoch). extras (NULL when extras_length is 0) holds summaries the caller encoded (Ray's
+ * histograms, images, videos), each as a 4-byte little-endian result index, a 4-byte
+ * little-endian length and that many bytes of an encoded Summary message: each becomes an
+ * event of its own after the scalars of its result, with that result's step and wall time.
+ * The library reads the buffers during the call only. Returns ST_OK, ST_INVALID_ARGUMENT
+ * (a NULL pointer, a negative length, an extra naming no result or running past the buffer),
+ * ST_INVALID_JSON (a line that is not a JSON object, or not count lines; nothing is
+ * written then) or ST_ERROR (the file could not be opened or written).
+ */
+int32_t st_tfevents_append_results(const char *path, const char *lines, int64_t length, const double *wall_times, int64_t count, const char *extras, int64_t extras_length);
+
+/**
+ * Appends to the event file at path (created when missing) the hparams summaries Ray Tune's
+ * TBXLoggerCallback writes when a trial ends (tensorboardX's summary.hparams: the
+ * experiment, the session's start and its end, three events at wall_time without a step).
+ * hparams_json is {"hparams": {name: value, ...}, "metrics": [tag, ...]}: the trial's
+ * hyperparameters (a null is left out; strings, booleans and numbers are recorded; other values
+ * are named with an unset type) and the tags of its metrics. Returns ST_OK,
+ * ST_INVALID_ARGUMENT (NULL), ST_INVALID_JSON, ST_INVALID_CONFIG (not of that shape) or
+ * ST_ERROR (the file could not be opened or written).
+ */
+int32_t st_tfevents_append_hparams(const char *path, const char *hparams_json, double wall_time);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

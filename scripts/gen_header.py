@@ -65,6 +65,10 @@ SECTIONS = [
     ("Reporters: st_reporter",
      "What an st_experiment_run objective reports through; the library owns it (no free).",
      ["st_reporter_checkpoint", "st_reporter_report", "st_reporter_fail"]),
+    ("TensorBoard event files",
+     "A trial's results as TensorBoard events, the way Ray Tune's TBXLoggerCallback writes them: "
+     "the file started, results appended in batches, the hparams summaries at the trial's end.",
+     ["st_tfevents_start", "st_tfevents_append_results", "st_tfevents_append_hparams"]),
 ]
 
 PREAMBLE = """\

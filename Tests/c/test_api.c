@@ -851,6 +851,56 @@ static void test_resources(void) {
     st_searcher_free(s);
 }
 
+/* TensorBoard event files: started, results appended (with an extra summary), hparams; read back
+ * record by record (8-byte length, 4-byte checksum, data, 4-byte checksum); the error paths. */
+static void test_tfevents(void) {
+    char path[512], missing[600];
+    const char *dir = getenv("TMPDIR");
+    snprintf(path, sizeof path, "%s/st_test_api.tfevents", dir && *dir ? dir : "/tmp");
+    snprintf(missing, sizeof missing, "%s/no/such/folder/events", dir && *dir ? dir : "/tmp");
+    remove(path);
+    const char *lines = "{\"loss\": 0.5, \"training_iteration\": 1, \"config\": {\"x\": [1, 2]}}\n"
+                        "{\"loss\": 0.25, \"flag\": true, \"name\": \"n\", \"training_iteration\": 2}\n";
+    const double times[2] = {1700000000.5, 1700000001.5};
+    /* one extra summary for result 0: index 0, length 2, then the bytes of an empty Value */
+    const char extras[10] = {0, 0, 0, 0, 2, 0, 0, 0, 0x0a, 0x00};
+    CHECK_OK(st_tfevents_start(path, 1700000000.0));
+    CHECK_OK(st_tfevents_append_results(path, lines, (int64_t)strlen(lines), times, 2, extras, 10));
+    CHECK_OK(st_tfevents_append_hparams(path, "{\"hparams\": {\"x\": 1.5}, \"metrics\": [\"ray/tune/loss\"]}",
+                                        1700000002.0));
+    CHECK_OK(st_tfevents_append_results(path, NULL, 0, NULL, 0, NULL, 0));
+    FILE *f = fopen(path, "rb");
+    CHECK(f != NULL);
+    if (f) {
+        unsigned char buf[4096];
+        size_t n = fread(buf, 1, sizeof buf, f), p = 0;
+        fclose(f);
+        int records = 0;
+        while (p + 12 <= n) {
+            uint64_t len = 0;
+            for (int i = 7; i >= 0; i--) len = (len << 8) | buf[p + (size_t)i];
+            p += 12 + (size_t)len + 4;
+            records++;
+        }
+        /* the file version, 1 + 2 scalars, the extra, 3 hparams summaries */
+        CHECK(records == 8 && p == n);
+    }
+    remove(path);
+    CHECK_ERROR(st_tfevents_start(NULL, 1.0), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_tfevents_start(missing, 1.0), ST_ERROR);
+    CHECK(strstr(st_last_error(), "No such file") != NULL);
+    CHECK_ERROR(st_tfevents_append_results(path, lines, (int64_t)strlen(lines), times, 1, NULL, 0), ST_INVALID_JSON);
+    CHECK_ERROR(st_tfevents_append_results(path, "{\"a\": }", 7, times, 1, NULL, 0), ST_INVALID_JSON);
+    CHECK_ERROR(st_tfevents_append_results(path, NULL, 5, times, 1, NULL, 0), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_tfevents_append_results(path, lines, -1, times, 1, NULL, 0), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_tfevents_append_results(path, lines, (int64_t)strlen(lines), times, 2, extras, 9),
+                ST_INVALID_ARGUMENT);
+    CHECK(fopen(path, "rb") == NULL); /* failed calls write nothing */
+    CHECK_ERROR(st_tfevents_append_hparams(path, "{\"hparams\": {}}", 1.0), ST_INVALID_CONFIG);
+    CHECK_ERROR(st_tfevents_append_hparams(path, "{", 1.0), ST_INVALID_JSON);
+    CHECK_ERROR(st_tfevents_append_hparams(path, NULL, 1.0), ST_INVALID_ARGUMENT);
+}
+
 /* A scheduler of the caller's: logs each query; stops a trial at loss >= 10, pauses it once at
  * loss 5; chooses a PAUSED trial before a PENDING one; returns 7 (a failure) at loss 99. */
 struct sched_state {
@@ -976,6 +1026,7 @@ int main(void) {
     test_stopper_callback();
     test_searcher_callback();
     test_resources();
+    test_tfevents();
     test_scheduler_callback();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

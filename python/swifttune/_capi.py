@@ -219,6 +219,9 @@ SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "st_reporter_checkpoint": (ctypes.c_int32, [ctypes.c_void_p, ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_int64)]),
     "st_reporter_report": (ctypes.c_int32, [ctypes.c_void_p, ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_double), ctypes.c_int32, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double)]),
     "st_reporter_fail": (ctypes.c_int32, [ctypes.c_void_p, ctypes.c_char_p]),
+    "st_tfevents_start": (ctypes.c_int32, [ctypes.c_char_p, ctypes.c_double]),
+    "st_tfevents_append_results": (ctypes.c_int32, [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int64, ctypes.POINTER(ctypes.c_double), ctypes.c_int64, ctypes.c_char_p, ctypes.c_int64]),
+    "st_tfevents_append_hparams": (ctypes.c_int32, [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_double]),
 }
 
 

@@ -12,7 +12,7 @@ import pytest
 from helpers import tc
 from swifttune import tune
 from swifttune.tune.logger import (CSVLogger, CSVLoggerCallback, JsonLogger, JsonLoggerCallback, LegacyLoggerCallback,
-                                   Logger, LoggerCallback, NoopLogger, TBXLogger, TBXLoggerCallback, UnifiedLogger,
+                                   Logger, LoggerCallback, NoopLogger, TBXLogger, UnifiedLogger,
                                    pretty_print)
 
 
@@ -199,11 +199,6 @@ def test_ray_built_in_logger_classes_are_refused_by_name(cls):
         LegacyLoggerCallback([cls])
     with pytest.raises(NotImplementedError, match=cls.__name__):
         cls({}, "/tmp")
-
-
-def test_tensorboard_callback_is_refused_by_name():
-    with pytest.raises(NotImplementedError, match="TBXLoggerCallback"):
-        TBXLoggerCallback()
 
 
 def test_pretty_print_leaves_out_config_none_and_excluded_keys():

@@ -20,7 +20,8 @@ from ray_scripts import ray_example, rewrite_imports, run_script
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
-# Files Ray's default loggers write that swifttune does not (a pickle of the configuration, TensorBoard events).
+# Files left out of the comparison: a pickle of the configuration (Ray's alone) and the TensorBoard
+# event files (both write one; its name holds the time it was made).
 _RAY_ONLY_ARTIFACTS = ("params.pkl", "events.out.tfevents")
 # Ray's trial ids are random ("86ab4_00000"); one whose prefix happens to be all digits ("12345_00000")
 # converts with float() and is logged as a metric. swifttune's ("trial_00000") never is.

@@ -60,6 +60,16 @@ def _searched_keys(param_space: Any) -> list[str]:
     return [k for k, v in flatten_dict(param_space).items() if isinstance(v, (Domain, GridSearch, HPNode, SampleFrom))]
 
 
+def evaluated_params(tuner: "Tuner", config: dict[str, Any], searched: Optional[list[str]] = None) -> dict[str, Any]:
+    """Ray's ``Trial.evaluated_params``: the flat values of the searched parameters (all but the
+    constants when the space is the searcher's own). `searched`: ``_searched_keys`` when known."""
+    if searched is None:
+        searched = _searched_keys(tuner.param_space)
+    flat = flatten_dict(config)
+    keys = searched or [k for k in flat if k not in tuner._constants]
+    return {k: flat[k] for k in keys if k in flat}
+
+
 def reported_trials(tuner: "Tuner", from_files: bool = False) -> list[ReportedTrial]:
     """The experiment's trials, in creation order, as reporters see them (`from_files`: the
     results of trials this process did not run come from their result.json, else from the
@@ -77,11 +87,9 @@ def reported_trials(tuner: "Tuner", from_files: bool = False) -> list[ReportedTr
         if rows is None and t.get("last_result"):
             last.setdefault("config", config)
             last.setdefault("trial_id", t["id"])
-        flat = flatten_dict(config)
-        keys = searched or [k for k in flat if k not in tuner._constants]
         error_file = str(trial_dir / "error.txt") if (trial_dir / "error.txt").is_file() else None
         out.append(ReportedTrial(trial_id=t["id"], trial_name=name, config=config, status=t["status"], last_result=last,
-                                 local_path=str(trial_dir), evaluated_params={k: flat[k] for k in keys if k in flat},
+                                 local_path=str(trial_dir), evaluated_params=evaluated_params(tuner, config, searched),
                                  error_file=error_file, num_failures=int(t.get("num_failures") or 0),
                                  local_experiment_path=str(tuner._path), experiment_dir_name=tuner._path.name,
                                  history=list(rows or t.get("results") or [])))

@@ -14,8 +14,9 @@ from ..checkpoint import CheckpointConfig
 from ..error import TuneError
 from ..experiment.trial import Trial, experiment_tag
 from ..impl.config import FailureConfig
-from .progress import ProgressOutput
+from .progress import ProgressOutput, evaluated_params
 from .trainable_runner import is_class_trainable
+from .trial_events import tensorboard_enabled
 from .state import STATE_FILE, StateWriter, write_atomically
 from .stop_bridge import start_stoppers
 from ..._resources import head_gpus, trial_resources
@@ -49,6 +50,8 @@ class ExperimentRun:
         self.error: Optional[BaseException] = None
         self.progress = ProgressOutput(tuner)
         self.callbacks: list[Any] = list(tuner.run_config.callbacks or [])
+        # Ray's TensorBoard logger, on by default (its event files are written with the trial files)
+        self.tensorboard = tensorboard_enabled(self.callbacks)
         self.callback_lock = threading.Lock()
         # The callbacks with step hooks of their own (Ray's on_step_begin / on_step_end).
         self.step_callbacks = [cb for cb in self.callbacks if _overrides(cb, "on_step_begin") or
@@ -193,6 +196,9 @@ class ExperimentRun:
                            info.num_failures, limit, "its latest checkpoint" if s.checkpoint else "the start")
             return
         s.info.status = "ERROR" if end == END_FAILED else "TERMINATED"
+        events = s.files.events
+        if events is not None:  # Ray's TBXLoggerCallback at the trial's end: the hparams summaries
+            events.write_hparams(evaluated_params(self.tuner, s.config))
         self.callback("on_trial_error" if end == END_FAILED else "on_trial_complete", s.info)
         if end == END_FAILED and self.failure_config.fail_fast:
             if self.failure_config._raises:

@@ -1,5 +1,6 @@
 """A trial's result files, as Ray writes them: ``result.json`` (one JSON line per result, with the
-configuration) and ``progress.csv`` (the columns of the first result)."""
+configuration), ``progress.csv`` (the columns of the first result) and, when the experiment has
+them, the TensorBoard event file (``trial_events.TrialEvents``, given the same lines)."""
 from __future__ import annotations
 
 import csv
@@ -10,11 +11,14 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from .state import write_atomically
 
-__all__ = ["TrialFiles", "csv_value", "dumps"]
+if TYPE_CHECKING:
+    from .trial_events import TrialEvents
+
+__all__ = ["TrialFiles", "csv_value", "dumps", "strict_dumps"]
 
 _encoder = json.JSONEncoder(default=str)
 _BATCH = 64
@@ -28,18 +32,30 @@ _FLUSH_EVERY = 1.0
 flusher thread writes what the files hold; a report writes it at once after a quiet spell)."""
 
 
-def _make_fast_encoder() -> Optional[Callable[[Any, int], Any]]:
+class _NotJSON(Exception):
+    """A value JSON does not know (``strict_dumps``)."""
+
+
+def _refuse(value: Any) -> Any:
+    raise _NotJSON
+
+
+def _make_fast_encoder(strict: bool = False) -> Optional[Callable[[Any, int], Any]]:
     """The C encoder behind ``_encoder``, built once (``JSONEncoder.encode`` builds one per call),
-    or None where the interpreter has none (``dumps`` then takes the general path)."""
+    or None where the interpreter has none (``dumps`` then takes the general path). `strict`:
+    one that raises ``_NotJSON`` at a value JSON does not know (and checks no cycles: a cyclic
+    value ends in RecursionError)."""
     from json import encoder
 
     make = getattr(encoder, "c_make_encoder", None)
     if make is None:
         return None
     try:
-        fast: Callable[[Any, int], Any] = make({}, str, encoder.encode_basestring_ascii, None, ": ", ", ",
-                                               False, False, True)
-        probe = {"a": 1.5, "b": [None, True, "\u00e9"], "c": float("nan"), "d": {"e": object}}
+        fast: Callable[[Any, int], Any] = make(None if strict else {}, _refuse if strict else str,
+                                               encoder.encode_basestring_ascii, None, ": ", ", ", False, False, True)
+        probe: dict[str, Any] = {"a": 1.5, "b": [None, True, "\u00e9"], "c": float("nan"), "d": {"e": 2}}
+        if not strict:
+            probe["d"]["e"] = object
         if "".join(fast(probe, 0)) != _encoder.encode(probe):  # another interpreter's signature
             return None
     except Exception:  # noqa: BLE001 - the same
@@ -48,6 +64,7 @@ def _make_fast_encoder() -> Optional[Callable[[Any, int], Any]]:
 
 
 _fast_encoder = _make_fast_encoder()
+_strict_encoder = _make_fast_encoder(strict=True)
 
 
 def dumps(value: Any) -> str:
@@ -63,6 +80,19 @@ def dumps(value: Any) -> str:
     return _encoder.encode(value)
 
 
+def strict_dumps(value: dict[str, Any]) -> Optional[str]:
+    """``dumps(value)`` when every value in it is one JSON knows (str, int, float, bool, None,
+    list, tuple, dict), else None: at no cost to the usual result (the C encoder stops at the
+    first other value, a numpy number for one)."""
+    strict = _strict_encoder
+    if strict is None or type(value) is not dict:
+        return None
+    try:
+        return "".join(strict(value, 0))
+    except Exception:  # noqa: BLE001 - _NotJSON, or a cycle: dumps says what
+        return None
+
+
 def csv_value(v: Any) -> Any:
     """A result value as a ``progress.csv`` cell."""
     t = type(v)
@@ -75,8 +105,9 @@ class TrialFiles:
     """Appends a trial's results to its files; a trial that runs again starts from the results the
     engine kept (rows after them belong to a run that did not count)."""
 
-    def __init__(self, trial_dir: Path, config_json: str) -> None:
+    def __init__(self, trial_dir: Path, config_json: str, events: Optional["TrialEvents"] = None) -> None:
         self.trial_dir = trial_dir
+        self.events = events
         self.config_json = config_json
         self.result_path = trial_dir / "result.json"
         self.progress_path = trial_dir / "progress.csv"
@@ -139,9 +170,20 @@ class TrialFiles:
         self.progress_writer = csv.writer(_Collect(self.csv_lines))
         return result_file
 
-    def append(self, result: dict[str, Any]) -> str:
-        """Appends one result (without its configuration, which is spliced in as text); its JSON."""
-        line = dumps(result)
+    def append(self, result: dict[str, Any], wall_time: Optional[float] = None) -> str:
+        """Appends one result (without its configuration, which is spliced in as text), reported
+        at `wall_time` (``time.time()``; now when not given); its JSON."""
+        events = self.events
+        prepared = None
+        wall = 0.0
+        if events is None:
+            line = dumps(result)
+        else:
+            strict = strict_dumps(result)
+            line = dumps(result) if strict is None else strict
+            if strict is None or "[" in strict:  # a value the line does not carry as Ray logs it
+                prepared = events.prepare(result)
+            wall = time.time() if wall_time is None else wall_time
         config = self.config_json
         text = line[:-1] + ', "config": ' + config + "}\n" if line != "{}" else '{"config": ' + config + "}\n"
         with self.lock:
@@ -153,6 +195,13 @@ class TrialFiles:
                 self.progress_writer.writerow(self.columns)
             lines = self.lines
             lines.append(text)
+            if events is not None:
+                events.last = result
+                if prepared is None:  # the usual result: the event encoder reads its line (no config)
+                    events.lines.append(line)
+                    events.times.append(wall)
+                else:
+                    events.add_prepared(prepared, wall)
             if "[" in line or line.find("{", 1) >= 0:  # maybe a list or dict value: written as JSON
                 self.rows.append([csv_value(result.get(k)) for k in self.columns])
             else:  # plain values, which the csv writer writes as csv_value would (None as "")
@@ -192,6 +241,8 @@ class TrialFiles:
                 f.flush()
         self.dirty = False
         self.flushed_at = time.monotonic() if now is None else now
+        if self.events is not None:
+            self.events.write()
 
     def flush(self) -> None:
         """Puts the rows written so far on disk."""
@@ -199,7 +250,7 @@ class TrialFiles:
             self._flush()
 
     def close(self) -> None:
-        """Closes both files (their rows are on disk before the engine hears the trial ended)."""
+        """Closes the files (their rows are on disk before the engine hears the trial ended)."""
         with self.lock:
             try:
                 self._drain()
@@ -208,6 +259,8 @@ class TrialFiles:
                     if f is not None:
                         f.close()
                 self.dirty = False
+            if self.events is not None:
+                self.events.write()
 
 
 def _row_cells(columns: list[str]) -> Callable[[dict[str, Any]], Any]:

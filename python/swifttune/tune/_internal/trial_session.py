@@ -13,6 +13,7 @@ from ..result import SHOULD_CHECKPOINT
 from ..session import TrialStopped, check_report
 from .stop_bridge import ENGINE_SKIPS, report_result
 from .trainable_runner import ReportClock
+from .trial_events import TrialEvents
 from .trial_files import TrialFiles
 from ..._resources import visible_gpu_ids
 
@@ -39,7 +40,8 @@ class TrialSession:
         self.gpu_ids = visible_gpu_ids(record.get("gpu_ids") or [], run.head_gpus)
         self.last = time.time()
         self.stopped = False
-        self.files = TrialFiles(self.trial_dir, json.dumps(config, default=str))
+        events = TrialEvents(self.trial_dir) if run.tensorboard else None  # Ray's TBXLoggerCallback
+        self.files = TrialFiles(self.trial_dir, json.dumps(config, default=str), events)
         kept = record.get("results") or []
         self.checkpoints = CheckpointManager(run.checkpoint_config, self.trial_dir)
         self.results: list[dict[str, Any]] = self.files.reopen(
@@ -131,7 +133,7 @@ class TrialSession:
             result["config"] = self.config
             run.callback("on_trial_result", self.info, result=result)
             result.pop("config", None)
-        line = self.files.append(result)
+        line = self.files.append(result, now)
         if run.verbose >= 3:
             print(f"Trial {self.trial_name} reported {line}", flush=True)
         # The engine's rule (checkpoint_frequency, checkpoint_at_end, a pause) or a forced one.

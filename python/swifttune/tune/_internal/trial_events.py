@@ -1,0 +1,154 @@
+"""A trial's TensorBoard event file, as Ray Tune's ``TBXLoggerCallback`` writes it: named as
+tensorboardX names it (``events.out.tfevents.<time>.<host>``), in the trial's folder, with a
+scalar per number of each result (``ray/tune/<key>``), histograms, images and videos for lists
+and arrays, and the hparams summaries when the trial ends. On in every experiment where Ray turns
+it on (``tensorboard_enabled``).
+
+The report path pays almost nothing: a result's result.json line (text made anyway) and its
+wall time are kept; the trial's files hand them over in batches, with the rows they write
+(within a second; all of them when the trial ends), to ``st_tfevents_append_results``, which
+encodes and appends the events in Swift (about 2 us per result), without the GIL: the other
+threads run meanwhile. A batch of a few results (a trial's first, written at once) and the
+hparams keep the GIL, as the report call does: they take microseconds, and taking the GIL back
+after a call can wait for another thread's switch interval. The file is made when the trial
+starts (as Ray's writer makes it), without the GIL (making a file took half a millisecond on
+this project's machine)."""
+from __future__ import annotations
+
+import array
+import ctypes
+import importlib.util
+import logging
+import os
+import socket
+import struct
+import time
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+from ..._lib import STATUS_NAMES, lib, library_path
+from .tensorboard_values import hparams_json, tensorboard_row
+
+__all__ = ["TrialEvents", "tensorboard_enabled", "tensorboardx_importable", "DISABLE_ENV"]
+
+logger = logging.getLogger("swifttune.tune")
+
+DISABLE_ENV = "TUNE_DISABLE_AUTO_CALLBACK_LOGGERS"
+"""Ray's environment variable: "1" leaves the default loggers (TensorBoard's among them) out."""
+GIL_FREE_BATCH = 64
+"""Results from which a batch is written without the GIL (about 100 us of encoding)."""
+
+
+def tensorboardx_importable() -> bool:
+    """Whether tensorboardX and the packages it imports (numpy, protobuf) are installed; found
+    without importing them (tensorboardX takes a tenth of a second to import, and swifttune only
+    needs it for lists and arrays in results)."""
+    try:
+        return all(importlib.util.find_spec(name) is not None for name in ("tensorboardX", "numpy", "google.protobuf"))
+    except (ImportError, ValueError):
+        return False
+
+
+def tensorboard_enabled(callbacks: Iterable[Any]) -> bool:
+    """Ray's rule (``_create_default_callbacks``): the event files are written when the
+    callbacks hold a ``TBXLoggerCallback``, or else when ``TUNE_DISABLE_AUTO_CALLBACK_LOGGERS``
+    is not "1" and tensorboardX can be imported (else Ray's warning says how to get it)."""
+    from ..logger.tensorboardx import TBXLoggerCallback
+
+    if any(isinstance(cb, TBXLoggerCallback) for cb in callbacks):
+        return True
+    if os.environ.get(DISABLE_ENV, "0") == "1":
+        return False
+    if tensorboardx_importable():
+        return True
+    logger.warning("The TensorboardX logger cannot be instantiated because either TensorboardX or one of it's "
+                   "dependencies is not installed. Please make sure you have the latest version of TensorboardX "
+                   "installed: `pip install -U tensorboardx`")
+    return False
+
+
+_host: Optional[str] = None
+
+
+def _hostname() -> str:
+    global _host
+    if _host is None:
+        _host = socket.gethostname()
+    return _host
+
+
+_held: dict[str, Any] = {}
+
+
+def _gil_held(name: str) -> Any:
+    """The libswifttune function `name` called through ``ctypes.PyDLL`` (the GIL kept)."""
+    fn = _held.get(name)
+    if fn is None:
+        declared = getattr(lib.c, name)  # loads and checks the library first
+        fn = getattr(ctypes.PyDLL(str(library_path())), name)
+        fn.restype, fn.argtypes = declared.restype, declared.argtypes
+        _held[name] = fn
+    return fn
+
+
+def _check(status: int) -> None:
+    """A failed libswifttune call as ``OSError`` (as a failed write of result.json is)."""
+    if status:
+        message = lib.c.st_last_error().decode("utf-8", "replace")
+        raise OSError(f"writing the TensorBoard event file failed ({STATUS_NAMES.get(status, status)}): {message}")
+
+
+class TrialEvents:
+    """One run of a trial's event file: created, with tensorboardX's first event, when the run
+    starts (an existing file of the same name, from a run in the same second, is appended to).
+    ``lines``, ``times`` and ``extras`` are what the report path adds, under the trial files'
+    lock, until ``write`` hands them over."""
+
+    __slots__ = ("path", "lines", "times", "extras", "last")
+
+    def __init__(self, trial_dir: Path, now: Optional[float] = None) -> None:
+        wall = time.time() if now is None else now
+        self.path = os.fsencode(trial_dir / f"events.out.tfevents.{str(wall)[:10]}.{_hostname()}")
+        self.lines: list[str] = []  # the results' JSON lines (without their config)
+        self.times: list[float] = []  # their wall times
+        self.extras: list[tuple[int, bytes]] = []  # (index in lines, an encoded Summary)
+        self.last: Optional[dict[str, Any]] = None  # the run's latest result (Ray's hparams metrics)
+        # Making a file can take a while: without the GIL, as open() does.
+        _check(lib.c.st_tfevents_start(self.path, wall))
+
+    @staticmethod
+    def prepare(result: dict[str, Any]) -> tuple[str, list[bytes]]:
+        """A result with values its JSON line does not carry (numpy scalars, lists, arrays):
+        the line to encode instead and its encoded summaries (done before the files' lock)."""
+        return tensorboard_row(result)
+
+    def add_prepared(self, prepared: tuple[str, list[bytes]], now: float) -> None:
+        """Adds a result `prepare` made."""
+        line, extras = prepared
+        index = len(self.lines)
+        self.lines.append(line)
+        self.times.append(now)
+        for summary in extras:
+            self.extras.append((index, summary))
+
+    def write(self) -> None:
+        """Appends the results added so far to the file."""
+        times = self.times
+        if not times:
+            return
+        lines, extras = self.lines, self.extras
+        self.lines, self.times, self.extras = [], [], []
+        data = "\n".join(lines).encode("utf-8")
+        wall = array.array("d", times)
+        blob = b"".join(struct.pack("<II", i, len(s)) + s for i, s in extras) if extras else None
+        append = lib.c.st_tfevents_append_results if len(wall) >= GIL_FREE_BATCH else \
+            _gil_held("st_tfevents_append_results")
+        _check(append(self.path, data, len(data), (ctypes.c_double * len(wall)).from_buffer(wall), len(wall), blob,
+                      len(blob) if blob else 0))
+
+    def write_hparams(self, params: dict[str, Any]) -> None:
+        """Ray's hparams summaries for a trial that ended: its evaluated parameters and the tags
+        of the scalars of this run's latest result (nothing when it has neither, as in Ray)."""
+        text = hparams_json(params, self.last)
+        if text is not None:
+            _check(_gil_held("st_tfevents_append_hparams")(self.path, text.encode("utf-8"), time.time()))

@@ -228,6 +228,35 @@ def test_a_retried_trial_and_a_failed_one(run_config):
     assert _hparams(r.path)[0] == ["x"]  # on_trial_error writes them too
 
 
+def test_an_event_file_that_cannot_be_written_is_said_once_and_the_experiment_goes_on(run_config, caplog):
+    def blocked(config):
+        for i in range(1, 4):
+            tune.report({"loss": float(i)})
+
+    import os
+
+    from swifttune.tune._internal import trial_events
+
+    original = trial_events.TrialEvents.__init__
+
+    def init(self, trial_dir, now=None):
+        now = time.time() if now is None else now
+        # a folder where the trial's event file goes (tensorboardX's name), so writing it fails
+        os.makedirs(Path(trial_dir) / f"events.out.tfevents.{str(now)[:10]}.{trial_events._hostname()}")
+        original(self, trial_dir, now)
+
+    with caplog.at_level(logging.WARNING, logger="swifttune.tune"):
+        trial_events.TrialEvents.__init__ = init
+        try:
+            grid = tune.Tuner(blocked, param_space={"x": tune.grid_search([1, 2])}, tune_config=tc(THREAD),
+                              run_config=run_config()).fit()
+        finally:
+            trial_events.TrialEvents.__init__ = original
+    assert grid.num_errors == 0 and all(len(r.metrics_dataframe) == 3 for r in grid)
+    said = [m for m in caplog.messages if "could not be written" in m]
+    assert len(said) == 2 and all("the experiment goes on without it" in m for m in said)
+
+
 def test_the_c_functions_say_what_is_wrong(tmp_path):
     import ctypes
 

@@ -14,6 +14,7 @@ from .._space import decode_configuration
 from ._internal.executors import ProcessExecutor, ThreadExecutor
 from ._internal.experiment_builder import build_experiment, executor_threads
 from ._internal.restore import load_python_side, read_state, save_python_side
+from ._internal.trial_events import drain as drain_events
 from ._internal.run import ExperimentRun
 from ._internal.state import STATE_FILE
 from .checkpoint import Checkpoint, CheckpointConfig, best_checkpoints
@@ -176,6 +177,7 @@ class Tuner:
                 w.join()
         finally:
             run.state.close()  # the final state, on disk before fit returns or raises
+            drain_events()  # and every TensorBoard event
         if run.error is not None:
             raise run.error
         run.callback("on_experiment_end", None)

@@ -4,15 +4,14 @@ scalar per number of each result (``ray/tune/<key>``), histograms, images and vi
 and arrays, and the hparams summaries when the trial ends. On in every experiment where Ray turns
 it on (``tensorboard_enabled``).
 
-The report path pays almost nothing: a result's result.json line (text made anyway) and its
-wall time are kept; the trial's files hand them over in batches, with the rows they write
-(within a second; all of them when the trial ends), to ``st_tfevents_append_results``, which
-encodes and appends the events in Swift (about 2 us per result), without the GIL: the other
-threads run meanwhile. A batch of a few results (a trial's first, written at once) and the
-hparams keep the GIL, as the report call does: they take microseconds, and taking the GIL back
-after a call can wait for another thread's switch interval. The file is made when the trial
-starts (as Ray's writer makes it), without the GIL (making a file took half a millisecond on
-this project's machine)."""
+The trials pay almost nothing: a result's result.json line (text made anyway) and its wall time
+are kept; the trial's files hand them over in batches, with the rows they write (within a second;
+all of them when the trial ends). Everything that touches the event file (making it, encoding and
+appending the events in Swift with ``st_tfevents_append_results``, about 2 us per result, the
+hparams) runs on one writer thread of its own, in order, so no trial waits for it (making a file
+took half a millisecond on this project's machine); ``drain`` waits for it (a Tuner's ``fit``
+returns with every event file complete). A file that cannot be written is said once, by name,
+and the experiment goes on: the result files are the experiment's record."""
 from __future__ import annotations
 
 import array
@@ -21,22 +20,22 @@ import importlib.util
 import logging
 import os
 import socket
+import queue
 import struct
+import threading
 import time
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
-from ..._lib import STATUS_NAMES, lib, library_path
+from ..._lib import STATUS_NAMES, lib
 from .tensorboard_values import hparams_json, tensorboard_row
 
-__all__ = ["TrialEvents", "tensorboard_enabled", "tensorboardx_importable", "DISABLE_ENV"]
+__all__ = ["TrialEvents", "tensorboard_enabled", "tensorboardx_importable", "DISABLE_ENV", "drain"]
 
 logger = logging.getLogger("swifttune.tune")
 
 DISABLE_ENV = "TUNE_DISABLE_AUTO_CALLBACK_LOGGERS"
 """Ray's environment variable: "1" leaves the default loggers (TensorBoard's among them) out."""
-GIL_FREE_BATCH = 64
-"""Results from which a batch is written without the GIL (about 100 us of encoding)."""
 
 
 def tensorboardx_importable() -> bool:
@@ -77,20 +76,6 @@ def _hostname() -> str:
     return _host
 
 
-_held: dict[str, Any] = {}
-
-
-def _gil_held(name: str) -> Any:
-    """The libswifttune function `name` called through ``ctypes.PyDLL`` (the GIL kept)."""
-    fn = _held.get(name)
-    if fn is None:
-        declared = getattr(lib.c, name)  # loads and checks the library first
-        fn = getattr(ctypes.PyDLL(str(library_path())), name)
-        fn.restype, fn.argtypes = declared.restype, declared.argtypes
-        _held[name] = fn
-    return fn
-
-
 def _check(status: int) -> None:
     """A failed libswifttune call as ``OSError`` (as a failed write of result.json is)."""
     if status:
@@ -98,11 +83,60 @@ def _check(status: int) -> None:
         raise OSError(f"writing the TensorBoard event file failed ({STATUS_NAMES.get(status, status)}): {message}")
 
 
+class _Writer:
+    """One daemon thread that runs the event files' jobs in the order they were given (per
+    process; a forked process starts its own)."""
+
+    def __init__(self) -> None:
+        self.jobs: "queue.Queue[tuple[bytes, Any]]" = queue.Queue()
+        self.lock = threading.Lock()
+        self.thread: Optional[threading.Thread] = None
+        self.pid = 0
+        self.failed: set[bytes] = set()
+
+    def submit(self, path: bytes, job: Any) -> None:
+        with self.lock:
+            if self.thread is None or self.pid != os.getpid():
+                self.pid = os.getpid()
+                self.jobs = queue.Queue()
+                self.thread = threading.Thread(target=self.loop, args=(self.jobs,), name="swifttune-events", daemon=True)
+                self.thread.start()
+            self.jobs.put((path, job))
+
+    def loop(self, jobs: "queue.Queue[tuple[bytes, Any]]") -> None:
+        while True:
+            path, job = jobs.get()
+            try:
+                if path not in self.failed:
+                    job()
+            except Exception as e:  # noqa: BLE001 - said once per file; the result files are the record
+                self.failed.add(path)
+                logger.warning("The TensorBoard event file %s could not be written (%s); the experiment goes on "
+                               "without it.", os.fsdecode(path), e)
+            finally:
+                jobs.task_done()
+
+    def drain(self) -> None:
+        """Returns once every job given so far has run."""
+        with self.lock:
+            jobs = self.jobs if self.thread is not None and self.pid == os.getpid() else None
+        if jobs is not None:
+            jobs.join()
+
+
+_writer = _Writer()
+
+
+def drain() -> None:
+    """Waits until every event written so far is in its file."""
+    _writer.drain()
+
+
 class TrialEvents:
     """One run of a trial's event file: created, with tensorboardX's first event, when the run
     starts (an existing file of the same name, from a run in the same second, is appended to).
     ``lines``, ``times`` and ``extras`` are what the report path adds, under the trial files'
-    lock, until ``write`` hands them over."""
+    lock, until ``write`` hands them to the writer thread."""
 
     __slots__ = ("path", "lines", "times", "extras", "last")
 
@@ -113,8 +147,8 @@ class TrialEvents:
         self.times: list[float] = []  # their wall times
         self.extras: list[tuple[int, bytes]] = []  # (index in lines, an encoded Summary)
         self.last: Optional[dict[str, Any]] = None  # the run's latest result (Ray's hparams metrics)
-        # Making a file can take a while: without the GIL, as open() does.
-        _check(lib.c.st_tfevents_start(self.path, wall))
+        path = self.path
+        _writer.submit(path, lambda: _check(lib.c.st_tfevents_start(path, wall)))
 
     @staticmethod
     def prepare(result: dict[str, Any]) -> tuple[str, list[bytes]]:
@@ -132,23 +166,31 @@ class TrialEvents:
             self.extras.append((index, summary))
 
     def write(self) -> None:
-        """Appends the results added so far to the file."""
+        """Hands the results added so far to the writer thread, which appends them to the file."""
         times = self.times
         if not times:
             return
         lines, extras = self.lines, self.extras
         self.lines, self.times, self.extras = [], [], []
-        data = "\n".join(lines).encode("utf-8")
-        wall = array.array("d", times)
-        blob = b"".join(struct.pack("<II", i, len(s)) + s for i, s in extras) if extras else None
-        append = lib.c.st_tfevents_append_results if len(wall) >= GIL_FREE_BATCH else \
-            _gil_held("st_tfevents_append_results")
-        _check(append(self.path, data, len(data), (ctypes.c_double * len(wall)).from_buffer(wall), len(wall), blob,
-                      len(blob) if blob else 0))
+        path = self.path
+
+        def append() -> None:
+            data = "\n".join(lines).encode("utf-8")
+            wall = array.array("d", times)
+            blob = b"".join(struct.pack("<II", i, len(s)) + s for i, s in extras) if extras else None
+            _check(lib.c.st_tfevents_append_results(path, data, len(data), (ctypes.c_double * len(wall)).from_buffer(wall),
+                                                    len(wall), blob, len(blob) if blob else 0))
+
+        _writer.submit(path, append)
 
     def write_hparams(self, params: dict[str, Any]) -> None:
         """Ray's hparams summaries for a trial that ended: its evaluated parameters and the tags
         of the scalars of this run's latest result (nothing when it has neither, as in Ray)."""
-        text = hparams_json(params, self.last)
-        if text is not None:
-            _check(_gil_held("st_tfevents_append_hparams")(self.path, text.encode("utf-8"), time.time()))
+        path, last = self.path, self.last
+
+        def append() -> None:
+            text = hparams_json(params, last)
+            if text is not None:
+                _check(lib.c.st_tfevents_append_hparams(path, text.encode("utf-8"), time.time()))
+
+        _writer.submit(path, append)

@@ -102,19 +102,8 @@ struct ResultLineScanner {
 
     mutating func hex4() throws(JSONError) -> UInt32 {
         guard end - pos >= 4 else { throw fail("short \\u escape") }
-        var v: UInt32 = 0
-        for _ in 0..<4 {
-            let c = bytes[pos]
-            let d: UInt32
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt32(c - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): d = UInt32(c - UInt8(ascii: "a") + 10)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): d = UInt32(c - UInt8(ascii: "A") + 10)
-            default: throw fail("bad hex digit in \\u escape")
-            }
-            v = v * 16 + d
-            pos += 1
-        }
+        guard let v = jsonHexQuad(bytes[pos..<pos + 4]) else { throw fail("bad hex digit in \\u escape") }
+        pos += 4
         return v
     }
 

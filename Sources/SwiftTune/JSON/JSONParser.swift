@@ -26,7 +26,7 @@ extension JSONValue {
 }
 
 /// A recursive-descent parser over UTF-8 bytes; `pos` is the offset errors report.
-struct JSONParser {
+struct JSONParser: JSONTextReader {
     let bytes: [UInt8]
     var pos = 0
     /// How many arrays and objects enclose `pos`.
@@ -38,6 +38,10 @@ struct JSONParser {
     init(bytes: [UInt8]) { self.bytes = bytes }
 
     func fail(_ message: String) -> JSONError { JSONError(message: message, offset: pos) }
+    /// The end of the text.
+    var limit: Int { bytes.count }
+    /// The byte at `i`.
+    func byte(at i: Int) -> UInt8 { bytes[i] }
 
     mutating func parseDocument() throws(JSONError) -> JSONValue {
         skipSpace()
@@ -143,12 +147,6 @@ struct JSONParser {
         return .array(items)
     }
 
-    mutating func hex4() throws(JSONError) -> UInt32 {
-        guard pos + 4 <= bytes.count else { throw fail("short \\u escape") }
-        guard let v = jsonHexQuad(bytes[pos..<pos + 4]) else { throw fail("bad hex digit in \\u escape") }
-        pos += 4
-        return v
-    }
 
     mutating func parseString() throws(JSONError) -> String {
         pos += 1  // opening quote
@@ -164,34 +162,7 @@ struct JSONParser {
                 continue
             }
             pos += 1
-            guard pos < bytes.count else { throw fail("unterminated escape") }
-            let e = bytes[pos]
-            pos += 1
-            switch e {
-            case UInt8(ascii: "\""): out.append(0x22)
-            case UInt8(ascii: "\\"): out.append(0x5C)
-            case UInt8(ascii: "/"): out.append(0x2F)
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "t"): out.append(0x09)
-            case UInt8(ascii: "u"):
-                var scalar = try hex4()
-                if (0xD800..<0xDC00).contains(scalar) {
-                    guard pos + 2 <= bytes.count, bytes[pos] == UInt8(ascii: "\\"), bytes[pos + 1] == UInt8(ascii: "u")
-                    else { throw fail("unpaired surrogate in \\u escape") }
-                    pos += 2
-                    let low = try hex4()
-                    guard (0xDC00..<0xE000).contains(low) else { throw fail("unpaired surrogate in \\u escape") }
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                } else if (0xDC00..<0xE000).contains(scalar) {
-                    throw fail("unpaired surrogate in \\u escape")
-                }
-                guard let u = Unicode.Scalar(scalar) else { throw fail("invalid \\u escape") }
-                out.append(contentsOf: Array(String(Character(u)).utf8))
-            default: throw fail("invalid escape")
-            }
+            try readEscape(into: &out)
         }
         guard let s = String(validating: out, as: UTF8.self) else { throw fail("invalid UTF-8 in string") }
         return s
@@ -234,18 +205,3 @@ struct JSONParser {
     }
 }
 
-/// The value of the four hexadecimal digits of a JSON `\u` escape, nil when one is not a hex digit.
-func jsonHexQuad<C: Collection>(_ digits: C) -> UInt32? where C.Element == UInt8 {
-    var v: UInt32 = 0
-    for c in digits {
-        let d: UInt32
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt32(c - UInt8(ascii: "0"))
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): d = UInt32(c - UInt8(ascii: "a") + 10)
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): d = UInt32(c - UInt8(ascii: "A") + 10)
-        default: return nil
-        }
-        v = v * 16 + d
-    }
-    return v
-}

@@ -2,7 +2,7 @@
 /// result.json: it decodes object keys into a caller's buffer and numbers into values, and skips
 /// everything else without building it (no allocation for the usual line). Accepts what
 /// ``JSONValue/init(parsing:)-(String)`` accepts, Python's `NaN` and `Infinity` included.
-struct ResultLineScanner {
+struct ResultLineScanner: JSONTextReader {
     /// A JSON number: exact when written as an integer that fits in 64 bits.
     enum Number {
         case int(Int64)
@@ -31,6 +31,10 @@ struct ResultLineScanner {
     }
 
     func fail(_ message: String) -> JSONError { JSONError(message: message, offset: base + pos) }
+    /// The end of the line.
+    var limit: Int { end }
+    /// The byte at `i`.
+    func byte(at i: Int) -> UInt8 { bytes[i] }
 
     /// The byte at `pos`, or 0 at the end.
     var peek: UInt8 { pos < end ? bytes[pos] : 0 }
@@ -73,39 +77,10 @@ struct ResultLineScanner {
             if c < 0x20 { throw fail("control character in string") }
             pos += 1
             if c != UInt8(ascii: "\\") { out.append(c); continue }
-            guard pos < end else { throw fail("unterminated escape") }
-            let e = bytes[pos]
-            pos += 1
-            switch e {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "t"): out.append(0x09)
-            case UInt8(ascii: "u"):
-                var scalar = try hex4()
-                if (0xD800..<0xDC00).contains(scalar) {
-                    guard end - pos >= 6, bytes[pos] == UInt8(ascii: "\\"), bytes[pos + 1] == UInt8(ascii: "u")
-                    else { throw fail("unpaired surrogate in \\u escape") }
-                    pos += 2
-                    let low = try hex4()
-                    guard (0xDC00..<0xE000).contains(low) else { throw fail("unpaired surrogate in \\u escape") }
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                }
-                guard let u = Unicode.Scalar(scalar) else { throw fail("invalid \\u escape") }
-                out.append(contentsOf: Array(String(u).utf8))
-            default: throw fail("invalid escape")
-            }
+            try readEscape(into: &out)
         }
     }
 
-    mutating func hex4() throws(JSONError) -> UInt32 {
-        guard end - pos >= 4 else { throw fail("short \\u escape") }
-        guard let v = jsonHexQuad(bytes[pos..<pos + 4]) else { throw fail("bad hex digit in \\u escape") }
-        pos += 4
-        return v
-    }
 
     /// Skips the string at `pos`.
     mutating func skipString() throws(JSONError) {

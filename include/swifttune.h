@@ -656,6 +656,23 @@ int32_t st_tfevents_append_results(const char *path, const char *lines, int64_t 
  */
 int32_t st_tfevents_append_hparams(const char *path, const char *hparams_json, double wall_time);
 
+/**
+ * Runs a batch of event-file operations in one call, without the GIL for a caller through
+ * ctypes (a writer thread hands over everything that waited since its last call, so the trials
+ * are not interrupted once per operation). batch holds length bytes: operations one after
+ * another, each kind (1 byte: 0 as st_tfevents_start, 1 as st_tfevents_append_results, 2 as
+ * st_tfevents_append_hparams), then, little-endian, the path (u32 length, bytes), a wall time
+ * (f64; the start's and the hparams' time), the results' count and their wall times (u32, f64
+ * each; 0 for the others), the data (u32 length, bytes: the results' lines, or the hparams'
+ * JSON) and the extras (u32 length, bytes, as st_tfevents_append_results takes them). Each
+ * file's operations run in order and each file is opened once. An operation that fails (its
+ * data malformed, its file not writable) ends that file's operations in the batch, the others go
+ * on: *out_failures is then a JSON array [{"path": ..., "message": ...}] (freed with
+ * st_free), else NULL. Returns ST_OK (failures or not), or ST_INVALID_ARGUMENT (NULL
+ * pointers, a negative length, a batch whose framing is broken: nothing is written).
+ */
+int32_t st_tfevents_write_batch(const char *batch, int64_t length, char **out_failures);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -68,7 +68,7 @@ SECTIONS = [
     ("TensorBoard event files",
      "A trial's results as TensorBoard events, the way Ray Tune's TBXLoggerCallback writes them: "
      "the file started, results appended in batches, the hparams summaries at the trial's end.",
-     ["st_tfevents_start", "st_tfevents_append_results", "st_tfevents_append_hparams"]),
+     ["st_tfevents_start", "st_tfevents_append_results", "st_tfevents_append_hparams", "st_tfevents_write_batch"]),
 ]
 
 PREAMBLE = """\

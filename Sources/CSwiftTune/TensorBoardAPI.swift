@@ -48,7 +48,7 @@ public func stTFEventsAppendResults(_ path: UnsafePointer<CChar>?, _ lines: Unsa
         guard lines != nil || length == 0 else { throw CError(.ST_INVALID_ARGUMENT, "lines is NULL") }
         guard wall_times != nil || count == 0 else { throw CError(.ST_INVALID_ARGUMENT, "wall_times is NULL") }
         guard extras != nil || extras_length == 0 else { throw CError(.ST_INVALID_ARGUMENT, "extras is NULL") }
-        let summaries = try extraSummaries(extras, Int(extras_length), count: Int(count))
+        let summaries = try extraSummaries(UnsafeRawBufferPointer(start: extras, count: Int(extras_length)), count: Int(count))
         let text = UnsafeRawBufferPointer(start: lines, count: Int(length))
         let times = UnsafeBufferPointer(start: wall_times, count: Int(count))
         var encoder = ResultEventEncoder()
@@ -82,9 +82,10 @@ public func stTFEventsAppendHParams(_ path: UnsafePointer<CChar>?, _ hparams_jso
 }
 
 /// The caller's extra summaries by result index (see `st_tfevents_append_results`).
-func extraSummaries(_ extras: UnsafePointer<CChar>?, _ length: Int, count: Int) throws -> [Int: [ArraySlice<UInt8>]] {
-    guard let extras, length > 0 else { return [:] }
-    let bytes = Array(UnsafeRawBufferPointer(start: extras, count: length))
+func extraSummaries(_ extras: UnsafeRawBufferPointer, count: Int) throws -> [Int: [ArraySlice<UInt8>]] {
+    let length = extras.count
+    guard length > 0 else { return [:] }
+    let bytes = Array(extras)
     func word(_ at: Int) -> Int {
         Int(UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24)
     }

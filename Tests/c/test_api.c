@@ -901,6 +901,72 @@ static void test_tfevents(void) {
     CHECK_ERROR(st_tfevents_append_hparams(path, NULL, 1.0), ST_INVALID_ARGUMENT);
 }
 
+/* st_tfevents_write_batch: one operation of the batch format (see the header). */
+static size_t batch_op(unsigned char *out, unsigned char kind, const char *path, double wall, const double *times,
+                       uint32_t count, const char *data, uint32_t data_length) {
+    size_t p = 0;
+    uint32_t path_length = (uint32_t)strlen(path), zero = 0;
+    out[p++] = kind;
+    memcpy(out + p, &path_length, 4); p += 4;  /* little-endian hosts (x86-64, arm64) */
+    memcpy(out + p, path, path_length); p += path_length;
+    memcpy(out + p, &wall, 8); p += 8;
+    memcpy(out + p, &count, 4); p += 4;
+    memcpy(out + p, times, 8 * (size_t)count); p += 8 * (size_t)count;
+    memcpy(out + p, &data_length, 4); p += 4;
+    memcpy(out + p, data, data_length); p += data_length;
+    memcpy(out + p, &zero, 4); p += 4;
+    return p;
+}
+
+static void test_tfevents_batch(void) {
+    char path[512], bad[512], missing[600];
+    const char *dir = getenv("TMPDIR");
+    snprintf(path, sizeof path, "%s/st_test_batch.tfevents", dir && *dir ? dir : "/tmp");
+    snprintf(bad, sizeof bad, "%s/st_test_batch_bad.tfevents", dir && *dir ? dir : "/tmp");
+    snprintf(missing, sizeof missing, "%s/no/such/folder/events", dir && *dir ? dir : "/tmp");
+    remove(path);
+    remove(bad);
+    const char *lines = "{\"loss\": 0.5, \"training_iteration\": 1}\n{\"loss\": 0.25, \"flag\": true, \"training_iteration\": 2}\n";
+    const char *hparams = "{\"hparams\": {\"x\": 1.5}, \"metrics\": [\"ray/tune/loss\"]}";
+    const double times[2] = {1700000000.5, 1700000001.5};
+    static unsigned char batch[4096];
+    size_t n = 0;
+    n += batch_op(batch + n, 0, path, 1700000000.0, NULL, 0, "", 0);
+    n += batch_op(batch + n, 0, missing, 1700000000.0, NULL, 0, "", 0);
+    n += batch_op(batch + n, 1, bad, 0, times, 1, "{\"a\": }", 7);
+    n += batch_op(batch + n, 1, path, 0, times, 2, lines, (uint32_t)strlen(lines));
+    n += batch_op(batch + n, 1, bad, 0, times, 1, "{\"a\": 1}", 8);  /* after its failure: skipped */
+    n += batch_op(batch + n, 2, path, 1700000002.0, NULL, 0, hparams, (uint32_t)strlen(hparams));
+    char *failures = NULL;
+    CHECK_OK(st_tfevents_write_batch((const char *)batch, (int64_t)n, &failures));
+    CHECK(failures && strstr(failures, "no/such/folder") && strstr(failures, "st_test_batch_bad.tfevents"));
+    st_free(failures);
+    CHECK(fopen(bad, "rb") == NULL);
+    FILE *f = fopen(path, "rb");
+    CHECK(f != NULL);
+    if (f) {
+        unsigned char buf[4096];
+        size_t m = fread(buf, 1, sizeof buf, f), p = 0;
+        fclose(f);
+        int records = 0;
+        while (p + 12 <= m) {
+            uint64_t len = 0;
+            for (int i = 7; i >= 0; i--) len = (len << 8) | buf[p + (size_t)i];
+            p += 12 + (size_t)len + 4;
+            records++;
+        }
+        CHECK(records == 7 && p == m); /* the file version, 1 + 2 scalars, 3 hparams summaries */
+    }
+    remove(path);
+    failures = NULL;
+    CHECK_ERROR(st_tfevents_write_batch((const char *)batch, (int64_t)n - 3, &failures), ST_INVALID_ARGUMENT);
+    CHECK(failures == NULL && fopen(path, "rb") == NULL); /* a broken batch writes nothing */
+    CHECK_ERROR(st_tfevents_write_batch((const char *)batch, (int64_t)n, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_tfevents_write_batch(NULL, 5, &failures), ST_INVALID_ARGUMENT);
+    CHECK_OK(st_tfevents_write_batch(NULL, 0, &failures));
+    CHECK(failures == NULL);
+}
+
 /* A scheduler of the caller's: logs each query; stops a trial at loss >= 10, pauses it once at
  * loss 5; chooses a PAUSED trial before a PENDING one; returns 7 (a failure) at loss 99. */
 struct sched_state {
@@ -1027,6 +1093,7 @@ int main(void) {
     test_searcher_callback();
     test_resources();
     test_tfevents();
+    test_tfevents_batch();
     test_scheduler_callback();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

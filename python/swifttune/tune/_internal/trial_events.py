@@ -7,20 +7,21 @@ it on (``tensorboard_enabled``).
 The trials pay almost nothing: a result's result.json line (text made anyway) and its wall time
 are kept; the trial's files hand them over in batches, with the rows they write (within a second;
 all of them when the trial ends). Everything that touches the event file (making it, encoding and
-appending the events in Swift with ``st_tfevents_append_results``, about 2 us per result, the
-hparams) runs on one writer thread of its own, in order, so no trial waits for it (making a file
-took half a millisecond on this project's machine); ``drain`` waits for it (a Tuner's ``fit``
-returns with every event file complete). A file that cannot be written is said once, by name,
+appending the events, about 2 us per result, the hparams) runs on one writer thread of its own,
+in order, so no trial waits for it (making a file took half a millisecond on this project's
+machine): what gathered within ``BATCH_WINDOW`` goes to ``st_tfevents_write_batch`` in one call,
+in Swift and without the GIL. ``drain`` waits for it (a Tuner's ``fit`` returns with every event
+file complete). A file that cannot be written is said once, by name,
 and the experiment goes on: the result files are the experiment's record."""
 from __future__ import annotations
 
 import array
 import ctypes
 import importlib.util
+import json
 import logging
 import os
 import socket
-import queue
 import struct
 import threading
 import time
@@ -83,47 +84,104 @@ def _check(status: int) -> None:
         raise OSError(f"writing the TensorBoard event file failed ({STATUS_NAMES.get(status, status)}): {message}")
 
 
+BATCH_WINDOW = 0.05
+"""Seconds the writer thread lets operations gather after the first before it writes them all
+(in one call of libswifttune, so the trials hand the GIL over once per batch, not per file)."""
+
+
 class _Writer:
-    """One daemon thread that runs the event files' jobs in the order they were given (per
-    process; a forked process starts its own)."""
+    """One daemon thread that writes the event files' operations (make a file, append results,
+    append hparams) in the order they were given, in batches: whatever gathered within
+    ``BATCH_WINDOW`` of the first goes to ``st_tfevents_write_batch`` in one call, without the GIL
+    (per process; a forked process starts its own)."""
 
     def __init__(self) -> None:
-        self.jobs: "queue.Queue[tuple[bytes, Any]]" = queue.Queue()
-        self.lock = threading.Lock()
+        self.cond = threading.Condition()
+        self.ops: list[tuple[int, bytes, float, Any, Any, Any]] = []
+        self.given = 0  # operations given so far
+        self.written = 0  # operations written (or failed) so far
+        self.hurry = False  # drain waits: write at once
         self.thread: Optional[threading.Thread] = None
         self.pid = 0
         self.failed: set[bytes] = set()
 
-    def submit(self, path: bytes, job: Any) -> None:
-        with self.lock:
+    def submit(self, kind: int, path: bytes, wall: float = 0.0, data: Any = None, times: Any = None,
+               extras: Any = None) -> None:
+        with self.cond:
             if self.thread is None or self.pid != os.getpid():
                 self.pid = os.getpid()
-                self.jobs = queue.Queue()
-                self.thread = threading.Thread(target=self.loop, args=(self.jobs,), name="swifttune-events", daemon=True)
+                self.ops, self.given, self.written = [], 0, 0
+                self.thread = threading.Thread(target=self.loop, name="swifttune-events", daemon=True)
                 self.thread.start()
-            self.jobs.put((path, job))
+            self.ops.append((kind, path, wall, data, times, extras))
+            self.given += 1
+            self.cond.notify_all()
 
-    def loop(self, jobs: "queue.Queue[tuple[bytes, Any]]") -> None:
+    def loop(self) -> None:
         while True:
-            path, job = jobs.get()
+            with self.cond:
+                while not self.ops:
+                    self.cond.wait()
+                deadline = time.monotonic() + BATCH_WINDOW
+                while not self.hurry and (left := deadline - time.monotonic()) > 0:
+                    self.cond.wait(left)
+                ops, self.ops = self.ops, []
             try:
-                if path not in self.failed:
-                    job()
-            except Exception as e:  # noqa: BLE001 - said once per file; the result files are the record
+                self.write(ops)
+            except Exception as e:  # noqa: BLE001 - a broken batch: said, the experiment goes on
+                logger.warning("TensorBoard event files could not be written (%s); the experiment goes on.", e)
+            with self.cond:
+                self.written += len(ops)
+                self.cond.notify_all()
+
+    def write(self, ops: list[tuple[int, bytes, float, Any, Any, Any]]) -> None:
+        """One ``st_tfevents_write_batch`` call for `ops`; each file that fails is said once."""
+        parts: list[bytes] = []
+        for kind, path, wall, data, times, extras in ops:
+            if path in self.failed:
+                continue
+            if kind == _HPARAMS:
+                data = hparams_json(*data)
+                if data is None:
+                    continue
+                data = data.encode("utf-8")
+            elif kind == _RESULTS:
+                data = "\n".join(data).encode("utf-8")
+            else:
+                data = b""
+            walls = array.array("d", times or ()).tobytes()
+            blob = b"".join(struct.pack("<II", i, len(x)) + x for i, x in extras) if extras else b""
+            parts.append(struct.pack("<BI", kind, len(path)) + path + struct.pack("<dI", wall, len(walls) // 8) + walls
+                         + struct.pack("<I", len(data)) + data + struct.pack("<I", len(blob)) + blob)
+        if not parts:
+            return
+        batch = b"".join(parts)
+        out = ctypes.c_void_p()
+        _check(lib.c.st_tfevents_write_batch(batch, len(batch), ctypes.byref(out)))
+        text = lib.take_string(out)
+        for failure in json.loads(text) if text else []:
+            path = os.fsencode(failure["path"])
+            if path not in self.failed:
                 self.failed.add(path)
                 logger.warning("The TensorBoard event file %s could not be written (%s); the experiment goes on "
-                               "without it.", os.fsdecode(path), e)
-            finally:
-                jobs.task_done()
+                               "without it.", failure["path"], failure["message"])
 
     def drain(self) -> None:
-        """Returns once every job given so far has run."""
-        with self.lock:
-            jobs = self.jobs if self.thread is not None and self.pid == os.getpid() else None
-        if jobs is not None:
-            jobs.join()
+        """Returns once every operation given so far is written."""
+        with self.cond:
+            if self.thread is None or self.pid != os.getpid():
+                return
+            target = self.given
+            self.hurry = True
+            self.cond.notify_all()
+            try:
+                while self.written < target:
+                    self.cond.wait()
+            finally:
+                self.hurry = False
 
 
+_START, _RESULTS, _HPARAMS = 0, 1, 2
 _writer = _Writer()
 
 
@@ -147,8 +205,7 @@ class TrialEvents:
         self.times: list[float] = []  # their wall times
         self.extras: list[tuple[int, bytes]] = []  # (index in lines, an encoded Summary)
         self.last: Optional[dict[str, Any]] = None  # the run's latest result (Ray's hparams metrics)
-        path = self.path
-        _writer.submit(path, lambda: _check(lib.c.st_tfevents_start(path, wall)))
+        _writer.submit(_START, self.path, wall)
 
     @staticmethod
     def prepare(result: dict[str, Any]) -> tuple[str, list[bytes]]:
@@ -172,25 +229,9 @@ class TrialEvents:
             return
         lines, extras = self.lines, self.extras
         self.lines, self.times, self.extras = [], [], []
-        path = self.path
-
-        def append() -> None:
-            data = "\n".join(lines).encode("utf-8")
-            wall = array.array("d", times)
-            blob = b"".join(struct.pack("<II", i, len(s)) + s for i, s in extras) if extras else None
-            _check(lib.c.st_tfevents_append_results(path, data, len(data), (ctypes.c_double * len(wall)).from_buffer(wall),
-                                                    len(wall), blob, len(blob) if blob else 0))
-
-        _writer.submit(path, append)
+        _writer.submit(_RESULTS, self.path, 0.0, lines, times, extras)
 
     def write_hparams(self, params: dict[str, Any]) -> None:
         """Ray's hparams summaries for a trial that ended: its evaluated parameters and the tags
         of the scalars of this run's latest result (nothing when it has neither, as in Ray)."""
-        path, last = self.path, self.last
-
-        def append() -> None:
-            text = hparams_json(params, last)
-            if text is not None:
-                _check(lib.c.st_tfevents_append_hparams(path, text.encode("utf-8"), time.time()))
-
-        _writer.submit(path, append)
+        _writer.submit(_HPARAMS, self.path, time.time(), (params, self.last))

@@ -853,6 +853,24 @@ static void test_resources(void) {
 
 /* TensorBoard event files: started, results appended (with an extra summary), hparams; read back
  * record by record (8-byte length, 4-byte checksum, data, 4-byte checksum); the error paths. */
+/* How many TFRecords the file at `path` holds (-1: unreadable, or its framing does not end with
+ * the file). */
+static int tfrecords(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return -1;
+    unsigned char buf[4096];
+    size_t n = fread(buf, 1, sizeof buf, f), p = 0;
+    fclose(f);
+    int records = 0;
+    while (p + 12 <= n) {
+        uint64_t len = 0;
+        for (int i = 7; i >= 0; i--) len = (len << 8) | buf[p + (size_t)i];
+        p += 12 + (size_t)len + 4;
+        records++;
+    }
+    return p == n ? records : -1;
+}
+
 static void test_tfevents(void) {
     char path[512], missing[600];
     const char *dir = getenv("TMPDIR");
@@ -869,22 +887,8 @@ static void test_tfevents(void) {
     CHECK_OK(st_tfevents_append_hparams(path, "{\"hparams\": {\"x\": 1.5}, \"metrics\": [\"ray/tune/loss\"]}",
                                         1700000002.0));
     CHECK_OK(st_tfevents_append_results(path, NULL, 0, NULL, 0, NULL, 0));
-    FILE *f = fopen(path, "rb");
-    CHECK(f != NULL);
-    if (f) {
-        unsigned char buf[4096];
-        size_t n = fread(buf, 1, sizeof buf, f), p = 0;
-        fclose(f);
-        int records = 0;
-        while (p + 12 <= n) {
-            uint64_t len = 0;
-            for (int i = 7; i >= 0; i--) len = (len << 8) | buf[p + (size_t)i];
-            p += 12 + (size_t)len + 4;
-            records++;
-        }
-        /* the file version, 1 + 2 scalars, the extra, 3 hparams summaries */
-        CHECK(records == 8 && p == n);
-    }
+    /* the file version, 1 + 2 scalars, the extra, 3 hparams summaries */
+    CHECK(tfrecords(path) == 8);
     remove(path);
     CHECK_ERROR(st_tfevents_start(NULL, 1.0), ST_INVALID_ARGUMENT);
     CHECK_ERROR(st_tfevents_start(missing, 1.0), ST_ERROR);
@@ -942,21 +946,7 @@ static void test_tfevents_batch(void) {
     CHECK(failures && strstr(failures, "no/such/folder") && strstr(failures, "st_test_batch_bad.tfevents"));
     st_free(failures);
     CHECK(fopen(bad, "rb") == NULL);
-    FILE *f = fopen(path, "rb");
-    CHECK(f != NULL);
-    if (f) {
-        unsigned char buf[4096];
-        size_t m = fread(buf, 1, sizeof buf, f), p = 0;
-        fclose(f);
-        int records = 0;
-        while (p + 12 <= m) {
-            uint64_t len = 0;
-            for (int i = 7; i >= 0; i--) len = (len << 8) | buf[p + (size_t)i];
-            p += 12 + (size_t)len + 4;
-            records++;
-        }
-        CHECK(records == 7 && p == m); /* the file version, 1 + 2 scalars, 3 hparams summaries */
-    }
+    CHECK(tfrecords(path) == 7); /* the file version, 1 + 2 scalars, 3 hparams summaries */
     remove(path);
     failures = NULL;
     CHECK_ERROR(st_tfevents_write_batch((const char *)batch, (int64_t)n - 3, &failures), ST_INVALID_ARGUMENT);

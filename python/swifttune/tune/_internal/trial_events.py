@@ -115,7 +115,8 @@ class _Writer:
                 self.thread.start()
             self.ops.append((kind, path, wall, data, times, extras))
             self.given += 1
-            self.cond.notify_all()
+            if len(self.ops) == 1:  # the writer sleeps until a batch starts, then lets it gather undisturbed
+                self.cond.notify_all()
 
     def loop(self) -> None:
         while True:

@@ -539,6 +539,15 @@ int32_t st_experiment_trial(st_experiment *experiment, const char *trial_id, cha
 int32_t st_experiment_trials(st_experiment *experiment, char **out_json);
 
 /**
+ * Takes the ids of the PENDING and PAUSED trials the scheduler ended since the last call (Ray's
+ * tune_controller.stop_trial, as HyperBand's halvings do: each is now TERMINATED and its
+ * searcher and scheduler were told) and writes them into *out_json as a JSON array of strings
+ * (freed with st_free; [] for none), so a front end can tell its callbacks. Returns ST_OK
+ * or ST_INVALID_ARGUMENT.
+ */
+int32_t st_experiment_take_stopped(st_experiment *experiment, char **out_json);
+
+/**
  * Writes the best trial by Ray's rules as JSON into *out_json (freed with st_free), or the
  * JSON null when no trial has a usable value. metric and mode ("min"/"max") may be NULL for
  * the experiment's own; scope is "last" (NULL), "avg", "last-5-avg", "last-10-avg" or "all";

@@ -221,6 +221,21 @@ public func stExperimentTrials(_ experiment: OpaquePointer?, _ out_json: UnsafeM
     }
 }
 
+/// Takes the ids of the PENDING and PAUSED trials the scheduler ended since the last call (Ray's
+/// `tune_controller.stop_trial`, as HyperBand's halvings do: each is now TERMINATED and its
+/// searcher and scheduler were told) and writes them into `*out_json` as a JSON array of strings
+/// (freed with `st_free`; `[]` for none), so a front end can tell its callbacks. Returns `ST_OK`
+/// or `ST_INVALID_ARGUMENT`.
+@c(st_experiment_take_stopped)
+public func stExperimentTakeStopped(_ experiment: OpaquePointer?, _ out_json: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    api {
+        let target = try out(out_json, "out_json")
+        let e = try object(experiment, ExperimentHandle.self, "experiment")
+        target.pointee = try cString(JSONValue.array(e.experiment.takeStoppedWaiting().map { .string($0) }).serialized())
+        return .ST_OK
+    }
+}
+
 /// Writes one trial as JSON into `*out_json` (freed with `st_free`).
 /// Returns `ST_OK`, `ST_UNKNOWN_TRIAL` or `ST_INVALID_ARGUMENT`.
 @c(st_experiment_trial)

@@ -63,7 +63,7 @@ import SwiftTune
 
     @Test func schedulerSpecErrors() {
         #expect(Self.message { _ = try SchedulerSpec(json: ["type": "pbt"]) }
-            == "unknown scheduler type 'pbt': use \"fifo\", \"asha\", \"median_stopping_rule\" or \"callback\"")
+            == "unknown scheduler type 'pbt': use \"fifo\", \"asha\", \"median_stopping_rule\", \"hyperband\" or \"callback\"")
         #expect(Self.message { _ = try SchedulerSpec(json: ["type": "asha", "colour": 1]) } == "unknown option 'colour' for scheduler 'asha'")
         #expect(Self.message { _ = try SchedulerSpec(json: ["type": "fifo", "max_t": 3]) } == "unknown option 'max_t' for scheduler 'fifo'")
         #expect(Self.message { _ = try SchedulerSpec(json: ["type": "asha", "max_t": "long"]) }?.contains("'max_t' must be a number") == true)

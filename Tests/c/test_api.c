@@ -187,7 +187,7 @@ static void test_scheduler(void) {
     CHECK_OK(st_scheduler_new("{\"type\": \"median_stopping_rule\", \"time_attr\": \"training_iteration\", \"grace_period\": 2}", &sch));
     st_scheduler_free(sch);
     sch = NULL;
-    CHECK_ERROR(st_scheduler_new("{\"type\": \"hyperband\"}", &sch), ST_INVALID_CONFIG);
+    CHECK_ERROR(st_scheduler_new("{\"type\": \"pbt\"}", &sch), ST_INVALID_CONFIG);
     CHECK_ERROR(st_scheduler_new("{\"type\": \"asha\", \"reduction_factor\": 1}", &sch), ST_INVALID_CONFIG);
     CHECK_ERROR(st_scheduler_new("{\"type\": \"asha\", \"max_t\": \"long\"}", &sch), ST_INVALID_CONFIG);
     CHECK_ERROR(st_scheduler_new("{\"type\": \"fifo\", \"max_t\": 3}", &sch), ST_INVALID_CONFIG);
@@ -1034,8 +1034,8 @@ static void test_scheduler_callback(void) {
     CHECK(decision == ST_PAUSE);
     CHECK_OK(st_experiment_finish(e, a, ST_END_STOPPED, NULL, &status, NULL, NULL));
     CHECK(status == ST_TRIAL_PAUSED);
-    /* a new trial is added and queued as it becomes pending; the scheduler chooses the PAUSED one,
-     * which queues behind it (Ray's staging order) */
+    /* the trial created while the first ran (queued as it became pending) starts before the PAUSED
+     * one the scheduler chose (Ray's staging order) */
     CHECK_OK(st_experiment_next(e, &action, &b, NULL));
     CHECK(action == ST_NEXT_START && strcmp(b, "trial_00001") == 0 && strcmp(st.chosen, "trial_00000") == 0);
     CHECK_OK(st_experiment_report(e, b, names, twelve, 1, NULL, &decision, NULL, NULL, NULL));
@@ -1048,9 +1048,11 @@ static void test_scheduler_callback(void) {
     CHECK_ERROR(st_experiment_report(e, a, names, boom, 1, NULL, &decision, NULL, NULL, NULL), ST_ERROR);
     CHECK(strstr(st_last_error(), "scheduler callback 1 failed (it returned 7)") != NULL);
     CHECK_OK(st_experiment_finish(e, a, ST_END_FAILED, "boom", &status, NULL, NULL));
-    CHECK(strcmp(st.log, "add trial_00000 \"number\":0;choose trial_00000;result trial_00000 5;"
-                         "add trial_00001 \"number\":1;choose trial_00000;result trial_00001 12;"
-                         "complete trial_00001 3;choose trial_00000;error trial_00000;") == 0);
+    /* Ray's loop takes a step (creates trials, asks for a choice) after each start and each result */
+    CHECK(strcmp(st.log, "add trial_00000 \"number\":0;choose trial_00000;add trial_00001 \"number\":1;"
+                         "choose trial_00001;result trial_00000 5;choose trial_00000;choose trial_00000;"
+                         "choose trial_00000;result trial_00001 12;choose trial_00000;complete trial_00001 3;"
+                         "choose trial_00000;error trial_00000;") == 0);
     /* saved and resumed: every trial is told again once a callback is set */
     char *state = NULL;
     CHECK_OK(st_experiment_save(e, &state));
@@ -1063,6 +1065,55 @@ static void test_scheduler_callback(void) {
     st_experiment_free(r);
     st_free(a);
     st_free(b);
+    st_experiment_free(e);
+    st_scheduler_free(sch);
+    st_searcher_free(s);
+}
+
+/* HyperBand (max_t 3, eta 3): brackets of 2 (milestone 3) and 3 (milestone 1) trials. In the second,
+ * the first two pause at 1; the third's result halves it: the best (lowest loss) goes on, the third
+ * is answered stop, and the PAUSED worse one ends TERMINATED, reported once by take_stopped. */
+static void test_hyperband(void) {
+    st_searcher *s = NULL;
+    CHECK_OK(st_searcher_new(searcher_spec("random", ", \"seed\": 3"), &s));
+    st_scheduler *sch = NULL;
+    CHECK_OK(st_scheduler_new("{\"type\": \"hyperband\", \"max_t\": 3, \"reduction_factor\": 3}", &sch));
+    st_experiment *e = NULL;
+    CHECK_OK(st_experiment_new("{\"metric\": \"loss\", \"mode\": \"min\", \"num_samples\": 5, \"max_pending_trials\": 200}",
+                               s, sch, &e));
+    int32_t action = -1, decision = -1, status = -1;
+    char *ids[5] = {NULL};
+    for (int i = 0; i < 5; i++) {
+        CHECK_OK(st_experiment_next(e, &action, &ids[i], NULL));
+        CHECK(action == ST_NEXT_START && ids[i] != NULL);
+    }
+    const char *names[] = {"loss"};
+    double losses[] = {2, 1, 3};
+    for (int i = 2; i < 4; i++) {
+        CHECK_OK(st_experiment_report(e, ids[i], names, &losses[i - 2], 1, NULL, &decision, NULL, NULL, NULL));
+        CHECK(decision == ST_PAUSE);
+        CHECK_OK(st_experiment_finish(e, ids[i], ST_END_STOPPED, NULL, &status, NULL, NULL));
+        CHECK(status == ST_TRIAL_PAUSED);
+    }
+    char *stopped = NULL;
+    CHECK_OK(st_experiment_take_stopped(e, &stopped));
+    CHECK(stopped && strcmp(stopped, "[]") == 0);
+    st_free(stopped);
+    CHECK_OK(st_experiment_report(e, ids[4], names, &losses[2], 1, NULL, &decision, NULL, NULL, NULL));
+    CHECK(decision == ST_STOP);
+    CHECK_OK(st_experiment_take_stopped(e, &stopped));
+    CHECK(stopped && strcmp(stopped, "[\"trial_00002\"]") == 0);
+    st_free(stopped);
+    CHECK_OK(st_experiment_take_stopped(e, &stopped));
+    CHECK(stopped && strcmp(stopped, "[]") == 0);
+    st_free(stopped);
+    char *trial = NULL;
+    CHECK_OK(st_experiment_trial(e, "trial_00002", &trial));
+    CHECK(trial && strstr(trial, "\"TERMINATED\""));
+    st_free(trial);
+    CHECK_ERROR(st_experiment_take_stopped(NULL, &stopped), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_take_stopped(e, NULL), ST_INVALID_ARGUMENT);
+    for (int i = 0; i < 5; i++) st_free(ids[i]);
     st_experiment_free(e);
     st_scheduler_free(sch);
     st_searcher_free(s);
@@ -1085,6 +1136,7 @@ int main(void) {
     test_tfevents();
     test_tfevents_batch();
     test_scheduler_callback();
+    test_hyperband();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

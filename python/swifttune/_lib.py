@@ -273,6 +273,11 @@ class ExperimentHandle(Handle):
                                              ctypes.byref(status), ctypes.byref(failures), ctypes.byref(metric)))
         return FinishInfo(TRIAL_STATUS[status.value], failures.value, METRIC_PROBLEM[metric.value])
 
+    def take_stopped(self) -> list[str]:
+        """The ids of the PENDING and PAUSED trials the engine's scheduler ended since the last
+        call (HyperBand's halvings): TERMINATED now, their searcher and scheduler told."""
+        return loads(lib.call_string("st_experiment_take_stopped", self.p)) or []
+
     def trials(self) -> list[dict[str, Any]]:
         return loads(lib.call_string("st_experiment_trials", self.p))
 

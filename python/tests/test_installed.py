@@ -35,6 +35,7 @@ def test_every_public_module_imports() -> None:
                  "swifttune.tune.search.concurrency_limiter", "swifttune.tune.search.hyperopt",
                  "swifttune.tune.search.hyperopt.hyperopt_search", "swifttune.tune.schedulers.trial_scheduler",
                  "swifttune.tune.schedulers.async_hyperband", "swifttune.tune.schedulers.median_stopping_rule",
+                 "swifttune.tune.schedulers.hyperband", "swifttune.tune.utils.mock_trainable",
                  "swifttune.tune.experiment", "swifttune.tune.impl.config", "swifttune.train", "swifttune.hyperopt",
                  "swifttune.integrations.ray"):
         assert name in public, f"{name} is not in the installed wheel"

@@ -701,7 +701,7 @@ CASES: list[Case] = [
          "ST_INVALID_STATE", "invalid saved state: malformed concurrency limiter state", "state"),
     Case(C, "st_scheduler_new", "an unknown scheduler type `pbt`",
          lambda: _c_scheduler_new(b'{"type": "pbt"}'), "ST_INVALID_CONFIG",
-         "unknown scheduler type 'pbt': use \"fifo\", \"asha\", \"median_stopping_rule\" or \"callback\"", "type"),
+         "unknown scheduler type 'pbt': use \"fifo\", \"asha\", \"median_stopping_rule\", \"hyperband\" or \"callback\"", "type"),
     Case(C, "st_experiment_set_scheduler", "a NULL scheduler callback",
          lambda: _c_on_experiment(lambda live: _c().st_experiment_set_scheduler(live.p, _capi.st_scheduler_fn(), None)),
          "ST_INVALID_ARGUMENT", "scheduler is NULL", "scheduler"),

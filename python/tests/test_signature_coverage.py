@@ -322,6 +322,14 @@ TARGETS: list[Target] = [
         "brackets": H(P + "test_asha_time_attr_stop_last_trials_and_brackets"),
         "stop_last_trials": H(P + "test_asha_time_attr_stop_last_trials_and_brackets"),
     }),
+    Target("ray.tune.schedulers:HyperBandScheduler", {
+        "time_attr": H("test_schedulers::test_hyperband_time_attr_metric_and_mode_of_its_own"),
+        "metric": H("test_schedulers::test_hyperband_time_attr_metric_and_mode_of_its_own"),
+        "mode": H("test_schedulers::test_hyperband_time_attr_metric_and_mode_of_its_own"),
+        "max_t": H("test_schedulers::test_hyperband_halves_each_bracket"),
+        "reduction_factor": H("test_schedulers::test_hyperband_halves_each_bracket"),
+        "stop_last_trials": H("test_schedulers::test_hyperband_stop_last_trials_false_lets_survivors_run_on"),
+    }),
     Target("ray.tune.schedulers:MedianStoppingRule", {
         "time_attr": H("test_schedulers::test_median_stopping_rule_stops_bad_trials"),
         "metric": H(P + "test_median_stopping_rule_metric_and_mode"),
@@ -330,6 +338,13 @@ TARGETS: list[Target] = [
         "min_samples_required": H("test_schedulers::test_median_stopping_rule_needs_min_samples"),
         "min_time_slice": H("test_trainable_class::test_paused_trials_resume_from_the_pause_checkpoint"),
         "hard_stop": H("test_trainable_class::test_paused_trials_resume_from_the_pause_checkpoint"),
+    }),
+    # -- ray.tune.utils ---------------------------------------------------------------------
+    # The trainable of Ray's examples: Trainable's parameters, as swifttune's Trainable takes them.
+    Target("ray.tune.utils.mock_trainable:MyTrainableClass", {
+        "config": H("test_trainable_class::test_my_trainable_class_matches_rays"),
+        "logger_creator": Refused(lambda config: None),
+        "storage": Refused(object()),
     }),
     # -- ray.tune.stopper -------------------------------------------------------------------
     Target("ray.tune.stopper:MaximumIterationStopper", {

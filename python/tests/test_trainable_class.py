@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import math
 import os
 import re
 import subprocess
@@ -349,3 +350,75 @@ def test_checkpoint_at_end_when_the_trainable_ends_itself(run_config: Any) -> No
                    run_config=run_config(checkpoint_config=tune.CheckpointConfig(checkpoint_at_end=True))).fit()[0]
     assert r.metrics["training_iteration"] == 3 and r.metrics["done"] is True
     assert _checkpoints(r) == ["checkpoint_000000"]
+
+
+@pytest.mark.ray
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # Ray's Trainable used directly: its loggers
+def test_my_trainable_class_matches_rays(tmp_path: Path) -> None:
+    """``ray.tune.utils.mock_trainable.MyTrainableClass`` (the trainable of Ray's examples): the same
+    steps from the same config, bit for bit, the same checkpoint file, a save / load round trip that
+    goes on from the saved step (in both directions), and the same failures (``mock_error``)."""
+    pytest.importorskip("ray")
+    from ray.tune.utils import mock_trainable as ray_mock
+
+    from swifttune.tune.utils import mock_trainable as our_mock
+    from swifttune.tune.utils.mock_trainable import MyTrainableClass
+
+    assert (our_mock.MOCK_TRAINABLE_NAME, our_mock.MOCK_ERROR_KEY) == (ray_mock.MOCK_TRAINABLE_NAME,
+                                                                       ray_mock.MOCK_ERROR_KEY)
+    made: list[Any] = []
+
+    def both(config: dict[str, Any]) -> tuple[Any, Any]:
+        pair = (MyTrainableClass(config=dict(config)), ray_mock.MyTrainableClass(config=dict(config)))
+        made.extend(pair)
+        return pair
+
+    mine, ray_dir = tmp_path / "ours", tmp_path / "ray"
+    for config in ({}, {"width": 10, "height": 50}, {"width": 37, "height": 0.73}, {"width": 89, "height": 99},
+                   {"height": -4.5}):
+        ours, theirs = both(config)
+        assert ours.train()["episode_reward_mean"] == theirs.train()["episode_reward_mean"], config
+        steps = [ours.step() for _ in range(150)]
+        assert steps == [theirs.step() for _ in range(150)], config  # bit for bit: numpy's tanh, as Ray
+        assert all(set(r) == {"episode_reward_mean"} for r in steps)
+
+        # Ours saves, Ray's loads, and the other way round: the same file, the same next step.
+        for d in (mine, ray_dir):
+            d.mkdir(exist_ok=True)
+        ours.save_checkpoint(str(mine))
+        theirs.save_checkpoint(str(ray_dir))
+        assert (mine / "checkpoint").read_text() == (ray_dir / "checkpoint").read_text() == '{"timestep": 151}'
+        fresh_ours, fresh_theirs = both(config)
+        fresh_ours.load_checkpoint(str(ray_dir))
+        fresh_theirs.load_checkpoint(str(mine))
+        assert fresh_ours.restored and fresh_theirs.restored and fresh_ours.timestep == fresh_theirs.timestep == 151
+        assert fresh_ours.step() == fresh_theirs.step() == ours.step()
+
+    # Through the Trainable API (save / restore): the step count and the counters come back.
+    ours, theirs = both({"width": 5, "height": 2})
+    for _ in range(4):
+        assert ours.train()["episode_reward_mean"] == theirs.train()["episode_reward_mean"]
+    restored, ray_restored = both({"width": 5, "height": 2})
+    restored.restore(ours.save(str(tmp_path / "api")))
+    ray_restored.restore(theirs.save())
+    assert restored.restored and restored.timestep == ray_restored.timestep == 4
+    assert restored.iteration == ray_restored.iteration == 4
+    assert restored.train()["episode_reward_mean"] == ray_restored.train()["episode_reward_mean"] == \
+        ours.train()["episode_reward_mean"]
+
+    # mock_error: the first step succeeds, then it fails until restored (always, with persistent_error).
+    for persistent in (False, True):
+        pair = both({ray_mock.MOCK_ERROR_KEY: True, "persistent_error": persistent, "height": 3})
+        assert pair[0].step() == pair[1].step()
+        for t in pair:
+            with pytest.raises(RuntimeError, match=r"^Failing on purpose! self.timestep=1$"):
+                t.step()
+            t.load_checkpoint(str(mine))
+        if persistent:
+            for t in pair:
+                with pytest.raises(RuntimeError, match=r"^Failing on purpose! self.timestep=151$"):
+                    t.step()
+        else:
+            assert pair[0].step() == pair[1].step() == {"episode_reward_mean": pytest.approx(3 * math.tanh(152))}
+    for t in made:
+        t.stop()

@@ -92,6 +92,9 @@ public final class Experiment: Sendable {
     /// Every trial, in creation order.
     public var trials: [TrialRecord] { core.withLock { $0.trials } }
 
+    /// The waiting trials the scheduler ended since the last call (``ExperimentCore/takeStoppedWaiting()``).
+    public func takeStoppedWaiting() -> [String] { core.withLock { $0.takeStoppedWaiting() } }
+
     /// The trial with this id, or nil.
     public func trial(_ id: String) -> TrialRecord? { core.withLock { $0.trial(id) } }
 

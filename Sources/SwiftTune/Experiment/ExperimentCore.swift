@@ -153,6 +153,12 @@ public struct ExperimentCore: Sendable {
     /// With a scheduler that chooses: the waiting trials queued to start, in Ray's staging order
     /// (``nextChosen(now:)``); not saved (a restored experiment queues its trials again).
     var staged: [String] = []
+    /// The waiting trials the scheduler stopped (``TrialScheduler/takeStopRequests()``), for the
+    /// front end (``takeStoppedWaiting()``); not saved (their status is).
+    var stoppedWaiting: [String] = []
+    /// Running trials the scheduler stopped while they paused: the scheduler was told then, not
+    /// again when their run ends.
+    var leftScheduler: Set<String> = []
     /// ``ExperimentConfig/maxRunning``, computed once.
     let maxRunning: Int?
 
@@ -282,6 +288,8 @@ public struct ExperimentCore: Sendable {
         var decision = stopped ? .stop : try schedule { (s: inout any TrialScheduler) throws(ScheduleError) in
             try s.onTrialResult(id, result, context: context)
         }
+        try applySchedulerStops()
+        if trials[i].decision == .stop { decision = .stop }
         if decision == .continue && (budgetExhausted(now: now) || failedFast != nil) { decision = .stop }
         if decision == .continue, try checkStopAll(now: now) { decision = .stop }
         if decision != .stop {
@@ -289,6 +297,10 @@ public struct ExperimentCore: Sendable {
             do { try limiter.observe(trialID: id, result) } catch { throw .search(error) }
         }
         if decision != .continue { trials[i].decision = decision }
+        // Ray's loop takes a step after every event, a result among them.
+        if scheduler.choosesTrials {
+            try rayStep(pausing: decision == .pause ? id : nil, create: !budgetExhausted(now: now) && failedFast == nil && !stoppedAll)
+        }
         return ReportAnswer(decision: decision, trainingIteration: iteration, timeTotalS: time,
                             shouldCheckpoint: config.checkpointDue(trainingIteration: iteration, decision: decision))
     }
@@ -329,6 +341,7 @@ public struct ExperimentCore: Sendable {
                 try schedule { (s: inout any TrialScheduler) throws(ScheduleError) in
                     try s.onTrialRetry(id, number: trial.number, configuration: trial.configuration)
                 }
+                try applySchedulerStops()
                 return TrialFinish(status: .pending, numFailures: trial.numFailures, metricProblem: nil)
             }
             trial.status = .error
@@ -357,10 +370,11 @@ public struct ExperimentCore: Sendable {
             do { try limiter.tell(trialID: id, outcome, errored: errored) } catch { throw .search(error) }
             trial.searcherTold = true
         }
+        let told = leftScheduler.remove(id) != nil
         if case .failed = end {
-            try schedule { (s: inout any TrialScheduler) throws(ScheduleError) in try s.onTrialRemove(id) }
+            if !told { try schedule { (s: inout any TrialScheduler) throws(ScheduleError) in try s.onTrialRemove(id) } }
             if config.failFast && failedFast == nil { failedFast = id }
-        } else {
+        } else if !told {
             let last = trial.lastResult
             try schedule { (s: inout any TrialScheduler) throws(ScheduleError) in try s.onTrialComplete(id, last) }
         }
@@ -368,6 +382,7 @@ public struct ExperimentCore: Sendable {
         trial.gpuIDs = []
         trials[i] = trial
         runningCount -= 1
+        try applySchedulerStops()
         return TrialFinish(status: trial.status, numFailures: trial.numFailures, metricProblem: problem)
     }
 

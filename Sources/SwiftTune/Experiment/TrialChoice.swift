@@ -38,32 +38,98 @@ extension ExperimentCore {
     /// will ever let run (none runs, none queued, none can be created) is an error, where Ray would
     /// wait forever.
     mutating func nextChosen(now: Double) throws(ExperimentError) -> NextAction {
-        var pending = trials.reduce(0) { $0 + ($1.status == .pending ? 1 : 0) }
-        // As Ray's searchers under `max_concurrent_trials`: at most that many trials live (created,
-        // not ended: pending, running or paused).
-        func roomForLive(_ c: ExperimentCore) -> Bool { c.config.maxConcurrentTrials.map { c.runningCount + c.waitingCount < $0 } ?? true }
-        while pending < config.maxPendingTrials && moreSamples && limiter.hasCapacity && roomForLive(self), try addSuggestedTrial() {
-            pending += 1
-        }
+        try rayStep(pausing: nil, create: true)
         let moreSamples = self.moreSamples
-        if waitingCount > 0 {
-            var queued = Set(staged)
-            for t in trials where t.status == .pending && !queued.contains(t.id) {
-                staged.append(t.id)
-                queued.insert(t.id)
-            }
-            let waiting = trials.filter { $0.status == .pending || $0.status == .paused }
-                .map { WaitingTrial(id: $0.id, status: $0.status) }
-            let chosen = try schedule { (s: inout any TrialScheduler) throws(ScheduleError) in try s.chooseTrial(among: waiting) }
-            if let chosen, !queued.contains(chosen) { staged.append(chosen) }
-        }
+        // Ended trials leave the queue; a trial queued while it was pausing waits there until it has.
+        staged.removeAll { id in indexByID[id].map { trials[$0].status == .terminated || trials[$0].status == .error } ?? true }
         let underCap = maxRunning.map { runningCount < $0 } ?? true
-        if underCap, !staged.isEmpty, let i = indexByID[staged.removeFirst()] { return start(i, now: now) }
+        if underCap, let k = staged.firstIndex(where: { id in
+            indexByID[id].map { trials[$0].status == .pending || trials[$0].status == .paused } ?? false
+        }), let i = indexByID[staged.remove(at: k)] {
+            let action = start(i, now: now)
+            // Ray's next step, once the trial has started.
+            try rayStep(pausing: nil, create: true)
+            return action
+        }
         if runningCount == 0 && !moreSamples && waitingCount > 0 {
             throw .schedule(.frontEnd("the scheduler's choose_trial_to_run chose none of the \(waitingCount) PAUSED "
                                       + "trials while no trial runs and none can be created: they would never resume"))
         }
         if moreSamples || runningCount > 0 && waitingCount > 0 { return .wait }
         return .finished
+    }
+
+    /// Ray's step before it handles an event (`_maybe_update_trial_queue`, `_maybe_add_actors`):
+    /// with `create`, the searcher creates trials PENDING while fewer than
+    /// ``ExperimentConfig/maxPendingTrials`` are and fewer than ``ExperimentConfig/maxConcurrentTrials``
+    /// are live (the scheduler hears each); then every PENDING trial not yet queued joins the queue,
+    /// then the trial the scheduler chooses among the waiting ones (PENDING or PAUSED, in creation
+    /// order; `pausing`, the trial whose result was just answered `.pause`, counts as PAUSED, as
+    /// it is in Ray by then).
+    mutating func rayStep(pausing: String?, create: Bool) throws(ExperimentError) {
+        if create {
+            var pending = trials.reduce(0) { $0 + ($1.status == .pending ? 1 : 0) }
+            // As Ray's searchers under `max_concurrent_trials`: at most that many trials live
+            // (created, not ended: pending, running or paused).
+            func roomForLive(_ c: ExperimentCore) -> Bool { c.config.maxConcurrentTrials.map { c.runningCount + c.waitingCount < $0 } ?? true }
+            while pending < config.maxPendingTrials && moreSamples && limiter.hasCapacity && roomForLive(self), try addSuggestedTrial() {
+                pending += 1
+            }
+        }
+        guard waitingCount > 0 || pausing != nil else { return }
+        var queued = Set(staged)
+        for t in trials where t.status == .pending && !queued.contains(t.id) {
+            staged.append(t.id)
+            queued.insert(t.id)
+        }
+        let waiting = trials.filter { $0.status == .pending || $0.status == .paused || $0.id == pausing }
+            .map { WaitingTrial(id: $0.id, status: $0.id == pausing ? .paused : $0.status) }
+        guard !waiting.isEmpty else { return }
+        let chosen = try schedule { (s: inout any TrialScheduler) throws(ScheduleError) in try s.chooseTrial(among: waiting) }
+        if let chosen, !queued.contains(chosen) { staged.append(chosen) }
+    }
+
+    /// Ends the trials the scheduler stopped in its last hooks (Ray's `tune_controller.stop_trial`),
+    /// and those its hearing of each stops: a PENDING or PAUSED trial ends TERMINATED (stopped
+    /// early) at once, the scheduler hears it removed and the searcher hears it ended without a
+    /// result; a running trial that was pausing ends TERMINATED when its run ends (its next
+    /// ``finish(_:_:now:)`` says so), the scheduler and searcher told now; another running trial is
+    /// answered `.stop` at its next report.
+    mutating func applySchedulerStops() throws(ExperimentError) {
+        while true {
+            let ids = scheduler.takeStopRequests()
+            if ids.isEmpty { return }
+            for id in ids {
+                guard let i = indexByID[id] else { throw .schedule(ScheduleError("the scheduler stopped unknown trial '\(id)'")) }
+                switch trials[i].status {
+                case .pending, .paused:
+                    trials[i].status = .terminated
+                    trials[i].stoppedEarly = true
+                    waitingCount -= 1
+                    staged.removeAll { $0 == id }
+                    stoppedWaiting.append(id)
+                case .running where trials[i].decision == .pause:
+                    trials[i].decision = .stop
+                    leftScheduler.insert(id)
+                case .running:
+                    trials[i].decision = .stop
+                    continue
+                case .terminated, .error:
+                    continue
+                }
+                try schedule { (s: inout any TrialScheduler) throws(ScheduleError) in try s.onTrialRemove(id) }
+                if !trials[i].searcherTold {
+                    do { try limiter.tell(trialID: id, .failed, errored: false) } catch { throw .search(error) }
+                    trials[i].searcherTold = true
+                }
+            }
+        }
+    }
+
+    /// The ids of the PENDING and PAUSED trials the scheduler ended since the last call (now
+    /// TERMINATED), taken: a front end tells its callbacks they completed.
+    public mutating func takeStoppedWaiting() -> [String] {
+        defer { stoppedWaiting = [] }
+        return stoppedWaiting
     }
 }

@@ -91,6 +91,10 @@ public protocol TrialScheduler: Sendable {
     /// now, or nil for none (PENDING trials then start anyway, as in Ray). Asked only when
     /// ``choosesTrials``.
     mutating func chooseTrial(among waiting: [WaitingTrial]) throws(ScheduleError) -> String?
+    /// The waiting (PAUSED or PENDING) trials the scheduler stopped in the hooks called since the
+    /// last call (Ray's `tune_controller.stop_trial`), taken: the engine ends each TERMINATED and
+    /// tells the scheduler (``onTrialRemove(_:)``) and the searcher. By default none.
+    mutating func takeStopRequests() -> [String]
     /// Takes the front end's callback (a ``CallbackScheduler``; swifttune's schedulers ignore it).
     mutating func attach(_ callback: @escaping SchedulerCallback) throws(ScheduleError)
     /// The scheduler's whole state as JSON.
@@ -123,6 +127,8 @@ extension TrialScheduler {
     public mutating func onTrialsRestored(_ trials: [TrialRecord]) throws(ScheduleError) {}
     /// False: the engine's order (PENDING, new, PAUSED).
     public var choosesTrials: Bool { false }
+    /// None.
+    public mutating func takeStopRequests() -> [String] { [] }
     /// Swifttune's schedulers take no callback.
     public mutating func attach(_ callback: @escaping SchedulerCallback) throws(ScheduleError) {}
     /// Nil (never asked unless ``choosesTrials``).
@@ -137,6 +143,7 @@ public func restoreScheduler(_ state: JSONValue) throws(ScheduleError) -> any Tr
         case FIFOScheduler.kind: return try FIFOScheduler(restoring: state)
         case ASHAScheduler.kind: return try ASHAScheduler(restoring: state)
         case MedianStoppingRule.kind: return try MedianStoppingRule(restoring: state)
+        case HyperBandScheduler.kind: return try HyperBandScheduler(restoring: state)
         case CallbackScheduler.kind: return try CallbackScheduler(restoring: state)
         default: throw ScheduleError("unknown scheduler state \(state["scheduler"].map { "\($0)" } ?? "without a 'scheduler'")")
         }

@@ -7,6 +7,8 @@
 ///   (`"async_hyperband"` is the same);
 /// - `{"type": "median_stopping_rule", "time_attr": "time_total_s", "metric": null, "mode": null,
 ///   "grace_period": 60, "min_samples_required": 3, "min_time_slice": 0, "hard_stop": true}`;
+/// - `{"type": "hyperband", "time_attr": "training_iteration", "metric": null, "mode": null,
+///   "max_t": 81, "reduction_factor": 3, "stop_last_trials": true}` (``HyperBandScheduler``);
 /// - `{"type": "callback", "id": 0}`: a scheduler of the front end, asked through its callback
 ///   with this id (``CallbackScheduler``).
 public struct SchedulerSpec: Sendable {
@@ -18,6 +20,8 @@ public struct SchedulerSpec: Sendable {
         case asha
         /// ``MedianStoppingRule``.
         case medianStoppingRule = "median_stopping_rule"
+        /// ``HyperBandScheduler``.
+        case hyperband
         /// ``CallbackScheduler``.
         case callback
     }
@@ -27,6 +31,7 @@ public struct SchedulerSpec: Sendable {
         .fifo: [],
         .asha: ["time_attr", "metric", "mode", "max_t", "grace_period", "reduction_factor", "brackets", "stop_last_trials", "seed"],
         .medianStoppingRule: ["time_attr", "metric", "mode", "grace_period", "min_samples_required", "min_time_slice", "hard_stop"],
+        .hyperband: ["time_attr", "metric", "mode", "max_t", "reduction_factor", "stop_last_trials"],
         .callback: ["id"],
     ]
 
@@ -43,7 +48,7 @@ public struct SchedulerSpec: Sendable {
         let read = SpecReader(spec: spec)
         let type = try read.string("type") ?? "fifo"
         guard let kind = type == "async_hyperband" ? .asha : Kind(rawValue: type) else {
-            throw .invalid("unknown scheduler type '\(type)': use \"fifo\", \"asha\", \"median_stopping_rule\" or \"callback\"")
+            throw .invalid("unknown scheduler type '\(type)': use \"fifo\", \"asha\", \"median_stopping_rule\", \"hyperband\" or \"callback\"")
         }
         let allowed = Self.options[kind] ?? []
         for (k, _) in members where !allowed.contains(k) && k != "type" {
@@ -70,6 +75,11 @@ public struct SchedulerSpec: Sendable {
                     gracePeriod: read.double("grace_period") ?? 60,
                     minSamplesRequired: Int(clamping: minSamples), minTimeSlice: read.double("min_time_slice") ?? 0,
                     hardStop: read.bool("hard_stop") ?? true)
+            case .hyperband:
+                scheduler = try HyperBandScheduler(
+                    timeAttr: read.string("time_attr") ?? "training_iteration", metric: metric, mode: mode,
+                    maxT: read.double("max_t") ?? 81, reductionFactor: read.double("reduction_factor") ?? 3,
+                    stopLastTrials: read.bool("stop_last_trials") ?? true)
             case .callback:
                 guard let id = try read.int("id"), id >= 0, id <= Int64(Int32.max) else {
                     throw SpecError.invalid("scheduler 'callback' needs an 'id' from 0 to \(Int32.max)")

@@ -37,16 +37,17 @@ _SEARCHERS = ("variant_generator", "random", "ax", "dragonfly", "skopt", "hypero
 
 def _create_scheduler(name: str) -> TrialScheduler:
     """Ray's ``create_scheduler`` for the schedulers swifttune has."""
-    from .schedulers import AsyncHyperBandScheduler, FIFOScheduler, MedianStoppingRule
+    from .schedulers import AsyncHyperBandScheduler, FIFOScheduler, HyperBandScheduler, MedianStoppingRule
 
     if name not in _SCHEDULERS:
         raise ValueError(f"The `scheduler` argument must be one of {list(_SCHEDULERS)}. Got: {name}")
     made: dict[str, Callable[[], TrialScheduler]] = {"fifo": FIFOScheduler, "async_hyperband": AsyncHyperBandScheduler,
                                                       "asha": AsyncHyperBandScheduler,
-                                                      "median_stopping_rule": MedianStoppingRule}
+                                                      "median_stopping_rule": MedianStoppingRule,
+                                                      "hyperband": HyperBandScheduler}
     if name not in made:
         raise NotImplementedError(f"scheduler={name!r} is not supported by swifttune; use 'fifo', 'asha' "
-                                  "('async_hyperband') or 'median_stopping_rule' instead.")
+                                  "('async_hyperband'), 'median_stopping_rule' or 'hyperband' instead.")
     return made[name]()
 
 

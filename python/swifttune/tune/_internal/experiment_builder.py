@@ -13,6 +13,7 @@ from ..impl.config import FailureConfig, _stopper_of
 from ..schedulers.trial_scheduler import FIFOScheduler, TrialScheduler, is_user_scheduler
 from ..search.basic_variant import BasicVariantGenerator
 from ..schedulers.async_hyperband import AsyncHyperBandScheduler
+from ..schedulers.hyperband import HyperBandScheduler
 from ..schedulers.median_stopping_rule import MedianStoppingRule
 from ..search.searcher import Searcher, base_searcher, compose_spec
 from ..stopper import Stopper
@@ -157,7 +158,7 @@ def _build_engine(tuner: "Tuner", spec: dict[str, Any], metric: Optional[str], m
     if not isinstance(scheduler_obj, TrialScheduler):
         raise ValueError(f"scheduler must be a swifttune TrialScheduler, got {type(scheduler_obj).__name__}")
     user_scheduler = is_user_scheduler(scheduler_obj)
-    if isinstance(scheduler_obj, (AsyncHyperBandScheduler, MedianStoppingRule)):
+    if isinstance(scheduler_obj, (AsyncHyperBandScheduler, HyperBandScheduler, MedianStoppingRule)):
         _check_scheduler_metric(scheduler_obj, tc.metric, tc.mode, tuner._entrypoint)
     else:  # Ray's set_search_properties of a scheduler of the user's, or Ray's base class's of FIFOScheduler
         _set_search_properties(scheduler_obj, tc.metric, tc.mode, rc, tc, tuner._entrypoint)
@@ -273,7 +274,7 @@ def _check_scheduler_metric(scheduler: TrialScheduler, metric: Optional[str], mo
                             entrypoint: str) -> None:
     """Ray's checks of a scheduler that ranks trials (``tune.run``'s ``set_search_properties`` and
     the scheduler's ``on_trial_add``): the TuneConfig's metric and mode, or its own, not both."""
-    if not isinstance(scheduler, (AsyncHyperBandScheduler, MedianStoppingRule)):
+    if not isinstance(scheduler, (AsyncHyperBandScheduler, HyperBandScheduler, MedianStoppingRule)):
         return
     own_metric, own_mode = scheduler.metric, scheduler.mode
     if (own_metric and metric) or (own_mode and mode):

@@ -14,6 +14,7 @@ from ..checkpoint import CheckpointConfig
 from ..error import TuneError
 from ..experiment.trial import Trial, experiment_tag
 from ..impl.config import FailureConfig
+from ..schedulers.hyperband import HyperBandScheduler
 from .progress import ProgressOutput, evaluated_params
 from .trainable_runner import is_class_trainable
 from .trial_events import tensorboard_enabled
@@ -57,6 +58,9 @@ class ExperimentRun:
         self.step_callbacks = [cb for cb in self.callbacks if _overrides(cb, "on_step_begin") or
                                _overrides(cb, "on_step_end")]
         self.infos: dict[str, Trial] = {}
+        self.paused: dict[str, TrialSession] = {}  # the last run of each PAUSED trial
+        # A scheduler that stops PAUSED trials when another trial reports (HyperBand's halvings).
+        self.stops_waiting = isinstance(tuner.tune_config.scheduler, HyperBandScheduler)
         self.iteration = 0
         self.checkpoint_config = tuner.run_config.checkpoint_config or CheckpointConfig()
         self.class_trainable = is_class_trainable(tuner.trainable)
@@ -83,6 +87,7 @@ class ExperimentRun:
                                                     experiment_tag=experiment_tag(number, config),
                                                     experiment_dir_name=self.path.name)
             info.status = "RUNNING"
+            self.paused.pop(trial_id, None)
         self.callback("on_trial_start", info)
         return info
 
@@ -186,7 +191,10 @@ class ExperimentRun:
         if end != END_FAILED and metric and info.metric_problem is not None:
             self.warn_unusable_metric(s, metric, info.metric_problem)
         if info.status == "PAUSED":  # a scheduler's PAUSE: it runs again when chosen (no callback, as Ray)
-            s.info.status = "PAUSED"
+            with self.callback_lock:
+                s.info.status = "PAUSED"
+                self.paused[s.trial_id] = s
+            self.end_stopped()
             return
         if info.retried:
             s.info.status = "PENDING"
@@ -196,10 +204,9 @@ class ExperimentRun:
                            info.num_failures, limit, "its latest checkpoint" if s.checkpoint else "the start")
             return
         s.info.status = "ERROR" if end == END_FAILED else "TERMINATED"
-        events = s.files.events
-        if events is not None:  # Ray's TBXLoggerCallback at the trial's end: the hparams summaries
-            events.write_hparams(evaluated_params(self.tuner, s.config))
+        self.close_trial(s)
         self.callback("on_trial_error" if end == END_FAILED else "on_trial_complete", s.info)
+        self.end_stopped()
         if end == END_FAILED and self.failure_config.fail_fast:
             if self.failure_config._raises:
                 with self.cond:
@@ -215,6 +222,27 @@ class ExperimentRun:
             how = {END_COMPLETED: "completed", END_STOPPED: "stopped early", END_FAILED: "errored"}[end]
             shown = f" {metric}={last.get(metric)!r}" if metric and metric in last else ""
             print(f"Trial {s.trial_name} {how} after {len(s.results)} results.{shown}", flush=True)
+
+    def close_trial(self, s: TrialSession) -> None:
+        """Ray's TBXLoggerCallback at a trial's end: the hparams summaries of its event file."""
+        events = s.files.events
+        if events is not None:
+            events.write_hparams(evaluated_params(self.tuner, s.config))
+
+    def end_stopped(self) -> None:
+        """The PAUSED trials the engine's scheduler ended (HyperBand's halvings; Ray's
+        ``tune_controller.stop_trial``): TERMINATED, their event files closed, the callbacks'
+        ``on_trial_complete`` called, as Ray does."""
+        for trial_id in self.experiment.take_stopped():
+            with self.callback_lock:
+                s = self.paused.pop(trial_id, None)
+                info = self.infos.get(trial_id)
+                if info is not None:
+                    info.status = "TERMINATED"
+            if s is not None:
+                self.close_trial(s)
+            if info is not None:
+                self.callback("on_trial_complete", info)
 
     def warn_unusable_metric(self, s: TrialSession, metric: str, problem: str) -> None:
         """Ray's behaviour for a trial whose metric is missing, NaN or infinite (the engine says
@@ -240,6 +268,7 @@ class ExperimentRun:
             while self.error is None:
                 with self.cond:
                     action, trial_id, config_text = self.experiment.next()
+                    self.end_stopped()
                     if action == NEXT_FINISHED:
                         self.cond.notify_all()
                         return

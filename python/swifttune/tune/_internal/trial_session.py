@@ -128,6 +128,8 @@ class TrialSession:
         if checkpoint is not None or not run.class_trainable:
             result["checkpoint_dir_name"] = checkpoint
         self.info.last_result = result
+        if run.stops_waiting:  # HyperBand: the PAUSED trials its decision stopped end first, as in Ray
+            run.end_stopped()
         if run.callbacks:
             # Ray's callbacks see the result with its "config" (and may change the result in place)
             result["config"] = self.config

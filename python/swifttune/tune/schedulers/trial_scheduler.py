@@ -11,14 +11,15 @@ __all__ = ["TrialScheduler", "FIFOScheduler", "check_mode", "check_names", "chec
 
 _DECISION_METHODS = ("on_trial_add", "on_trial_error", "on_trial_result", "on_trial_complete", "on_trial_remove",
                      "choose_trial_to_run")
-_ENGINE_SCHEDULERS = ("AsyncHyperBandScheduler", "MedianStoppingRule")
+_ENGINE_SCHEDULERS = ("AsyncHyperBandScheduler", "HyperBandScheduler", "MedianStoppingRule")
 
 
 def is_user_scheduler(scheduler: "TrialScheduler") -> bool:
     """Whether `scheduler` has decision code of the user's (one of Ray's ``TrialScheduler`` hooks
     written outside swifttune): the engine then calls it back (``schedule_bridge``); swifttune's
-    own schedulers are decided in the engine. A subclass of ASHA or the median stopping rule that
-    overrides a hook is refused by name: their rules live in the engine, out of reach of ``super()``."""
+    own schedulers are decided in the engine. A subclass of ASHA, HyperBand or the median stopping
+    rule that overrides a hook is refused by name: their rules live in the engine, out of reach of
+    ``super()``."""
     own = [name for name in _DECISION_METHODS if _owner(scheduler, name) is not None]
     if not own:
         return False

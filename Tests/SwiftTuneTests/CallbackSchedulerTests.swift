@@ -108,7 +108,7 @@ import SwiftTune
         #expect(Array(log[10...]) == ["choose trial_00000:PAUSED,trial_00002:PENDING", "result trial_00001 2 it=1",
                                       "choose trial_00000:PAUSED,trial_00002:PENDING", "complete trial_00001 2",
                                       "choose trial_00000:PAUSED,trial_00002:PENDING", "choose trial_00002:PENDING",
-                                      "result trial_00000 12 it=3", "choose trial_00002:PENDING", "complete trial_00000 12",
+                                      "result trial_00000 12 it=1", "choose trial_00002:PENDING", "complete trial_00000 12",
                                       "choose trial_00002:PENDING", "complete trial_00002 none"])
     }
 

@@ -44,10 +44,12 @@ struct EnginePauseTests {
         #expect(c.trial(a)?.status == .paused)
         #expect(c.limiter.live.contains(a))  // a paused trial keeps its slot and is not told to the searcher
         // The limiter is full, so nothing new can start: the paused trial runs again, keeping its
-        // results and counting on.
+        // results; without a checkpoint it starts over, so its iterations count from 1 again (Ray
+        // restores the trainable from its latest checkpoint, here none).
         #expect(try c.next(now: 4) == .start(trialID: a, configuration: c.trial(a)!.configuration))
         #expect(try c.report(a, ["loss": 0.5], now: 5) == .continue)
-        #expect(c.trial(a)?.results.last?["training_iteration"] == 3)
+        #expect(c.trial(a)?.results.count == 3)
+        #expect(c.trial(a)?.results.last?["training_iteration"] == 1)
         try c.finish(a, .completed, now: 6)
         #expect(c.trial(a)?.status == .terminated)
         #expect(c.trial(a)?.stoppedEarly == false)
@@ -76,5 +78,29 @@ struct EnginePauseTests {
         #expect(grid.trials.allSatisfy { $0.status == .terminated })
         // 2 results before the pause, then 4 more when the objective runs again.
         #expect(grid.trials.allSatisfy { $0.numReports == 6 })
+    }
+
+    /// As Ray restores a paused trainable from its latest checkpoint: the resumed run's iterations
+    /// count on from the checkpoint's (results 3, 4 reported again after a checkpoint at 2), its
+    /// running time goes back to the checkpoint's, and every result stays recorded; a saved and
+    /// restored experiment keeps counting from there.
+    @Test func aPausedTrialResumesFromItsCheckpointsIteration() throws {
+        var c = try core(1, maxConcurrent: 1)
+        guard case .start(let a, _) = try c.next(now: 0) else { Issue.record("expected a start"); return }
+        #expect(try c.report(a, ["loss": 1], now: 1) == .continue)
+        #expect(try c.report(a, ["loss": 1], checkpoint: "checkpoint_000000", now: 2) == .pause)
+        try c.finish(a, .stopped, now: 3)
+        #expect(try c.next(now: 4) == .start(trialID: a, configuration: c.trial(a)!.configuration))
+        let answer = try c.reportResult(a, ["loss": 0.5], now: 5)
+        #expect(answer.trainingIteration == 3)
+        #expect(answer.timeTotalS == 3)  // 2 s up to the checkpoint, then 1 s of this run
+        var d = try c.report(a, ["loss": 0.4], now: 6)
+        #expect(d == .continue && c.trial(a)?.results.map { $0["training_iteration"] } == [1, 2, 3, 4])
+        let restored = try ExperimentCore(restoring: c.saveState(now: 6))
+        #expect(restored.trial(a)?.iteration == 2)  // a running trial is saved as resuming from its checkpoint
+        var r = restored
+        guard case .start = try r.next(now: 7) else { Issue.record("expected a start"); return }
+        d = try r.report(a, ["loss": 0.3], now: 8)
+        #expect(r.trial(a)?.lastResult?["training_iteration"] == 3)
     }
 }

@@ -162,10 +162,11 @@ extension ExperimentTests {
         try c.finish(b, .stopped, now: 3)
         #expect(c.trial(b)?.status == .paused && c.trial(b)?.stoppedEarly == false)
         #expect(Self.searcherStates(c.limiter.searcher.saveState())[b] == "pending")
-        // Resumed, it falls back to FIFO and keeps counting its iterations.
+        // Resumed, it falls back to FIFO; without a checkpoint it starts over (iteration 1 again).
         #expect(try c.next(now: 4) == .start(trialID: b, configuration: c.trial(b)!.configuration))
         #expect(try c.report(b, ["loss": 3], now: 5) == .continue)
-        #expect(c.trial(b)?.lastResult?["training_iteration"] == 2)
+        #expect(c.trial(b)?.lastResult?["training_iteration"] == 1)
+        #expect(c.trial(b)?.results.count == 2)
         try c.finish(b, .completed, now: 6)
         #expect(c.trial(b)?.status == .terminated)
         #expect(try c.next(now: 7) == .finished)

@@ -2,7 +2,7 @@
 Tune and under swifttune (imports swapped), one CPU so trials run one at a time, and every
 result, pause, resume and stop happens in the same order: which trial runs next (Ray's
 ``choose_trial_to_run``: brackets by completion, halving survivors resumed from their
-checkpoints), which trials a halving keeps (ties and NaN scores sorted as Python sorts them), the
+checkpoints, their iterations counted on from the checkpoint's), which trials a halving keeps (ties and NaN scores sorted as Python sorts them), the
 PAUSED trials it stops, and trials that end early (a trainable's ``done``) leaving their bracket.
 
 Needs `ray[tune]` in the test environment (`make test` installs it).
@@ -74,6 +74,25 @@ def function(config):
             tune.report({{"loss": -score(config["x"], t), "t": t}}, checkpoint=tune.Checkpoint.from_directory(d))
 
 
+def sparse(config):
+    """Checkpoints every third step only: a resumed trial reports the steps after it again."""
+    t = 0
+    checkpoint = tune.get_checkpoint()
+    if checkpoint:
+        with checkpoint.as_directory() as d:
+            with open(os.path.join(d, "c.json")) as f:
+                t = json.load(f)["t"]
+    while t < 20:
+        t += 1
+        if t % 3:
+            tune.report({{"loss": -score(config["x"], t), "t": t}})
+            continue
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "c.json"), "w") as f:
+                json.dump({{"t": t}}, f)
+            tune.report({{"loss": -score(config["x"], t), "t": t}}, checkpoint=tune.Checkpoint.from_directory(d))
+
+
 def run(name, trainable, xs, scheduler, mode, metric, stop):
     EVENTS.clear()
     tuner = tune.Tuner(trainable, param_space={{"x": tune.grid_search(xs)}},
@@ -93,6 +112,8 @@ out["class"] = run("class", Counter, list(range(1, 13)), HyperBandScheduler(max_
 out["function"] = run("function", function, list(range(1, 9)),
                       HyperBandScheduler(max_t=8, reduction_factor=2, stop_last_trials=False),
                       "min", "loss", {{"training_iteration": 10}})
+out["sparse"] = run("sparse", sparse, list(range(1, 10)), HyperBandScheduler(max_t=9, reduction_factor=3),
+                    "min", "loss", {{"training_iteration": 12}})
 print("PARITY" + json.dumps(out))
 ''')
 
@@ -105,7 +126,7 @@ def both(tmp_path_factory):
     return run_both(SCRIPT, RAY, OURS, tmp_path_factory.mktemp("parity_hyperband"))
 
 
-@pytest.mark.parametrize("scenario", ["class", "function"])
+@pytest.mark.parametrize("scenario", ["class", "function", "sparse"])
 def test_hyperband_runs_pauses_resumes_and_stops_as_under_ray(both, scenario):
     """The same results in the same order (so the same trials chosen to run and resumed), the same
     trials completed when they are, and every trial's end (its last iteration and how many results

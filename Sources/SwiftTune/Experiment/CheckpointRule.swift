@@ -25,7 +25,6 @@ extension ExperimentCore {
     /// - Throws: ``ExperimentError/unknownTrial(_:)`` or ``ExperimentError/trialNotRunning(_:_:)``.
     public mutating func attachCheckpoint(_ id: String, _ checkpoint: String) throws(ExperimentError) {
         let i = try runningIndex(id)
-        trials[i].checkpoint = checkpoint
-        trials[i].checkpointResults = trials[i].results.count
+        trials[i].checkpointed(checkpoint)
     }
 }

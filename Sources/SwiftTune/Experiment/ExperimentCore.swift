@@ -271,7 +271,7 @@ public struct ExperimentCore: Sendable {
         // The run already ended by a decision: as in Ray, later results are not recorded.
         if let d = trials[i].decision { return ReportAnswer(decision: d, trainingIteration: .nan, timeTotalS: .nan) }
         var result = metrics
-        let iteration = result["training_iteration"] ?? Double(trials[i].results.count + 1)
+        let iteration = result["training_iteration"] ?? Double(trials[i].iteration + 1)
         let time = result["time_total_s"] ?? trials[i].timeBefore + (now - trials[i].runStart)
         result["training_iteration"] = iteration
         result["time_total_s"] = time
@@ -280,10 +280,8 @@ public struct ExperimentCore: Sendable {
         var stopped = try stopperSaysStop(id, result)
         if !stopped { stopped = ResultThresholds(config.stop).reached(result) }
         trials[i].results.append(result)
-        if let checkpoint {
-            trials[i].checkpoint = checkpoint
-            trials[i].checkpointResults = trials[i].results.count
-        }
+        trials[i].iteration += 1
+        if let checkpoint { trials[i].checkpointed(checkpoint) }
         let context = SchedulerContext(hasWaitingTrials: hasWaitingTrials)
         var decision = stopped ? .stop : try schedule { (s: inout any TrialScheduler) throws(ScheduleError) in
             try s.onTrialResult(id, result, context: context)
@@ -351,6 +349,7 @@ public struct ExperimentCore: Sendable {
             problem = config.metric.flatMap { MetricProblem.of(trial.lastResult, metric: $0) }
             if trial.decision == .pause {
                 trial.status = .paused
+                trial.resumeFromCheckpoint()
                 gpus.release(trial.gpuIDs)
                 trial.gpuIDs = []
                 trials[i] = trial

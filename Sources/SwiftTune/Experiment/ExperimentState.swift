@@ -29,6 +29,8 @@ extension ExperimentCore {
                 m.append(("num_failures", .int(Int64(t.numFailures))))
                 m.append(("checkpoint", t.checkpoint.map { .string($0) } ?? .null))
                 m.append(("checkpoint_results", .int(Int64(t.checkpointResults))))
+                m.append(("iteration", .int(Int64(t.iteration))))
+                m.append(("checkpoint_iteration", .int(Int64(t.checkpointIteration))))
                 m.append(("searcher_told", .bool(t.searcherTold)))
                 return .object(m)
             })),
@@ -82,6 +84,9 @@ extension ExperimentCore {
             record.numFailures = Int(item["num_failures"]?.intValue ?? 0)
             record.checkpoint = item["checkpoint"]?.stringValue
             record.checkpointResults = Int(item["checkpoint_results"]?.intValue ?? 0)
+            // Absent from states saved before pauses resumed from checkpoints: then every result counted.
+            record.iteration = Int(clamping: item["iteration"]?.intValue ?? Int64(record.results.count))
+            record.checkpointIteration = Int(clamping: item["checkpoint_iteration"]?.intValue ?? Int64(record.checkpointResults))
             if case .bool(let told)? = item["searcher_told"] { record.searcherTold = told } else { record.searcherTold = !unfinished }
             guard record.numFailures >= 0, record.checkpointResults >= 0, record.checkpointResults <= record.results.count,
                   record.checkpoint != nil || record.checkpointResults == 0
@@ -127,6 +132,7 @@ extension ExperimentCore {
                 if options.errored == .restart {
                     t.checkpoint = nil
                     t.checkpointResults = 0
+                    t.checkpointIteration = 0
                     t.numFailures = 0
                 }
                 t.rewindToCheckpoint()

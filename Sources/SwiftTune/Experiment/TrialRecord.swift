@@ -46,6 +46,12 @@ public struct TrialRecord: Sendable, Equatable {
     /// How many of `results` the latest checkpoint covers (0 without one): a trial resuming
     /// from it keeps these and reports the rest again.
     public internal(set) var checkpointResults = 0
+    /// The trainable's iteration count (Ray's `Trainable._iteration`): one more with every result,
+    /// back to ``checkpointIteration`` when a run resumes from the latest checkpoint (a retry, a
+    /// pause, a restore), so a resumed run's results count on from the checkpoint's, as in Ray.
+    var iteration = 0
+    /// The `training_iteration` of the result the latest checkpoint was saved with (0 without one).
+    var checkpointIteration = 0
     /// Whether the searcher was told the trial's outcome (a resumed ERROR trial was).
     var searcherTold = false
     /// Seconds of running time before the current run (a paused or restored trial runs again).
@@ -69,7 +75,24 @@ public struct TrialRecord: Sendable, Equatable {
     mutating func rewindToCheckpoint() {
         if results.count > checkpointResults { results.removeLast(results.count - checkpointResults) }
         timeBefore = results.last?["time_total_s"] ?? 0
+        iteration = checkpointIteration
         decision = nil
+    }
+
+    /// After a pause: the next run resumes from the latest checkpoint (Ray restores the trainable
+    /// from it), so the iteration count and running time go back to the checkpoint's; the results
+    /// after it stay recorded (Ray's result files keep them, and the resumed run reports those
+    /// iterations again).
+    mutating func resumeFromCheckpoint() {
+        iteration = checkpointIteration
+        timeBefore = checkpointResults > 0 ? results[checkpointResults - 1]["time_total_s"] ?? 0 : 0
+    }
+
+    /// Makes the latest result's checkpoint the trial's latest.
+    mutating func checkpointed(_ name: String) {
+        checkpoint = name
+        checkpointResults = results.count
+        checkpointIteration = results.last?["training_iteration"].flatMap { $0.isFinite && abs($0) < 1e15 ? Int($0) : nil } ?? iteration
     }
 
     /// The latest result.

@@ -59,7 +59,8 @@ class Counter(tune.Trainable):
             self.t = json.load(f)["t"]
 
 
-def function(config):
+def counting(config, every):
+    """Reports t = 1, 2, ... (from its checkpoint's t when resumed), checkpointing every `every` steps."""
     t = 0
     checkpoint = tune.get_checkpoint()
     if checkpoint:
@@ -68,29 +69,23 @@ def function(config):
                 t = json.load(f)["t"]
     while t < 20:
         t += 1
-        with tempfile.TemporaryDirectory() as d:
-            with open(os.path.join(d, "c.json"), "w") as f:
-                json.dump({{"t": t}}, f)
-            tune.report({{"loss": -score(config["x"], t), "t": t}}, checkpoint=tune.Checkpoint.from_directory(d))
-
-
-def sparse(config):
-    """Checkpoints every third step only: a resumed trial reports the steps after it again."""
-    t = 0
-    checkpoint = tune.get_checkpoint()
-    if checkpoint:
-        with checkpoint.as_directory() as d:
-            with open(os.path.join(d, "c.json")) as f:
-                t = json.load(f)["t"]
-    while t < 20:
-        t += 1
-        if t % 3:
-            tune.report({{"loss": -score(config["x"], t), "t": t}})
+        result = {{"loss": -score(config["x"], t), "t": t}}
+        if t % every:
+            tune.report(result)
             continue
         with tempfile.TemporaryDirectory() as d:
             with open(os.path.join(d, "c.json"), "w") as f:
                 json.dump({{"t": t}}, f)
-            tune.report({{"loss": -score(config["x"], t), "t": t}}, checkpoint=tune.Checkpoint.from_directory(d))
+            tune.report(result, checkpoint=tune.Checkpoint.from_directory(d))
+
+
+def function(config):
+    counting(config, 1)
+
+
+def sparse(config):
+    """Checkpoints every third step only: a resumed trial reports the steps after it again."""
+    counting(config, 3)
 
 
 def run(name, trainable, xs, scheduler, mode, metric, stop):

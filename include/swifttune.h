@@ -96,7 +96,8 @@ typedef int32_t (*st_searcher_fn)(int32_t searcher_id, int32_t query, const char
  * (for ST_SCHEDULE_ADD the JSON {"number": N, "configuration": {...}}, else NULL). The answers:
  * *out_decision, an st_decision, for ST_SCHEDULE_RESULT (ST_CONTINUE unless set); *out_trial_id
  * for ST_SCHEDULE_CHOOSE, one of names or a string of the caller's valid until its next call
- * (NULL unless set: none chosen); both are NULL for the other queries. Everything handed in is
+ * (NULL unless set: none chosen), and for ST_SCHEDULE_EXPLORE the new configuration's JSON text
+ * (text is then {"configuration", "samples", "custom"}); both are NULL for the other queries. Everything handed in is
  * valid during the call only. Return 0; a non-zero return means the scheduler failed (the call
  * that asked then fails with ST_ERROR).
  */
@@ -394,6 +395,15 @@ typedef enum st_schedule_query {
      * valid until the callback returns to the engine's next call), or leave it NULL for none.
      */
     ST_SCHEDULE_CHOOSE = 4,
+    /**
+     * One of swifttune's schedulers (Population Based Training with function mutations or a
+     * custom_explore_fn) asks for the caller's part of an explore of trial trial_id: text is
+     * the JSON {"configuration": {...}, "samples": [["key", ...], ...], "custom": true|false};
+     * fill in a value at each path of "samples" (the caller's function resampled), then, with
+     * "custom", apply the caller's own explore; set *out_trial_id to the new configuration's
+     * JSON text (a string of the caller's valid until its next call).
+     */
+    ST_SCHEDULE_EXPLORE = 5,
 } st_schedule_query;
 
 /**
@@ -546,6 +556,17 @@ int32_t st_experiment_trials(st_experiment *experiment, char **out_json);
  * or ST_INVALID_ARGUMENT.
  */
 int32_t st_experiment_take_stopped(st_experiment *experiment, char **out_json);
+
+/**
+ * Takes the exploits the experiment's scheduler made since the last call (Population Based
+ * Training: a trial took another's checkpoint and a new configuration) and writes them into
+ * *out_json as a JSON array (freed with st_free; [] for none), each {"trial", "clone", "trial_iteration", "clone_iteration", "clone_config", "config", "operations"} (Ray's policy log
+ * rows: each trial's last training_iteration, the clone's configuration, the new one, and how
+ * each mutated key changed). A restored experiment hands over all of its exploits again at the
+ * first call, so a front end can rewrite its policy logs from them. Returns ST_OK or
+ * ST_INVALID_ARGUMENT.
+ */
+int32_t st_experiment_take_exploits(st_experiment *experiment, char **out_json);
 
 /**
  * Writes the best trial by Ray's rules as JSON into *out_json (freed with st_free), or the

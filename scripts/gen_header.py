@@ -60,7 +60,7 @@ SECTIONS = [
       "st_experiment_new", "st_experiment_set_stopper", "st_experiment_set_searcher", "st_experiment_set_scheduler",
       "st_experiment_next", "st_experiment_report",
       "st_experiment_attach_checkpoint", "st_experiment_finish",
-      "st_experiment_run", "st_experiment_trial", "st_experiment_trials", "st_experiment_take_stopped", "st_experiment_best_trial", "st_experiment_max_running",
+      "st_experiment_run", "st_experiment_trial", "st_experiment_trials", "st_experiment_take_stopped", "st_experiment_take_exploits", "st_experiment_best_trial", "st_experiment_max_running",
       "st_experiment_save", "st_experiment_restore", "st_experiment_resume", "st_experiment_free"]),
     ("Reporters: st_reporter",
      "What an st_experiment_run objective reports through; the library owns it (no free).",
@@ -170,7 +170,8 @@ typedef int32_t (*st_searcher_fn)(int32_t searcher_id, int32_t query, const char
  * (for ST_SCHEDULE_ADD the JSON {"number": N, "configuration": {...}}, else NULL). The answers:
  * *out_decision, an st_decision, for ST_SCHEDULE_RESULT (ST_CONTINUE unless set); *out_trial_id
  * for ST_SCHEDULE_CHOOSE, one of names or a string of the caller's valid until its next call
- * (NULL unless set: none chosen); both are NULL for the other queries. Everything handed in is
+ * (NULL unless set: none chosen), and for ST_SCHEDULE_EXPLORE the new configuration's JSON text
+ * (text is then {"configuration", "samples", "custom"}); both are NULL for the other queries. Everything handed in is
  * valid during the call only. Return 0; a non-zero return means the scheduler failed (the call
  * that asked then fails with ST_ERROR).
  */

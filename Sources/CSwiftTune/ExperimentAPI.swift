@@ -236,6 +236,24 @@ public func stExperimentTakeStopped(_ experiment: OpaquePointer?, _ out_json: Un
     }
 }
 
+/// Takes the exploits the experiment's scheduler made since the last call (Population Based
+/// Training: a trial took another's checkpoint and a new configuration) and writes them into
+/// `*out_json` as a JSON array (freed with `st_free`; `[]` for none), each `{"trial", "clone",
+/// "trial_iteration", "clone_iteration", "clone_config", "config", "operations"}` (Ray's policy log
+/// rows: each trial's last `training_iteration`, the clone's configuration, the new one, and how
+/// each mutated key changed). A restored experiment hands over all of its exploits again at the
+/// first call, so a front end can rewrite its policy logs from them. Returns `ST_OK` or
+/// `ST_INVALID_ARGUMENT`.
+@c(st_experiment_take_exploits)
+public func stExperimentTakeExploits(_ experiment: OpaquePointer?, _ out_json: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    api {
+        let target = try out(out_json, "out_json")
+        let e = try object(experiment, ExperimentHandle.self, "experiment")
+        target.pointee = try cString(JSONValue.array(e.experiment.takeExploits().map(\.json)).serialized())
+        return .ST_OK
+    }
+}
+
 /// Writes one trial as JSON into `*out_json` (freed with `st_free`).
 /// Returns `ST_OK`, `ST_UNKNOWN_TRIAL` or `ST_INVALID_ARGUMENT`.
 @c(st_experiment_trial)

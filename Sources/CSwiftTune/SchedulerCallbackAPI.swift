@@ -53,6 +53,13 @@ struct SchedulerTarget: @unchecked Sendable {
                 if rc == 0, let c = chosen { chosenID = String(cString: c) }  // read while the names are valid
                 return rc
             }
+        case let .explore(trialID, configuration, samples, custom):
+            let text = JSONValue.object([("configuration", configuration), ("samples", .array(samples)),
+                                         ("custom", .bool(custom))]).description
+            rc = trialID.withCString { tid in
+                text.withCString { fn(sid, st_schedule_query.ST_SCHEDULE_EXPLORE.rawValue, tid, nil, nil, 0, $0, nil, &chosen, user) }
+            }
+            if rc == 0, let c = chosen { chosenID = String(cString: c) }
         }
         guard rc == 0 else { throw .frontEnd("scheduler callback \(id) failed (it returned \(rc))") }
         switch query {
@@ -64,6 +71,11 @@ struct SchedulerTarget: @unchecked Sendable {
             default: throw .frontEnd("scheduler callback \(id) answered \(decision), which is not an st_decision")
             }
         case .choose: return .chosen(chosenID)
+        case .explore:
+            guard let text = chosenID else { throw .frontEnd("scheduler callback \(id) answered an explore without a configuration") }
+            do { return .configuration(try JSONValue(parsing: text)) } catch {
+                throw .frontEnd("scheduler callback \(id) answered an explore with invalid JSON: \(error)")
+            }
         default: return .done
         }
     }

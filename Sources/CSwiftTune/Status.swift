@@ -142,6 +142,13 @@ import SwiftTune
     /// `*out_trial_id` to one of `names` (the pointer itself, or a copy of the caller's that stays
     /// valid until the callback returns to the engine's next call), or leave it NULL for none.
     case ST_SCHEDULE_CHOOSE = 4
+    /// One of swifttune's schedulers (Population Based Training with function mutations or a
+    /// `custom_explore_fn`) asks for the caller's part of an explore of trial `trial_id`: `text` is
+    /// the JSON `{"configuration": {...}, "samples": [["key", ...], ...], "custom": true|false}`;
+    /// fill in a value at each path of "samples" (the caller's function resampled), then, with
+    /// "custom", apply the caller's own explore; set `*out_trial_id` to the new configuration's
+    /// JSON text (a string of the caller's valid until its next call).
+    case ST_SCHEDULE_EXPLORE = 5
 }
 
 /// A failure carried to the C boundary: its status code and message.

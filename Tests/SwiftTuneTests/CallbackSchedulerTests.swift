@@ -35,6 +35,8 @@ import SwiftTune
             case let .error(trialID):
                 log.withLock { $0.append("error \(trialID)") }
                 return .done
+            case .explore:
+                throw .frontEnd("a user scheduler is never asked to explore")
             case let .choose(waiting):
                 log.withLock { $0.append("choose " + waiting.map { "\($0.id):\($0.status.rawValue)" }.joined(separator: ",")) }
                 if chooseNone { return .chosen(nil) }

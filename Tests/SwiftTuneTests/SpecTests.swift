@@ -62,8 +62,12 @@ import SwiftTune
     }
 
     @Test func schedulerSpecErrors() {
+        #expect(Self.message { _ = try SchedulerSpec(json: ["type": "pb2"]) }
+            == "unknown scheduler type 'pb2': use \"fifo\", \"asha\", \"median_stopping_rule\", \"hyperband\", \"pbt\", \"pbt_replay\" or \"callback\"")
         #expect(Self.message { _ = try SchedulerSpec(json: ["type": "pbt"]) }
-            == "unknown scheduler type 'pbt': use \"fifo\", \"asha\", \"median_stopping_rule\", \"hyperband\" or \"callback\"")
+            == "You must specify at least one of `hyperparam_mutations` or `custom_explore_fn` to use PBT.")
+        #expect(Self.message { _ = try SchedulerSpec(json: ["type": "pbt", "hyperparam_mutations": ["lr": ["list": [1]]]]) }?
+            .contains("one of 'values', 'domain', 'function', 'nested'") == true)
         #expect(Self.message { _ = try SchedulerSpec(json: ["type": "asha", "colour": 1]) } == "unknown option 'colour' for scheduler 'asha'")
         #expect(Self.message { _ = try SchedulerSpec(json: ["type": "fifo", "max_t": 3]) } == "unknown option 'max_t' for scheduler 'fifo'")
         #expect(Self.message { _ = try SchedulerSpec(json: ["type": "asha", "max_t": "long"]) }?.contains("'max_t' must be a number") == true)
@@ -97,7 +101,8 @@ import SwiftTune
         var msr = try MedianStoppingRule().saveState()
         msr = .object(msr.objectValue!.map { $0.0 == "grace_period" ? ($0.0, -3.0) : $0 })
         #expect(throws: ScheduleError("'grace_period' must be >= 0, got -3.0", source: .savedState)) { _ = try restoreScheduler(msr) }
-        #expect(throws: ScheduleError.state("unknown scheduler state \"pbt\"")) { _ = try restoreScheduler(["scheduler": "pbt"]) }
+        #expect(throws: ScheduleError.state("unknown scheduler state \"pb2\"")) { _ = try restoreScheduler(["scheduler": "pb2"]) }
+        #expect(throws: ScheduleError.state("not a PBT state")) { _ = try restoreScheduler(["scheduler": "pbt"]) }
     }
 
     @Test func aCorruptSchedulerSectionIsAStateError() throws {

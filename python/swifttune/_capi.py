@@ -177,8 +177,15 @@ ST_SCHEDULE_ERROR = 3
 # *out_trial_id to one of names (the pointer itself, or a copy of the caller's that stays
 # valid until the callback returns to the engine's next call), or leave it NULL for none.
 ST_SCHEDULE_CHOOSE = 4
+# One of swifttune's schedulers (Population Based Training with function mutations or a
+# custom_explore_fn) asks for the caller's part of an explore of trial trial_id: text is
+# the JSON {"configuration": {...}, "samples": [["key", ...], ...], "custom": true|false};
+# fill in a value at each path of "samples" (the caller's function resampled), then, with
+# "custom", apply the caller's own explore; set *out_trial_id to the new configuration's
+# JSON text (a string of the caller's valid until its next call).
+ST_SCHEDULE_EXPLORE = 5
 # st_schedule_query's values by number.
-ST_SCHEDULE_QUERY_NAMES: dict[int, str] = {0: "ST_SCHEDULE_ADD", 1: "ST_SCHEDULE_RESULT", 2: "ST_SCHEDULE_COMPLETE", 3: "ST_SCHEDULE_ERROR", 4: "ST_SCHEDULE_CHOOSE"}
+ST_SCHEDULE_QUERY_NAMES: dict[int, str] = {0: "ST_SCHEDULE_ADD", 1: "ST_SCHEDULE_RESULT", 2: "ST_SCHEDULE_COMPLETE", 3: "ST_SCHEDULE_ERROR", 4: "ST_SCHEDULE_CHOOSE", 5: "ST_SCHEDULE_EXPLORE"}
 
 # Every function: (restype, argtypes), in the header's order.
 SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
@@ -211,6 +218,7 @@ SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "st_experiment_trial": (ctypes.c_int32, [ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)]),
     "st_experiment_trials": (ctypes.c_int32, [ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p)]),
     "st_experiment_take_stopped": (ctypes.c_int32, [ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p)]),
+    "st_experiment_take_exploits": (ctypes.c_int32, [ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p)]),
     "st_experiment_best_trial": (ctypes.c_int32, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int32, ctypes.POINTER(ctypes.c_void_p)]),
     "st_experiment_max_running": (ctypes.c_int32, [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int32)]),
     "st_experiment_save": (ctypes.c_int32, [ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p)]),

@@ -278,6 +278,11 @@ class ExperimentHandle(Handle):
         call (HyperBand's halvings): TERMINATED now, their searcher and scheduler told."""
         return loads(lib.call_string("st_experiment_take_stopped", self.p)) or []
 
+    def take_exploits(self) -> list[dict[str, Any]]:
+        """The exploits the engine's scheduler made since the last call (Population Based
+        Training), with Ray's policy fields; a restored experiment's first call has all of them."""
+        return loads(lib.call_string("st_experiment_take_exploits", self.p)) or []
+
     def trials(self) -> list[dict[str, Any]]:
         return loads(lib.call_string("st_experiment_trials", self.p))
 

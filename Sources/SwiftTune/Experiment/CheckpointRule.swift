@@ -25,6 +25,9 @@ extension ExperimentCore {
     /// - Throws: ``ExperimentError/unknownTrial(_:)`` or ``ExperimentError/trialNotRunning(_:_:)``.
     public mutating func attachCheckpoint(_ id: String, _ checkpoint: String) throws(ExperimentError) {
         let i = try runningIndex(id)
+        // A run an exploit ended resumes from the clone's checkpoint, not from one of its own.
+        if trials[i].exploited { return }
         trials[i].checkpointed(checkpoint)
+        if trials[i].keepPending { try keep(i, trials[i].latestKept) }
     }
 }

@@ -95,6 +95,9 @@ public final class Experiment: Sendable {
     /// The waiting trials the scheduler ended since the last call (``ExperimentCore/takeStoppedWaiting()``).
     public func takeStoppedWaiting() -> [String] { core.withLock { $0.takeStoppedWaiting() } }
 
+    /// The exploits made since the last call (``ExperimentCore/takeExploits()``).
+    public func takeExploits() -> [ExploitEvent] { core.withLock { $0.takeExploits() } }
+
     /// The trial with this id, or nil.
     public func trial(_ id: String) -> TrialRecord? { core.withLock { $0.trial(id) } }
 

@@ -36,6 +36,11 @@ public struct ExperimentConfig: Sendable, Equatable {
     /// how many PENDING trials the searcher may have created ahead (Ray's `max_pending_trials`: 1
     /// for a searcher that learns, 200 for random and grid search), so the scheduler sees them.
     public var maxPendingTrials: Int = 1
+    /// Whether the front end saves a checkpoint when a report's answer asks for one
+    /// (``ReportAnswer/shouldCheckpoint``; a class trainable does, a function reports its own):
+    /// then a checkpoint a scheduler asks to keep (``TrialRequest/save(_:)``) is awaited, else
+    /// it is the one reported with the result, or none.
+    public var savesOnDemand: Bool = false
 
     /// A configuration; the values are checked when an engine is built with it.
     public init(metric: String?, mode: Mode?, numSamples: Int = 1, maxConcurrentTrials: Int? = nil,
@@ -161,6 +166,14 @@ public struct ExperimentCore: Sendable {
     var leftScheduler: Set<String> = []
     /// ``ExperimentConfig/maxRunning``, computed once.
     let maxRunning: Int?
+    /// Running trials whose run a `.pause` answer ends: Ray counts them PAUSED already.
+    var pausingCount = 0
+    /// Every exploit of the experiment, in order (Population Based Training's policy log; saved).
+    public internal(set) var exploits: [ExploitEvent] = []
+    /// How many of ``exploits`` the front end took (``takeExploits()``); not saved.
+    var exploitsTaken = 0
+    /// How many trials wait for a clone's checkpoint being saved (``TrialRecord/exploitFrom``).
+    var waitingExploits = 0
 
     /// - Parameters:
     ///   - searcher: a searcher, or a ``ConcurrencyLimiter`` around one (the limiter's bound
@@ -237,6 +250,7 @@ public struct ExperimentCore: Sendable {
 
     mutating func start(_ i: Int, now: Double) -> NextAction {
         if trials[i].status == .pending || trials[i].status == .paused { waitingCount -= 1 }
+        if trials[i].status == .paused { trials[i].resumeFromCheckpoint() }
         // Under the resources' bound a device always has room (GPUPool.capacity).
         trials[i].gpuIDs = gpus.take() ?? []
         trials[i].status = .running
@@ -270,6 +284,7 @@ public struct ExperimentCore: Sendable {
         let i = try runningIndex(id)
         // The run already ended by a decision: as in Ray, later results are not recorded.
         if let d = trials[i].decision { return ReportAnswer(decision: d, trainingIteration: .nan, timeTotalS: .nan) }
+        if trials[i].keepPending || trials[i].saveAsked { try dropPendingKeep(i) }  // the save asked for did not come
         var result = metrics
         let iteration = result["training_iteration"] ?? Double(trials[i].iteration + 1)
         let time = result["time_total_s"] ?? trials[i].timeBefore + (now - trials[i].runStart)
@@ -287,7 +302,9 @@ public struct ExperimentCore: Sendable {
             try s.onTrialResult(id, result, context: context)
         }
         try applySchedulerStops()
+        try applySchedulerRequests(reporting: id)
         if trials[i].decision == .stop { decision = .stop }
+        if trials[i].exploited && decision != .stop { decision = .pause }
         if decision == .continue && (budgetExhausted(now: now) || failedFast != nil) { decision = .stop }
         if decision == .continue, try checkStopAll(now: now) { decision = .stop }
         if decision != .stop {
@@ -295,15 +312,20 @@ public struct ExperimentCore: Sendable {
             do { try limiter.observe(trialID: id, result) } catch { throw .search(error) }
         }
         if decision != .continue { trials[i].decision = decision }
+        if decision == .pause { pausingCount += 1 }
         // Ray's loop takes a step after every event, a result among them.
         if scheduler.choosesTrials {
             try rayStep(pausing: decision == .pause ? id : nil, create: !budgetExhausted(now: now) && failedFast == nil && !stoppedAll)
         }
-        return ReportAnswer(decision: decision, trainingIteration: iteration, timeTotalS: time,
-                            shouldCheckpoint: config.checkpointDue(trainingIteration: iteration, decision: decision))
+        // An exploited run pauses without saving (it resumes from the clone's checkpoint).
+        let save = !trials[i].exploited && (trials[i].saveAsked || config.checkpointDue(trainingIteration: iteration, decision: decision))
+        trials[i].saveAsked = false
+        return ReportAnswer(decision: decision, trainingIteration: iteration, timeTotalS: time, shouldCheckpoint: save)
     }
 
-    var hasWaitingTrials: Bool { waitingCount > 0 }
+    /// Whether trials wait to run: PENDING or PAUSED ones, or running ones whose run a `.pause`
+    /// answer ends (Ray marks them PAUSED at once).
+    var hasWaitingTrials: Bool { waitingCount > 0 || pausingCount > 0 }
 
     /// Ends the current run of a trial. A run ended after a `.pause` answer leaves the trial
     /// PAUSED. A failed run is retried while ``ExperimentConfig/maxFailures`` allows: the trial goes
@@ -321,7 +343,10 @@ public struct ExperimentCore: Sendable {
             final["done"] = 1
             _ = try stopperSaysStop(id, final)
         }
+        if trials[i].keepPending || trials[i].saveAsked { try dropPendingKeep(i) }
+        if trials[i].decision == .pause { pausingCount -= 1 }
         var trial = trials[i]
+        trial.exploited = false
         trial.timeBefore += now - trial.runStart
         let outcome: TrialOutcome
         var problem: MetricProblem? = nil
@@ -340,6 +365,7 @@ public struct ExperimentCore: Sendable {
                     try s.onTrialRetry(id, number: trial.number, configuration: trial.configuration)
                 }
                 try applySchedulerStops()
+                try applySchedulerRequests(reporting: nil)
                 return TrialFinish(status: .pending, numFailures: trial.numFailures, metricProblem: nil)
             }
             trial.status = .error

@@ -16,6 +16,7 @@ extension ExperimentCore {
             ("limiter", limiter.saveState()),
             ("scheduler", scheduler.saveState()),
             ("stopper", stopperState),
+            ("exploits", .array(exploits.map(\.json))),
             ("trials", .array(trials.map { t in
                 var t = t
                 let running = t.status == .running
@@ -31,6 +32,10 @@ extension ExperimentCore {
                 m.append(("checkpoint_results", .int(Int64(t.checkpointResults))))
                 m.append(("iteration", .int(Int64(t.iteration))))
                 m.append(("checkpoint_iteration", .int(Int64(t.checkpointIteration))))
+                m.append(("checkpoint_time", .double(t.checkpointTime)))
+                if let owner = t.checkpointOwner { m.append(("checkpoint_trial", .string(owner))) }
+                if let initial = t.initialConfiguration { m.append(("initial_configuration", initial)) }
+                if let kept = t.kept { m.append(("kept_checkpoint", kept.json)) }
                 m.append(("searcher_told", .bool(t.searcherTold)))
                 return .object(m)
             })),
@@ -87,6 +92,13 @@ extension ExperimentCore {
             // Absent from states saved before pauses resumed from checkpoints: then every result counted.
             record.iteration = Int(clamping: item["iteration"]?.intValue ?? Int64(record.results.count))
             record.checkpointIteration = Int(clamping: item["checkpoint_iteration"]?.intValue ?? Int64(record.checkpointResults))
+            // Absent from states saved before exploits: the time of the result the checkpoint came with.
+            record.checkpointTime = item["checkpoint_time"]?.doubleValue
+                ?? (record.checkpointResults > 0 && record.checkpointResults <= record.results.count
+                    ? record.results[record.checkpointResults - 1]["time_total_s"] ?? 0 : 0)
+            record.checkpointOwner = item["checkpoint_trial"]?.stringValue
+            record.initialConfiguration = item["initial_configuration"]
+            record.kept = KeptCheckpoint(json: item["kept_checkpoint"])
             if case .bool(let told)? = item["searcher_told"] { record.searcherTold = told } else { record.searcherTold = !unfinished }
             guard record.numFailures >= 0, record.checkpointResults >= 0, record.checkpointResults <= record.results.count,
                   record.checkpoint != nil || record.checkpointResults == 0
@@ -102,6 +114,14 @@ extension ExperimentCore {
             if unfinished { waitingCount += 1 }
         }
         guard trials.count == self.created else { throw bad("'created' is \(created) but there are \(trials.count) trials") }
+        if let log = state["exploits"] {
+            guard let items = log.arrayValue else { throw bad("malformed 'exploits'") }
+            for item in items {
+                guard let event = ExploitEvent(json: item), indexByID[event.exploit.trial] != nil, indexByID[event.exploit.clone] != nil
+                else { throw bad("malformed exploit \(item)") }
+                exploits.append(event)
+            }
+        }
         for id in limiter.live where indexByID[id] == nil {
             throw bad("the searcher waits for trial '\(id)', which is not in the trial table")
         }
@@ -131,8 +151,10 @@ extension ExperimentCore {
                 var t = trials[i]
                 if options.errored == .restart {
                     t.checkpoint = nil
+                    t.checkpointOwner = nil
                     t.checkpointResults = 0
                     t.checkpointIteration = 0
+                    t.checkpointTime = 0
                     t.numFailures = 0
                 }
                 t.rewindToCheckpoint()
@@ -143,6 +165,7 @@ extension ExperimentCore {
                     try s.onTrialAdd(t.id, number: t.number, configuration: t.configuration)
                 }
                 trials[i] = t
+                try applySchedulerRequests(reporting: nil)
             default:
                 break
             }

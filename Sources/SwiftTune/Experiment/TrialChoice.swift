@@ -20,6 +20,7 @@ extension ExperimentCore {
         try schedule { (s: inout any TrialScheduler) throws(ScheduleError) in
             try s.onTrialAdd(id, number: number, configuration: suggestion.configuration)
         }
+        try applySchedulerRequests(reporting: nil)  // a scheduler may fill in the configuration (PBT)
         return true
     }
 
@@ -43,8 +44,9 @@ extension ExperimentCore {
         // Ended trials leave the queue; a trial queued while it was pausing waits there until it has.
         staged.removeAll { id in indexByID[id].map { trials[$0].status == .terminated || trials[$0].status == .error } ?? true }
         let underCap = maxRunning.map { runningCount < $0 } ?? true
+        // A trial whose exploit waits for the clone's checkpoint being saved starts once it is.
         if underCap, let k = staged.firstIndex(where: { id in
-            indexByID[id].map { trials[$0].status == .pending || trials[$0].status == .paused } ?? false
+            indexByID[id].map { (trials[$0].status == .pending || trials[$0].status == .paused) && trials[$0].exploitFrom == nil } ?? false
         }), let i = indexByID[staged.remove(at: k)] {
             let action = start(i, now: now)
             // Ray's next step, once the trial has started.
@@ -108,8 +110,13 @@ extension ExperimentCore {
                     waitingCount -= 1
                     staged.removeAll { $0 == id }
                     stoppedWaiting.append(id)
+                    if trials[i].exploitFrom != nil {
+                        trials[i].exploitFrom = nil
+                        waitingExploits -= 1
+                    }
                 case .running where trials[i].decision == .pause:
                     trials[i].decision = .stop
+                    pausingCount -= 1
                     leftScheduler.insert(id)
                 case .running:
                     trials[i].decision = .stop

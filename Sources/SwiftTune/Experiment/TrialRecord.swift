@@ -26,8 +26,11 @@ public enum TrialEnd: Sendable, Equatable {
 public struct TrialRecord: Sendable, Equatable {
     /// The trial's id (`trial_00000`, ...).
     public let id: String
-    /// The configuration the objective receives.
-    public let configuration: JSONValue
+    /// The configuration the objective receives; a scheduler may change it (Population Based
+    /// Training's exploit, ``TrialRequest``): the next run of the trial gets the new one.
+    public internal(set) var configuration: JSONValue
+    /// The configuration the trial was created with, when a scheduler changed it since (nil: unchanged).
+    public internal(set) var initialConfiguration: JSONValue?
     /// The trial's status.
     public internal(set) var status: TrialStatus
     /// The trial's place in creation order (0, 1, ...): front ends number trials by it (Ray's
@@ -43,6 +46,9 @@ public struct TrialRecord: Sendable, Equatable {
     public internal(set) var numFailures = 0
     /// The front end's name for the trial's latest checkpoint, reported with a result.
     public internal(set) var checkpoint: String?
+    /// The trial whose checkpoint ``checkpoint`` is, when it is another trial's (Population Based
+    /// Training's exploit clones one); nil for the trial's own. Front ends look the name up there.
+    public internal(set) var checkpointOwner: String?
     /// How many of `results` the latest checkpoint covers (0 without one): a trial resuming
     /// from it keeps these and reports the rest again.
     public internal(set) var checkpointResults = 0
@@ -52,6 +58,22 @@ public struct TrialRecord: Sendable, Equatable {
     var iteration = 0
     /// The `training_iteration` of the result the latest checkpoint was saved with (0 without one).
     var checkpointIteration = 0
+    /// The `time_total_s` of the result the latest checkpoint was saved with (0 without one).
+    var checkpointTime = 0.0
+    /// The checkpoint a scheduler asked to keep (``TrialRequest/save(_:)``, ``TrialRequest/keepLatest(_:)``),
+    /// which other trials may clone.
+    var kept: KeptCheckpoint?
+    /// Whether the checkpoint a scheduler asked to keep is still being saved (a front end that
+    /// saves on demand, ``ExperimentConfig/savesOnDemand``).
+    var keepPending = false
+    /// A clone whose kept checkpoint this trial takes once its save ends (an exploit that came
+    /// first); the trial does not start before.
+    var exploitFrom: String?
+    /// Whether the current run ended by an exploit: it pauses without saving a checkpoint of its own.
+    var exploited = false
+    /// Whether the front end is asked to save a checkpoint with the latest result (a scheduler's
+    /// ``TrialRequest/save(_:)``).
+    var saveAsked = false
     /// Whether the searcher was told the trial's outcome (a resumed ERROR trial was).
     var searcherTold = false
     /// Seconds of running time before the current run (a paused or restored trial runs again).
@@ -68,13 +90,35 @@ public struct TrialRecord: Sendable, Equatable {
         a.id == b.id && a.number == b.number && a.configuration == b.configuration && a.status == b.status && a.results == b.results
             && a.errorMessage == b.errorMessage && a.stoppedEarly == b.stoppedEarly && a.numFailures == b.numFailures
             && a.checkpoint == b.checkpoint && a.checkpointResults == b.checkpointResults
+            && a.checkpointOwner == b.checkpointOwner && a.initialConfiguration == b.initialConfiguration
+    }
+
+    /// Gives the trial a new configuration (kept from its next run on), remembering the first.
+    mutating func configure(_ newConfiguration: JSONValue) {
+        if initialConfiguration == nil && newConfiguration != configuration { initialConfiguration = configuration }
+        configuration = newConfiguration
+    }
+
+    /// The latest checkpoint as another trial would take it.
+    var latestKept: KeptCheckpoint? {
+        checkpoint.map { KeptCheckpoint(name: $0, owner: checkpointOwner ?? id, iteration: checkpointIteration, time: checkpointTime) }
+    }
+
+    /// Makes `kept` (another trial's, or this trial's own) the latest checkpoint, covering every
+    /// result recorded so far: the next run resumes from its iteration and running time.
+    mutating func adopt(_ kept: KeptCheckpoint) {
+        checkpoint = kept.name
+        checkpointOwner = kept.owner == id ? nil : kept.owner
+        checkpointIteration = kept.iteration
+        checkpointTime = kept.time
+        checkpointResults = results.count
     }
 
     /// Drops the results after the latest checkpoint (all of them without one), for a run that
     /// resumes from it; the running time goes back to the checkpoint's.
     mutating func rewindToCheckpoint() {
         if results.count > checkpointResults { results.removeLast(results.count - checkpointResults) }
-        timeBefore = results.last?["time_total_s"] ?? 0
+        timeBefore = checkpoint == nil ? 0 : checkpointTime
         iteration = checkpointIteration
         decision = nil
     }
@@ -85,12 +129,14 @@ public struct TrialRecord: Sendable, Equatable {
     /// iterations again).
     mutating func resumeFromCheckpoint() {
         iteration = checkpointIteration
-        timeBefore = checkpointResults > 0 ? results[checkpointResults - 1]["time_total_s"] ?? 0 : 0
+        timeBefore = checkpoint == nil ? 0 : checkpointTime
     }
 
     /// Makes the latest result's checkpoint the trial's latest.
     mutating func checkpointed(_ name: String) {
         checkpoint = name
+        checkpointOwner = nil
+        checkpointTime = results.last?["time_total_s"] ?? 0
         checkpointResults = results.count
         checkpointIteration = results.last?["training_iteration"].flatMap { $0.isFinite && abs($0) < 1e15 ? Int($0) : nil } ?? iteration
     }
@@ -123,8 +169,11 @@ public struct TrialRecord: Sendable, Equatable {
 
 extension TrialRecord {
     /// The trial as JSON: `{"id", "number", "status", "configuration", "results": [...], "last_result",
-    /// "num_reports", "error", "stopped_early", "num_failures", "checkpoint", "gpu_ids"}` (results'
-    /// keys sorted; "gpu_ids" the devices a running trial holds).
+    /// "num_reports", "error", "stopped_early", "num_failures", "checkpoint", "checkpoint_trial",
+    /// "initial_configuration", "gpu_ids"}` (results' keys sorted; "checkpoint_trial" the trial whose
+    /// checkpoint "checkpoint" is when it is another's, else null; "initial_configuration" the
+    /// configuration the trial was created with when a scheduler changed it, else null; "gpu_ids"
+    /// the devices a running trial holds).
     public var json: JSONValue {
         .object([("id", .string(id)), ("number", .int(Int64(number))), ("status", .string(status.rawValue)),
                  ("configuration", configuration),
@@ -132,11 +181,45 @@ extension TrialRecord {
                  ("num_reports", .int(Int64(numReports))), ("error", errorMessage.map { .string($0) } ?? .null),
                  ("stopped_early", .bool(stoppedEarly)), ("num_failures", .int(Int64(numFailures))),
                  ("checkpoint", checkpoint.map { .string($0) } ?? .null),
+                 ("checkpoint_trial", checkpointOwner.map { .string($0) } ?? .null),
+                 ("initial_configuration", initialConfiguration ?? .null),
                  ("gpu_ids", .array(gpuIDs.map { .int(Int64($0)) }))])
     }
 
     static func json(_ m: Metrics) -> JSONValue {
         .object(m.sorted { $0.key < $1.key }.map { ($0.key, .double($0.value)) })
+    }
+}
+
+/// A checkpoint a scheduler kept for other trials to clone (Population Based Training's
+/// `last_checkpoint`): its front-end name, the trial it belongs to, and where a run resumed from
+/// it starts counting (Ray restores the trainable's iteration and running time from it).
+public struct KeptCheckpoint: Sendable, Equatable {
+    /// The front end's name for the checkpoint.
+    public var name: String
+    /// The trial whose checkpoint it is.
+    public var owner: String
+    /// The `training_iteration` of the result it was saved with.
+    public var iteration: Int
+    /// The `time_total_s` of the result it was saved with.
+    public var time: Double
+
+    /// A kept checkpoint.
+    public init(name: String, owner: String, iteration: Int, time: Double) {
+        self.name = name
+        self.owner = owner
+        self.iteration = iteration
+        self.time = time
+    }
+
+    var json: JSONValue {
+        ["name": .string(name), "owner": .string(owner), "iteration": .int(Int64(iteration)), "time": .double(time)]
+    }
+
+    init?(json: JSONValue?) {
+        guard let json, let name = json["name"]?.stringValue, let owner = json["owner"]?.stringValue,
+              let iteration = json["iteration"]?.intValue, let time = json["time"]?.doubleValue else { return nil }
+        self.init(name: name, owner: owner, iteration: Int(clamping: iteration), time: time)
     }
 }
 

@@ -15,6 +15,10 @@ public enum ScheduleQuery: Sendable, Equatable {
     /// Ray's `choose_trial_to_run(tune_controller)`: which of the waiting trials (creation order)
     /// to start now, if any.
     case choose(waiting: [WaitingTrial])
+    /// Not Ray's: one of swifttune's schedulers (``PopulationBasedTraining``) asks for the front
+    /// end's part of an explore of `trialID`: a value at each path of `samples` (the front end's
+    /// function resampled) and, with `custom`, its `custom_explore_fn` applied to the result.
+    case explore(trialID: String, configuration: JSONValue, samples: [JSONValue], custom: Bool)
 }
 
 /// What the front end answers to a ``ScheduleQuery``.
@@ -25,6 +29,8 @@ public enum ScheduleReply: Sendable, Equatable {
     case chosen(String?)
     /// Done: the answer to `.add`, `.complete` and `.error`.
     case done
+    /// The new configuration, for `.explore`.
+    case configuration(JSONValue)
 }
 
 /// The front end's answer to the engine's question to its scheduler number `schedulerID`.

@@ -95,12 +95,61 @@ public protocol TrialScheduler: Sendable {
     /// last call (Ray's `tune_controller.stop_trial`), taken: the engine ends each TERMINATED and
     /// tells the scheduler (``onTrialRemove(_:)``) and the searcher. By default none.
     mutating func takeStopRequests() -> [String]
+    /// The requests about trials' checkpoints and configurations the scheduler made in the hooks
+    /// called since the last call (Population Based Training's saves and exploits), taken: the
+    /// engine carries them out in order. By default none.
+    mutating func takeTrialRequests() -> [TrialRequest]
+    /// Whether the checkpoint the scheduler asked to keep of a trial (``TrialRequest/save(_:)``,
+    /// ``TrialRequest/keepLatest(_:)``) exists: told once it is known (at once, or when the front
+    /// end's save ends). By default nothing.
+    mutating func onCheckpointKept(_ trialID: String, available: Bool) throws(ScheduleError)
     /// Takes the front end's callback (a ``CallbackScheduler``; swifttune's schedulers ignore it).
     mutating func attach(_ callback: @escaping SchedulerCallback) throws(ScheduleError)
     /// The scheduler's whole state as JSON.
     func saveState() -> JSONValue
     /// Restores a scheduler from ``saveState()``; its errors have the source ``ScheduleError/Source/savedState``.
     init(restoring state: JSONValue) throws(ScheduleError)
+}
+
+/// What a scheduler asks the engine to do with a trial's checkpoint or configuration
+/// (``TrialScheduler/takeTrialRequests()``).
+public enum TrialRequest: Sendable, Equatable {
+    /// Keep the checkpoint of the trial's latest result (Ray's `_schedule_trial_save`): the one
+    /// reported with it, or, from a front end that saves on demand, the one it is now asked to
+    /// save; none when neither comes.
+    case save(String)
+    /// Keep the trial's latest checkpoint, whatever result it was saved with (a PAUSED trial's).
+    case keepLatest(String)
+    /// The trial takes a new configuration from its next run on (Ray's `trial.set_config`).
+    case configure(trialID: String, configuration: JSONValue)
+    /// Population Based Training's exploit: the trial takes the clone's kept checkpoint and a new
+    /// configuration; a running one pauses at once without saving (it resumes from the clone's).
+    case exploit(Exploit)
+}
+
+/// One exploit of Population Based Training: `trial` clones `clone`'s kept checkpoint and runs on
+/// with `configuration` (the clone's, perturbed: `operations` says how, key by key).
+public struct Exploit: Sendable, Equatable {
+    /// The trial that takes the clone's state.
+    public var trial: String
+    /// The trial cloned.
+    public var clone: String
+    /// The clone's configuration at the exploit.
+    public var cloneConfiguration: JSONValue
+    /// The new configuration of `trial`.
+    public var configuration: JSONValue
+    /// How each mutated key changed (`"resample"`, `"* 1.2"`, `"shift left"`, ...; nested objects
+    /// for nested keys), as Ray logs it.
+    public var operations: JSONValue
+
+    /// An exploit.
+    public init(trial: String, clone: String, cloneConfiguration: JSONValue, configuration: JSONValue, operations: JSONValue) {
+        self.trial = trial
+        self.clone = clone
+        self.cloneConfiguration = cloneConfiguration
+        self.configuration = configuration
+        self.operations = operations
+    }
 }
 
 /// A trial that waits to run, as a scheduler choosing among them sees it.
@@ -129,6 +178,10 @@ extension TrialScheduler {
     public var choosesTrials: Bool { false }
     /// None.
     public mutating func takeStopRequests() -> [String] { [] }
+    /// None.
+    public mutating func takeTrialRequests() -> [TrialRequest] { [] }
+    /// Nothing.
+    public mutating func onCheckpointKept(_ trialID: String, available: Bool) throws(ScheduleError) {}
     /// Swifttune's schedulers take no callback.
     public mutating func attach(_ callback: @escaping SchedulerCallback) throws(ScheduleError) {}
     /// Nil (never asked unless ``choosesTrials``).
@@ -144,6 +197,8 @@ public func restoreScheduler(_ state: JSONValue) throws(ScheduleError) -> any Tr
         case ASHAScheduler.kind: return try ASHAScheduler(restoring: state)
         case MedianStoppingRule.kind: return try MedianStoppingRule(restoring: state)
         case HyperBandScheduler.kind: return try HyperBandScheduler(restoring: state)
+        case PopulationBasedTraining.kind: return try PopulationBasedTraining(restoring: state)
+        case PopulationBasedTrainingReplay.kind: return try PopulationBasedTrainingReplay(restoring: state)
         case CallbackScheduler.kind: return try CallbackScheduler(restoring: state)
         default: throw ScheduleError("unknown scheduler state \(state["scheduler"].map { "\($0)" } ?? "without a 'scheduler'")")
         }

@@ -4,12 +4,12 @@ extension ExperimentConfig {
     /// Every key a configuration may have.
     public static let keys: Set<String> = ["metric", "mode", "num_samples", "max_concurrent_trials", "stop", "time_budget_s",
                                            "max_failures", "fail_fast", "stopper", "checkpoint_frequency", "checkpoint_at_end",
-                                           "resources", "max_pending_trials"]
+                                           "resources", "max_pending_trials", "saves_on_demand"]
 
     /// Reads `{"metric": "mean_loss", "mode": "min", "num_samples": 10, "max_concurrent_trials": null,
     /// "stop": {"training_iteration": 10}, "time_budget_s": null, "max_failures": 0, "fail_fast": false,
     /// "stopper": null, "checkpoint_frequency": 0, "checkpoint_at_end": false, "resources": {"available":
-    /// {"CPU": 4, "GPU": 2}, "per_trial": {"CPU": 1, "GPU": 1}}, "max_pending_trials": 1}` (every key optional:
+    /// {"CPU": 4, "GPU": 2}, "per_trial": {"CPU": 1, "GPU": 1}}, "max_pending_trials": 1, "saves_on_demand": false}` (every key optional:
     /// "metric" and "mode" null or absent for none, "stopper" a ``StopperSpec``; the rest default as in
     /// ``init(metric:mode:numSamples:maxConcurrentTrials:stop:timeBudgetS:maxFailures:failFast:stopper:)``),
     /// the form ``ExperimentCore/saveState(now:)`` writes too. The values are checked when an
@@ -38,6 +38,7 @@ extension ExperimentConfig {
         checkpointAtEnd = try read.bool("checkpoint_at_end") ?? false
         if let r = read.value("resources"), r != .null { resources = try Self.resources(r) }
         maxPendingTrials = Int(clamping: try read.int("max_pending_trials") ?? 1)
+        savesOnDemand = try read.bool("saves_on_demand") ?? false
     }
 
     static func resources(_ r: JSONValue) throws(SpecError) -> TrialResources {
@@ -65,7 +66,8 @@ extension ExperimentConfig {
                  ("time_budget_s", timeBudgetS.map { .double($0) } ?? .null),
                  ("max_failures", .int(Int64(maxFailures))), ("fail_fast", .bool(failFast)), ("stopper", stopper ?? .null),
                  ("checkpoint_frequency", .int(Int64(checkpointFrequency))), ("checkpoint_at_end", .bool(checkpointAtEnd)),
-                 ("resources", resources?.json ?? .null), ("max_pending_trials", .int(Int64(maxPendingTrials)))])
+                 ("resources", resources?.json ?? .null), ("max_pending_trials", .int(Int64(maxPendingTrials))),
+                 ("saves_on_demand", .bool(savesOnDemand))])
     }
 }
 

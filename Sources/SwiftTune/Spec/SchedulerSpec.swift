@@ -9,6 +9,15 @@
 ///   "grace_period": 60, "min_samples_required": 3, "min_time_slice": 0, "hard_stop": true}`;
 /// - `{"type": "hyperband", "time_attr": "training_iteration", "metric": null, "mode": null,
 ///   "max_t": 81, "reduction_factor": 3, "stop_last_trials": true}` (``HyperBandScheduler``);
+/// - `{"type": "pbt", "time_attr": "time_total_s", "metric": null, "mode": null,
+///   "perturbation_interval": 60, "burn_in_period": 0, "hyperparam_mutations": {"lr": {"domain":
+///   NODE}, "units": {"values": [16, 32, 64]}, "f": {"function": true}, "opt": {"nested": {...}}},
+///   "quantile_fraction": 0.25, "resample_probability": 0.25, "perturbation_factors": [1.2, 0.8],
+///   "custom_explore": false, "require_attrs": true, "synch": false, "seed": 0, "callback_id": null}`
+///   (``PopulationBasedTraining``; "callback_id" the front end's scheduler number, needed with
+///   function mutations or "custom_explore");
+/// - `{"type": "pbt_replay", "initial_configuration": {...}, "policy": [[step, {...}], ...]}`
+///   (``PopulationBasedTrainingReplay``);
 /// - `{"type": "callback", "id": 0}`: a scheduler of the front end, asked through its callback
 ///   with this id (``CallbackScheduler``).
 public struct SchedulerSpec: Sendable {
@@ -24,11 +33,18 @@ public struct SchedulerSpec: Sendable {
         case hyperband
         /// ``CallbackScheduler``.
         case callback
+        /// ``PopulationBasedTraining``.
+        case pbt
+        /// ``PopulationBasedTrainingReplay``.
+        case pbtReplay = "pbt_replay"
     }
 
     /// The options each type takes besides "type".
     public static let options: [Kind: Set<String>] = [
         .fifo: [],
+        .pbt: ["time_attr", "metric", "mode", "perturbation_interval", "burn_in_period", "hyperparam_mutations", "quantile_fraction",
+               "resample_probability", "perturbation_factors", "custom_explore", "require_attrs", "synch", "seed", "callback_id"],
+        .pbtReplay: ["initial_configuration", "policy"],
         .asha: ["time_attr", "metric", "mode", "max_t", "grace_period", "reduction_factor", "brackets", "stop_last_trials", "seed"],
         .medianStoppingRule: ["time_attr", "metric", "mode", "grace_period", "min_samples_required", "min_time_slice", "hard_stop"],
         .hyperband: ["time_attr", "metric", "mode", "max_t", "reduction_factor", "stop_last_trials"],
@@ -48,7 +64,7 @@ public struct SchedulerSpec: Sendable {
         let read = SpecReader(spec: spec)
         let type = try read.string("type") ?? "fifo"
         guard let kind = type == "async_hyperband" ? .asha : Kind(rawValue: type) else {
-            throw .invalid("unknown scheduler type '\(type)': use \"fifo\", \"asha\", \"median_stopping_rule\", \"hyperband\" or \"callback\"")
+            throw .invalid("unknown scheduler type '\(type)': use \"fifo\", \"asha\", \"median_stopping_rule\", \"hyperband\", \"pbt\", \"pbt_replay\" or \"callback\"")
         }
         let allowed = Self.options[kind] ?? []
         for (k, _) in members where !allowed.contains(k) && k != "type" {
@@ -80,6 +96,10 @@ public struct SchedulerSpec: Sendable {
                     timeAttr: read.string("time_attr") ?? "training_iteration", metric: metric, mode: mode,
                     maxT: read.double("max_t") ?? 81, reductionFactor: read.double("reduction_factor") ?? 3,
                     stopLastTrials: read.bool("stop_last_trials") ?? true)
+            case .pbt:
+                scheduler = try PopulationBasedTraining(spec: spec)
+            case .pbtReplay:
+                scheduler = try PopulationBasedTrainingReplay(spec: spec)
             case .callback:
                 guard let id = try read.int("id"), id >= 0, id <= Int64(Int32.max) else {
                     throw SpecError.invalid("scheduler 'callback' needs an 'id' from 0 to \(Int32.max)")

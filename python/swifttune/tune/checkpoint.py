@@ -179,11 +179,13 @@ class CheckpointManager:
             if self.trial_dir.is_dir() else []
         return max(indices, default=-1) + 1
 
-    def resync(self, rows: list[dict[str, Any]], latest: Optional[str]) -> None:
+    def resync(self, rows: list[dict[str, Any]], latest: Optional[str], foreign: bool = False) -> None:
         """After a restart: the results the trial keeps say which checkpoints are real; other
-        checkpoint folders (reported after the latest one the engine knows, or half-copied) go."""
-        self.latest = latest
-        self.kept = listed_checkpoints(self.trial_dir, rows, latest)
+        checkpoint folders (reported after the latest one the engine knows, or half-copied) go.
+        With `foreign`, `latest` is another trial's (PBT's exploit): every checkpoint of the
+        trial's own stays."""
+        self.latest = None if foreign else latest
+        self.kept = listed_checkpoints(self.trial_dir, rows, self.latest, bounded=not foreign)
         present = {p.name for p in self.trial_dir.iterdir()} if self.trial_dir.is_dir() else set()
         keep = {n for n, _ in self.kept}
         for name in present:

@@ -192,17 +192,25 @@ class Tuner:
 
     def _grid(self) -> ResultGrid:
         trials = self._experiment.trials()
+        by_id = {t["id"]: t for t in trials}
         results = []
         for t in trials:
             config = self._decode(t["configuration"])
             py = self._python_results.get(t["id"]) or self._saved_results(t, config)
-            trial_dir = self._path / self._trial_dirname(t["id"], config, t["number"])
+            trial_dir = self._trial_path(t)
             kept = best_checkpoints(trial_dir, py, self.run_config.checkpoint_config or CheckpointConfig()) \
                 if t.get("checkpoint") or any(r.get("checkpoint_dir_name") for r in py) else []
-            latest = Checkpoint(trial_dir / t["checkpoint"]) if t.get("checkpoint") else None
+            owner = by_id.get(t.get("checkpoint_trial") or "")  # another trial's checkpoint (PBT's exploit)
+            owner_dir = trial_dir if owner is None else self._trial_path(owner)
+            latest = Checkpoint(owner_dir / t["checkpoint"]) if t.get("checkpoint") else None
             results.append(Result(trial_id=t["id"], config=config, history=py, status=t["status"],
                                   error_text=t["error"], path=str(trial_dir), checkpoint=latest, best_checkpoints=kept))
         return ResultGrid(results, self._experiment, self.tune_config.metric, self.tune_config.mode, self._path)
+
+    def _trial_path(self, t: dict[str, Any]) -> Path:
+        """The folder of the engine's trial `t` (named after the configuration it started with)."""
+        config = self._decode(t.get("initial_configuration") or t["configuration"])
+        return self._path / self._trial_dirname(t["id"], config, t["number"])
 
     def _decode(self, config: Any) -> Any:
         """A configuration from the engine as the trainable sees it."""
@@ -213,7 +221,7 @@ class Tuner:
 
     def _saved_results(self, t: dict[str, Any], config: dict[str, Any]) -> list[dict[str, Any]]:
         """A trial's results from its result.json (a restored experiment), else from the engine."""
-        path = self._path / self._trial_dirname(t["id"], config, t["number"]) / "result.json"
+        path = self._trial_path(t) / "result.json"
         if path.is_file():
             with open(path, encoding="utf-8") as f:
                 rows = [json.loads(line) for line in f if line.strip()]

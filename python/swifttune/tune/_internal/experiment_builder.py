@@ -3,6 +3,7 @@ libswifttune (or the saved state it resumes from)."""
 from __future__ import annotations
 
 import itertools
+import logging
 from typing import TYPE_CHECKING, Any, Optional
 
 from ..._lib import ExperimentHandle, SchedulerHandle, SearcherHandle, SwiftTuneError, dumps, lib
@@ -15,11 +16,13 @@ from ..search.basic_variant import BasicVariantGenerator
 from ..schedulers.async_hyperband import AsyncHyperBandScheduler
 from ..schedulers.hyperband import HyperBandScheduler
 from ..schedulers.median_stopping_rule import MedianStoppingRule
+from ..schedulers.pbt import PopulationBasedTraining, PopulationBasedTrainingReplay
 from ..search.searcher import Searcher, base_searcher, compose_spec
 from ..stopper import Stopper
 from .schedule_bridge import ScheduleBridge
 from .search_bridge import SearchBridge, is_user_searcher, set_search_properties
 from .stop_bridge import StopBridge
+from .trainable_runner import is_class_trainable
 
 
 if TYPE_CHECKING:
@@ -42,6 +45,12 @@ def build_experiment(tuner: "Tuner") -> None:
         tuner.tune_config.metric, tuner.tune_config.mode = cfg.get("metric"), cfg.get("mode")
         # The user's stoppers come back from their pickle; the engine's kept their counts.
         StopBridge(StopBridge.load(tuner._path), cfg.get("stop")).attach(tuner._experiment)
+        if tuner._restored.get("scheduler", {}).get("scheduler") == "pbt":
+            # PBT's Python side (function mutations, custom_explore_fn, log_config), as it was built.
+            from .pbt_bridge import load_scheduler
+
+            tuner.tune_config.scheduler = load_scheduler(tuner._path)
+            tuner._scheduler_name = "PopulationBasedTraining"
         if tuner._restored.get("scheduler", {}).get("scheduler") == "callback":
             # A scheduler of the user's: as it was built (Ray's Tuner pickle), told every trial again.
             scheduler = ScheduleBridge.load(tuner._path)
@@ -158,8 +167,10 @@ def _build_engine(tuner: "Tuner", spec: dict[str, Any], metric: Optional[str], m
     if not isinstance(scheduler_obj, TrialScheduler):
         raise ValueError(f"scheduler must be a swifttune TrialScheduler, got {type(scheduler_obj).__name__}")
     user_scheduler = is_user_scheduler(scheduler_obj)
-    if isinstance(scheduler_obj, (AsyncHyperBandScheduler, HyperBandScheduler, MedianStoppingRule)):
+    if isinstance(scheduler_obj, (AsyncHyperBandScheduler, HyperBandScheduler, MedianStoppingRule, PopulationBasedTraining)):
         _check_scheduler_metric(scheduler_obj, tc.metric, tc.mode, tuner._entrypoint)
+    if isinstance(scheduler_obj, (PopulationBasedTraining, PopulationBasedTrainingReplay)):
+        _check_pbt(tuner, scheduler_obj)
     else:  # Ray's set_search_properties of a scheduler of the user's, or Ray's base class's of FIFOScheduler
         _set_search_properties(scheduler_obj, tc.metric, tc.mode, rc, tc, tuner._entrypoint)
     scheduler_spec = {"type": "callback", "id": 0} if user_scheduler else scheduler_obj._spec()
@@ -167,7 +178,8 @@ def _build_engine(tuner: "Tuner", spec: dict[str, Any], metric: Optional[str], m
     scheduler = SchedulerHandle(lib.call_handle("st_scheduler_new", dumps(scheduler_spec)))
     fc = rc.failure_config or FailureConfig()
     config = {"metric": metric, "mode": mode, "num_samples": num_samples,
-              "max_concurrent_trials": tc.max_concurrent_trials, "stop": rc.stop or {},
+              "max_concurrent_trials": tc.max_concurrent_trials,
+              "stop": {k: float(v) for k, v in rc.stop.items()} if isinstance(rc.stop, dict) else {},
               "time_budget_s": tc.time_budget_s, "max_failures": fc.max_failures, "fail_fast": bool(fc.fail_fast),
               # The engine's checkpoint rule (the report answers should_checkpoint; Ray's Trial.should_checkpoint).
               "checkpoint_frequency": getattr(rc.checkpoint_config, "checkpoint_frequency", 0) or 0,
@@ -175,7 +187,9 @@ def _build_engine(tuner: "Tuner", spec: dict[str, Any], metric: Optional[str], m
               # What the machine offers and each trial takes: the engine bounds the running trials by both.
               "resources": {"available": cluster_resources(), "per_trial": trial_resources(tuner.trainable)},
               # Ray's trials created ahead (a scheduler choosing among the waiting trials sees them).
-              "max_pending_trials": max_pending_trials(tc.search_alg)}
+              "max_pending_trials": max_pending_trials(tc.search_alg),
+              # A class trainable saves when asked: a checkpoint PBT keeps is then awaited.
+              "saves_on_demand": is_class_trainable(tuner.trainable)}
     stopper = _stopper_of(rc.stop)
     callbacks: list[Stopper] = []
     if stopper is not None:
@@ -198,6 +212,27 @@ def _build_engine(tuner: "Tuner", spec: dict[str, Any], metric: Optional[str], m
     if user_scheduler:
         ScheduleBridge(scheduler_obj).prepare(tuner._experiment)
     tc.metric, tc.mode = metric, mode
+
+
+def _check_pbt(tuner: "Tuner", scheduler: TrialScheduler) -> None:
+    """Ray's checks and warnings of PBT at ``on_trial_add``: no search algorithm but the variant
+    generator; ``num_to_keep <= 2`` warned about; a replay's policy overrides the param_space."""
+    import warnings
+
+    search = tuner.tune_config.search_alg
+    if search is not None and not isinstance(base_searcher(search), BasicVariantGenerator):
+        raise ValueError("Search algorithms cannot be used with {} schedulers. Please remove {}.".format(
+            type(scheduler).__name__, search))
+    if isinstance(scheduler, PopulationBasedTraining):
+        keep = getattr(tuner.run_config.checkpoint_config, "num_to_keep", None)
+        if keep and keep <= 2:
+            warnings.warn("Using `CheckpointConfig.num_to_keep <= 2` with PBT can lead to restoration problems when "
+                          "checkpoint are deleted too early for other trials to exploit them. If this happens, increase "
+                          "the value of `num_to_keep`.")
+    elif tuner.param_space and scheduler._policy:  # type: ignore[attr-defined]
+        logging.getLogger("swifttune.tune").warning(
+            "Trial was initialized with a config, which was overwritten. Did you start the PBT replay with a `config` "
+            "parameter?")
 
 
 def max_pending_trials(search_alg: Any) -> int:
@@ -274,7 +309,7 @@ def _check_scheduler_metric(scheduler: TrialScheduler, metric: Optional[str], mo
                             entrypoint: str) -> None:
     """Ray's checks of a scheduler that ranks trials (``tune.run``'s ``set_search_properties`` and
     the scheduler's ``on_trial_add``): the TuneConfig's metric and mode, or its own, not both."""
-    if not isinstance(scheduler, (AsyncHyperBandScheduler, HyperBandScheduler, MedianStoppingRule)):
+    if not isinstance(scheduler, (AsyncHyperBandScheduler, HyperBandScheduler, MedianStoppingRule, PopulationBasedTraining)):
         return
     own_metric, own_mode = scheduler.metric, scheduler.mode
     if (own_metric and metric) or (own_mode and mode):

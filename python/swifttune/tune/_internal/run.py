@@ -15,6 +15,7 @@ from ..error import TuneError
 from ..experiment.trial import Trial, experiment_tag
 from ..impl.config import FailureConfig
 from ..schedulers.hyperband import HyperBandScheduler
+from ..schedulers.pbt import PopulationBasedTraining
 from .progress import ProgressOutput, evaluated_params
 from .trainable_runner import is_class_trainable
 from .trial_events import tensorboard_enabled
@@ -76,7 +77,18 @@ class ExperimentRun:
         self.state = StateWriter(self.path / STATE_FILE, self.render_state,
                                  self.save_callback_states if self.stateful else None)
         self.warned: set[str] = set()
+        self.dirs: dict[str, tuple[str, Path]] = {}  # each trial's name and folder, fixed when first made
+        # Checkpoints other trials took by PBT's exploits: (owner trial, folder name), never deleted.
+        self.pinned: set[tuple[str, str]] = set()
         start_stoppers(self)  # stop_bridge: the Python stoppers see this run (and are pickled beside it)
+        scheduler = tuner.tune_config.scheduler
+        self.pbt: Optional[Any] = None
+        if isinstance(scheduler, PopulationBasedTraining):
+            from .pbt_bridge import PBTBridge, save_scheduler
+
+            if tuner._restored is None:
+                save_scheduler(self.path, scheduler)
+            self.pbt = PBTBridge(self, scheduler)
 
     def trial_info(self, trial_id: str, name: str, config: dict[str, Any], path: str, number: int = 0) -> Trial:
         with self.callback_lock:
@@ -86,6 +98,7 @@ class ExperimentRun:
                                                     trainable_name=self.trainable_name,
                                                     experiment_tag=experiment_tag(number, config),
                                                     experiment_dir_name=self.path.name)
+            info.config = config  # a scheduler may have changed it since (PBT's exploits)
             info.status = "RUNNING"
             self.paused.pop(trial_id, None)
         self.callback("on_trial_start", info)
@@ -156,15 +169,33 @@ class ExperimentRun:
             if state:
                 cb.set_state(state)
 
+    def _names(self, trial_id: str, config: dict[str, Any], number: int) -> tuple[str, Path]:
+        """The trial's name and folder, fixed the first time (a configuration PBT changes later
+        does not move them, as in Ray)."""
+        known = self.dirs.get(trial_id)
+        if known is None:
+            known = self.dirs[trial_id] = (self.tuner._trial_name(trial_id, config, number),
+                                           self.path / self.tuner._trial_dirname(trial_id, config, number))
+        return known
+
     def trial_name(self, trial_id: str, config: dict[str, Any], number: int) -> str:
         """The trial's name (``trial_name_creator``, or Ray's default)."""
-        return self.tuner._trial_name(trial_id, config, number)
+        return self._names(trial_id, config, number)[0]
 
     def trial_dir(self, trial_id: str, config: dict[str, Any], number: int) -> Path:
         """The trial's folder, made if needed."""
-        d = self.path / self.tuner._trial_dirname(trial_id, config, number)
+        d = self._names(trial_id, config, number)[1]
         d.mkdir(parents=True, exist_ok=True)
         return d
+
+    def trial_dir_of(self, trial_id: str) -> Path:
+        """The folder of any trial of the experiment (another trial's checkpoint is there)."""
+        known = self.dirs.get(trial_id)
+        if known is not None:
+            return known[1]
+        t = self.experiment.trial(trial_id)
+        config = self.tuner._decode(t.get("initial_configuration") or t["configuration"])
+        return self._names(trial_id, config, t["number"])[1]
 
     def render_state(self) -> str:
         """The state file: the Tuner's settings and the engine's JSON as it came (not re-encoded)."""

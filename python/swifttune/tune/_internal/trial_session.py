@@ -47,10 +47,15 @@ class TrialSession:
         self.results: list[dict[str, Any]] = self.files.reopen(
             len(kept), lambda: list(run.experiment.trial(trial_id)["results"]), config, trial_id)
         run.python_results[trial_id] = self.results
-        self.checkpoints.resync(self.results, record.get("checkpoint"))
+        owner = record.get("checkpoint_trial")
+        # A checkpoint of another trial (PBT's exploit): the trial's own ones stay as they are.
+        self.checkpoints.resync(self.results, record.get("checkpoint"), foreign=owner is not None)
         self.next_checkpoint = self.checkpoints.next_index()
         latest = self.checkpoints.latest
         self.checkpoint: Optional[Checkpoint] = Checkpoint(self.trial_dir / latest) if latest else None
+        if owner is not None and record.get("checkpoint"):
+            run.pinned.add((owner, record["checkpoint"]))
+            self.checkpoint = Checkpoint(run.trial_dir_of(owner) / record["checkpoint"])
         self.pending_save: Optional[str] = None
         self.clock = ReportClock()
         self.slots = ReportSlots()  # the engine's answers to this session's reports
@@ -91,8 +96,13 @@ class TrialSession:
         generation = state.request()
         drop = self.checkpoints.register(name, self.results[-1] if self.results else {})
         if drop:
-            state.after_write(generation, lambda: self.checkpoints.delete(drop))
+            state.after_write(generation, lambda: self.checkpoints.delete(self.unpinned(drop)))
         self.kept_checkpoint(name)
+
+    def unpinned(self, names: list[str]) -> list[str]:
+        """Of the trial's checkpoints beyond ``num_to_keep``, those no other trial took (PBT)."""
+        pinned = self.run.pinned
+        return [n for n in names if (self.trial_id, n) not in pinned] if pinned else names
 
     def kept_checkpoint(self, name: str) -> None:
         """The trial's new latest checkpoint: Ray's ``on_checkpoint`` (the trial still shows the
@@ -130,6 +140,8 @@ class TrialSession:
         self.info.last_result = result
         if run.stops_waiting:  # HyperBand: the PAUSED trials its decision stopped end first, as in Ray
             run.end_stopped()
+        if run.pbt is not None:  # PBT: the exploits its decision made (the trial's config and tag, the logs)
+            run.pbt.take_exploits()
         if run.callbacks:
             # Ray's callbacks see the result with its "config" (and may change the result in place)
             result["config"] = self.config
@@ -152,7 +164,7 @@ class TrialSession:
             generation = state.request()
             drop = self.checkpoints.register(checkpoint, result)
             if drop:
-                state.after_write(generation, lambda: self.checkpoints.delete(drop))
+                state.after_write(generation, lambda: self.checkpoints.delete(self.unpinned(drop)))
             self.kept_checkpoint(checkpoint)
         return decision
 

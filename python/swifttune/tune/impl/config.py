@@ -78,7 +78,8 @@ def _stopper_of(stop: Any) -> Optional["Stopper"]:
             if isinstance(v, dict):
                 raise ValueError("Stopping criteria is now flattened by default. Use forward slashes to nest values "
                                  "`key1/key2/key3`.")
-            if not isinstance(k, str) or not is_number(v) or math.isnan(v):
+            # A bool is a number to Ray's `result[key] >= value` (`{"done": True}` stops at done).
+            if not isinstance(k, str) or not (is_number(v) or isinstance(v, bool)) or math.isnan(v):
                 raise ValueError(f"`stop` thresholds must map metric names to numbers, got {k!r}: {v!r}")
         return None
     if callable(stop):
@@ -176,6 +177,8 @@ class RunConfig:
             self.verbose = 1
         if self.stop is not None:
             _stopper_of(self.stop)  # Ray's forms of `stop`, checked as Ray does
+        if isinstance(self.verbose, bool):  # Ray's examples pass verbose=False (a Python int, 0)
+            self.verbose = int(self.verbose)
         if not is_int(self.verbose) or not 0 <= self.verbose <= 3:
             raise ValueError(f"`verbose` must be 0, 1, 2 or 3, got {self.verbose!r}")
         if self.failure_config is not None and not isinstance(self.failure_config, FailureConfig):

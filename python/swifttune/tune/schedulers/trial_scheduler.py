@@ -11,7 +11,8 @@ __all__ = ["TrialScheduler", "FIFOScheduler", "check_mode", "check_names", "chec
 
 _DECISION_METHODS = ("on_trial_add", "on_trial_error", "on_trial_result", "on_trial_complete", "on_trial_remove",
                      "choose_trial_to_run")
-_ENGINE_SCHEDULERS = ("AsyncHyperBandScheduler", "HyperBandScheduler", "MedianStoppingRule")
+_ENGINE_SCHEDULERS = ("AsyncHyperBandScheduler", "HyperBandScheduler", "MedianStoppingRule", "PopulationBasedTraining",
+                      "PopulationBasedTrainingReplay")
 
 
 def is_user_scheduler(scheduler: "TrialScheduler") -> bool:

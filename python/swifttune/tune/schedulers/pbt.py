@@ -42,7 +42,7 @@ class PopulationBasedTraining(FIFOScheduler):
                  log_config: bool = True, require_attrs: bool = True, synch: bool = False) -> None:
         hyperparam_mutations = hyperparam_mutations or {}
         for value in hyperparam_mutations.values():
-            if not isinstance(value, (dict, list, tuple, Domain)) and not callable(value):
+            if not isinstance(value, (dict, list, tuple, Domain, SampleFrom)) and not callable(value):
                 raise TypeError("`hyperparam_mutation` values must be either a List, Tuple, Dict, a tune search space "
                                 "object, or a callable.")
             if isinstance(value, SampleFrom):

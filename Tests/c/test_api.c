@@ -1119,6 +1119,86 @@ static void test_hyperband(void) {
     st_searcher_free(s);
 }
 
+/* PBT's explore callback: every configuration becomes {"lr": 0.5} (the C caller's "function"). */
+static int32_t pbt_explore(int32_t scheduler_id, int32_t query, const char *trial_id, const char *const *names,
+                           const double *values, int32_t count, const char *text, int32_t *out_decision,
+                           const char **out_config, void *user_data) {
+    (void)names; (void)values; (void)count; (void)out_decision;
+    int *calls = user_data;
+    if (scheduler_id != 0 || query != ST_SCHEDULE_EXPLORE || !trial_id || !text) return 1;
+    if (!strstr(text, "\"samples\":[[\"lr\"]]")) return 2;
+    ++*calls;
+    *out_config = "{\"lr\": 0.5}";
+    return 0;
+}
+
+/* Population Based Training through the C API: keys filled in by the caller's function, a kept
+   checkpoint, an exploit that moves it to the worst trial (which pauses and resumes from it with
+   the explored configuration), and the exploits' log. */
+static void test_pbt(void) {
+    st_searcher *s = NULL;
+    CHECK_OK(st_searcher_new(searcher_spec("random", ", \"seed\": 3"), &s));
+    st_scheduler *sch = NULL;
+    CHECK_OK(st_scheduler_new("{\"type\": \"pbt\", \"time_attr\": \"training_iteration\", \"perturbation_interval\": 1, "
+                              "\"hyperparam_mutations\": {\"lr\": {\"function\": true}}, \"resample_probability\": 1, "
+                              "\"callback_id\": 0}", &sch));
+    st_experiment *e = NULL;
+    CHECK_OK(st_experiment_new("{\"metric\": \"loss\", \"mode\": \"min\", \"num_samples\": 4, \"max_pending_trials\": 200}",
+                               s, sch, &e));
+    int calls = 0;
+    CHECK_OK(st_experiment_set_scheduler(e, pbt_explore, &calls));
+    int32_t action = -1, decision = -1, status = -1, save = -1;
+    char *ids[4] = {NULL};
+    char *config = NULL;
+    for (int i = 0; i < 4; i++) {
+        CHECK_OK(st_experiment_next(e, &action, &ids[i], i == 0 ? &config : NULL));
+        CHECK(action == ST_NEXT_START && ids[i] != NULL);
+    }
+    CHECK(config && strcmp(config, "{\"lr\":0.5}") == 0);  /* filled in by the caller's function */
+    st_free(config);
+    CHECK(calls == 4);
+    const char *names[] = {"loss"};
+    for (int i = 0; i < 4; i++) {  /* the first perturbation: trial 0 was alone, so nobody kept a checkpoint */
+        double loss = i;
+        CHECK_OK(st_experiment_report(e, ids[i], names, &loss, 1, NULL, &decision, NULL, NULL, NULL));
+        CHECK(decision == ST_CONTINUE);
+    }
+    double best = 0, worst = 3;
+    CHECK_OK(st_experiment_report(e, ids[0], names, &best, 1, "c0", &decision, NULL, NULL, &save));
+    CHECK(decision == ST_CONTINUE && save == 0);  /* the upper trial keeps the checkpoint it reported */
+    CHECK_OK(st_experiment_report(e, ids[3], names, &worst, 1, NULL, &decision, NULL, NULL, &save));
+    CHECK(decision == ST_PAUSE && save == 0);  /* exploited: no save of its own */
+    CHECK(calls == 5);
+    char *exploits = NULL;
+    CHECK_OK(st_experiment_take_exploits(e, &exploits));
+    CHECK(exploits && strstr(exploits, "\"trial\":\"trial_00003\"") && strstr(exploits, "\"clone\":\"trial_00000\"")
+          && strstr(exploits, "\"trial_iteration\":1") && strstr(exploits, "\"clone_iteration\":2")
+          && strstr(exploits, "\"operations\":{\"lr\":\"resample\"}"));
+    st_free(exploits);
+    CHECK_OK(st_experiment_take_exploits(e, &exploits));
+    CHECK(exploits && strcmp(exploits, "[]") == 0);
+    st_free(exploits);
+    char *trial = NULL;
+    CHECK_OK(st_experiment_trial(e, ids[3], &trial));
+    CHECK(trial && strstr(trial, "\"checkpoint\":\"c0\"") && strstr(trial, "\"checkpoint_trial\":\"trial_00000\""));
+    st_free(trial);
+    CHECK_OK(st_experiment_finish(e, ids[3], ST_END_STOPPED, NULL, &status, NULL, NULL));
+    CHECK(status == ST_TRIAL_PAUSED);
+    char *again = NULL;
+    CHECK_OK(st_experiment_next(e, &action, &again, NULL));
+    CHECK(action == ST_NEXT_START && again && strcmp(again, ids[3]) == 0);
+    double iteration = 0;
+    CHECK_OK(st_experiment_report(e, again, names, &best, 1, NULL, &decision, &iteration, NULL, NULL));
+    CHECK(iteration == 3);  /* counted on from the clone's checkpoint, at iteration 2 */
+    st_free(again);
+    CHECK_ERROR(st_experiment_take_exploits(NULL, &exploits), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_take_exploits(e, NULL), ST_INVALID_ARGUMENT);
+    for (int i = 0; i < 4; i++) st_free(ids[i]);
+    st_experiment_free(e);
+    st_scheduler_free(sch);
+    st_searcher_free(s);
+}
+
 int main(void) {
     test_basics();
     test_space();
@@ -1137,6 +1217,7 @@ int main(void) {
     test_tfevents_batch();
     test_scheduler_callback();
     test_hyperband();
+    test_pbt();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

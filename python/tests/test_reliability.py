@@ -699,9 +699,10 @@ CASES: list[Case] = [
     Case(C, "st_searcher_restore", "a state that is not a saved searcher (`{\"limiter\": 1}`)",
          lambda: _c_call(lambda: _c().st_searcher_restore(b'{"limiter": 1}', ctypes.byref(_out()))),
          "ST_INVALID_STATE", "invalid saved state: malformed concurrency limiter state", "state"),
-    Case(C, "st_scheduler_new", "an unknown scheduler type `pbt`",
-         lambda: _c_scheduler_new(b'{"type": "pbt"}'), "ST_INVALID_CONFIG",
-         "unknown scheduler type 'pbt': use \"fifo\", \"asha\", \"median_stopping_rule\", \"hyperband\" or \"callback\"", "type"),
+    Case(C, "st_scheduler_new", "an unknown scheduler type `pb2`",
+         lambda: _c_scheduler_new(b'{"type": "pb2"}'), "ST_INVALID_CONFIG",
+         "unknown scheduler type 'pb2': use \"fifo\", \"asha\", \"median_stopping_rule\", \"hyperband\", \"pbt\", "
+         "\"pbt_replay\" or \"callback\"", "type"),
     Case(C, "st_experiment_set_scheduler", "a NULL scheduler callback",
          lambda: _c_on_experiment(lambda live: _c().st_experiment_set_scheduler(live.p, _capi.st_scheduler_fn(), None)),
          "ST_INVALID_ARGUMENT", "scheduler is NULL", "scheduler"),
@@ -820,6 +821,22 @@ CASES: list[Case] = [
          lambda: _c_restore(b"garbage"), "ST_INVALID_JSON", "state_json: invalid JSON at byte 0", "state_json"),
     Case(C, "st_experiment_restore", "`state_json` is NULL",
          lambda: _c_restore(None), "ST_INVALID_ARGUMENT", "state_json is NULL", "state_json"),
+    Case(C, "st_scheduler_new", "PBT mutations in an unknown form `list`",
+         lambda: _c_scheduler_new(b'{"type": "pbt", "hyperparam_mutations": {"lr": {"list": [1, 2]}}}'),
+         "ST_INVALID_CONFIG", "'hyperparam_mutations.lr' must be an object with one of 'values', 'domain', 'function', "
+         "'nested'", "hyperparam_mutations"),
+    Case(C, "st_scheduler_new", "PBT with `quantile_fraction` 0.7",
+         lambda: _c_scheduler_new(b'{"type": "pbt", "quantile_fraction": 0.7, "hyperparam_mutations": '
+                                  b'{"x": {"values": [1]}}}'),
+         "ST_INVALID_CONFIG", "You must set `quantile_fraction` to a value between 0 and0.5. Current value: '0.7'",
+         "quantile_fraction"),
+    Case(C, "st_scheduler_new", "PBT with a function mutation and no `callback_id`",
+         lambda: _c_scheduler_new(b'{"type": "pbt", "hyperparam_mutations": {"x": {"function": true}}}'),
+         "ST_INVALID_CONFIG", "function mutations and custom_explore_fn need the front end's scheduler number "
+         "('callback_id')", "callback_id"),
+    Case(C, "st_experiment_take_exploits", "`experiment` is NULL",
+         lambda: _c_call(lambda: _c().st_experiment_take_exploits(None, ctypes.byref(_out()))), "ST_INVALID_ARGUMENT",
+         "experiment is NULL", "experiment"),
 ]
 
 

@@ -134,7 +134,7 @@ def test_replay_follows_the_policy(tmp_path):
     fit(tmp_path, pbt, {"lr": tune.grid_search([1.0, 2.0, 3.0, 4.0])})
     policy = max(Path(tmp_path, "pbt").glob("pbt_policy_*.txt"), key=lambda p: len(p.read_text().splitlines()))
     rows = [json.loads(x) for x in policy.read_text().splitlines()]
-    replay = PopulationBasedTrainingReplay(str(policy))
+    replay = PopulationBasedTrainingReplay(policy_file=str(policy))
     assert replay.config == rows[0][4]
     swifttune.init(num_cpus=1)
     grid = tune.Tuner(growing, tune_config=tune.TuneConfig(scheduler=replay),
@@ -160,3 +160,42 @@ def test_random_seed_makes_a_run_repeatable(tmp_path):
         return sorted((r.trial_id[-5:], r.config["lr"], r.config["u"]) for r in grid)
 
     assert run("a") == run("b")
+
+
+def sparse_metric(config):
+    """Reports the score only at even steps (the odd results lack the metric)."""
+    for step in range(1, 9):
+        tune.report({"score": step * config["lr"]} if step % 2 == 0 else {"other": step})
+
+
+def test_burn_in_log_config_require_attrs_and_a_metric_and_mode_of_its_own(tmp_path):
+    """No perturbation before burn_in_period; log_config=False writes no policy logs (the exploits
+    still happen); require_attrs=True fails on a result without the metric (Ray's RuntimeError
+    message), require_attrs=False skips such results; the scheduler's own metric and mode."""
+    pbt = PopulationBasedTraining(time_attr="training_iteration", metric="score", mode="max", perturbation_interval=2,
+                                  burn_in_period=4, hyperparam_mutations={"lr": tune.uniform(0.5, 5.0)},
+                                  resample_probability=0.0, perturbation_factors=(2.0, 2.0), log_config=False)
+    swifttune.init(num_cpus=1)
+    grid = tune.Tuner(growing, param_space={"lr": tune.grid_search([1.0, 2.0, 3.0, 4.0])},
+                      tune_config=tune.TuneConfig(scheduler=pbt),
+                      run_config=tune.RunConfig(name="burn", storage_path=str(tmp_path), verbose=0,
+                                                stop={"training_iteration": 8})).fit()
+    assert not list(Path(tmp_path, "burn").glob("pbt_*.txt"))
+    changed = [r for r in grid if any(h["lr"] != r.history[0]["lr"] for h in r.history)]
+    assert changed, "no exploit happened"
+    for r in changed:
+        first = next(h for h in r.history if h["lr"] != r.history[0]["lr"])
+        assert first["training_iteration"] > 4  # nothing before the burn-in's end
+
+    strict = PopulationBasedTraining(time_attr="training_iteration", perturbation_interval=2,
+                                     hyperparam_mutations={"lr": [1.0, 2.0]})
+    with pytest.raises(Exception, match="Cannot find metric score in trial result"):
+        tune.Tuner(sparse_metric, param_space={"lr": 1.0},
+                   tune_config=tune.TuneConfig(metric="score", mode="max", scheduler=strict, num_samples=2),
+                   run_config=tune.RunConfig(name="strict", storage_path=str(tmp_path), verbose=0)).fit()
+    lenient = PopulationBasedTraining(time_attr="training_iteration", perturbation_interval=2,
+                                      hyperparam_mutations={"lr": [1.0, 2.0]}, require_attrs=False)
+    grid = tune.Tuner(sparse_metric, param_space={"lr": 1.0},
+                      tune_config=tune.TuneConfig(metric="score", mode="max", scheduler=lenient, num_samples=2),
+                      run_config=tune.RunConfig(name="lenient", storage_path=str(tmp_path), verbose=0)).fit()
+    assert all(r.metrics["training_iteration"] == 8 for r in grid)

@@ -37,17 +37,22 @@ _SEARCHERS = ("variant_generator", "random", "ax", "dragonfly", "skopt", "hypero
 
 def _create_scheduler(name: str) -> TrialScheduler:
     """Ray's ``create_scheduler`` for the schedulers swifttune has."""
-    from .schedulers import AsyncHyperBandScheduler, FIFOScheduler, HyperBandScheduler, MedianStoppingRule
+    from .schedulers import (AsyncHyperBandScheduler, FIFOScheduler, HyperBandScheduler, MedianStoppingRule,
+                             PopulationBasedTraining, PopulationBasedTrainingReplay)
 
     if name not in _SCHEDULERS:
         raise ValueError(f"The `scheduler` argument must be one of {list(_SCHEDULERS)}. Got: {name}")
     made: dict[str, Callable[[], TrialScheduler]] = {"fifo": FIFOScheduler, "async_hyperband": AsyncHyperBandScheduler,
                                                       "asha": AsyncHyperBandScheduler,
                                                       "median_stopping_rule": MedianStoppingRule,
-                                                      "hyperband": HyperBandScheduler}
+                                                      "hyperband": HyperBandScheduler,
+                                                      # (as Ray's: without arguments they raise Ray's errors)
+                                                      "pbt": PopulationBasedTraining,
+                                                      "pbt_replay": PopulationBasedTrainingReplay}  # type: ignore[dict-item]
     if name not in made:
         raise NotImplementedError(f"scheduler={name!r} is not supported by swifttune; use 'fifo', 'asha' "
-                                  "('async_hyperband'), 'median_stopping_rule' or 'hyperband' instead.")
+                                  "('async_hyperband'), 'median_stopping_rule', 'hyperband' or a "
+                                  "PopulationBasedTraining instance instead.")
     return made[name]()
 
 

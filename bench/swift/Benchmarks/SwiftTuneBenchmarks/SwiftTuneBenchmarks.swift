@@ -95,6 +95,21 @@ let benchmarks: @Sendable () -> Void = {
         Box(try Workloads.experiment(trials: 1_000, reports: 1, numSamples: 100_000_000))
     }
 
+    // The engine's decision on one result with 1,000 trials running, for each of swifttune's
+    // schedulers: reports go round the population (a trial's report carries its next
+    // training_iteration); a trial paused or stopped is finished and the next trial the engine
+    // starts takes its place, so 1,000 stay live.
+    for kind in Workloads.schedulerKinds {
+        Benchmark("Engine decision per result, 1,000 running trials, \(kind)",
+                  configuration: .init(scalingFactor: .kilo)) { benchmark, population in
+            for _ in benchmark.scaledIterations {
+                try population.value.reportNext()
+            }
+        } setup: {
+            Box(try Workloads.Population(scheduler: kind, trials: 1_000))
+        }
+    }
+
     // Parsing a search space from its JSON document (the seed tutorial's conditional space).
     Benchmark("JSON space parse (seed space)", configuration: .init(scalingFactor: .kilo)) { benchmark in
         for _ in benchmark.scaledIterations {

@@ -88,6 +88,57 @@ enum Workloads {
       "height": {"type": "uniform", "label": "height", "low": -100.0, "high": 100.0},
       "steps": 100}}}
     """
+
+    /// The schedulers the per-result benchmark runs, by their specification type.
+    static let schedulerKinds = ["fifo", "asha", "median_stopping_rule", "hyperband", "pbt"]
+
+    /// A population of running trials reporting in turn (the per-result decision benchmark).
+    struct Population {
+        var core: ExperimentCore
+        var running: [String] = []
+        var iterations: [String: Int] = [:]
+        var cursor = 0
+
+        init(scheduler kind: String, trials: Int) throws {
+            var spec: JSONValue = ["type": .string(kind)]
+            switch kind {
+            case "asha": spec = ["type": "asha", "max_t": 1_000_000, "grace_period": 1, "reduction_factor": 4]
+            case "median_stopping_rule": spec = ["type": "median_stopping_rule", "time_attr": "training_iteration", "grace_period": 5]
+            case "hyperband": spec = ["type": "hyperband", "max_t": 81, "reduction_factor": 3]
+            case "pbt": spec = ["type": "pbt", "time_attr": "training_iteration", "perturbation_interval": 10,
+                                "hyperparam_mutations": ["x": ["domain": SpaceNode.uniform(-5, 5).json]]]
+            default: break
+            }
+            var config = ExperimentConfig(metric: "loss", mode: .min, numSamples: 100_000_000)
+            config.maxConcurrentTrials = trials
+            core = try ExperimentCore(config: config, searcher: RandomSearch(space: space3(), seed: 3),
+                                      scheduler: SchedulerSpec(json: spec).scheduler)
+            for _ in 0..<trials { try startNext() }
+        }
+
+        mutating func startNext() throws {
+            guard case let .start(id, _) = try core.next(now: 0) else { return }
+            running.append(id)
+        }
+
+        /// One result of the next trial in turn; a trial the decision ends is replaced.
+        mutating func reportNext() throws {
+            if cursor >= running.count { cursor = 0 }
+            let id = running[cursor]
+            let t = (iterations[id] ?? 0) + 1
+            iterations[id] = t
+            let loss = Double((cursor &* 7919 &+ t &* 104_729) % 1_000) / 100
+            let decision = try core.report(id, ["loss": loss, "training_iteration": Double(t)], checkpoint: "c\(t)", now: Double(t))
+            if decision == .continue {
+                cursor += 1
+                return
+            }
+            running.remove(at: cursor)
+            iterations[id] = nil
+            try core.finish(id, .stopped, now: Double(t))
+            try startNext()
+        }
+    }
 }
 
 /// Holds a searcher or an engine across the benchmark's samples, so that each sample mutates it in
@@ -96,4 +147,5 @@ enum Workloads {
 final class Box<Value>: @unchecked Sendable {
     var value: Value
     init(_ value: Value) { self.value = value }
+
 }

@@ -23,7 +23,7 @@ LIB := .build/release/libswifttune.so
 TEST_PREFIX := $(CURDIR)/.build/c-prefix
 VALGRIND := valgrind --quiet --error-exitcode=1 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
 
-.PHONY: all build lib header header-check install demo demo-swift demo-python wheel test test-swift test-c test-python test-wheel test-dist check venv deps bench bench-swift bench-seed bench-fmin clean
+.PHONY: all build lib header header-check install demo demo-swift demo-python wheel test test-swift test-c test-python test-wheel test-dist check venv deps bench bench-swift bench-seed bench-fmin bench-pbt clean
 
 all: build
 
@@ -203,6 +203,10 @@ bench-swift:
 # The seed tutorial side by side: swifttune's two executors and Ray Tune + HyperOptSearch (.venv has Ray).
 bench-seed: lib venv
 	PYTHONPATH=python SWIFTTUNE_LIBRARY=$(CURDIR)/$(LIB) .venv/bin/python bench/seed_overhead.py
+
+# PBT on Ray's pbt_function toy problem, swifttune's and Ray's side by side (5 seeds; Ray takes ~3 min a run).
+bench-pbt: lib venv
+	PYTHONPATH=python SWIFTTUNE_LIBRARY=$(CURDIR)/$(LIB) .venv/bin/python bench/pbt_toy.py $(BENCH_ARGS)
 
 # hyperopt's fmin and swifttune.hyperopt's fmin side by side (.venv has hyperopt).
 bench-fmin: lib venv

@@ -223,6 +223,20 @@ def space_document(space: Any, refs: list[Any]) -> dict[str, Any]:
     return {"format": "swifttune.space", "version": 1, "space": node}
 
 
+def encode_configuration(value: Any, refs: list[Any]) -> Any:
+    """A configuration as the engine keeps it: JSON values as they are, what is not JSON (objects,
+    tuples, search domains) as references into `refs` (``decode_configuration`` puts them back)."""
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {k: encode_configuration(v, refs) for k, v in value.items()}
+    if isinstance(value, list):
+        return [encode_configuration(v, refs) for v in value]
+    plain = _plain_json(value)
+    if plain is not _NOT_JSON and not isinstance(plain, (dict, list)):
+        return plain
+    refs.append(value)
+    return {REF_KEY: len(refs) - 1}
+
+
 def decode_configuration(config: Any, refs: list[Any]) -> Any:
     """A configuration from the engine with Python-side references put back and `sample_from`
     functions evaluated (with the configuration as Ray's `spec.config`)."""

@@ -157,6 +157,7 @@ def test_random_seed_makes_a_run_repeatable(tmp_path):
         pbt = PopulationBasedTraining(time_attr="training_iteration", perturbation_interval=2,
                                       hyperparam_mutations={"lr": tune.uniform(0.5, 5.0), "u": [1, 2, 3]})
         grid = fit(tmp_path, pbt, {"lr": tune.grid_search([1.0, 2.0, 3.0, 4.0]), "u": 2}, name=name)
+        assert Path(tmp_path, name, "pbt_global.txt").is_file(), "no exploit: the draws were never used"
         return sorted((r.trial_id[-5:], r.config["lr"], r.config["u"]) for r in grid)
 
     assert run("a") == run("b")

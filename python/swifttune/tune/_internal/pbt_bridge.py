@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from ... import _capi
 from ..._lib import lib
-from ..._space import REF_KEY, _NOT_JSON, _plain_json, decode_configuration
+from ..._space import decode_configuration, encode_configuration
 from ..experiment.trial import experiment_tag
 from ..schedulers.pbt import PopulationBasedTraining
 from .stop_bridge import keep_failure
@@ -24,7 +24,7 @@ from .stop_bridge import keep_failure
 if TYPE_CHECKING:
     from .run import ExperimentRun
 
-__all__ = ["PBTBridge", "save_scheduler", "load_scheduler", "encode_configuration"]
+__all__ = ["PBTBridge", "save_scheduler", "load_scheduler"]
 
 logger = logging.getLogger("swifttune.tune.schedulers.pbt")
 
@@ -70,7 +70,6 @@ class PBTBridge:
             return 0
         except BaseException as e:  # noqa: BLE001 - fit raises it
             keep_failure(self, e)
-            self.run.error = self.run.error or e
             return 1
 
     def orig_tag(self, trial_id: str) -> str:
@@ -144,20 +143,6 @@ def load_scheduler(path: Any) -> Any:
 
     with open(file, "rb") as f:
         return cloudpickle.load(f)
-
-
-def encode_configuration(config: Any, refs: list[Any]) -> Any:
-    """A configuration as the engine keeps it: JSON values as they are, others as references to
-    Python objects (``decode_configuration`` puts them back)."""
-    plain = _plain_json(config)
-    if plain is not _NOT_JSON:
-        return plain
-    if isinstance(config, dict) and all(isinstance(k, str) for k in config):
-        return {k: encode_configuration(v, refs) for k, v in config.items()}
-    if isinstance(config, list):
-        return [encode_configuration(v, refs) for v in config]
-    refs.append(config)
-    return {REF_KEY: len(refs) - 1}
 
 
 def _mutation_at(mutations: dict[str, Any], path: list[str]) -> Any:

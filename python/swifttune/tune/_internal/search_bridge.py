@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from ... import _capi
 from ..._lib import ExperimentHandle, lib
-from ..._space import _NOT_JSON, REF_KEY, _plain_json
+from ..._space import encode_configuration
 from ..search.searcher import Searcher
 from .stop_bridge import keep_failure
 
@@ -136,15 +136,7 @@ class SearchBridge:
 
     def _encode(self, value: Any) -> Any:
         """`value` as JSON, with what is not JSON (objects, tuples, search domains) as references."""
-        if isinstance(value, dict) and all(isinstance(k, str) for k in value):
-            return {k: self._encode(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self._encode(v) for v in value]
-        plain = _plain_json(value)
-        if plain is not _NOT_JSON and not isinstance(plain, (dict, list)):
-            return plain
-        self.refs.append(value)
-        return {REF_KEY: len(self.refs) - 1}
+        return encode_configuration(value, self.refs)
 
 
 def merge_dicts(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import json
 import math
 import random
 from pathlib import Path
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Optional
 
 from ..._space import Domain, SampleFrom, _plain_json, _NOT_JSON, to_node
 from ..error import TuneError
@@ -208,5 +208,3 @@ class PopulationBasedTrainingReplay(FIFOScheduler):
     def debug_string(self) -> str:
         return "PopulationBasedTraining replay"
 
-
-_Mutation = Union[dict, list, tuple, Callable[[], Any], Domain]

@@ -62,8 +62,12 @@ import SwiftTune
     }
 
     @Test func schedulerSpecErrors() {
+        #expect(Self.message { _ = try SchedulerSpec(json: ["type": "hb_bohb"]) }
+            == "unknown scheduler type 'hb_bohb': use \"fifo\", \"asha\", \"median_stopping_rule\", \"hyperband\", \"pbt\", \"pb2\", \"pbt_replay\" or \"callback\"")
         #expect(Self.message { _ = try SchedulerSpec(json: ["type": "pb2"]) }
-            == "unknown scheduler type 'pb2': use \"fifo\", \"asha\", \"median_stopping_rule\", \"hyperband\", \"pbt\", \"pbt_replay\" or \"callback\"")
+            == "`hyperparam_bounds` must be specified to use PB2 scheduler.")
+        #expect(Self.message { _ = try SchedulerSpec(json: ["type": "pb2", "hyperparam_bounds": ["lr": [0.5, 0.1]]]) }
+            == "`hyperparam_bounds` values must be of the form [low, high] where low <= high, but got [0.5,0.1] instead for param 'lr'.")
         #expect(Self.message { _ = try SchedulerSpec(json: ["type": "pbt"]) }
             == "You must specify at least one of `hyperparam_mutations` or `custom_explore_fn` to use PBT.")
         #expect(Self.message { _ = try SchedulerSpec(json: ["type": "pbt", "hyperparam_mutations": ["lr": ["list": [1]]]]) }?
@@ -101,7 +105,8 @@ import SwiftTune
         var msr = try MedianStoppingRule().saveState()
         msr = .object(msr.objectValue!.map { $0.0 == "grace_period" ? ($0.0, -3.0) : $0 })
         #expect(throws: ScheduleError("'grace_period' must be >= 0, got -3.0", source: .savedState)) { _ = try restoreScheduler(msr) }
-        #expect(throws: ScheduleError.state("unknown scheduler state \"pb2\"")) { _ = try restoreScheduler(["scheduler": "pb2"]) }
+        #expect(throws: ScheduleError.state("unknown scheduler state \"hb_bohb\"")) { _ = try restoreScheduler(["scheduler": "hb_bohb"]) }
+        #expect(throws: ScheduleError.state("not a PBT state")) { _ = try restoreScheduler(["scheduler": "pb2"]) }
         #expect(throws: ScheduleError.state("not a PBT state")) { _ = try restoreScheduler(["scheduler": "pbt"]) }
     }
 

@@ -211,7 +211,10 @@ def test_run_arguments_as_ray(storage, capsys):
     assert "Trial t_1 completed after 3 results." in out  # verbose=None is Ray's AirVerbosity.VERBOSE (2)
     with pytest.raises(ValueError, match="must be one of"):
         tune.run(objective, scheduler="nope", verbose=0)
-    with pytest.raises(NotImplementedError, match="scheduler='pb2' is not supported by swifttune"):
+    with pytest.raises(NotImplementedError, match="scheduler='resource_changing' is not supported by swifttune"):
+        tune.run(objective, scheduler="resource_changing", verbose=0)
+    # Ray's "pb2" is PB2() without arguments: Ray's TuneError.
+    with pytest.raises(TuneError, match="`hyperparam_bounds` must be specified to use PB2 scheduler."):
         tune.run(objective, scheduler="pb2", verbose=0)
     # Ray's "pbt" is PopulationBasedTraining() without arguments: Ray's TuneError.
     with pytest.raises(TuneError, match="You must specify at least one of `hyperparam_mutations`"):

@@ -30,12 +30,15 @@ EXAMPLES = {
     "pbt_example": r"Best hyperparameters found were:  \{'lr': [\d.]+(e-\d+)?, 'some_other_factor': [12]\}",
     "pbt_function": r"Best hyperparameters found were:  \{'lr': [\d.]+(e-\d+)?, 'some_other_factor': [12], "
                     r"'checkpoint_interval': 5\}",
+    "pb2_example": r"Best hyperparameters found were:  \{'lr': [\d.]+(e-\d+)?, 'some_other_factor': 1, "
+                   r"'checkpoint_interval': 5\}",
 }
 # Schedulers stop trials on their random draws and, with trials running at once, on the order in which
 # results arrive: there only the number of trials must agree.
-# (PBT's examples draw their accuracy from random and numpy: how long each trial runs, and its exploits, vary.)
+# (PBT's and PB2's examples draw their accuracy from random and numpy: how long each trial runs, and its exploits,
+# vary.)
 RANDOM_LENGTHS = {"hyperopt_conditional_search_space_example", "bayesopt_example", "nevergrad_example", "pbt_example",
-                  "pbt_function"}
+                  "pbt_function", "pb2_example"}
 # Known difference: Ray's Tuner checkpoints a class trainable at its end when CheckpointConfig's
 # checkpoint_at_end is unset (None means True for a class, TunerInternal._get_tune_run_arguments);
 # swifttune's does not yet, so there only the results of every trial must agree.

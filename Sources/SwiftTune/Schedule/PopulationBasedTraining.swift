@@ -70,6 +70,11 @@ public struct PopulationBasedTraining: TrialScheduler {
     public private(set) var numPerturbations = 0
     var requests: [TrialRequest] = []
     var callback: SchedulerCallback?
+    /// PB2's bandit (``PopulationBasedTraining/pb2(timeAttr:metric:mode:perturbationInterval:hyperparamBounds:quantileFraction:customExplore:requireAttrs:synch:seed:frontEndID:)``):
+    /// its data and its explore step replace PBT's mutations.
+    var bandit: PB2Bandit?
+    /// The saved state's name of the scheduler: "pbt", or "pb2" with a bandit.
+    var stateKind: String { bandit == nil ? Self.kind : Self.pb2Kind }
 
     /// Ray's `_PBTTrialState`, with the trial's configuration and whether it ended.
     struct TrialState: Sendable, Equatable {
@@ -97,6 +102,17 @@ public struct PopulationBasedTraining: TrialScheduler {
         if mutations.isEmpty && !customExplore {
             throw ScheduleError("You must specify at least one of `hyperparam_mutations` or `custom_explore_fn` to use PBT.")
         }
+        try self.init(timeAttr: timeAttr, metric: metric, mode: mode, perturbationInterval: perturbationInterval,
+                      burnInPeriod: burnInPeriod, mutations: mutations, quantileFraction: quantileFraction,
+                      resampleProbability: resampleProbability, perturbationFactors: perturbationFactors,
+                      customExplore: customExplore, requireAttrs: requireAttrs, synch: synch, seed: seed,
+                      frontEndID: frontEndID, bandit: nil)
+    }
+
+    /// The settings checked as Ray checks them; with a bandit, PB2.
+    init(timeAttr: String, metric: String?, mode: Mode?, perturbationInterval: Double, burnInPeriod: Double,
+         mutations: [MutationEntry], quantileFraction: Double, resampleProbability: Double, perturbationFactors: [JSONValue],
+         customExplore: Bool, requireAttrs: Bool, synch: Bool, seed: UInt64, frontEndID: Int?, bandit: PB2Bandit?) throws(ScheduleError) {
         guard quantileFraction >= 0 && quantileFraction <= 0.5 else {
             throw ScheduleError("You must set `quantile_fraction` to a value between 0 and0.5. Current value: '\(quantileFraction)'")
         }
@@ -121,6 +137,7 @@ public struct PopulationBasedTraining: TrialScheduler {
         self.synch = synch
         self.seed = seed
         self.frontEndID = frontEndID
+        self.bandit = bandit
         properties = SearchProperties(metric: metric, mode: mode)
         nextPerturbationSync = Swift.max(perturbationInterval, burnInPeriod)
     }
@@ -149,6 +166,16 @@ public struct PopulationBasedTraining: TrialScheduler {
     /// configuration are sampled from them (Ray's `_fill_config`), the new configuration requested.
     public mutating func onTrialAdd(_ trialID: String, number: Int, configuration: JSONValue) throws(ScheduleError) {
         var config = configuration
+        if let bandit {
+            // PB2's `_fill_config`: a bounded key the configuration lacks is drawn uniformly.
+            var rng = Xoshiro256(seed: seed, stream: (1 << 40) + UInt64(number))
+            var filled = false
+            for b in bandit.bounds where config.value(at: b.path) == nil {
+                config = config.setting(path: b.path, .double(b.low + (b.high - b.low) * rng.nextDouble()))
+                filled = true
+            }
+            if filled { requests.append(.configure(trialID: trialID, configuration: config)) }
+        }
         var missing: [MutationEntry] = []
         for entry in mutations where configuration[entry.key] == nil { missing.append(entry) }
         if !missing.isEmpty {
@@ -190,8 +217,10 @@ public struct PopulationBasedTraining: TrialScheduler {
         guard states[trialID] != nil else { throw ScheduleError("PopulationBasedTraining: unknown trial '\(trialID)'") }
         if time < burnInPeriod { return .continue }
         if time - states[trialID]!.lastPerturbationTime < perturbationInterval { return .continue }
-        states[trialID]!.lastScore = (mode == .max ? 1.0 : -1.0) * value
+        let score = (mode == .max ? 1.0 : -1.0) * value
+        states[trialID]!.lastScore = score
         states[trialID]!.lastTrainTime = time
+        try bandit?.record(trial: trialID, time: time, configuration: states[trialID]!.configuration, score: score)
 
         if !synch {
             states[trialID]!.lastPerturbationTime = time
@@ -241,7 +270,14 @@ public struct PopulationBasedTraining: TrialScheduler {
         let clone = upper[Int(rng.below(UInt64(upper.count)))]
         guard let cloneState = states[clone], cloneState.lastCheckpoint != .none else { return false }
         var samples: [[String]] = []
-        var (config, operations) = try explore(cloneState.configuration, mutations, path: [], rng: &rng, samples: &samples)
+        var config: JSONValue, operations: JSONValue
+        if bandit != nil {
+            // PB2: the bandit chooses the values; no operations to log.
+            config = try bandit!.newConfiguration(trial: trialID, clone: clone, cloneConfiguration: cloneState.configuration, rng: &rng)
+            operations = .object([])
+        } else {
+            (config, operations) = try explore(cloneState.configuration, mutations, path: [], rng: &rng, samples: &samples)
+        }
         if !samples.isEmpty || customExplore {
             config = try askFrontEnd(trialID, config, samples: samples, custom: customExplore)
         }
@@ -418,7 +454,8 @@ public struct PopulationBasedTraining: TrialScheduler {
 
     /// The scheduler's whole state as JSON (restored by ``init(restoring:)``).
     public func saveState() -> JSONValue {
-        .object([("scheduler", .string(Self.kind)), ("spec", spec)] + properties.json + [
+        .object([("scheduler", .string(stateKind)), ("spec", bandit.map { pb2Spec($0) } ?? spec)] + properties.json
+                + (bandit.map { [("pb2", $0.stateJSON)] } ?? []) + [
             ("next_perturbation_sync", .double(nextPerturbationSync)), ("draws", .int(Int64(bitPattern: draws))),
             ("num_checkpoints", .int(Int64(numCheckpoints))), ("num_perturbations", .int(Int64(numPerturbations))),
             ("trials", .array(order.compactMap { id in
@@ -451,11 +488,16 @@ public struct PopulationBasedTraining: TrialScheduler {
     /// Restores a scheduler from ``saveState()``.
     /// - Throws: ``ScheduleError`` with the source ``ScheduleError/Source/savedState``.
     public init(restoring state: JSONValue) throws(ScheduleError) {
-        guard state["scheduler"]?.stringValue == Self.kind, let spec = state["spec"] else { throw ScheduleError.state("not a PBT state") }
+        let kind = state["scheduler"]?.stringValue
+        guard kind == Self.kind || kind == Self.pb2Kind, let spec = state["spec"] else { throw ScheduleError.state("not a PBT state") }
         do {
-            try self.init(spec: spec)
+            if kind == Self.pb2Kind { try self.init(pb2Spec: spec) } else { try self.init(spec: spec) }
         } catch {
             throw error.inSavedState
+        }
+        if kind == Self.pb2Kind {
+            guard let saved = state["pb2"] else { throw ScheduleError.state("a PB2 state without its data ('pb2')") }
+            try bandit?.restore(saved)
         }
         properties = try SearchProperties(json: state)
         guard let sync = state["next_perturbation_sync"]?.doubleValue, let draws = state["draws"]?.intValue,

@@ -197,7 +197,7 @@ public func restoreScheduler(_ state: JSONValue) throws(ScheduleError) -> any Tr
         case ASHAScheduler.kind: return try ASHAScheduler(restoring: state)
         case MedianStoppingRule.kind: return try MedianStoppingRule(restoring: state)
         case HyperBandScheduler.kind: return try HyperBandScheduler(restoring: state)
-        case PopulationBasedTraining.kind: return try PopulationBasedTraining(restoring: state)
+        case PopulationBasedTraining.kind, PopulationBasedTraining.pb2Kind: return try PopulationBasedTraining(restoring: state)
         case PopulationBasedTrainingReplay.kind: return try PopulationBasedTrainingReplay(restoring: state)
         case CallbackScheduler.kind: return try CallbackScheduler(restoring: state)
         default: throw ScheduleError("unknown scheduler state \(state["scheduler"].map { "\($0)" } ?? "without a 'scheduler'")")

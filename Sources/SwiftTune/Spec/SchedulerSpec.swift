@@ -16,6 +16,10 @@
 ///   "custom_explore": false, "require_attrs": true, "synch": false, "seed": 0, "callback_id": null}`
 ///   (``PopulationBasedTraining``; "callback_id" the front end's scheduler number, needed with
 ///   function mutations or "custom_explore");
+/// - `{"type": "pb2", "time_attr": "time_total_s", "metric": null, "mode": null,
+///   "perturbation_interval": 60, "hyperparam_bounds": {"lr": [0.0001, 0.1], "opt": {"m": [0, 1]}},
+///   "quantile_fraction": 0.25, "custom_explore": false, "require_attrs": true, "synch": false,
+///   "seed": 0, "callback_id": null}` (PB2: ``PopulationBasedTraining/pb2(timeAttr:metric:mode:perturbationInterval:hyperparamBounds:quantileFraction:customExplore:requireAttrs:synch:seed:frontEndID:)``);
 /// - `{"type": "pbt_replay", "initial_configuration": {...}, "policy": [[step, {...}], ...]}`
 ///   (``PopulationBasedTrainingReplay``);
 /// - `{"type": "callback", "id": 0}`: a scheduler of the front end, asked through its callback
@@ -37,6 +41,8 @@ public struct SchedulerSpec: Sendable {
         case pbt
         /// ``PopulationBasedTrainingReplay``.
         case pbtReplay = "pbt_replay"
+        /// PB2 (``PopulationBasedTraining`` with a Gaussian-process bandit).
+        case pb2
     }
 
     /// The options each type takes besides "type".
@@ -45,6 +51,8 @@ public struct SchedulerSpec: Sendable {
         .pbt: ["time_attr", "metric", "mode", "perturbation_interval", "burn_in_period", "hyperparam_mutations", "quantile_fraction",
                "resample_probability", "perturbation_factors", "custom_explore", "require_attrs", "synch", "seed", "callback_id"],
         .pbtReplay: ["initial_configuration", "policy"],
+        .pb2: ["time_attr", "metric", "mode", "perturbation_interval", "hyperparam_bounds", "quantile_fraction", "custom_explore",
+               "require_attrs", "synch", "seed", "callback_id"],
         .asha: ["time_attr", "metric", "mode", "max_t", "grace_period", "reduction_factor", "brackets", "stop_last_trials", "seed"],
         .medianStoppingRule: ["time_attr", "metric", "mode", "grace_period", "min_samples_required", "min_time_slice", "hard_stop"],
         .hyperband: ["time_attr", "metric", "mode", "max_t", "reduction_factor", "stop_last_trials"],
@@ -64,7 +72,7 @@ public struct SchedulerSpec: Sendable {
         let read = SpecReader(spec: spec)
         let type = try read.string("type") ?? "fifo"
         guard let kind = type == "async_hyperband" ? .asha : Kind(rawValue: type) else {
-            throw .invalid("unknown scheduler type '\(type)': use \"fifo\", \"asha\", \"median_stopping_rule\", \"hyperband\", \"pbt\", \"pbt_replay\" or \"callback\"")
+            throw .invalid("unknown scheduler type '\(type)': use \"fifo\", \"asha\", \"median_stopping_rule\", \"hyperband\", \"pbt\", \"pb2\", \"pbt_replay\" or \"callback\"")
         }
         let allowed = Self.options[kind] ?? []
         for (k, _) in members where !allowed.contains(k) && k != "type" {
@@ -100,6 +108,8 @@ public struct SchedulerSpec: Sendable {
                 scheduler = try PopulationBasedTraining(spec: spec)
             case .pbtReplay:
                 scheduler = try PopulationBasedTrainingReplay(spec: spec)
+            case .pb2:
+                scheduler = try PopulationBasedTraining(pb2Spec: spec)
             case .callback:
                 guard let id = try read.int("id"), id >= 0, id <= Int64(Int32.max) else {
                     throw SpecError.invalid("scheduler 'callback' needs an 'id' from 0 to \(Int32.max)")

@@ -39,6 +39,7 @@ def _create_scheduler(name: str) -> TrialScheduler:
     """Ray's ``create_scheduler`` for the schedulers swifttune has."""
     from .schedulers import (AsyncHyperBandScheduler, FIFOScheduler, HyperBandScheduler, MedianStoppingRule,
                              PopulationBasedTraining, PopulationBasedTrainingReplay)
+    from .schedulers.pb2 import PB2
 
     if name not in _SCHEDULERS:
         raise ValueError(f"The `scheduler` argument must be one of {list(_SCHEDULERS)}. Got: {name}")
@@ -48,11 +49,12 @@ def _create_scheduler(name: str) -> TrialScheduler:
                                                       "hyperband": HyperBandScheduler,
                                                       # (as Ray's: without arguments they raise Ray's errors)
                                                       "pbt": PopulationBasedTraining,
-                                                      "pbt_replay": PopulationBasedTrainingReplay}  # type: ignore[dict-item]
+                                                      "pbt_replay": PopulationBasedTrainingReplay,
+                                                      "pb2": PB2}  # type: ignore[dict-item]
     if name not in made:
         raise NotImplementedError(f"scheduler={name!r} is not supported by swifttune; use 'fifo', 'asha' "
                                   "('async_hyperband'), 'median_stopping_rule', 'hyperband' or a "
-                                  "PopulationBasedTraining instance instead.")
+                                  "PopulationBasedTraining or PB2 instance instead.")
     return made[name]()
 
 

@@ -45,12 +45,12 @@ def build_experiment(tuner: "Tuner") -> None:
         tuner.tune_config.metric, tuner.tune_config.mode = cfg.get("metric"), cfg.get("mode")
         # The user's stoppers come back from their pickle; the engine's kept their counts.
         StopBridge(StopBridge.load(tuner._path), cfg.get("stop")).attach(tuner._experiment)
-        if tuner._restored.get("scheduler", {}).get("scheduler") == "pbt":
-            # PBT's Python side (function mutations, custom_explore_fn, log_config), as it was built.
+        if tuner._restored.get("scheduler", {}).get("scheduler") in ("pbt", "pb2"):
+            # PBT's (or PB2's) Python side (function mutations, custom_explore_fn, log_config), as it was built.
             from .pbt_bridge import load_scheduler
 
             tuner.tune_config.scheduler = load_scheduler(tuner._path)
-            tuner._scheduler_name = "PopulationBasedTraining"
+            tuner._scheduler_name = tuner.tune_config.scheduler._describe()
         if tuner._restored.get("scheduler", {}).get("scheduler") == "callback":
             # A scheduler of the user's: as it was built (Ray's Tuner pickle), told every trial again.
             scheduler = ScheduleBridge.load(tuner._path)

@@ -1,9 +1,10 @@
 """The driver is killed with SIGKILL three times during a Population Based Training run of 8
-trials; each time the experiment is restored, until it finishes. Every trial's history must be
+trials (and during a PB2 run); each time the experiment is restored, until it finishes. Every trial's history must be
 intact (each result saved before a kill is in the final history, every trial reaches the end, the
 result files agree with the engine), and the policy logs must agree with the experiment state: one
 ``pbt_global.txt`` line per exploit the state records, in order, each showing the configuration the
-exploiting trial went on with."""
+exploiting trial went on with. For PB2 the bandit's data also come back: each kill's rows are a
+prefix of the final ones."""
 from __future__ import annotations
 
 import json
@@ -27,7 +28,7 @@ from pathlib import Path
 
 import swifttune
 from swifttune import tune
-from swifttune.tune.schedulers import PopulationBasedTraining
+from swifttune.tune.schedulers import PB2, PopulationBasedTraining
 
 
 def trainable(config):
@@ -52,8 +53,7 @@ path = Path(sys.argv[1]) / "pbt_killed"
 if tune.Tuner.can_restore(path):
     tuner = tune.Tuner.restore(str(path), trainable)
 else:
-    pbt = PopulationBasedTraining(time_attr="training_iteration", perturbation_interval=2,
-                                  hyperparam_mutations={"lr": tune.uniform(0.1, 10.0)})
+    pbt = SCHEDULER
     tuner = tune.Tuner(trainable, param_space={"lr": tune.uniform(0.1, 10.0)},
                        tune_config=tune.TuneConfig(metric="score", mode="max", scheduler=pbt, num_samples=8),
                        run_config=tune.RunConfig(name="pbt_killed", storage_path=sys.argv[1], verbose=0,
@@ -63,14 +63,25 @@ print("DONE", flush=True)
 '''
 
 
+SCHEDULERS = {
+    "pbt": 'PopulationBasedTraining(time_attr="training_iteration", perturbation_interval=2, '
+           'hyperparam_mutations={"lr": tune.uniform(0.1, 10.0)})',
+    "pb2": 'PB2(time_attr="training_iteration", perturbation_interval=2, hyperparam_bounds={"lr": [0.1, 10.0]})',
+}
+
+
 def _state(path: Path) -> dict[str, Any]:
     f = path / "experiment_state.json"
-    return json.loads(f.read_text())["engine"] if f.exists() else {"trials": [], "exploits": []}
+    if not f.exists():
+        return {"trials": [], "exploits": [], "bandit": []}
+    saved = json.loads(f.read_text())
+    return dict(saved["engine"], bandit=saved["engine"].get("scheduler", {}).get("pb2", {}).get("rows", []))
 
 
-def test_driver_killed_three_times_during_pbt_resumes_to_the_end(tmp_path):
+@pytest.mark.parametrize("kind", sorted(SCHEDULERS))
+def test_driver_killed_three_times_during_pbt_resumes_to_the_end(tmp_path, kind):
     script = tmp_path / "driver.py"
-    script.write_text(DRIVER)
+    script.write_text(DRIVER.replace("SCHEDULER", SCHEDULERS[kind]))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
     rng = random.Random(17)
     exp = tmp_path / "pbt_killed"
@@ -94,6 +105,10 @@ def test_driver_killed_three_times_during_pbt_resumes_to_the_end(tmp_path):
     # Exploits only grow: each kill's state is a prefix of the final one.
     for snap in snapshots:
         assert final["exploits"][: len(snap["exploits"])] == snap["exploits"]
+        assert final["bandit"][: len(snap["bandit"])] == snap["bandit"]
+    if kind == "pb2":  # a row for every trial's result at its perturbation times
+        assert {row[0] for row in final["bandit"]} == {t["id"] for t in final["trials"]}
+        assert all(2 <= row[1] <= 12 for row in final["bandit"])
     grid = tune.Tuner.restore(str(exp), lambda config: None).get_results()
     assert len(grid) == 8 and all(r.status == "TERMINATED" for r in grid)
     by_id = {r.trial_id: r for r in grid}

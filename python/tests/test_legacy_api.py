@@ -213,6 +213,10 @@ def test_run_arguments_as_ray(storage, capsys):
         tune.run(objective, scheduler="nope", verbose=0)
     with pytest.raises(NotImplementedError, match="scheduler='resource_changing' is not supported by swifttune"):
         tune.run(objective, scheduler="resource_changing", verbose=0)
+    # Ray's create_scheduler / create_searcher pass their keyword arguments on.
+    asha = tune.create_scheduler(scheduler="asha", max_t=7, grace_period=2)
+    assert (asha.max_t, asha.grace_period) == (7, 2)
+    assert tune.create_searcher(search_alg="hyperopt", metric="x", mode="min").metric == "x"
     # Ray's "pb2" is PB2() without arguments: Ray's TuneError.
     with pytest.raises(TuneError, match="`hyperparam_bounds` must be specified to use PB2 scheduler."):
         tune.run(objective, scheduler="pb2", verbose=0)

@@ -345,6 +345,18 @@ TARGETS: list[Target] = [
         "require_attrs": H("test_pbt::test_burn_in_log_config_require_attrs_and_a_metric_and_mode_of_its_own"),
         "synch": H("test_ray_parity_pbt::test_pbt_exploits_and_explores_as_under_ray"),
     }),
+    Target("ray.tune.schedulers.pb2:PB2", {
+        "time_attr": H("test_pb2::test_the_bandit_explores_within_the_bounds_and_logs_as_ray"),
+        "metric": H("test_pb2::test_custom_explore_fn_require_attrs_and_a_metric_and_mode_of_its_own"),
+        "mode": H("test_pb2::test_custom_explore_fn_require_attrs_and_a_metric_and_mode_of_its_own"),
+        "perturbation_interval": H("test_pb2::test_the_bandit_explores_within_the_bounds_and_logs_as_ray"),
+        "hyperparam_bounds": H("test_pb2::test_the_bandit_explores_within_the_bounds_and_logs_as_ray"),
+        "quantile_fraction": H("test_pb2::test_rays_argument_checks"),
+        "log_config": H("test_pb2::test_custom_explore_fn_require_attrs_and_a_metric_and_mode_of_its_own"),
+        "require_attrs": H("test_pb2::test_custom_explore_fn_require_attrs_and_a_metric_and_mode_of_its_own"),
+        "synch": H("test_pb2::test_synch_perturbs_every_trial_at_the_same_time"),
+        "custom_explore_fn": H("test_pb2::test_custom_explore_fn_require_attrs_and_a_metric_and_mode_of_its_own"),
+    }),
     Target("ray.tune.schedulers:PopulationBasedTrainingReplay", {
         "policy_file": H("test_pbt::test_replay_follows_the_policy"),
     }),

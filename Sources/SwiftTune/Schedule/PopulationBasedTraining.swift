@@ -1,5 +1,5 @@
 /// Population Based Training (Jaderberg et al., 2017) as Ray Tune's `PopulationBasedTraining`
-/// (ray/tune/schedulers/pbt.py) does it, rule for rule (`docs/schedulers.md` lists each rule):
+/// (ray/tune/schedulers/pbt.py) does it, rule for rule (`docs/engine.md` lists each rule):
 ///
 /// - A result counts once `time_attr` reaches `burn_in_period` and `perturbation_interval` has
 ///   passed since the trial's last perturbation; then its score (the metric, negated for `min`),

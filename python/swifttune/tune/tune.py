@@ -35,15 +35,17 @@ _SEARCHERS = ("variant_generator", "random", "ax", "dragonfly", "skopt", "hypero
               "optuna", "zoopt", "hebo")
 
 
-def _create_scheduler(name: str) -> TrialScheduler:
-    """Ray's ``create_scheduler`` for the schedulers swifttune has."""
+def _create_scheduler(scheduler: str, **kwargs: Any) -> TrialScheduler:
+    """Ray's ``create_scheduler(scheduler, **kwargs)`` for the schedulers swifttune has: the
+    scheduler named, built with ``kwargs``."""
     from .schedulers import (AsyncHyperBandScheduler, FIFOScheduler, HyperBandScheduler, MedianStoppingRule,
                              PopulationBasedTraining, PopulationBasedTrainingReplay)
     from .schedulers.pb2 import PB2
 
+    name = scheduler
     if name not in _SCHEDULERS:
         raise ValueError(f"The `scheduler` argument must be one of {list(_SCHEDULERS)}. Got: {name}")
-    made: dict[str, Callable[[], TrialScheduler]] = {"fifo": FIFOScheduler, "async_hyperband": AsyncHyperBandScheduler,
+    made: dict[str, Callable[..., TrialScheduler]] = {"fifo": FIFOScheduler, "async_hyperband": AsyncHyperBandScheduler,
                                                       "asha": AsyncHyperBandScheduler,
                                                       "median_stopping_rule": MedianStoppingRule,
                                                       "hyperband": HyperBandScheduler,
@@ -55,20 +57,22 @@ def _create_scheduler(name: str) -> TrialScheduler:
         raise NotImplementedError(f"scheduler={name!r} is not supported by swifttune; use 'fifo', 'asha' "
                                   "('async_hyperband'), 'median_stopping_rule', 'hyperband' or a "
                                   "PopulationBasedTraining or PB2 instance instead.")
-    return made[name]()
+    return made[name](**kwargs)
 
 
-def _create_searcher(name: str) -> Searcher:
-    """Ray's ``create_searcher`` for the search algorithms swifttune has."""
+def _create_searcher(search_alg: str, **kwargs: Any) -> Searcher:
+    """Ray's ``create_searcher(search_alg, **kwargs)`` for the search algorithms swifttune has:
+    the searcher named, built with ``kwargs``."""
     from .search.basic_variant import BasicVariantGenerator
     from .search.hyperopt import HyperOptSearch
 
+    name = search_alg
     if name not in _SEARCHERS:
         raise ValueError(f"The `search_alg` argument must be one of {list(_SEARCHERS)}. Got: {name}")
     if name in ("variant_generator", "random"):
-        return BasicVariantGenerator()
+        return BasicVariantGenerator(**kwargs)
     if name == "hyperopt":
-        return HyperOptSearch()
+        return HyperOptSearch(**kwargs)
     raise NotImplementedError(f"search_alg={name!r} is not supported by swifttune; use 'variant_generator' "
                               "('random') or 'hyperopt' (swifttune's TPE) instead.")
 

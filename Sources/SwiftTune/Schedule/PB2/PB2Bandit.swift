@@ -7,7 +7,7 @@ import Darwin
 #endif
 
 /// PB2's explore step (Population Based Bandits, Parker-Holder et al. 2020), rule for rule as
-/// Ray Tune's `PB2` (ray/tune/schedulers/pb2.py and pb2_utils.py) does it; `docs/schedulers.md`
+/// Ray Tune's `PB2` (ray/tune/schedulers/pb2.py and pb2_utils.py) does it; `docs/engine.md`
 /// lists the rules and each deliberate difference.
 ///
 /// - Data (Ray's `_save_trial_state`): every result that counts for PBT adds a row

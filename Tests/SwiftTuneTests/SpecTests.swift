@@ -62,8 +62,8 @@ import SwiftTune
     }
 
     @Test func schedulerSpecErrors() {
-        #expect(Self.message { _ = try SchedulerSpec(json: ["type": "hb_bohb"]) }
-            == "unknown scheduler type 'hb_bohb': use \"fifo\", \"asha\", \"median_stopping_rule\", \"hyperband\", \"pbt\", \"pb2\", \"pbt_replay\" or \"callback\"")
+        #expect(Self.message { _ = try SchedulerSpec(json: ["type": "resource_changing"]) }
+            == "unknown scheduler type 'resource_changing': use \"fifo\", \"asha\", \"median_stopping_rule\", \"hyperband\", \"hb_bohb\", \"pbt\", \"pb2\", \"pbt_replay\" or \"callback\"")
         #expect(Self.message { _ = try SchedulerSpec(json: ["type": "pb2"]) }
             == "`hyperparam_bounds` must be specified to use PB2 scheduler.")
         #expect(Self.message { _ = try SchedulerSpec(json: ["type": "pb2", "hyperparam_bounds": ["lr": [0.5, 0.1]]]) }
@@ -105,7 +105,8 @@ import SwiftTune
         var msr = try MedianStoppingRule().saveState()
         msr = .object(msr.objectValue!.map { $0.0 == "grace_period" ? ($0.0, -3.0) : $0 })
         #expect(throws: ScheduleError("'grace_period' must be >= 0, got -3.0", source: .savedState)) { _ = try restoreScheduler(msr) }
-        #expect(throws: ScheduleError.state("unknown scheduler state \"hb_bohb\"")) { _ = try restoreScheduler(["scheduler": "hb_bohb"]) }
+        #expect(throws: ScheduleError.state("unknown scheduler state \"resource_changing\"")) { _ = try restoreScheduler(["scheduler": "resource_changing"]) }
+        #expect(throws: ScheduleError.state("malformed HyperBand scheduler state")) { _ = try restoreScheduler(["scheduler": "hb_bohb"]) }
         #expect(throws: ScheduleError.state("not a PBT state")) { _ = try restoreScheduler(["scheduler": "pb2"]) }
         #expect(throws: ScheduleError.state("not a PBT state")) { _ = try restoreScheduler(["scheduler": "pbt"]) }
     }

@@ -202,13 +202,12 @@ def test_burn_in_log_config_require_attrs_and_a_metric_and_mode_of_its_own(tmp_p
     assert all(r.metrics["training_iteration"] == 8 for r in grid)
 
 
-@pytest.mark.parametrize("path", ["swifttune.tune.schedulers:HyperBandForBOHB",
-                                  "swifttune.tune.schedulers:ResourceChangingScheduler",
+@pytest.mark.parametrize("path", ["swifttune.tune.schedulers:ResourceChangingScheduler",
                                   "swifttune.tune.schedulers.resource_changing_scheduler:DistributeResources",
                                   "swifttune.tune.schedulers.resource_changing_scheduler:DistributeResourcesToTopJob",
                                   "swifttune.tune.search.bohb:TuneBOHB"])
 def test_schedulers_not_in_swifttune_yet_refuse_by_name(path):
-    """Ray's BOHB and ResourceChangingScheduler import from Ray's paths and refuse by name,
+    """Ray's TuneBOHB and ResourceChangingScheduler import from Ray's paths and refuse by name,
     saying what to use instead (a script fails at once, not at an ImportError or later)."""
     import importlib
 
@@ -217,4 +216,4 @@ def test_schedulers_not_in_swifttune_yet_refuse_by_name(path):
     with pytest.raises(NotImplementedError, match=f"^{name} is not supported by swifttune yet; .*use "):
         cls(hyperparam_bounds={"lr": [0.1, 1.0]})
     with pytest.raises(NotImplementedError, match="is not supported by swifttune"):
-        tune.create_scheduler({"HyperBandForBOHB": "hb_bohb"}.get(name, "resource_changing"))
+        tune.create_scheduler("resource_changing")

@@ -699,10 +699,10 @@ CASES: list[Case] = [
     Case(C, "st_searcher_restore", "a state that is not a saved searcher (`{\"limiter\": 1}`)",
          lambda: _c_call(lambda: _c().st_searcher_restore(b'{"limiter": 1}', ctypes.byref(_out()))),
          "ST_INVALID_STATE", "invalid saved state: malformed concurrency limiter state", "state"),
-    Case(C, "st_scheduler_new", "an unknown scheduler type `hb_bohb`",
-         lambda: _c_scheduler_new(b'{"type": "hb_bohb"}'), "ST_INVALID_CONFIG",
-         "unknown scheduler type 'hb_bohb': use \"fifo\", \"asha\", \"median_stopping_rule\", \"hyperband\", \"pbt\", "
-         "\"pb2\", \"pbt_replay\" or \"callback\"", "type"),
+    Case(C, "st_scheduler_new", "an unknown scheduler type `resource_changing`",
+         lambda: _c_scheduler_new(b'{"type": "resource_changing"}'), "ST_INVALID_CONFIG",
+         "unknown scheduler type 'resource_changing': use \"fifo\", \"asha\", \"median_stopping_rule\", \"hyperband\", "
+         "\"hb_bohb\", \"pbt\", \"pb2\", \"pbt_replay\" or \"callback\"", "type"),
     Case(C, "st_experiment_set_scheduler", "a NULL scheduler callback",
          lambda: _c_on_experiment(lambda live: _c().st_experiment_set_scheduler(live.p, _capi.st_scheduler_fn(), None)),
          "ST_INVALID_ARGUMENT", "scheduler is NULL", "scheduler"),

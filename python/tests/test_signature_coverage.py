@@ -330,6 +330,14 @@ TARGETS: list[Target] = [
         "reduction_factor": H("test_schedulers::test_hyperband_halves_each_bracket"),
         "stop_last_trials": H("test_schedulers::test_hyperband_stop_last_trials_false_lets_survivors_run_on"),
     }),
+    Target("ray.tune.schedulers.hb_bohb:HyperBandForBOHB", {
+        "time_attr": H("test_bohb::test_brackets_largest_first_and_halvings"),
+        "metric": H("test_schedulers::test_hyperband_time_attr_metric_and_mode_of_its_own"),
+        "mode": H("test_schedulers::test_hyperband_time_attr_metric_and_mode_of_its_own"),
+        "max_t": H("test_bohb::test_brackets_largest_first_and_halvings"),
+        "reduction_factor": H("test_bohb::test_brackets_largest_first_and_halvings"),
+        "stop_last_trials": H("test_bohb::test_brackets_largest_first_and_halvings"),
+    }),
     Target("ray.tune.schedulers:PopulationBasedTraining", {
         "time_attr": H("test_pbt::test_an_exploited_trial_resumes_from_the_clones_checkpoint"),
         "metric": H("test_pbt::test_burn_in_log_config_require_attrs_and_a_metric_and_mode_of_its_own"),

@@ -257,6 +257,7 @@ public struct ExperimentCore: Sendable {
         trials[i].runStart = now
         trials[i].decision = nil
         runningCount += 1
+        scheduler.onTrialStart(trials[i].id)
         return .start(trialID: trials[i].id, configuration: trials[i].configuration)
     }
 
@@ -301,7 +302,12 @@ public struct ExperimentCore: Sendable {
         var decision = stopped ? .stop : try schedule { (s: inout any TrialScheduler) throws(ScheduleError) in
             try s.onTrialResult(id, result, context: context)
         }
+        // What the scheduler wrote into its copy of the result (HyperBandForBOHB's budget) the
+        // searcher sees, as in Ray (the result the front end logs does not have it).
+        var observed = result
+        if let budget = scheduler.takeResultInfo()?["budget"]?.doubleValue { observed["hyperband_info/budget"] = budget }
         try applySchedulerStops()
+        try applySearcherNotes()
         try applySchedulerRequests(reporting: id)
         if trials[i].decision == .stop { decision = .stop }
         if trials[i].exploited && decision != .stop { decision = .pause }
@@ -309,7 +315,7 @@ public struct ExperimentCore: Sendable {
         if decision == .continue, try checkStopAll(now: now) { decision = .stop }
         if decision != .stop {
             // Ray's order: a searcher hears the results of a trial that goes on (or pauses).
-            do { try limiter.observe(trialID: id, result) } catch { throw .search(error) }
+            do { try limiter.observe(trialID: id, observed) } catch { throw .search(error) }
         }
         if decision != .continue { trials[i].decision = decision }
         if decision == .pause { pausingCount += 1 }
@@ -365,6 +371,7 @@ public struct ExperimentCore: Sendable {
                     try s.onTrialRetry(id, number: trial.number, configuration: trial.configuration)
                 }
                 try applySchedulerStops()
+                try applySearcherNotes()
                 try applySchedulerRequests(reporting: nil)
                 return TrialFinish(status: .pending, numFailures: trial.numFailures, metricProblem: nil)
             }
@@ -408,6 +415,7 @@ public struct ExperimentCore: Sendable {
         trials[i] = trial
         runningCount -= 1
         try applySchedulerStops()
+        try applySearcherNotes()
         return TrialFinish(status: trial.status, numFailures: trial.numFailures, metricProblem: problem)
     }
 

@@ -88,7 +88,18 @@ extension ExperimentCore {
             .map { WaitingTrial(id: $0.id, status: $0.id == pausing ? .paused : $0.status) }
         guard !waiting.isEmpty else { return }
         let chosen = try schedule { (s: inout any TrialScheduler) throws(ScheduleError) in try s.chooseTrial(among: waiting) }
+        // (Choosing may process a bracket: HyperBandForBOHB stops and resumes trials there.)
+        try applySchedulerStops()
+        try applySearcherNotes()
         if let chosen, !queued.contains(chosen) { staged.append(chosen) }
+    }
+
+    /// Tells the searcher of the pauses and resumes the scheduler decided (Ray's
+    /// `searcher.on_pause` / `on_unpause` from `HyperBandForBOHB`).
+    mutating func applySearcherNotes() throws(ExperimentError) {
+        for note in scheduler.takeSearcherNotes() {
+            if note.paused { limiter.onTrialPause(note.trial) } else { limiter.onTrialUnpause(note.trial) }
+        }
     }
 
     /// Ends the trials the scheduler stopped in its last hooks (Ray's `tune_controller.stop_trial`),

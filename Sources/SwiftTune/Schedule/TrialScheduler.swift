@@ -83,6 +83,14 @@ public protocol TrialScheduler: Sendable {
     /// The trials of a restored experiment, in creation order (Ray adds every restored trial to
     /// its scheduler again). By default nothing: swifttune's schedulers restore their own state.
     mutating func onTrialsRestored(_ trials: [TrialRecord]) throws(ScheduleError)
+    /// The engine started (or resumed) the trial. By default nothing.
+    mutating func onTrialStart(_ trialID: String)
+    /// What the scheduler adds to the result it was just told of (Ray's schedulers that write into
+    /// the result dict: `HyperBandForBOHB`'s `hyperband_info`), taken; nil for nothing. By default nil.
+    mutating func takeResultInfo() -> JSONValue?
+    /// The trials the scheduler paused (true) or resumed (false) that the searcher is to hear of
+    /// (Ray's `searcher.on_pause` / `on_unpause`), in order, taken. By default none.
+    mutating func takeSearcherNotes() -> [(trial: String, paused: Bool)]
     /// Whether the scheduler chooses which waiting trial starts (Ray's `choose_trial_to_run`);
     /// without, the engine starts PENDING trials first, then new ones, then PAUSED ones (what
     /// Ray's `FIFOScheduler.choose_trial_to_run` amounts to). By default false.
@@ -174,6 +182,12 @@ extension TrialScheduler {
     public mutating func onTrialRetry(_ trialID: String, number: Int, configuration: JSONValue) throws(ScheduleError) {}
     /// Nothing: swifttune's schedulers restore their own state.
     public mutating func onTrialsRestored(_ trials: [TrialRecord]) throws(ScheduleError) {}
+    /// Nothing.
+    public mutating func onTrialStart(_ trialID: String) {}
+    /// Nil: nothing added to results.
+    public mutating func takeResultInfo() -> JSONValue? { nil }
+    /// None.
+    public mutating func takeSearcherNotes() -> [(trial: String, paused: Bool)] { [] }
     /// False: the engine's order (PENDING, new, PAUSED).
     public var choosesTrials: Bool { false }
     /// None.
@@ -197,6 +211,7 @@ public func restoreScheduler(_ state: JSONValue) throws(ScheduleError) -> any Tr
         case ASHAScheduler.kind: return try ASHAScheduler(restoring: state)
         case MedianStoppingRule.kind: return try MedianStoppingRule(restoring: state)
         case HyperBandScheduler.kind: return try HyperBandScheduler(restoring: state)
+        case HyperBandForBOHB.kind: return try HyperBandForBOHB(restoring: state)
         case PopulationBasedTraining.kind, PopulationBasedTraining.pb2Kind: return try PopulationBasedTraining(restoring: state)
         case PopulationBasedTrainingReplay.kind: return try PopulationBasedTrainingReplay(restoring: state)
         case CallbackScheduler.kind: return try CallbackScheduler(restoring: state)

@@ -70,6 +70,12 @@ public struct ConcurrencyLimiter: Sendable {
     /// Gives the front end's searcher callback to the wrapped searcher (``Searcher/attach(_:)``).
     public mutating func attach(_ callback: @escaping SearcherCallback) { searcher.attach(callback) }
 
+    /// Ray's `ConcurrencyLimiter.on_pause`: the searcher hears it.
+    public mutating func onTrialPause(_ trialID: String) { searcher.onTrialPause(trialID) }
+
+    /// Ray's `ConcurrencyLimiter.on_unpause`: the searcher hears it.
+    public mutating func onTrialUnpause(_ trialID: String) { searcher.onTrialUnpause(trialID) }
+
     /// The limiter's state (options, live trials, held outcomes) with the wrapped searcher's.
     public func saveState() -> JSONValue {
         .object([("limiter", 1), ("max_concurrent", .int(Int64(maxConcurrent))), ("batch", .bool(batch)),

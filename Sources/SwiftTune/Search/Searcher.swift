@@ -37,6 +37,10 @@ public protocol Searcher: Sendable {
     /// Takes the front end's callback, for a searcher that asks the front end (``CallbackSearcher``,
     /// or a wrapper around one); swifttune's own searchers ignore it.
     mutating func attach(_ callback: @escaping SearcherCallback)
+    /// The scheduler paused the trial (Ray's `on_pause`, which `HyperBandForBOHB` calls). By default nothing.
+    mutating func onTrialPause(_ trialID: String)
+    /// The scheduler resumed the trial (Ray's `on_unpause`). By default nothing.
+    mutating func onTrialUnpause(_ trialID: String)
 }
 
 extension Searcher {
@@ -54,6 +58,10 @@ extension Searcher {
     }
     /// Nothing: swifttune's own searchers ask no front end.
     public mutating func attach(_ callback: @escaping SearcherCallback) {}
+    /// Nothing.
+    public mutating func onTrialPause(_ trialID: String) {}
+    /// Nothing.
+    public mutating func onTrialUnpause(_ trialID: String) {}
 }
 
 /// What ``Searcher/propose(trialID:)`` answers.

@@ -8,7 +8,8 @@
 /// - `{"type": "median_stopping_rule", "time_attr": "time_total_s", "metric": null, "mode": null,
 ///   "grace_period": 60, "min_samples_required": 3, "min_time_slice": 0, "hard_stop": true}`;
 /// - `{"type": "hyperband", "time_attr": "training_iteration", "metric": null, "mode": null,
-///   "max_t": 81, "reduction_factor": 3, "stop_last_trials": true}` (``HyperBandScheduler``);
+///   "max_t": 81, "reduction_factor": 3, "stop_last_trials": true}` (``HyperBandScheduler``;
+///   `"hb_bohb"` with the same options is ``HyperBandForBOHB``);
 /// - `{"type": "pbt", "time_attr": "time_total_s", "metric": null, "mode": null,
 ///   "perturbation_interval": 60, "burn_in_period": 0, "hyperparam_mutations": {"lr": {"domain":
 ///   NODE}, "units": {"values": [16, 32, 64]}, "f": {"function": true}, "opt": {"nested": {...}}},
@@ -35,6 +36,8 @@ public struct SchedulerSpec: Sendable {
         case medianStoppingRule = "median_stopping_rule"
         /// ``HyperBandScheduler``.
         case hyperband
+        /// ``HyperBandForBOHB``.
+        case hbBohb = "hb_bohb"
         /// ``CallbackScheduler``.
         case callback
         /// ``PopulationBasedTraining``.
@@ -56,6 +59,7 @@ public struct SchedulerSpec: Sendable {
         .asha: ["time_attr", "metric", "mode", "max_t", "grace_period", "reduction_factor", "brackets", "stop_last_trials", "seed"],
         .medianStoppingRule: ["time_attr", "metric", "mode", "grace_period", "min_samples_required", "min_time_slice", "hard_stop"],
         .hyperband: ["time_attr", "metric", "mode", "max_t", "reduction_factor", "stop_last_trials"],
+        .hbBohb: ["time_attr", "metric", "mode", "max_t", "reduction_factor", "stop_last_trials"],
         .callback: ["id"],
     ]
 
@@ -72,7 +76,7 @@ public struct SchedulerSpec: Sendable {
         let read = SpecReader(spec: spec)
         let type = try read.string("type") ?? "fifo"
         guard let kind = type == "async_hyperband" ? .asha : Kind(rawValue: type) else {
-            throw .invalid("unknown scheduler type '\(type)': use \"fifo\", \"asha\", \"median_stopping_rule\", \"hyperband\", \"pbt\", \"pb2\", \"pbt_replay\" or \"callback\"")
+            throw .invalid("unknown scheduler type '\(type)': use \"fifo\", \"asha\", \"median_stopping_rule\", \"hyperband\", \"hb_bohb\", \"pbt\", \"pb2\", \"pbt_replay\" or \"callback\"")
         }
         let allowed = Self.options[kind] ?? []
         for (k, _) in members where !allowed.contains(k) && k != "type" {
@@ -101,6 +105,11 @@ public struct SchedulerSpec: Sendable {
                     hardStop: read.bool("hard_stop") ?? true)
             case .hyperband:
                 scheduler = try HyperBandScheduler(
+                    timeAttr: read.string("time_attr") ?? "training_iteration", metric: metric, mode: mode,
+                    maxT: read.double("max_t") ?? 81, reductionFactor: read.double("reduction_factor") ?? 3,
+                    stopLastTrials: read.bool("stop_last_trials") ?? true)
+            case .hbBohb:
+                scheduler = try HyperBandForBOHB(
                     timeAttr: read.string("time_attr") ?? "training_iteration", metric: metric, mode: mode,
                     maxT: read.double("max_t") ?? 81, reductionFactor: read.double("reduction_factor") ?? 3,
                     stopLastTrials: read.bool("stop_last_trials") ?? true)

@@ -38,8 +38,8 @@ _SEARCHERS = ("variant_generator", "random", "ax", "dragonfly", "skopt", "hypero
 def _create_scheduler(scheduler: str, **kwargs: Any) -> TrialScheduler:
     """Ray's ``create_scheduler(scheduler, **kwargs)`` for the schedulers swifttune has: the
     scheduler named, built with ``kwargs``."""
-    from .schedulers import (AsyncHyperBandScheduler, FIFOScheduler, HyperBandScheduler, MedianStoppingRule,
-                             PopulationBasedTraining, PopulationBasedTrainingReplay)
+    from .schedulers import (AsyncHyperBandScheduler, FIFOScheduler, HyperBandForBOHB, HyperBandScheduler,
+                             MedianStoppingRule, PopulationBasedTraining, PopulationBasedTrainingReplay)
     from .schedulers.pb2 import PB2
 
     name = scheduler
@@ -48,14 +48,14 @@ def _create_scheduler(scheduler: str, **kwargs: Any) -> TrialScheduler:
     made: dict[str, Callable[..., TrialScheduler]] = {"fifo": FIFOScheduler, "async_hyperband": AsyncHyperBandScheduler,
                                                       "asha": AsyncHyperBandScheduler,
                                                       "median_stopping_rule": MedianStoppingRule,
-                                                      "hyperband": HyperBandScheduler,
+                                                      "hyperband": HyperBandScheduler, "hb_bohb": HyperBandForBOHB,
                                                       # (as Ray's: without arguments they raise Ray's errors)
                                                       "pbt": PopulationBasedTraining,
                                                       "pbt_replay": PopulationBasedTrainingReplay,
                                                       "pb2": PB2}  # type: ignore[dict-item]
     if name not in made:
         raise NotImplementedError(f"scheduler={name!r} is not supported by swifttune; use 'fifo', 'asha' "
-                                  "('async_hyperband'), 'median_stopping_rule', 'hyperband' or a "
+                                  "('async_hyperband'), 'median_stopping_rule', 'hyperband', 'hb_bohb' or a "
                                   "PopulationBasedTraining or PB2 instance instead.")
     return made[name](**kwargs)
 

@@ -1,0 +1,229 @@
+/// HyperBand for BOHB as Ray Tune's `HyperBandForBOHB` (ray/tune/schedulers/hb_bohb.py) does it,
+/// rule for rule: ``HyperBandScheduler`` without its pipelining, so that BOHB's model can place new
+/// trials between halvings.
+///
+/// - A new bracket is the largest one left in the band first (`s = s_max_1 - brackets - 1`, a
+///   bracket whose first milestone is 0 skipped).
+/// - Every result carries Ray's `hyperband_info` (``takeResultInfo()``): `{}` below the trial's
+///   milestone, `{"budget": milestone}` at it; the searcher observes the budget as the result field
+///   `hyperband_info/budget` (``TuneBOHB``'s model learns from it).
+/// - At its milestone a trial pauses unless its bracket is filled and every other live trial of
+///   the bracket is PAUSED; then the bracket is processed as HyperBand's (halving; a trial
+///   resumed by it is "unpaused" for the searcher). The searcher hears each pause and unpause
+///   (``takeSearcherNotes()``): BOHB's own concurrency counts running trials only.
+/// - ``chooseTrial(among:)``: band by band, bracket by bracket in creation order, the first live
+///   trial that is PENDING, or PAUSED and resumed by a halving; with none and no trial running,
+///   each bracket with a PAUSED trial is processed (which may resume or stop trials) and the choice
+///   is made once more.
+public struct HyperBandForBOHB: TrialScheduler {
+    /// The scheduler's name in saved state.
+    public static let kind = "hb_bohb"
+
+    /// The HyperBand state (brackets, bands, halvings) this scheduler drives.
+    var base: HyperBandScheduler
+    /// What the scheduler knows of each of its trials' status (PENDING, RUNNING, PAUSED).
+    var status: [String: TrialStatus] = [:]
+    /// Pauses (true) and unpauses (false) for the searcher, in order, not yet taken.
+    var notes: [(trial: String, paused: Bool)] = []
+    /// The `hyperband_info` of the last result, not yet taken.
+    var info: JSONValue?
+
+    /// Ray's parameters and defaults (``HyperBandScheduler``'s).
+    /// - Throws: ``ScheduleError`` as ``HyperBandScheduler/init(timeAttr:metric:mode:maxT:reductionFactor:stopLastTrials:)``.
+    public init(timeAttr: String = "training_iteration", metric: String? = nil, mode: Mode? = nil, maxT: Double = 81,
+                reductionFactor: Double = 3, stopLastTrials: Bool = true) throws(ScheduleError) {
+        base = try HyperBandScheduler(timeAttr: timeAttr, metric: metric, mode: mode, maxT: maxT,
+                                      reductionFactor: reductionFactor, stopLastTrials: stopLastTrials)
+    }
+
+    /// The result field that measures progress.
+    public var timeAttr: String { base.timeAttr }
+    /// The most `time_attr` a trial runs for.
+    public var maxT: Double { base.maxT }
+    /// Eta.
+    public var reductionFactor: Double { base.reductionFactor }
+    /// Whether trials stop at the last milestone of their bracket.
+    public var stopLastTrials: Bool { base.stopLastTrials }
+
+    /// Takes the experiment's metric and mode.
+    public mutating func setSearchProperties(metric: String?, mode: Mode?) throws(ScheduleError) {
+        try base.properties.set(metric: metric, mode: mode, scheduler: "HyperBandForBOHB")
+    }
+
+    /// Ray's `HyperBandForBOHB.on_trial_add`: the current bracket, or a new one, largest first.
+    public mutating func onTrialAdd(_ trialID: String) {
+        if base.current == nil || base.brackets[base.current ?? 0].filled {
+            while true {
+                if base.bands[base.bands.count - 1].count == base.sMax1 { base.bands.append([]) }
+                let s = base.sMax1 - base.bands[base.bands.count - 1].count - 1
+                if base.r0(s) == 0 {
+                    base.bands[base.bands.count - 1].append(nil)
+                    base.current = nil
+                } else {
+                    base.brackets.append(base.makeBracket(s))
+                    base.current = base.brackets.count - 1
+                    base.bands[base.bands.count - 1].append(base.current)
+                    break
+                }
+            }
+        }
+        guard let b = base.current else { return }
+        base.brackets[b].live.append(HyperBandScheduler.Live(id: trialID))
+        base.brackets[b].all.append(trialID)
+        base.bracketOf[trialID] = b
+        status[trialID] = .pending
+    }
+
+    /// The engine started the trial.
+    public mutating func onTrialStart(_ trialID: String) {
+        if status[trialID] != nil { status[trialID] = .running }
+    }
+
+    /// A failed run that runs again: it leaves its bracket and joins the current one.
+    public mutating func onTrialRetry(_ trialID: String, number: Int, configuration: JSONValue) throws(ScheduleError) {
+        try onTrialRemove(trialID)
+        onTrialAdd(trialID)
+    }
+
+    /// Ray's `HyperBandForBOHB.on_trial_result` (see the type's comment).
+    public mutating func onTrialResult(_ trialID: String, _ result: Metrics, context: SchedulerContext) throws(ScheduleError) -> SchedulerDecision {
+        info = .object([])
+        guard let b = base.bracketOf[trialID], let i = base.brackets[b].index(trialID) else { return .continue }
+        guard let t = result[base.timeAttr] else {
+            throw ScheduleError("HyperBandForBOHB: the result of trial '\(trialID)' has no '\(base.timeAttr)' (its time_attr)")
+        }
+        let metric = base.properties.metric ?? ""
+        let last = base.brackets[b].time(base.brackets[b].live[i])
+        base.brackets[b].completed += t - last
+        base.brackets[b].live[i].time = t
+        base.brackets[b].live[i].score = result[metric]
+        base.brackets[b].live[i].hasMetric = result[metric] != nil
+        base.brackets[b].toUnpause.remove(trialID)
+        if base.brackets[b].continues(trialID) { return .continue }
+        info = .object([("budget", .int(Int64(base.brackets[b].cumulR)))])
+        let othersPaused = base.brackets[b].live.allSatisfy { $0.id == trialID || status[$0.id] == .paused }
+        if !base.brackets[b].filled || !othersPaused {
+            pause(trialID)
+            return .pause
+        }
+        let action = try process(b, running: trialID)
+        if action == .pause { pause(trialID) }
+        return action
+    }
+
+    mutating func pause(_ trialID: String) {
+        status[trialID] = .paused
+        notes.append((trialID, true))
+    }
+
+    /// HyperBand's processing of a bracket; each trial it resumes is unpaused for the searcher.
+    mutating func process(_ b: Int, running: String?) throws(ScheduleError) -> SchedulerDecision {
+        let before = base.brackets[b].toUnpause
+        let action = try base.process(b, running: running)
+        for l in base.brackets[b].live where base.brackets[b].toUnpause.contains(l.id) && !before.contains(l.id) {
+            notes.append((l.id, false))
+        }
+        return action
+    }
+
+    /// Ray's `on_trial_complete`: as ``onTrialRemove(_:)``.
+    public mutating func onTrialComplete(_ trialID: String, _ result: Metrics?) throws(ScheduleError) {
+        try onTrialRemove(trialID)
+    }
+
+    /// Ray's `on_trial_remove`: the trial leaves its bracket, which is processed unless it is
+    /// finished or was halved before.
+    public mutating func onTrialRemove(_ trialID: String) throws(ScheduleError) {
+        status[trialID] = nil
+        guard let b = base.bracketOf[trialID] else { return }
+        base.brackets[b].live.removeAll { $0.id == trialID }
+        if !base.brackets[b].finished && !base.brackets[b].isBeingProcessed {
+            _ = try process(b, running: nil)
+        }
+    }
+
+    /// The restored trials: their statuses (a restored running trial comes back PENDING).
+    public mutating func onTrialsRestored(_ trials: [TrialRecord]) throws(ScheduleError) {
+        for t in trials where status[t.id] != nil || base.bracketOf[t.id] != nil {
+            switch t.status {
+            case .pending, .running: status[t.id] = .pending
+            case .paused: status[t.id] = .paused
+            case .terminated, .error: status[t.id] = nil
+            }
+        }
+    }
+
+    /// The PAUSED trials the last hooks stopped, taken.
+    public mutating func takeStopRequests() -> [String] {
+        let ids = base.takeStopRequests()
+        for id in ids { status[id] = nil }
+        return ids
+    }
+
+    /// The `hyperband_info` of the last result (`{}` or `{"budget": b}`), taken.
+    public mutating func takeResultInfo() -> JSONValue? {
+        defer { info = nil }
+        return info
+    }
+
+    /// The pauses (true) and unpauses (false) the searcher is to hear, taken.
+    public mutating func takeSearcherNotes() -> [(trial: String, paused: Bool)] {
+        defer { notes = [] }
+        return notes
+    }
+
+    /// HyperBandForBOHB chooses which waiting trial starts.
+    public var choosesTrials: Bool { true }
+
+    /// Ray's `HyperBandForBOHB.choose_trial_to_run` (see the type's comment).
+    public mutating func chooseTrial(among waiting: [WaitingTrial]) throws(ScheduleError) -> String? {
+        for w in waiting where status[w.id] != nil { status[w.id] = w.status }
+        if let id = firstRunnable() { return id }
+        guard !status.values.contains(.running) else { return nil }
+        for band in base.bands {
+            for case let b? in band where base.brackets[b].live.contains(where: { status[$0.id] == .paused }) {
+                _ = try process(b, running: nil)
+                if base.brackets[b].live.contains(where: { isRunnable($0.id, b) }) { return firstRunnable() }
+            }
+        }
+        return nil
+    }
+
+    func isRunnable(_ id: String, _ b: Int) -> Bool {
+        status[id] == .pending || (status[id] == .paused && base.brackets[b].toUnpause.contains(id))
+    }
+
+    func firstRunnable() -> String? {
+        for band in base.bands {
+            for case let b? in band {
+                for l in base.brackets[b].live where isRunnable(l.id, b) { return l.id }
+            }
+        }
+        return nil
+    }
+
+    /// The scheduler's whole state as JSON (restored by ``init(restoring:)``).
+    public func saveState() -> JSONValue {
+        var members = base.saveState().objectValue ?? []
+        if let k = members.firstIndex(where: { $0.0 == "scheduler" }) { members[k].1 = .string(Self.kind) }
+        members.append(("statuses", .object(status.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value.rawValue)) })))
+        return .object(members)
+    }
+
+    /// Restores a scheduler from ``saveState()``.
+    /// - Throws: ``ScheduleError`` with the source ``ScheduleError/Source/savedState``.
+    public init(restoring state: JSONValue) throws(ScheduleError) {
+        guard state["scheduler"]?.stringValue == Self.kind, var members = state.objectValue else {
+            throw ScheduleError.state("not a HyperBandForBOHB scheduler state")
+        }
+        if let k = members.firstIndex(where: { $0.0 == "scheduler" }) { members[k].1 = .string(HyperBandScheduler.kind) }
+        base = try HyperBandScheduler(restoring: .object(members))
+        guard let saved = state["statuses"]?.objectValue else { throw ScheduleError.state("malformed HyperBandForBOHB state") }
+        for (id, s) in saved {
+            guard let st = s.stringValue.flatMap(TrialStatus.init(rawValue:)) else {
+                throw ScheduleError.state("malformed HyperBandForBOHB trial status")
+            }
+            status[id] = st
+        }
+    }
+}

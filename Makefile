@@ -82,13 +82,24 @@ test: deps test-swift test-c test-python test-wheel test-dist
 # ray[tune] brings tensorboardX). wandb 0.31.0 is the newest release Ray 2.53's integration
 # imports and runs with (its tests run it offline: no network, no account).
 VENV_PACKAGES := pytest "mypy==2.4.1" cloudpickle pandas "ray[tune]==2.53.0" "hyperopt==0.3.0" build \
-	"bayesian-optimization==1.4.3" "nevergrad==1.0.3" "mlflow==3.17.2" "wandb==0.31.0" "tensorboard==2.21.0"
-venv: .venv/.ready
+	"bayesian-optimization==1.4.3" "nevergrad==1.0.3" "mlflow==3.17.2" "wandb==0.31.0" "tensorboard==2.21.0" \
+	"scikit-learn==1.9.1" "ConfigSpace==1.2.2"
+venv: .venv/.ready .venv-bohb/.ready
 .venv/.ready: .venv/bin/python Makefile
 	.venv/bin/pip install --quiet --disable-pip-version-check $(VENV_PACKAGES)
 	touch .venv/.ready
 .venv/bin/python:
 	$(PYTHON) -m venv .venv
+# Ray's TuneBOHB needs hpbandster and ConfigSpace 0.7 (Ray 2.53's converter passes `q`, which
+# ConfigSpace 1.x refuses), whose compiled code needs NumPy 1.x, which the test environment's other
+# libraries no longer take: the Ray side of the BOHB tests runs in a venv of its own
+# (SWIFTTUNE_RAY_BOHB_PYTHON), swifttune's side in .venv.
+BOHB_PACKAGES := "ray[tune]==2.53.0" "numpy==1.26.4" "pyarrow==19.0.1" "pandas==2.3.3" "ConfigSpace==0.7.1" "hpbandster==0.7.4" \
+	"statsmodels==0.15.0" cloudpickle
+.venv-bohb/.ready: Makefile
+	$(PYTHON) -m venv .venv-bohb
+	.venv-bohb/bin/pip install --quiet --disable-pip-version-check $(BOHB_PACKAGES)
+	touch .venv-bohb/.ready
 
 # The Python tests run against what users install: the wheel, installed into .venv, imported from
 # outside the source tree (no PYTHONPATH, no SWIFTTUNE_LIBRARY). mypy checks the package's source.
@@ -97,7 +108,8 @@ test-python: wheel venv
 	cd python && ../.venv/bin/mypy --ignore-missing-imports swifttune
 	.venv/bin/pip install --quiet --disable-pip-version-check --force-reinstall --no-deps dist/swifttune-*.whl
 	rm -rf $(PYTEST_RUN) && mkdir -p $(PYTEST_RUN)
-	cd $(PYTEST_RUN) && env -u PYTHONPATH -u SWIFTTUNE_LIBRARY $(CURDIR)/.venv/bin/python -m pytest -q -p no:cacheprovider $(CURDIR)/python/tests $(PYTEST_ARGS)
+	cd $(PYTEST_RUN) && env -u PYTHONPATH -u SWIFTTUNE_LIBRARY SWIFTTUNE_RAY_BOHB_PYTHON=$(CURDIR)/.venv-bohb/bin/python \
+		$(CURDIR)/.venv/bin/python -m pytest -q -p no:cacheprovider $(CURDIR)/python/tests $(PYTEST_ARGS)
 
 # The fast loop: a debug build, the Swift tests, and the Python tests not marked slow or ray, on the
 # debug library and the package's source.

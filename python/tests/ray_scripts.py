@@ -8,7 +8,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 # Each rule rewrites one kind of import line; nothing else in a script changes.
 _IMPORT_RULES = [
@@ -48,14 +48,25 @@ def rewrite_imports(text: str) -> str:
     return "".join(lines)
 
 
-def run_script(script: Path, home: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    """Runs `script` with this interpreter, HOME at `home` (so results go to `home`'s default
-    storage folder), from `home`; fails with the script's output when it fails."""
+def ray_bohb_python() -> str:
+    """The interpreter of the venv where Ray's TuneBOHB runs (hpbandster and ConfigSpace 0.7 need
+    NumPy 1.x; `make test` builds it and sets SWIFTTUNE_RAY_BOHB_PYTHON)."""
+    python = os.environ.get("SWIFTTUNE_RAY_BOHB_PYTHON")
+    assert python and Path(python).exists(), (
+        "Ray's side of the BOHB tests needs SWIFTTUNE_RAY_BOHB_PYTHON: the python of a venv with ray[tune]==2.53.0, "
+        "hpbandster and ConfigSpace 0.7.1 (`make test` builds .venv-bohb and sets it)")
+    return python
+
+
+def run_script(script: Path, home: Path, *args: str, timeout: float = 600,
+               python: Optional[str] = None) -> subprocess.CompletedProcess:
+    """Runs `script` with this interpreter (or `python`), HOME at `home` (so results go to `home`'s
+    default storage folder), from `home`; fails with the script's output when it fails."""
     home.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, HOME=str(home), RAY_DEDUP_LOGS="0", PYTHONWARNINGS="ignore")
     if env.get("PYTHONPATH"):  # a source-tree run (make check): the same package from another cwd
         env["PYTHONPATH"] = os.pathsep.join(str(Path(p).resolve()) for p in env["PYTHONPATH"].split(os.pathsep))
-    proc = subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True, env=env,
+    proc = subprocess.run([python or sys.executable, str(script), *args], capture_output=True, text=True, env=env,
                           timeout=timeout, cwd=home)
     assert proc.returncode == 0, f"{script.name} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
     return proc

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ray_scripts import experiment_summary, ray_example, rewrite_imports, run_script
+from ray_scripts import experiment_summary, ray_bohb_python, ray_example, rewrite_imports, run_script
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
@@ -32,13 +32,17 @@ EXAMPLES = {
                     r"'checkpoint_interval': 5\}",
     "pb2_example": r"Best hyperparameters found were:  \{'lr': [\d.]+(e-\d+)?, 'some_other_factor': 1, "
                    r"'checkpoint_interval': 5\}",
+    "bohb_example": r"Best hyperparameters found were:  \{'iterations': 100, 'width': [\d.]+(e-\d+)?, "
+                    r"'height': -?[\d.]+(e-\d+)?, 'activation': '(relu|tanh)'\}",
 }
 # Schedulers stop trials on their random draws and, with trials running at once, on the order in which
 # results arrive: there only the number of trials must agree.
 # (PBT's and PB2's examples draw their accuracy from random and numpy: how long each trial runs, and its exploits,
 # vary.)
 RANDOM_LENGTHS = {"hyperopt_conditional_search_space_example", "bayesopt_example", "nevergrad_example", "pbt_example",
-                  "pbt_function", "pb2_example"}
+                  "pbt_function", "pb2_example", "bohb_example"}
+# Ray's side of these runs in the venv where Ray's TuneBOHB works (ray_bohb_python).
+RAY_BOHB_VENV = {"bohb_example"}
 # Known difference: Ray's Tuner checkpoints a class trainable at its end when CheckpointConfig's
 # checkpoint_at_end is unset (None means True for a class, TunerInternal._get_tune_run_arguments);
 # swifttune's does not yet, so there only the results of every trial must agree.
@@ -50,7 +54,8 @@ def _run(name: str, tmp_path: Path, under_ray: bool) -> tuple[str, list[tuple[in
     script = tmp_path / f"{name}.py"
     script.write_text(text if under_ray else rewrite_imports(text))
     home = tmp_path / ("ray_home" if under_ray else "home")
-    proc = run_script(script, home, "--smoke-test")
+    python = ray_bohb_python() if under_ray and name in RAY_BOHB_VENV else None
+    proc = run_script(script, home, "--smoke-test", python=python)
     storage = home / ("ray_results" if under_ray else "swifttune_results")
     return proc.stdout, experiment_summary(storage)
 

@@ -1,8 +1,5 @@
-"""Ray's ``ray.tune.search.bohb.TuneBOHB``: not in swifttune yet, refused by name."""
-from ...schedulers._refused import refused_scheduler
+"""Ray's ``ray.tune.search.bohb``: ``TuneBOHB``, BOHB's model (Falkner et al. 2018, as
+hpbandster's config generator builds it) run by swifttune's Swift searcher."""
+from .bohb_search import TuneBOHB
 
 __all__ = ["TuneBOHB"]
-
-TuneBOHB = refused_scheduler(
-    "TuneBOHB", __name__,
-    "use HyperOptSearch (TPE in Swift) with HyperBandScheduler or ASHAScheduler.")

@@ -91,6 +91,10 @@ public protocol TrialScheduler: Sendable {
     /// now, or nil for none (PENDING trials then start anyway, as in Ray). Asked only when
     /// ``choosesTrials``.
     mutating func chooseTrial(among waiting: [WaitingTrial]) throws(ScheduleError) -> String?
+    /// ``chooseTrial(among:)`` with the waiting trials as a view of the engine's table (the engine
+    /// asks this one): a scheduler that needs only some of them, or their statuses by id, need not
+    /// list them all. By default it lists them and asks ``chooseTrial(among:)``.
+    mutating func chooseTrial(from waiting: WaitingTrials) throws(ScheduleError) -> String?
     /// The waiting (PAUSED or PENDING) trials the scheduler stopped in the hooks called since the
     /// last call (Ray's `tune_controller.stop_trial`), taken: the engine ends each TERMINATED and
     /// tells the scheduler (``onTrialRemove(_:)``) and the searcher. By default none.
@@ -186,6 +190,10 @@ extension TrialScheduler {
     public mutating func attach(_ callback: @escaping SchedulerCallback) throws(ScheduleError) {}
     /// Nil (never asked unless ``choosesTrials``).
     public mutating func chooseTrial(among waiting: [WaitingTrial]) throws(ScheduleError) -> String? { nil }
+    /// ``chooseTrial(among:)`` of the listed waiting trials.
+    public mutating func chooseTrial(from waiting: WaitingTrials) throws(ScheduleError) -> String? {
+        try chooseTrial(among: waiting.list)
+    }
 }
 
 /// Restores any of swifttune's schedulers from its saved state. Every error it throws has the

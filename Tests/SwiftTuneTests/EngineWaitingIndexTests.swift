@@ -50,14 +50,14 @@ struct EngineWaitingIndexTests {
 
     /// Drives one random stream, checking the index after every call. Returns how many calls ran.
     @discardableResult
-    static func run(seed: UInt64, kind: Int) throws -> Int {
+    static func run(seed: UInt64, kind: Int, wrap: (any TrialScheduler) -> any TrialScheduler = { $0 }) throws -> Int {
         var rng = Xoshiro256(seed: seed)
         var config = ExperimentConfig(metric: "loss", mode: .min, numSamples: 12 + Int(rng.below(20)))
         config.maxConcurrentTrials = 2 + Int(rng.below(4))
         config.maxFailures = Int(rng.below(3))
         config.maxPendingTrials = 1 + Int(rng.below(3))
         let space = try SearchSpace(["x": .uniform(0, 1)])
-        var c = try ExperimentCore(config: config, searcher: RandomSearch(space: space, seed: seed), scheduler: scheduler(kind))
+        var c = try ExperimentCore(config: config, searcher: RandomSearch(space: space, seed: seed), scheduler: wrap(scheduler(kind)))
         var calls = 0
         check(c, &rng)
         for _ in 0..<400 {
@@ -76,6 +76,7 @@ struct EngineWaitingIndexTests {
                     try c.finish(id, end, now: Double(calls))
                 } else {
                     c = try ExperimentCore(restoring: c.saveState(now: Double(calls)))
+                    c.scheduler = wrap(c.scheduler)
                 }
             } catch {
                 // A call the engine refuses (a scheduler's error) changes nothing the index keeps.

@@ -262,6 +262,7 @@ public struct ExperimentCore: Sendable {
         trials[i].runStart = now
         trials[i].decision = nil
         runningCount += 1
+        scheduler.onTrialStart(trials[i].id)
         return .start(trialID: trials[i].id, configuration: trials[i].configuration)
     }
 

@@ -80,6 +80,10 @@ public protocol TrialScheduler: Sendable {
     /// A failed run of the trial runs again (Ray's `on_trial_error`, then `on_trial_add` of the
     /// requeued trial). By default nothing: swifttune's schedulers keep the trial as it was.
     mutating func onTrialRetry(_ trialID: String, number: Int, configuration: JSONValue) throws(ScheduleError)
+    /// A waiting (PENDING or PAUSED) trial started running. Ray has no such hook, and no decision
+    /// may depend on it: a scheduler may use it only to know, without asking, that a trial no
+    /// longer waits (until it is heard of again). By default nothing.
+    mutating func onTrialStart(_ trialID: String)
     /// The trials of a restored experiment, in creation order (Ray adds every restored trial to
     /// its scheduler again). By default nothing: swifttune's schedulers restore their own state.
     mutating func onTrialsRestored(_ trials: [TrialRecord]) throws(ScheduleError)
@@ -176,6 +180,8 @@ extension TrialScheduler {
     }
     /// Nothing: swifttune's schedulers keep a retried trial as it was.
     public mutating func onTrialRetry(_ trialID: String, number: Int, configuration: JSONValue) throws(ScheduleError) {}
+    /// Nothing.
+    public mutating func onTrialStart(_ trialID: String) {}
     /// Nothing: swifttune's schedulers restore their own state.
     public mutating func onTrialsRestored(_ trials: [TrialRecord]) throws(ScheduleError) {}
     /// False: the engine's order (PENDING, new, PAUSED).

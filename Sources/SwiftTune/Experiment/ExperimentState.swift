@@ -105,7 +105,7 @@ extension ExperimentCore {
             else { throw bad("malformed checkpoint or failure count of trial '\(id)'") }
             // Unfinished trials the searcher waits for must be live in the limiter, others not.
             let awaited = unfinished && !record.searcherTold
-            let live = limiter.live.contains(id) && !limiter.held.contains(where: { $0.id == id })
+            let live = limiter.isLive(id) && !limiter.held.contains(where: { $0.id == id })
             guard awaited == live else {
                 throw bad("trial '\(id)' is \(status.rawValue) but the searcher \(awaited ? "has no such unfinished trial" : "still waits for it")")
             }

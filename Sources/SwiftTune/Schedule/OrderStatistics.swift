@@ -1,6 +1,6 @@
 /// A multiset of numbers that answers "the k-th smallest" without sorting them again: the
 /// values in ascending order, cut into chunks of at most ``maxChunk`` (a sorted array of
-/// sorted arrays). Inserting is two binary searches and a move inside one chunk; the k-th
+/// sorted arrays). Inserting or removing is two binary searches and a move inside one chunk; the k-th
 /// smallest is a walk over the chunks' sizes, then an index. So both are O(log n + n / 1024)
 /// with small constants, where sorting all n values again is O(n log n).
 ///
@@ -56,6 +56,34 @@ struct OrderStatisticMultiset: Sendable {
             sizes[c] = half
             sizes.insert(upper.count, at: c + 1)
         }
+    }
+
+    /// Removes one value equal to `value` (0.0 and -0.0 are equal); false when none is there.
+    @discardableResult
+    mutating func remove(_ value: Double) -> Bool {
+        if value.isNaN || chunks.isEmpty { return false }
+        // The first chunk whose last value is not less than `value`.
+        var lo = 0, hi = chunks.count
+        while lo < hi {
+            let mid = lo + (hi - lo) >> 1
+            if chunks[mid][chunks[mid].count - 1] < value { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo < chunks.count else { return false }
+        let c = lo
+        var a = 0, b = chunks[c].count
+        while a < b {
+            let mid = a + (b - a) >> 1
+            if chunks[c][mid] < value { a = mid + 1 } else { b = mid }
+        }
+        guard a < chunks[c].count, chunks[c][a] == value else { return false }
+        chunks[c].remove(at: a)
+        sizes[c] -= 1
+        count -= 1
+        if sizes[c] == 0 {
+            chunks.remove(at: c)
+            sizes.remove(at: c)
+        }
+        return true
     }
 
     /// The `k`-th smallest value, counting from 0 (`k` must be in `0..<count`).

@@ -23,6 +23,17 @@ struct RunningMeans: Sendable {
         var maximum: Double?
         var minimum: Double?
 
+        /// Records a result (`summed`: among the running sums).
+        mutating func record(_ time: Double, _ value: Double, summed: Bool) {
+            maximum = maximum.map { $0 < value ? value : $0 } ?? value
+            minimum = minimum.map { value < $0 ? value : $0 } ?? value
+            last = time
+            if summed {
+                times.append(time)
+                sums.append((sums.last ?? 0) + value)
+            }
+        }
+
         /// The running mean up to `t`: NaN when no result is in range. O(log n).
         func mean(upTo t: Double) -> Double {
             var lo = 0, hi = times.count
@@ -66,23 +77,16 @@ struct RunningMeans: Sendable {
 
     /// A result of trial `id` was recorded. O(log n) plus O(log m) per kept time it reaches.
     mutating func append(_ id: String, _ time: Double, _ value: Double) {
-        var t = trials[id] ?? Trial()
-        t.maximum = t.maximum.map { $0 < value ? value : $0 } ?? value
-        t.minimum = t.minimum.map { value < $0 ? value : $0 } ?? value
-        let previous = t.last
+        let previous = trials[id]?.last ?? -.infinity
         if !(time > previous) {
             regular = false
             means = [:]
             keptAscending = []
             keptOrder = []
         }
-        t.last = time
-        if regular && time >= gracePeriod {
-            t.times.append(time)
-            t.sums.append((t.sums.last ?? 0) + value)
-        }
-        trials[id] = t
-        guard regular, !keptAscending.isEmpty else { return }
+        // In place: a copy of the trial taken out of the dictionary would copy its arrays to append.
+        trials[id, default: Trial()].record(time, value, summed: regular && time >= gracePeriod)
+        guard regular, !keptAscending.isEmpty, let t = trials[id] else { return }
         // The kept times in (previous, time]: the trial reached them now.
         var k = upperBound(previous)
         while k < keptAscending.count && keptAscending[k] <= time {

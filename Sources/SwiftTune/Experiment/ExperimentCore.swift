@@ -145,8 +145,13 @@ public struct ExperimentCore: Sendable {
     var sessionStart: Double?
     /// The number of RUNNING trials.
     public internal(set) var runningCount = 0
+    /// The PENDING trials' places in ``trials``, in creation order (kept as statuses change;
+    /// not saved: a restored experiment rebuilds it).
+    var pendingIndices = TrialIndexSet()
+    /// The PAUSED trials' places in ``trials``, in creation order (as ``pendingIndices``).
+    var pausedIndices = TrialIndexSet()
     /// The number of PENDING and PAUSED trials.
-    var waitingCount = 0
+    var waitingCount: Int { pendingIndices.count + pausedIndices.count }
     /// The trial whose failure ended the experiment (``ExperimentConfig/failFast``).
     public internal(set) var failedFast: String?
     /// The experiment's stopper (``ExperimentConfig/stopper``), with what it counted.
@@ -226,7 +231,7 @@ public struct ExperimentCore: Sendable {
         if try checkStopAll(now: now) { return .finished }
         if scheduler.choosesTrials { return try nextChosen(now: now) }
         let underCap = maxRunning.map { runningCount < $0 } ?? true
-        if underCap, waitingCount > 0, let i = trials.firstIndex(where: { $0.status == .pending }) {
+        if underCap, let i = pendingIndices.first {
             return start(i, now: now)
         }
         var moreSamples = self.moreSamples
@@ -234,7 +239,7 @@ public struct ExperimentCore: Sendable {
             if try addSuggestedTrial() { return start(trials.count - 1, now: now) }
             moreSamples = !limiter.finished  // a front-end searcher may have said it is done
         }
-        if underCap, waitingCount > 0, let i = trials.firstIndex(where: { $0.status == .paused }) {
+        if underCap, let i = pausedIndices.first {
             return start(i, now: now)
         }
         if moreSamples || runningCount > 0 && waitingCount > 0 { return .wait }
@@ -249,8 +254,8 @@ public struct ExperimentCore: Sendable {
     }
 
     mutating func start(_ i: Int, now: Double) -> NextAction {
-        if trials[i].status == .pending || trials[i].status == .paused { waitingCount -= 1 }
         if trials[i].status == .paused { trials[i].resumeFromCheckpoint() }
+        statusChanged(i, from: trials[i].status, to: .running)
         // Under the resources' bound a device always has room (GPUPool.capacity).
         trials[i].gpuIDs = gpus.take() ?? []
         trials[i].status = .running
@@ -329,6 +334,22 @@ public struct ExperimentCore: Sendable {
         return ReportAnswer(decision: decision, trainingIteration: iteration, timeTotalS: time, shouldCheckpoint: save)
     }
 
+    /// Keeps ``pendingIndices`` and ``pausedIndices`` in step with trial `i`'s status going from
+    /// `old` to `new` (the caller sets the status).
+    mutating func statusChanged(_ i: Int, from old: TrialStatus, to new: TrialStatus) {
+        if old == new { return }
+        switch old {
+        case .pending: pendingIndices.remove(i)
+        case .paused: pausedIndices.remove(i)
+        default: break
+        }
+        switch new {
+        case .pending: pendingIndices.insert(i)
+        case .paused: pausedIndices.insert(i)
+        default: break
+        }
+    }
+
     /// Whether trials wait to run: PENDING or PAUSED ones, or running ones whose run a `.pause`
     /// answer ends (Ray marks them PAUSED at once).
     var hasWaitingTrials: Bool { waitingCount > 0 || pausingCount > 0 }
@@ -365,8 +386,8 @@ public struct ExperimentCore: Sendable {
                 gpus.release(trial.gpuIDs)
                 trial.gpuIDs = []
                 trials[i] = trial
+                statusChanged(i, from: .running, to: .pending)
                 runningCount -= 1
-                waitingCount += 1
                 try schedule { (s: inout any TrialScheduler) throws(ScheduleError) in
                     try s.onTrialRetry(id, number: trial.number, configuration: trial.configuration)
                 }
@@ -386,8 +407,8 @@ public struct ExperimentCore: Sendable {
                 gpus.release(trial.gpuIDs)
                 trial.gpuIDs = []
                 trials[i] = trial
+                statusChanged(i, from: .running, to: .paused)
                 runningCount -= 1
-                waitingCount += 1
                 return TrialFinish(status: .paused, numFailures: trial.numFailures, metricProblem: problem)
             }
             trial.status = .terminated

@@ -105,13 +105,13 @@ extension ExperimentCore {
             else { throw bad("malformed checkpoint or failure count of trial '\(id)'") }
             // Unfinished trials the searcher waits for must be live in the limiter, others not.
             let awaited = unfinished && !record.searcherTold
-            let live = limiter.live.contains(id) && !limiter.held.contains(where: { $0.id == id })
+            let live = limiter.isLive(id) && !limiter.held.contains(where: { $0.id == id })
             guard awaited == live else {
                 throw bad("trial '\(id)' is \(status.rawValue) but the searcher \(awaited ? "has no such unfinished trial" : "still waits for it")")
             }
             indexByID[id] = trials.count
+            statusChanged(trials.count, from: .running, to: status)
             trials.append(record)
-            if unfinished { waitingCount += 1 }
         }
         guard trials.count == self.created else { throw bad("'created' is \(created) but there are \(trials.count) trials") }
         if let log = state["exploits"] {
@@ -137,8 +137,8 @@ extension ExperimentCore {
             case .pending where options.unfinished == .skip, .paused where options.unfinished == .skip:
                 // Ends as it stands: the searcher and the scheduler hear its last result.
                 var t = trials[i]
+                statusChanged(i, from: t.status, to: .terminated)
                 t.status = .terminated
-                waitingCount -= 1
                 if !t.searcherTold {
                     let outcome = MetricProblem.outcome(t.lastResult, metric: config.metric)
                     do { try limiter.tell(trialID: t.id, outcome) } catch { throw .search(error) }
@@ -159,8 +159,8 @@ extension ExperimentCore {
                 }
                 t.rewindToCheckpoint()
                 t.errorMessage = nil
+                statusChanged(i, from: t.status, to: .pending)
                 t.status = .pending
-                waitingCount += 1
                 try schedule { (s: inout any TrialScheduler) throws(ScheduleError) in
                     try s.onTrialAdd(t.id, number: t.number, configuration: t.configuration)
                 }

@@ -15,7 +15,7 @@ extension ExperimentCore {
         created += 1
         indexByID[id] = trials.count
         trials.append(TrialRecord(id: id, configuration: suggestion.configuration, status: .pending, number: trials.count))
-        waitingCount += 1
+        pendingIndices.insert(trials.count - 1)
         let number = trials.count - 1
         try schedule { (s: inout any TrialScheduler) throws(ScheduleError) in
             try s.onTrialAdd(id, number: number, configuration: suggestion.configuration)
@@ -70,7 +70,7 @@ extension ExperimentCore {
     /// it is in Ray by then).
     mutating func rayStep(pausing: String?, create: Bool) throws(ExperimentError) {
         if create {
-            var pending = trials.reduce(0) { $0 + ($1.status == .pending ? 1 : 0) }
+            var pending = pendingIndices.count
             // As Ray's searchers under `max_concurrent_trials`: at most that many trials live
             // (created, not ended: pending, running or paused).
             func roomForLive(_ c: ExperimentCore) -> Bool { c.config.maxConcurrentTrials.map { c.runningCount + c.waitingCount < $0 } ?? true }
@@ -80,14 +80,14 @@ extension ExperimentCore {
         }
         guard waitingCount > 0 || pausing != nil else { return }
         var queued = Set(staged)
-        for t in trials where t.status == .pending && !queued.contains(t.id) {
-            staged.append(t.id)
-            queued.insert(t.id)
+        for i in pendingIndices where !queued.contains(trials[i].id) {
+            staged.append(trials[i].id)
+            queued.insert(trials[i].id)
         }
-        let waiting = trials.filter { $0.status == .pending || $0.status == .paused || $0.id == pausing }
-            .map { WaitingTrial(id: $0.id, status: $0.id == pausing ? .paused : $0.status) }
+        let waiting = WaitingTrials(trials: trials, indexByID: indexByID, pending: pendingIndices, paused: pausedIndices,
+                                    pausing: pausing.flatMap { indexByID[$0] })
         guard !waiting.isEmpty else { return }
-        let chosen = try schedule { (s: inout any TrialScheduler) throws(ScheduleError) in try s.chooseTrial(among: waiting) }
+        let chosen = try schedule { (s: inout any TrialScheduler) throws(ScheduleError) in try s.chooseTrial(from: waiting) }
         // (Choosing may process a bracket: HyperBandForBOHB stops and resumes trials there.)
         try applySchedulerStops()
         try applySearcherNotes()
@@ -116,9 +116,9 @@ extension ExperimentCore {
                 guard let i = indexByID[id] else { throw .schedule(ScheduleError("the scheduler stopped unknown trial '\(id)'")) }
                 switch trials[i].status {
                 case .pending, .paused:
+                    statusChanged(i, from: trials[i].status, to: .terminated)
                     trials[i].status = .terminated
                     trials[i].stoppedEarly = true
-                    waitingCount -= 1
                     staged.removeAll { $0 == id }
                     stoppedWaiting.append(id)
                     if trials[i].exploitFrom != nil {

@@ -38,7 +38,23 @@ public struct ASHAScheduler: TrialScheduler {
 
     struct Rung: Sendable, Equatable {
         var milestone: Double
-        var recorded: [String: Double] = [:]
+        /// Each trial's reward when it reached the rung (NaN included).
+        private(set) var recorded: [String: Double] = [:]
+        /// The recorded rewards but NaN, in order, for the cutoff (derived from ``recorded``; not saved).
+        private(set) var rewards = OrderStatisticMultiset()
+
+        init(milestone: Double) { self.milestone = milestone }
+
+        /// Records a trial's reward (once per trial).
+        mutating func record(_ trialID: String, _ reward: Double) {
+            recorded[trialID] = reward
+            rewards.insert(reward)
+        }
+
+        /// The rung's cutoff, ``ASHAScheduler/cutoff(_:_:)`` of what it recorded. O(log n + n / 1024).
+        func cutoff(_ rf: Double) -> Double? {
+            ASHAScheduler.percentile(count: recorded.count, rewards.count, rf) { rewards.kth($0) }
+        }
     }
 
     /// Ray's parameters and defaults.
@@ -92,7 +108,8 @@ public struct ASHAScheduler: TrialScheduler {
     }
 
     /// The decision after one of a running trial's results: the rung it reached decides (see the
-    /// type's comment). O(r log r) for the r rewards recorded at that rung (its cutoff is a percentile).
+    /// type's comment). O(b log r + r / 1024) for b rungs in its bracket and r rewards recorded at
+    /// the rung (its cutoff is a percentile, of rewards kept in order: ``OrderStatisticMultiset``).
     public mutating func onTrialResult(_ trialID: String, _ result: Metrics, context: SchedulerContext) -> SchedulerDecision {
         guard let t = result[timeAttr], let r = reward(result) else { return .continue }
         if t >= maxT && stopLastTrials { return .stop }
@@ -114,29 +131,37 @@ public struct ASHAScheduler: TrialScheduler {
         guard let b = bracketOfTrial[trialID] else { return .continue }
         var decision = SchedulerDecision.continue
         for k in brackets[b].indices {
-            let rung = brackets[b][k]
-            let seen = rung.recorded[trialID] != nil
-            if t >= rung.milestone && seen && !stopLastTrials { break }
-            if t < rung.milestone || seen { continue }
-            if let cutoff = Self.cutoff(rung.recorded, reductionFactor), reward < cutoff { decision = .stop }
-            brackets[b][k].recorded[trialID] = reward  // NaN too, as Ray records it (the cutoff ignores it)
+            // Below the milestone the trial has not reached the rung, whether it was seen there or not.
+            if t < brackets[b][k].milestone { continue }
+            let seen = brackets[b][k].recorded[trialID] != nil
+            if seen && !stopLastTrials { break }
+            if seen { continue }
+            if let cutoff = brackets[b][k].cutoff(reductionFactor), reward < cutoff { decision = .stop }
+            brackets[b][k].record(trialID, reward)  // NaN too, as Ray records it (the cutoff ignores it)
             break
         }
         return decision
     }
 
     /// numpy's `nanpercentile(values, (1 - 1/rf) * 100)` with linear interpolation; nil for no
-    /// values, NaN when all are NaN.
+    /// values, NaN when all are NaN. Sorts them: O(n log n) (a rung keeps them in order instead,
+    /// ``Rung/cutoff(_:)``; this is its reference).
     static func cutoff(_ recorded: [String: Double], _ rf: Double) -> Double? {
-        guard !recorded.isEmpty else { return nil }
         let v = recorded.values.filter { !$0.isNaN }.sorted()
-        guard !v.isEmpty else { return .nan }
-        let pos = (1 - 1 / rf) * Double(v.count - 1)
+        return percentile(count: recorded.count, v.count, rf) { v[$0] }
+    }
+
+    /// numpy's `nanpercentile` at `(1 - 1/rf) * 100` of `count` values of which `n` are not NaN,
+    /// given the k-th smallest of those (`kth`); nil for no values, NaN when all are NaN.
+    static func percentile(count: Int, _ n: Int, _ rf: Double, kth: (Int) -> Double) -> Double? {
+        guard count > 0 else { return nil }
+        guard n > 0 else { return .nan }
+        let pos = (1 - 1 / rf) * Double(n - 1)
         let lo = Int(pos.rounded(.down))
-        let hi = Swift.min(lo + 1, v.count - 1)
+        let hi = Swift.min(lo + 1, n - 1)
         // numpy's _lerp: a + (b - a) t, computed from b for t >= 0.5 (equal in exact arithmetic,
         // not always in floating point, and a tie with the cutoff decides stop or continue).
-        let a = v[lo], b = v[hi], t = pos - Double(lo)
+        let a = kth(lo), b = kth(hi), t = pos - Double(lo)
         let diff = b - a
         return t >= 0.5 ? b - diff * (1 - t) : a + diff * t
     }
@@ -185,7 +210,9 @@ public struct ASHAScheduler: TrialScheduler {
                     guard let x = v.doubleValue else { throw ScheduleError.state("malformed ASHA rung") }
                     recorded[k] = x
                 }
-                out.append(Rung(milestone: m, recorded: recorded))
+                var rung = Rung(milestone: m)
+                for (k, x) in recorded { rung.record(k, x) }
+                out.append(rung)
             }
             restored.append(out)
         }

@@ -52,30 +52,13 @@ public struct HyperBandForBOHB: TrialScheduler {
 
     /// Ray's `HyperBandForBOHB.on_trial_add`: the current bracket, or a new one, largest first.
     public mutating func onTrialAdd(_ trialID: String) {
-        if base.current == nil || base.brackets[base.current ?? 0].filled {
-            while true {
-                if base.bands[base.bands.count - 1].count == base.sMax1 { base.bands.append([]) }
-                let s = base.sMax1 - base.bands[base.bands.count - 1].count - 1
-                if base.r0(s) == 0 {
-                    base.bands[base.bands.count - 1].append(nil)
-                    base.current = nil
-                } else {
-                    base.brackets.append(base.makeBracket(s))
-                    base.current = base.brackets.count - 1
-                    base.bands[base.bands.count - 1].append(base.current)
-                    break
-                }
-            }
-        }
-        guard let b = base.current else { return }
-        base.brackets[b].live.append(HyperBandScheduler.Live(id: trialID))
-        base.brackets[b].all.append(trialID)
-        base.bracketOf[trialID] = b
+        base.add(trialID, largestFirst: true)
         status[trialID] = .pending
     }
 
     /// The engine started the trial.
     public mutating func onTrialStart(_ trialID: String) {
+        base.onTrialStart(trialID)
         if status[trialID] != nil { status[trialID] = .running }
     }
 
@@ -88,17 +71,7 @@ public struct HyperBandForBOHB: TrialScheduler {
     /// Ray's `HyperBandForBOHB.on_trial_result` (see the type's comment).
     public mutating func onTrialResult(_ trialID: String, _ result: Metrics, context: SchedulerContext) throws(ScheduleError) -> SchedulerDecision {
         info = .object([])
-        guard let b = base.bracketOf[trialID], let i = base.brackets[b].index(trialID) else { return .continue }
-        guard let t = result[base.timeAttr] else {
-            throw ScheduleError("HyperBandForBOHB: the result of trial '\(trialID)' has no '\(base.timeAttr)' (its time_attr)")
-        }
-        let metric = base.properties.metric ?? ""
-        let last = base.brackets[b].time(base.brackets[b].live[i])
-        base.brackets[b].completed += t - last
-        base.brackets[b].live[i].time = t
-        base.brackets[b].live[i].score = result[metric]
-        base.brackets[b].live[i].hasMetric = result[metric] != nil
-        base.brackets[b].toUnpause.remove(trialID)
+        guard let b = try base.updateStats(trialID, result, scheduler: "HyperBandForBOHB") else { return .continue }
         if base.brackets[b].continues(trialID) { return .continue }
         info = .object([("budget", .int(Int64(base.brackets[b].cumulR)))])
         let othersPaused = base.brackets[b].live.allSatisfy { $0.id == trialID || status[$0.id] == .paused }
@@ -136,7 +109,7 @@ public struct HyperBandForBOHB: TrialScheduler {
     public mutating func onTrialRemove(_ trialID: String) throws(ScheduleError) {
         status[trialID] = nil
         guard let b = base.bracketOf[trialID] else { return }
-        base.brackets[b].live.removeAll { $0.id == trialID }
+        base.removeLive(b, trialID)
         if !base.brackets[b].finished && !base.brackets[b].isBeingProcessed {
             _ = try process(b, running: nil)
         }

@@ -51,6 +51,9 @@ public struct HyperBandScheduler: TrialScheduler {
     public private(set) var numStopped = 0
     /// Waiting trials to stop, for the engine (``takeStopRequests()``).
     var stopRequests: [String] = []
+    /// The live trials' order, the resumable ones and the brackets' bands, for
+    /// ``chooseTrial(from:)`` (derived from the brackets; not saved).
+    var index = HyperBandLiveIndex()
 
     /// One live trial of a bracket: its latest `time_attr` (0 before its first result) and metric.
     struct Live: Sendable, Equatable {
@@ -134,16 +137,22 @@ public struct HyperBandScheduler: TrialScheduler {
     }
 
     /// Ray's `on_trial_add`: the trial joins the current bracket, or a new one when it is filled.
-    public mutating func onTrialAdd(_ trialID: String) {
+    public mutating func onTrialAdd(_ trialID: String) { add(trialID, largestFirst: false) }
+
+    /// The trial joins the current bracket, or a new one when it is filled: the band's next
+    /// (HyperBand), or its largest left (`largestFirst`, HyperBandForBOHB).
+    mutating func add(_ trialID: String, largestFirst: Bool) {
         if current == nil || brackets[current ?? 0].filled {
             while true {
                 if bands[bands.count - 1].count == sMax1 { bands.append([]) }
-                let s = bands[bands.count - 1].count
+                let made = bands[bands.count - 1].count
+                let s = largestFirst ? sMax1 - made - 1 : made
                 if r0(s) == 0 {
                     bands[bands.count - 1].append(nil)
                     current = nil
                 } else {
                     brackets.append(makeBracket(s))
+                    index.bracketAdded(band: bands.count - 1)
                     current = brackets.count - 1
                     bands[bands.count - 1].append(current)
                     break
@@ -154,6 +163,7 @@ public struct HyperBandScheduler: TrialScheduler {
         brackets[b].live.append(Live(id: trialID))
         brackets[b].all.append(trialID)
         bracketOf[trialID] = b
+        index.added(trialID, bracket: b, resumable: brackets[b].toUnpause.contains(trialID))
     }
 
     /// A failed run that runs again: Ray's `on_trial_error` (the trial leaves its bracket), then
@@ -163,14 +173,25 @@ public struct HyperBandScheduler: TrialScheduler {
         onTrialAdd(trialID)
     }
 
+    /// A waiting trial started: one resumed by a halving is no longer looked at by
+    /// ``chooseTrial(from:)`` (it waits again only after a result or a retry, both heard).
+    public mutating func onTrialStart(_ trialID: String) { index.started(trialID) }
+
     /// Ray's `on_trial_result`: continue below the milestone, else process the bracket.
     /// - Throws: ``ScheduleError`` when the result lacks `time_attr` (Ray's KeyError).
     public mutating func onTrialResult(_ trialID: String, _ result: Metrics, context: SchedulerContext) throws(ScheduleError) -> SchedulerDecision {
-        guard let b = bracketOf[trialID], let i = brackets[b].index(trialID) else { return .continue }
+        guard let b = try updateStats(trialID, result, scheduler: "HyperBandScheduler") else { return .continue }
+        if brackets[b].continues(trialID) { return .continue }
+        return try process(b, running: trialID)
+    }
+
+    /// Ray's `update_trial_stats` of the trial's bracket (returned; nil for a trial in none).
+    /// - Throws: ``ScheduleError`` when the result lacks `time_attr` (Ray's KeyError).
+    mutating func updateStats(_ trialID: String, _ result: Metrics, scheduler: String) throws(ScheduleError) -> Int? {
+        guard let b = bracketOf[trialID], let i = brackets[b].index(trialID) else { return nil }
         guard let t = result[timeAttr] else {
-            throw ScheduleError("HyperBandScheduler: the result of trial '\(trialID)' has no '\(timeAttr)' (its time_attr)")
+            throw ScheduleError("\(scheduler): the result of trial '\(trialID)' has no '\(timeAttr)' (its time_attr)")
         }
-        // Ray's update_trial_stats.
         let metric = properties.metric ?? ""
         let last = brackets[b].time(brackets[b].live[i])
         brackets[b].completed += t - last
@@ -178,8 +199,8 @@ public struct HyperBandScheduler: TrialScheduler {
         brackets[b].live[i].score = result[metric]
         brackets[b].live[i].hasMetric = result[metric] != nil
         brackets[b].toUnpause.remove(trialID)
-        if brackets[b].continues(trialID) { return .continue }
-        return try process(b, running: trialID)
+        index.unmarkResumable(trialID)
+        return b
     }
 
     /// Ray's `_process_bracket`: the decision on `running` (the trial whose result came, nil when
@@ -197,7 +218,7 @@ public struct HyperBandScheduler: TrialScheduler {
         numStopped += bad.count
         for t in bad {
             if t == running {
-                brackets[b].live.removeAll { $0.id == t }
+                removeLive(b, t)
                 action = .stop
             } else {
                 stopRequests.append(t)
@@ -205,10 +226,15 @@ public struct HyperBandScheduler: TrialScheduler {
         }
         for t in good {
             if brackets[b].continues(t) {
-                if t == running { action = .continue } else { brackets[b].toUnpause.insert(t) }
+                if t == running {
+                    action = .continue
+                } else {
+                    brackets[b].toUnpause.insert(t)
+                    index.markResumable(t)
+                }
             } else if brackets[b].finished && brackets[b].stopLastTrials {
                 if t == running {
-                    brackets[b].live.removeAll { $0.id == t }
+                    removeLive(b, t)
                     action = .stop
                 } else {
                     stopRequests.append(t)
@@ -216,6 +242,13 @@ public struct HyperBandScheduler: TrialScheduler {
             }
         }
         return action
+    }
+
+    /// Trial `id` leaves bracket `b`'s live list.
+    mutating func removeLive(_ b: Int, _ id: String) {
+        let before = brackets[b].live.count
+        brackets[b].live.removeAll { $0.id == id }
+        if brackets[b].live.count != before { index.removed(id) }
     }
 
     /// Ray's `successive_halving`: the trials that go on and those that stop.
@@ -246,7 +279,7 @@ public struct HyperBandScheduler: TrialScheduler {
     /// finished or was halved before.
     public mutating func onTrialRemove(_ trialID: String) throws(ScheduleError) {
         guard let b = bracketOf[trialID] else { return }
-        brackets[b].live.removeAll { $0.id == trialID }
+        removeLive(b, trialID)
         if !brackets[b].finished && !brackets[b].isBeingProcessed {
             _ = try process(b, running: nil)
         }
@@ -261,18 +294,62 @@ public struct HyperBandScheduler: TrialScheduler {
     /// HyperBand chooses which waiting trial starts.
     public var choosesTrials: Bool { true }
 
-    /// Ray's `choose_trial_to_run`.
+    /// Ray's `choose_trial_to_run` among these waiting trials (see ``chooseTrial(from:)``).
     public mutating func chooseTrial(among waiting: [WaitingTrial]) -> String? {
-        var status: [String: TrialStatus] = [:]
-        for w in waiting { status[w.id] = w.status }
-        for band in bands {
-            let order = band.compactMap { $0 }.enumerated().sorted { a, b in
-                let ca = brackets[a.element].completion, cb = brackets[b.element].completion
-                return ca < cb || (!(cb < ca) && a.offset < b.offset)
+        chooseTrial(from: WaitingTrials(waiting))
+    }
+
+    /// Ray's `choose_trial_to_run`: band by band, the brackets of a band by completion (a stable
+    /// sort), the first live trial of a bracket that is PENDING, or PAUSED and resumed by a
+    /// halving. Only the PENDING trials and the resumed ones can be chosen, so only they are
+    /// looked at, in that order (their bracket's band and their place in its live list come from
+    /// ``HyperBandLiveIndex``), and only the bands they are in are sorted; a resumed trial's status
+    /// is asked until one waits. O(p + u log u + s log s) for p PENDING trials, u resumed ones and
+    /// s brackets per band.
+    public mutating func chooseTrial(from waiting: WaitingTrials) -> String? {
+        if index.ambiguous { return chooseTrialByScan { waiting.status(of: $0) } }
+        // The trials that can be chosen: PENDING ones (they wait) and resumed ones (if they wait).
+        var candidates: [(id: String, bracket: Int, band: Int, sequence: Int, waits: Bool)] = []
+        func consider(_ id: String, _ place: (bracket: Int, sequence: Int), waits: Bool) {
+            guard place.bracket < index.bandOf.count, let band = index.bandOf[place.bracket] else { return }
+            candidates.append((id, place.bracket, band, place.sequence, waits))
+        }
+        for id in waiting.pendingIDs {
+            if let place = index.place[id] { consider(id, place, waits: true) }
+        }
+        for (id, place) in index.resumable { consider(id, place, waits: false) }
+        while let band = candidates.lazy.map(\.band).min() {
+            // The band's brackets in Ray's order, then each bracket's trials in live order.
+            let order = sortedByCompletion(bands[band]).map(\.element)
+            var inBand: [(rank: Int, sequence: Int, candidate: Int)] = []
+            for (k, c) in candidates.enumerated() where c.band == band {
+                inBand.append((order.firstIndex(of: c.bracket) ?? Int.max, c.sequence, k))
             }
-            for (_, b) in order {
+            inBand.sort { $0.rank < $1.rank || ($0.rank == $1.rank && $0.sequence < $1.sequence) }
+            for e in inBand {
+                let c = candidates[e.candidate]
+                if c.waits || waiting.status(of: c.id) != nil { return c.id }
+            }
+            candidates.removeAll { $0.band == band }
+        }
+        return nil
+    }
+
+    /// A band's brackets (with their offsets in it) by completion, as Ray sorts them.
+    func sortedByCompletion(_ band: [Int?]) -> [(offset: Int, element: Int)] {
+        band.compactMap { $0 }.enumerated().sorted { a, b in
+            let ca = brackets[a.element].completion, cb = brackets[b.element].completion
+            return ca < cb || (!(cb < ca) && a.offset < b.offset)
+        }
+    }
+
+    /// Ray's `choose_trial_to_run` as Ray does it, visiting every live trial of every band in
+    /// order; `status` gives a waiting trial's status (nil for a trial that does not wait).
+    func chooseTrialByScan(_ status: (String) -> TrialStatus?) -> String? {
+        for band in bands {
+            for (_, b) in sortedByCompletion(band) {
                 for l in brackets[b].live {
-                    switch status[l.id] {
+                    switch status(l.id) {
                     case .pending?: return l.id
                     case .paused? where brackets[b].toUnpause.contains(l.id): return l.id
                     default: continue
@@ -366,5 +443,6 @@ public struct HyperBandScheduler: TrialScheduler {
         for (b, br) in brackets.enumerated() { for id in br.all { bracketOf[id] = b } }
         self.numStopped = Int(numStopped)
         stopRequests = state["stop_requests"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        index = HyperBandLiveIndex(brackets: brackets, bands: bands)
     }
 }

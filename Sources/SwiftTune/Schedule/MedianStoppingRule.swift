@@ -24,6 +24,8 @@ public struct MedianStoppingRule: TrialScheduler {
     var results: [String: [(time: Double, value: Double)]] = [:]
     var stopped: Set<String> = []
     var lastPause: [String: Double] = [:]
+    /// The results' running sums, best values and recent running means (derived; not saved).
+    var index: RunningMeans
 
     /// Ray's parameters and defaults.
     /// - Throws: ``ScheduleError`` (an option) when `gracePeriod`, `minSamplesRequired` or
@@ -39,6 +41,7 @@ public struct MedianStoppingRule: TrialScheduler {
         self.minTimeSlice = minTimeSlice
         self.hardStop = hardStop
         properties = SearchProperties(metric: metric, mode: mode)
+        index = RunningMeans(gracePeriod: gracePeriod)
     }
 
     /// Takes the experiment's metric and mode (see ``TrialScheduler/setSearchProperties(metric:mode:)``).
@@ -49,24 +52,42 @@ public struct MedianStoppingRule: TrialScheduler {
     /// A new trial was created.
     public mutating func onTrialAdd(_ trialID: String) {}
 
-    /// The decision after one of a running trial's results (see the type's comment). O(T x R) for T
-    /// trials of R results each (the other trials' running means up to this time).
+    /// The decision after one of a running trial's results (see the type's comment). While every
+    /// trial's times increase, O(log R + log T + T / 1024) for T trials of R results each (the
+    /// other trials' running means up to this time are kept in order, ``RunningMeans``), and
+    /// O(T log R) the first time a time is asked about; otherwise O(T x R), as Ray (the other
+    /// trials' running means recomputed and sorted).
     public mutating func onTrialResult(_ trialID: String, _ result: Metrics, context: SchedulerContext) -> SchedulerDecision {
         guard let metric = properties.metric, let time = result[timeAttr], let value = result[metric] else { return .continue }
         if stopped.contains(trialID) { return .continue }  // a paused trial that was resumed
         results[trialID, default: []].append((time, value))
+        index.append(trialID, time, value)
         if time < gracePeriod { return .continue }
+        if let (median, others) = index.median(excluding: trialID, at: time) {
+            if others < minSamplesRequired { return yieldOrContinue(trialID, time: time, context: context) }
+            return compare(trialID, median: median, best: index.best(trialID, max: properties.mode == .max) ?? .nan)
+        }
+        // Ray's way, when a trial's times went back (``RunningMeans/regular``).
         // Other trials whose latest result has reached `time`.
         let others = results.filter { $0.key != trialID && ($0.value.last?.time ?? -.infinity) >= time }
-        if others.count < minSamplesRequired {
-            let pause = time - lastPause[trialID, default: -.infinity] > minTimeSlice && context.hasWaitingTrials
-            if pause { lastPause[trialID] = time }
-            return pause ? .pause : .continue
-        }
+        if others.count < minSamplesRequired { return yieldOrContinue(trialID, time: time, context: context) }
         let means = others.values.map { runningMean($0, upTo: time) }.sorted()
         let median = Self.median(means)
         let values = results[trialID, default: []].map(\.value)
         let best = properties.mode == .max ? values.max() ?? .nan : values.min() ?? .nan
+        return compare(trialID, median: median, best: best)
+    }
+
+    /// With too few other trials for a median: the trial yields (pauses) when others wait and it
+    /// ran `min_time_slice` since it last did, else continues.
+    mutating func yieldOrContinue(_ trialID: String, time: Double, context: SchedulerContext) -> SchedulerDecision {
+        let pause = time - lastPause[trialID, default: -.infinity] > minTimeSlice && context.hasWaitingTrials
+        if pause { lastPause[trialID] = time }
+        return pause ? .pause : .continue
+    }
+
+    /// Stops (or pauses) the trial if `median` is strictly better than its `best` value.
+    mutating func compare(_ trialID: String, median: Double, best: Double) -> SchedulerDecision {
         // Ray: compare_op(median, best) != best, i.e. the median is strictly better than the best.
         let worse = properties.mode == .max ? Swift.max(median, best) != best : Swift.min(median, best) != best
         if worse {
@@ -80,6 +101,7 @@ public struct MedianStoppingRule: TrialScheduler {
     public mutating func onTrialComplete(_ trialID: String, _ result: Metrics?) {
         if let metric = properties.metric, let result, let time = result[timeAttr], let value = result[metric] {
             results[trialID, default: []].append((time, value))
+            index.append(trialID, time, value)
         }
     }
 
@@ -144,5 +166,6 @@ public struct MedianStoppingRule: TrialScheduler {
             guard let t = v.doubleValue else { throw ScheduleError.state("malformed median stopping rule state") }
             lastPause[k] = t
         }
+        index = RunningMeans(results: results, gracePeriod: grace)
     }
 }

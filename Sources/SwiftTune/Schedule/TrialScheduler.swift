@@ -80,11 +80,13 @@ public protocol TrialScheduler: Sendable {
     /// A failed run of the trial runs again (Ray's `on_trial_error`, then `on_trial_add` of the
     /// requeued trial). By default nothing: swifttune's schedulers keep the trial as it was.
     mutating func onTrialRetry(_ trialID: String, number: Int, configuration: JSONValue) throws(ScheduleError)
+    /// A waiting (PENDING or PAUSED) trial started running. Ray has no such hook: a scheduler uses
+    /// it to know, without asking, that a trial no longer waits (Ray's schedulers read
+    /// `trial.status`, as HyperBandForBOHB's pause rule does). By default nothing.
+    mutating func onTrialStart(_ trialID: String)
     /// The trials of a restored experiment, in creation order (Ray adds every restored trial to
     /// its scheduler again). By default nothing: swifttune's schedulers restore their own state.
     mutating func onTrialsRestored(_ trials: [TrialRecord]) throws(ScheduleError)
-    /// The engine started (or resumed) the trial. By default nothing.
-    mutating func onTrialStart(_ trialID: String)
     /// What the scheduler adds to the result it was just told of (Ray's schedulers that write into
     /// the result dict: `HyperBandForBOHB`'s `hyperband_info`), taken; nil for nothing. By default nil.
     mutating func takeResultInfo() -> JSONValue?
@@ -99,6 +101,10 @@ public protocol TrialScheduler: Sendable {
     /// now, or nil for none (PENDING trials then start anyway, as in Ray). Asked only when
     /// ``choosesTrials``.
     mutating func chooseTrial(among waiting: [WaitingTrial]) throws(ScheduleError) -> String?
+    /// ``chooseTrial(among:)`` with the waiting trials as a view of the engine's table (the engine
+    /// asks this one): a scheduler that needs only some of them, or their statuses by id, need not
+    /// list them all. By default it lists them and asks ``chooseTrial(among:)``.
+    mutating func chooseTrial(from waiting: WaitingTrials) throws(ScheduleError) -> String?
     /// The waiting (PAUSED or PENDING) trials the scheduler stopped in the hooks called since the
     /// last call (Ray's `tune_controller.stop_trial`), taken: the engine ends each TERMINATED and
     /// tells the scheduler (``onTrialRemove(_:)``) and the searcher. By default none.
@@ -180,10 +186,10 @@ extension TrialScheduler {
     }
     /// Nothing: swifttune's schedulers keep a retried trial as it was.
     public mutating func onTrialRetry(_ trialID: String, number: Int, configuration: JSONValue) throws(ScheduleError) {}
-    /// Nothing: swifttune's schedulers restore their own state.
-    public mutating func onTrialsRestored(_ trials: [TrialRecord]) throws(ScheduleError) {}
     /// Nothing.
     public mutating func onTrialStart(_ trialID: String) {}
+    /// Nothing: swifttune's schedulers restore their own state.
+    public mutating func onTrialsRestored(_ trials: [TrialRecord]) throws(ScheduleError) {}
     /// Nil: nothing added to results.
     public mutating func takeResultInfo() -> JSONValue? { nil }
     /// None.
@@ -200,6 +206,10 @@ extension TrialScheduler {
     public mutating func attach(_ callback: @escaping SchedulerCallback) throws(ScheduleError) {}
     /// Nil (never asked unless ``choosesTrials``).
     public mutating func chooseTrial(among waiting: [WaitingTrial]) throws(ScheduleError) -> String? { nil }
+    /// ``chooseTrial(among:)`` of the listed waiting trials.
+    public mutating func chooseTrial(from waiting: WaitingTrials) throws(ScheduleError) -> String? {
+        try chooseTrial(among: waiting.list)
+    }
 }
 
 /// Restores any of swifttune's schedulers from its saved state. Every error it throws has the

@@ -9,8 +9,10 @@ public struct ConcurrencyLimiter: Sendable {
     public let maxConcurrent: Int
     /// Whether outcomes are told in whole batches (Ray's `batch=True`).
     public let batch: Bool
-    /// Trials suggested and not yet told to the searcher, in suggestion order.
-    public private(set) var live: [String] = []
+    /// Trials suggested and not yet told to the searcher, in suggestion order. O(n) (listed).
+    public var live: [String] { liveIDs.elements }
+    /// ``live`` as a set that keeps its order: O(1) membership and removal.
+    private var liveIDs = OrderedIDSet()
     /// Finished trials of the current batch, waiting for the rest of it.
     var held: [(id: String, outcome: TrialOutcome, errored: Bool, groupMean: Double?)] = []
     /// Whether the wrapped searcher said it has no more suggestions (``Proposal/finished``).
@@ -25,7 +27,10 @@ public struct ConcurrencyLimiter: Sendable {
     }
 
     /// Whether a new suggestion may be made now. O(1).
-    public var hasCapacity: Bool { live.count < maxConcurrent }
+    public var hasCapacity: Bool { liveIDs.count < maxConcurrent }
+
+    /// Whether `trialID` is live (suggested and not yet told). O(1).
+    public func isLive(_ trialID: String) -> Bool { liveIDs.contains(trialID) }
 
     /// A suggestion for a new trial, or nil while `maxConcurrent` are unfinished.
     /// Nil too when the searcher holds back or has finished (then ``finished`` is true).
@@ -33,7 +38,7 @@ public struct ConcurrencyLimiter: Sendable {
         guard hasCapacity, !finished else { return nil }
         switch try searcher.propose(trialID: trialID) {
         case .suggestion(let s):
-            live.append(trialID)
+            liveIDs.append(trialID)
             return s
         case .notNow:
             return nil
@@ -46,24 +51,24 @@ public struct ConcurrencyLimiter: Sendable {
     /// Passes an intermediate result of a live trial to a searcher that hears them (Ray's
     /// `on_trial_result`, which the limiter forwards for its live trials).
     public mutating func observe(trialID: String, _ result: Metrics) throws(SearchError) {
-        guard searcher.observesResults, live.contains(trialID) else { return }
+        guard searcher.observesResults, liveIDs.contains(trialID) else { return }
         try searcher.observe(trialID: trialID, result)
     }
 
-    /// Reports how a trial ended; unknown trials are ignored, as in Ray. O(live trials).
+    /// Reports how a trial ended; unknown trials are ignored, as in Ray. O(1) amortized (O(held) with `batch`).
     public mutating func tell(trialID: String, _ outcome: TrialOutcome, errored: Bool = false,
                               groupMean: Double? = nil) throws(SearchError) {
-        guard live.contains(trialID) else { return }
+        guard liveIDs.contains(trialID) else { return }
         if batch {
             guard !held.contains(where: { $0.id == trialID }) else { throw .trialAlreadyFinished(trialID) }
             held.append((trialID, outcome, errored, groupMean))
-            guard held.count == live.count else { return }
+            guard held.count == liveIDs.count else { return }
             for h in held { try searcher.tell(trialID: h.id, h.outcome, errored: h.errored, groupMean: h.groupMean) }
             held = []
-            live = []
+            liveIDs.removeAll()
         } else {
             try searcher.tell(trialID: trialID, outcome, errored: errored, groupMean: groupMean)
-            live.removeAll { $0 == trialID }
+            liveIDs.remove(trialID)
         }
     }
 
@@ -98,18 +103,17 @@ public struct ConcurrencyLimiter: Sendable {
         finished = state["finished"] == .bool(true)  // absent in states saved before front-end searchers
         for l in live {
             guard let id = l.stringValue else { throw .invalidState("malformed concurrency limiter state") }
-            self.live.append(id)
+            guard liveIDs.append(id) else { throw .invalidState("a trial is live twice in the concurrency limiter state") }
         }
-        guard Set(self.live).count == self.live.count else { throw .invalidState("a trial is live twice in the concurrency limiter state") }
         for h in held {
             guard let id = h["id"]?.stringValue, let o = h["outcome"] else { throw .invalidState("malformed concurrency limiter state") }
-            guard self.live.contains(id), !self.held.contains(where: { $0.id == id }) else {
+            guard liveIDs.contains(id), !self.held.contains(where: { $0.id == id }) else {
                 throw .invalidState("held outcome of trial '\(id)', which is not a live trial (or held twice)")
             }
             let mean: Double? = h["group_mean"].map { $0.doubleValue ?? .nan }
             self.held.append((id, try TrialOutcome(json: o), h["errored"] == .bool(true), mean))
         }
-        guard self.held.isEmpty || (batch && self.held.count < self.live.count) else {
+        guard self.held.isEmpty || (batch && self.held.count < liveIDs.count) else {
             throw .invalidState("held outcomes in a limiter that is not batching, or a whole batch held")
         }
     }

@@ -1,0 +1,147 @@
+/// What ``MedianStoppingRule`` derives from its trials' results so that a decision need not
+/// recompute every other trial's running mean and sort them (Ray does): per trial, the sums of
+/// its values from `grace_period` on, and its best value so far; per time `t` asked about
+/// recently, the running means up to `t` of the trials that reached `t`, in order.
+///
+/// Answers are Ray's bit for bit: a trial's running mean up to `t` is the sum of its values with
+/// `grace_period <= time <= t`, added one by one in result order from 0, over their count (as
+/// the rule computes it); with increasing times those results are a run of consecutive ones,
+/// so the sum is one of the sums kept. Once any trial reports a time not above its previous
+/// one (a run resumed from an earlier checkpoint, a NaN time), the kept sums no longer say it
+/// and ``regular`` turns false: the rule then computes as Ray does. Never saved: rebuilt from the
+/// rule's results (``init(results:gracePeriod:)``).
+struct RunningMeans: Sendable {
+    /// One trial's results from `grace_period` on.
+    struct Trial: Sendable {
+        /// Their times, increasing.
+        var times: [Double] = []
+        /// `sums[k]`: the sum of the first `k + 1` values, added in order from 0.
+        var sums: [Double] = []
+        /// The latest time (of any result).
+        var last = -Double.infinity
+        /// The best value so far, as Swift's `max()` / `min()` of every value would find it.
+        var maximum: Double?
+        var minimum: Double?
+
+        /// Records a result (`summed`: among the running sums).
+        mutating func record(_ time: Double, _ value: Double, summed: Bool) {
+            maximum = maximum.map { $0 < value ? value : $0 } ?? value
+            minimum = minimum.map { value < $0 ? value : $0 } ?? value
+            last = time
+            if summed {
+                times.append(time)
+                sums.append((sums.last ?? 0) + value)
+            }
+        }
+
+        /// The running mean up to `t`: NaN when no result is in range. O(log n).
+        func mean(upTo t: Double) -> Double {
+            var lo = 0, hi = times.count
+            while lo < hi {
+                let mid = lo + (hi - lo) >> 1
+                if times[mid] <= t { lo = mid + 1 } else { hi = mid }
+            }
+            return lo == 0 ? .nan : sums[lo - 1] / Double(lo)
+        }
+    }
+
+    /// The running means up to one time of the trials that reached it.
+    struct Means: Sendable {
+        var ordered = OrderStatisticMultiset()
+        var nanCount = 0
+        var count: Int { ordered.count + nanCount }
+
+        mutating func insert(_ m: Double) { if m.isNaN { nanCount += 1 } else { ordered.insert(m) } }
+    }
+
+    /// How many times' means are kept (the oldest made is dropped first).
+    static let keptTimes = 8
+
+    let gracePeriod: Double
+    private(set) var trials: [String: Trial] = [:]
+    /// Whether every trial's times have increased result after result.
+    private(set) var regular = true
+    /// The times whose means are kept, ascending, and in the order they were made.
+    private var keptAscending: [Double] = []
+    private var keptOrder: [Double] = []
+    private var means: [Double: Means] = [:]
+
+    /// An empty index.
+    init(gracePeriod: Double) { self.gracePeriod = gracePeriod }
+
+    /// The index of these results (each trial's, in order).
+    init(results: [String: [(time: Double, value: Double)]], gracePeriod: Double) {
+        self.init(gracePeriod: gracePeriod)
+        for (id, rs) in results { for r in rs { append(id, r.time, r.value) } }
+    }
+
+    /// A result of trial `id` was recorded. O(log n) plus O(log m) per kept time it reaches.
+    mutating func append(_ id: String, _ time: Double, _ value: Double) {
+        let previous = trials[id]?.last ?? -.infinity
+        if !(time > previous) {
+            regular = false
+            means = [:]
+            keptAscending = []
+            keptOrder = []
+        }
+        // In place: a copy of the trial taken out of the dictionary would copy its arrays to append.
+        trials[id, default: Trial()].record(time, value, summed: regular && time >= gracePeriod)
+        guard regular, !keptAscending.isEmpty, let t = trials[id] else { return }
+        // The kept times in (previous, time]: the trial reached them now.
+        var k = upperBound(previous)
+        while k < keptAscending.count && keptAscending[k] <= time {
+            let at = keptAscending[k]
+            means[at]?.insert(t.mean(upTo: at))
+            k += 1
+        }
+    }
+
+    private func upperBound(_ x: Double) -> Int {
+        var lo = 0, hi = keptAscending.count
+        while lo < hi {
+            let mid = lo + (hi - lo) >> 1
+            if keptAscending[mid] <= x { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// The median, over the trials other than `id` that reached `time`, of their running means
+    /// up to `time` (numpy's median: NaN if one is NaN or there are none), with how many they
+    /// are; nil unless ``regular`` and `id` reached `time`. O(T log n) the first time a time is
+    /// asked about (T trials), O(log m + m / 1024) after (m of them).
+    mutating func median(excluding id: String, at time: Double) -> (median: Double, others: Int)? {
+        guard regular, let own = trials[id], own.last >= time else { return nil }
+        if means[time] == nil { keep(time) }
+        // The trial's own mean leaves the kept ones while the median is read (in place: a copy
+        // of the kept means would cost as much as building them).
+        let mine = own.mean(upTo: time)
+        if mine.isNaN { means[time]?.nanCount -= 1 } else { means[time]?.ordered.remove(mine) }
+        defer { means[time]?.insert(mine) }
+        guard let m = means[time] else { return nil }
+        let n = m.ordered.count
+        let median: Double
+        if m.nanCount > 0 || n == 0 {
+            median = .nan
+        } else {
+            median = n % 2 == 1 ? m.ordered.kth(n / 2) : (m.ordered.kth(n / 2 - 1) + m.ordered.kth(n / 2)) / 2
+        }
+        return (median, m.count)
+    }
+
+    /// Starts keeping the means up to `time`, from every trial that reached it.
+    private mutating func keep(_ time: Double) {
+        var m = Means()
+        for t in trials.values where t.last >= time { m.insert(t.mean(upTo: time)) }
+        if keptOrder.count >= Self.keptTimes {
+            let old = keptOrder.removeFirst()
+            means[old] = nil
+            keptAscending.removeAll { $0 == old }
+        }
+        means[time] = m
+        keptOrder.append(time)
+        keptAscending.insert(time, at: upperBound(time))
+    }
+
+    /// The best value of trial `id` so far (the largest for `max`), nil before its first.
+    func best(_ id: String, max: Bool) -> Double? { max ? trials[id]?.maximum : trials[id]?.minimum }
+}

@@ -204,10 +204,9 @@ def test_burn_in_log_config_require_attrs_and_a_metric_and_mode_of_its_own(tmp_p
 
 @pytest.mark.parametrize("path", ["swifttune.tune.schedulers:ResourceChangingScheduler",
                                   "swifttune.tune.schedulers.resource_changing_scheduler:DistributeResources",
-                                  "swifttune.tune.schedulers.resource_changing_scheduler:DistributeResourcesToTopJob",
-                                  "swifttune.tune.search.bohb:TuneBOHB"])
+                                  "swifttune.tune.schedulers.resource_changing_scheduler:DistributeResourcesToTopJob"])
 def test_schedulers_not_in_swifttune_yet_refuse_by_name(path):
-    """Ray's TuneBOHB and ResourceChangingScheduler import from Ray's paths and refuse by name,
+    """Ray's ResourceChangingScheduler (and its allocation functions) import from Ray's paths and refuse by name,
     saying what to use instead (a script fails at once, not at an ImportError or later)."""
     import importlib
 

@@ -90,7 +90,7 @@ enum Workloads {
     """
 
     /// The schedulers the per-result benchmark runs, by their specification type.
-    static let schedulerKinds = ["fifo", "asha", "median_stopping_rule", "hyperband", "pbt"]
+    static let schedulerKinds = ["fifo", "asha", "median_stopping_rule", "hyperband", "hb_bohb", "pbt"]
 
     /// A population of running trials reporting in turn (the per-result decision benchmark).
     struct Population {
@@ -105,6 +105,7 @@ enum Workloads {
             case "asha": spec = ["type": "asha", "max_t": 1_000_000, "grace_period": 1, "reduction_factor": 4]
             case "median_stopping_rule": spec = ["type": "median_stopping_rule", "time_attr": "training_iteration", "grace_period": 5]
             case "hyperband": spec = ["type": "hyperband", "max_t": 81, "reduction_factor": 3]
+            case "hb_bohb": spec = ["type": "hb_bohb", "max_t": 81, "reduction_factor": 3]
             case "pbt": spec = ["type": "pbt", "time_attr": "training_iteration", "perturbation_interval": 10,
                                 "hyperparam_mutations": ["x": ["domain": SpaceNode.uniform(-5, 5).json]]]
             default: break

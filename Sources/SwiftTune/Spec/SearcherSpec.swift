@@ -118,7 +118,7 @@ public struct SearcherSpec: Sendable {
                 bohbMetric = v
             }
             if let m = spec["min_points_in_model"], m != .null {
-                guard let v = try read.int("min_points_in_model") else { throw .invalid("'min_points_in_model' must be an integer or null") }
+                guard let v = m.intValue else { throw .invalid("'min_points_in_model' must be an integer or null") }
                 bohbOptions.minPointsInModel = Int(clamping: v)
             }
             if let v = try read.int("top_n_percent") { bohbOptions.topNPercent = Int(clamping: v) }

@@ -156,37 +156,13 @@ struct BOHBGenerator: Sendable, Equatable {
               !(rng.nextDouble() < options.randomFraction) else {
             return (vector.sample(&rng), .random)
         }
-        let good = model.good, bad = model.bad
         var best = Double.infinity
         var bestVector: [Double]? = nil
         for _ in 0..<max(0, options.numSamples) {
-            let datum = good.data[Int(rng.below(UInt64(good.count)))]
-            var candidate: [Double] = []
-            candidate.reserveCapacity(datum.count)
-            for (j, m) in datum.enumerated() {
-                let t = vector.entries[j].kind.levels
-                // Python's max(bw, min_bandwidth) keeps a NaN bandwidth.
-                var bw = good.bandwidth[j]
-                if bw < options.minBandwidth { bw = options.minBandwidth }
-                if t == 0 {
-                    bw *= options.bandwidthFactor
-                    // SciPy failing here leaves a short vector, and the density then raises:
-                    // hpbandster falls back to a random configuration.
-                    guard let x = rng.truncatedNormal(loc: m, scale: bw, lower: 0, upper: 1) else {
-                        return (vector.sample(&rng), .random)
-                    }
-                    candidate.append(x)
-                } else if rng.nextDouble() < 1 - bw {
-                    // int(m): truncation toward zero (a NaN here makes Python raise).
-                    guard m.isFinite else { return (vector.sample(&rng), .random) }
-                    candidate.append(m.rounded(.towardZero))
-                } else {
-                    candidate.append(Double(rng.below(UInt64(t))))
-                }
-            }
-            let l = good.pdf(candidate), g = bad.pdf(candidate)
-            // Python's max(1e-32, g) drops a NaN g; max(l, 1e-32) keeps a NaN l.
-            let value = (g > 1e-32 ? g : 1e-32) / (1e-32 > l ? 1e-32 : l)
+            // SciPy failing, or int() of a NaN, raises in hpbandster: a random configuration.
+            guard let candidate = candidate(around: model, &rng) else { return (vector.sample(&rng), .random) }
+            let l = model.good.pdf(candidate), g = model.bad.pdf(candidate)
+            let value = Self.ratio(l: l, g: g)
             if !value.isFinite && l.isFinite {
                 bestVector = candidate
                 break
@@ -202,6 +178,42 @@ struct BOHBGenerator: Sendable, Equatable {
             return (vector.sample(&rng), .random)
         }
         return (chosen, .model)
+    }
+
+    /// One candidate of `get_config`: around a random point of the good density, each continuous
+    /// entry from a normal truncated to [0, 1] (scale: the bandwidth, at least `minBandwidth`,
+    /// times `bandwidthFactor`), each categorical kept with probability 1 - bandwidth, else
+    /// uniform. Nil where hpbandster's sampling raises (SciPy refusing the truncated normal, a
+    /// NaN categorical). O(d).
+    func candidate(around model: Model, _ rng: inout Xoshiro256) -> [Double]? {
+        let good = model.good
+        let datum = good.data[Int(rng.below(UInt64(good.count)))]
+        var candidate: [Double] = []
+        candidate.reserveCapacity(datum.count)
+        for (j, m) in datum.enumerated() {
+            let t = vector.entries[j].kind.levels
+            // Python's max(bw, min_bandwidth) keeps a NaN bandwidth.
+            var bw = good.bandwidth[j]
+            if bw < options.minBandwidth { bw = options.minBandwidth }
+            if t == 0 {
+                bw *= options.bandwidthFactor
+                guard let x = rng.truncatedNormal(loc: m, scale: bw, lower: 0, upper: 1) else { return nil }
+                candidate.append(x)
+            } else if rng.nextDouble() < 1 - bw {
+                // int(m): truncation toward zero.
+                guard m.isFinite else { return nil }
+                candidate.append(m.rounded(.towardZero))
+            } else {
+                candidate.append(Double(rng.below(UInt64(t))))
+            }
+        }
+        return candidate
+    }
+
+    /// hpbandster's `max(1e-32, g(x)) / max(l(x), 1e-32)`, with Python's `max`: a NaN g gives
+    /// 1e-32, a NaN l stays NaN.
+    static func ratio(l: Double, g: Double) -> Double {
+        (g > 1e-32 ? g : 1e-32) / (1e-32 > l ? 1e-32 : l)
     }
 
     // MARK: restoring

@@ -30,6 +30,9 @@ struct TrialLog: Sendable, Equatable {
 
     func contains(_ id: String) -> Bool { indexByID[id] != nil }
 
+    /// The record of trial `id`, if it has one. O(1).
+    func record(_ id: String) -> Record? { indexByID[id].map { records[$0] } }
+
     mutating func append(_ id: String, _ values: [Double]) {
         indexByID[id] = records.count
         records.append(Record(id: id, values: values, state: .pending))

@@ -9,6 +9,13 @@
 /// `"constant_grid_block": K, "constant_grid_points": N` (Ray's `constant_grid_search`: the
 /// first N points, in blocks of K, share what each block draws).
 ///
+/// `{"algorithm": "bohb", "space": ..., "mode": ..., "seed": ..., "points_to_evaluate": [...],
+/// "metric": "loss", "min_points_in_model": null, "top_n_percent": 15, "num_samples": 64,
+/// "random_fraction": 0.333, "bandwidth_factor": 3, "min_bandwidth": 0.001, "max_concurrent": N}`:
+/// ``BOHBSearch`` (Ray's `TuneBOHB`); "max_concurrent" is then BOHB's own limit on running
+/// trials (Ray's `set_max_concurrency` takes it over from the limiter, which then limits nothing),
+/// and "metric" the metric of the results it learns from (default `_metric`).
+///
 /// `{"algorithm": "callback", "id": N, "mode": ..., "max_concurrent": ..., "batch": ...}`: a
 /// searcher of the front end (``CallbackSearcher``), asked through its callback with this id; it
 /// has no "space", "seed" or points of its own.
@@ -25,14 +32,20 @@ public struct SearcherSpec: Sendable {
         case random
         /// ``CallbackSearcher``: the front end's.
         case callback
+        /// ``BOHBSearch``: Ray's `TuneBOHB`.
+        case bohb
     }
 
     /// The TPE options a specification may set, by their JSON names.
     public static let tpeOptionNames = ["n_initial_points", "n_EI_candidates", "gamma", "prior_weight", "linear_forgetting"]
+    /// The BOHB options a specification may set, by their JSON names ("max_concurrent" is shared
+    /// with the limiter's).
+    public static let bohbOptionNames = ["metric", "min_points_in_model", "top_n_percent", "num_samples", "random_fraction",
+                                         "bandwidth_factor", "min_bandwidth"]
     /// Every key a specification may have.
     public static let keys: Set<String> = Set(["algorithm", "space", "mode", "seed", "points_to_evaluate", "max_concurrent",
                                                "batch", "id", "repeat", "constant_grid_block", "constant_grid_points"]
-                                              + tpeOptionNames)
+                                              + tpeOptionNames + bohbOptionNames)
 
     /// The algorithm.
     public var algorithm: Algorithm
@@ -50,6 +63,10 @@ public struct SearcherSpec: Sendable {
     public var batch: Bool
     /// TPE's options (the defaults for random search, which takes none).
     public var tpeOptions: TPESearch.Options
+    /// BOHB's options (its `maxConcurrent` is the spec's "max_concurrent"; defaults for the others).
+    public var bohbOptions = BOHBSearch.Options()
+    /// The metric BOHB reads from results (its default `_metric` for the others).
+    public var bohbMetric = "_metric"
     /// The front end's id of a callback searcher (0 for the others).
     public var callbackID: Int = 0
     /// Random search's Ray `constant_grid_search`: blocks of this many of the first
@@ -67,7 +84,10 @@ public struct SearcherSpec: Sendable {
         let members = try SpecReader.members(spec, "the searcher specification")
         for (k, _) in members where !Self.keys.contains(k) { throw .invalid("unknown searcher option '\(k)'") }
         let read = SpecReader(spec: spec)
-        guard let name = spec["algorithm"]?.stringValue else { throw .invalid("'algorithm' must be \"tpe\", \"random\" or \"callback\"") }
+        guard let name = spec["algorithm"]?.stringValue else { throw .invalid("'algorithm' must be \"tpe\", \"random\", \"bohb\" or \"callback\"") }
+        if name != "bohb", let k = Self.bohbOptionNames.first(where: { spec[$0] != nil }) {
+            throw .invalid("'\(k)' is a BOHB option; \(name == "tpe" ? "TPE" : name == "random" ? "random search" : "a callback searcher") takes none")
+        }
         if name == "callback" {
             for k in ["space", "seed", "points_to_evaluate"] + Self.tpeOptionNames where spec[k] != nil {
                 throw .invalid("'\(k)' is not an option of a callback searcher (the front end's searcher has its own)")
@@ -91,6 +111,21 @@ public struct SearcherSpec: Sendable {
         }
         var o = TPESearch.Options()
         switch Algorithm(rawValue: name) {
+        case .bohb?:
+            for k in Self.tpeOptionNames where spec[k] != nil { throw .invalid("'\(k)' is a TPE option; BOHB takes none") }
+            if let m = spec["metric"] {
+                guard let v = m.stringValue, !v.isEmpty else { throw .invalid("'metric' must be a non-empty string") }
+                bohbMetric = v
+            }
+            if let m = spec["min_points_in_model"], m != .null {
+                guard let v = m.intValue else { throw .invalid("'min_points_in_model' must be an integer or null") }
+                bohbOptions.minPointsInModel = Int(clamping: v)
+            }
+            if let v = try read.int("top_n_percent") { bohbOptions.topNPercent = Int(clamping: v) }
+            if let v = try read.int("num_samples") { bohbOptions.numSamples = Int(clamping: v) }
+            if let v = try read.double("random_fraction") { bohbOptions.randomFraction = v }
+            if let v = try read.double("bandwidth_factor") { bohbOptions.bandwidthFactor = v }
+            if let v = try read.double("min_bandwidth") { bohbOptions.minBandwidth = v }
         case .tpe?:
             if let v = try read.int("n_initial_points") { o.nInitialPoints = Int(v) }
             if let v = try read.int("n_EI_candidates") { o.nEICandidates = Int(v) }
@@ -104,7 +139,7 @@ public struct SearcherSpec: Sendable {
         case .callback?:
             break
         case nil:
-            throw .invalid("unknown algorithm '\(name)': use \"tpe\", \"random\" or \"callback\"")
+            throw .invalid("unknown algorithm '\(name)': use \"tpe\", \"random\", \"bohb\" or \"callback\"")
         }
         guard let algorithm = Algorithm(rawValue: name) else { throw .invalid("unknown algorithm '\(name)'") }
         if algorithm != .random, spec["constant_grid_block"] != nil || spec["constant_grid_points"] != nil {
@@ -113,6 +148,10 @@ public struct SearcherSpec: Sendable {
         self.algorithm = algorithm
         tpeOptions = o
         maxConcurrent = try read.int("max_concurrent").map { Int($0) }
+        if algorithm == .bohb {
+            bohbOptions.maxConcurrent = maxConcurrent ?? 0
+            if case .bool(true)? = spec["batch"] { throw .invalid("'batch' is not an option of BOHB (TuneBOHB limits concurrency itself)") }
+        }
         if let r = spec["repeat"] {
             let keys: Set<String> = ["repeat", "set_index", "max_concurrent", "batch"]
             let members = try SpecReader.members(r, "'repeat'")
@@ -140,6 +179,8 @@ public struct SearcherSpec: Sendable {
             case .random: return try RandomSearch(space: space, mode: mode, pointsToEvaluate: pointsToEvaluate, seed: seed,
                                                   constantGridBlock: constantGridBlock, constantGridPoints: constantGridPoints)
             case .callback: return try CallbackSearcher(id: callbackID, mode: mode)
+            case .bohb: return try BOHBSearch(space: space, mode: mode, metric: bohbMetric, options: bohbOptions,
+                                              pointsToEvaluate: pointsToEvaluate, seed: seed)
             }
         } catch {
             throw .search(error)
@@ -155,7 +196,9 @@ public struct SearcherSpec: Sendable {
                 let inner = try ConcurrencyLimiter(searcher, maxConcurrent: r.maxConcurrent ?? Int.max, batch: r.batch)
                 searcher = try Repeater(inner, repeatCount: r.repeatCount, setIndex: r.setIndex)
             }
-            return try ConcurrencyLimiter(searcher, maxConcurrent: maxConcurrent ?? Int.max, batch: batch)
+            // TuneBOHB takes the limit over (Ray's set_max_concurrency returns True): the limiter limits nothing.
+            let outer = algorithm == .bohb ? Int.max : maxConcurrent ?? Int.max
+            return try ConcurrencyLimiter(searcher, maxConcurrent: outer, batch: batch)
         } catch { throw .search(error) }
     }
 }

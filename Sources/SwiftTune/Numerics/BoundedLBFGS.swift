@@ -27,8 +27,11 @@
 /// forward difference with absolute step ``finiteDifferenceStep``, stepping backwards where a
 /// forward step would leave the box, and its evaluations count against ``maxEvaluations``.
 ///
-/// Differences from SciPy are at the level of floating-point rounding: the inner products,
-/// norms and Cholesky factorizations here are plain loops, where SciPy calls BLAS and LAPACK.
+/// Differences from SciPy are at the level of floating-point rounding. SciPy's C code calls
+/// OpenBLAS for its vector operations; these follow the x86-64 kernels' arithmetic for short
+/// vectors (`ddot` and `daxpy` as fused multiply-adds in order, `dnrm2` in extended precision),
+/// while the small Cholesky factorizations and triangular solves (`dpotrf`, `dtrtrs`) are plain
+/// loops that can differ from OpenBLAS's in the last bit.
 /// `Tests/SwiftTuneTests/BoundedLBFGSTests.swift` compares the iterates with SciPy's.
 struct BoundedLBFGS: Sendable {
     /// The correction pairs kept (SciPy's `maxcor`).

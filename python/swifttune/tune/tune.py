@@ -73,8 +73,12 @@ def _create_searcher(search_alg: str, **kwargs: Any) -> Searcher:
         return BasicVariantGenerator(**kwargs)
     if name == "hyperopt":
         return HyperOptSearch(**kwargs)
+    if name == "bohb":
+        from .search.bohb import TuneBOHB
+
+        return TuneBOHB(**kwargs)
     raise NotImplementedError(f"search_alg={name!r} is not supported by swifttune; use 'variant_generator' "
-                              "('random') or 'hyperopt' (swifttune's TPE) instead.")
+                              "('random'), 'hyperopt' (swifttune's TPE) or 'bohb' instead.")
 
 
 def _refuse(name: str, instead: str) -> None:

@@ -259,17 +259,16 @@ struct PB2Bandit: Sendable, Equatable {
         return out
     }
 
-    /// Ray's `optimize_acq` of `UCB`: 10 starts drawn uniformly in [0, 1]^d, each run to its
-    /// optimum (at most 200 iterations and 200 evaluations), the best kept (it must beat -999),
-    /// clipped to [0, 1].
+    /// Ray's `optimize_acq` of `UCB`: 10 starts drawn uniformly in [0, 1]^d, each run by SciPy's
+    /// L-BFGS-B without a gradient (`minimize(lambda x: -UCB(x), x0, bounds=[(0, 1)] * d,
+    /// method="L-BFGS-B", options={"maxiter": 200, "maxfun": 200})`: forward differences, their
+    /// evaluations counted against `maxfun`), the best kept (it must beat -999), clipped to [0, 1].
     static func maximizeAcquisition(_ model: TimeVaryingGP, _ varianceModel: TimeVaryingGP, fixed: [Double],
                                     dimensions: Int, rng: inout Xoshiro256) -> [Double] {
         let kappa = (0.2 + Swift.max(0, log(0.4 * Double(model.rows.count)))).squareRoot()
-        func ucb(_ x: [Double]) -> (value: Double, gradient: [Double]) {
+        func ucb(_ x: [Double]) -> Double {
             let point = fixed + x
-            let m = model.predict(point, gradients: true)
-            let v = varianceModel.predict(point, gradients: true)
-            return (m.mean + kappa * v.variance, (0..<dimensions).map { m.meanGradient[$0 + 2] + kappa * v.varianceGradient[$0 + 2] })
+            return model.predict(point, gradients: false).mean + kappa * varianceModel.predict(point, gradients: false).variance
         }
         var best = -999.0
         // Ray starts from the first training row (its hyperparameter columns, here).
@@ -278,11 +277,8 @@ struct PB2Bandit: Sendable, Equatable {
         let zeros = [Double](repeating: 0, count: dimensions), ones = [Double](repeating: 1, count: dimensions)
         for _ in 0..<10 {
             let start = (0..<dimensions).map { _ in rng.nextDouble() }
-            let result = optimizer.minimize(start, lower: zeros, upper: ones) { x in
-                let (v, g) = ucb(x)
-                return (-v, g.map { -$0 })
-            }
-            let value = ucb(result.x).value
+            let result = optimizer.minimize(start, lower: zeros, upper: ones, valueOnly: { -ucb($0) })
+            let value = ucb(result.x)
             if value > best {
                 best = value
                 bestX = result.x

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Optional, Union
 
-from ....tune.search.sample import Categorical, Domain, Float, Integer
+from ...._space import GridSearch
 from ..searcher import Searcher, check_points
 
 __all__ = ["TuneBOHB"]
@@ -95,34 +95,19 @@ class TuneBOHB(Searcher):
         return spec
 
 
-def _domains(spec: Any, path: tuple[str, ...] = ()) -> list[tuple[str, Any]]:
-    out: list[tuple[str, Any]] = []
+def _has_grid(spec: Any) -> bool:
+    if isinstance(spec, GridSearch):
+        return True
     if isinstance(spec, dict):
-        if set(spec) == {"grid_search"}:
-            return [("/".join(path), "grid")]
-        for k, v in spec.items():
-            out += _domains(v, path + (str(k),))
-    elif isinstance(spec, Domain):
-        out.append(("/".join(path), spec))
-    return out
+        return set(spec) == {"grid_search"} or any(_has_grid(v) for v in spec.values())
+    return False
 
 
 def _check_convertible(spec: dict[str, Any]) -> None:
-    """Ray's ``convert_search_space`` refusals: grid search, and domains BOHB has no
-    hyperparameter for."""
-    found = _domains(spec)
-    if any(d == "grid" for _, d in found):
+    """Ray's ``convert_search_space`` refusal of grid search (the engine's BOHB searcher refuses,
+    with Ray's message, each domain BOHB has no hyperparameter for)."""
+    if _has_grid(spec):
         raise ValueError("Grid search parameters cannot be automatically converted to a TuneBOHB search space.")
-    for name, domain in found:
-        sampler = domain.get_sampler()
-        inner = getattr(sampler, "sampler", sampler)
-        kind = type(inner).__name__
-        ok = (isinstance(domain, Float) and kind in ("Uniform", "LogUniform", "Normal")) or \
-            (isinstance(domain, Integer) and kind in ("Uniform", "LogUniform")) or \
-            (isinstance(domain, Categorical) and kind == "Uniform")
-        if not ok:
-            raise ValueError("TuneBOHB does not support parameters of type `{}` with samplers of type `{}`".format(
-                type(domain).__name__, type(domain.sampler).__name__))
 
 
 def _from_configspace(cs: Any) -> dict[str, Any]:

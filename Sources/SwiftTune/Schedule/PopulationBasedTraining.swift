@@ -521,38 +521,57 @@ public struct PopulationBasedTraining: TrialScheduler {
 
     /// Builds the scheduler from its specification's options (``SchedulerSpec``).
     init(spec read: JSONValue) throws(ScheduleError) {
-        func num(_ k: String, _ d: Double) throws(ScheduleError) -> Double {
-            guard let v = read[k], v != .null else { return d }
-            guard let x = v.doubleValue else { throw ScheduleError("'\(k)' must be a number, got \(v)") }
-            return x
-        }
-        func flag(_ k: String, _ d: Bool) throws(ScheduleError) -> Bool {
-            guard let v = read[k], v != .null else { return d }
-            guard case .bool(let b) = v else { throw ScheduleError("'\(k)' must be true or false, got \(v)") }
-            return b
-        }
+        let o = SpecOptions(read)
         let mutations = try MutationEntry.entries(read["hyperparam_mutations"] ?? .object([]), path: "hyperparam_mutations")
         var factors: [JSONValue] = [.double(1.2), .double(0.8)]
         if let f = read["perturbation_factors"], f != .null {
             guard let items = f.arrayValue else { throw ScheduleError("'perturbation_factors' must be a list of numbers") }
             factors = items
         }
-        var frontEnd: Int? = nil
-        if let id = read["callback_id"], id != .null {
+        try self.init(timeAttr: o.timeAttr, metric: o.metric, mode: o.mode(),
+                      perturbationInterval: o.num("perturbation_interval", 60), burnInPeriod: o.num("burn_in_period", 0),
+                      mutations: mutations, quantileFraction: o.num("quantile_fraction", 0.25),
+                      resampleProbability: o.num("resample_probability", 0.25), perturbationFactors: factors,
+                      customExplore: o.flag("custom_explore", false), requireAttrs: o.flag("require_attrs", true),
+                      synch: o.flag("synch", false), seed: o.seed, frontEndID: o.frontEndID())
+    }
+
+    /// The options PBT's and PB2's specifications share, read with their checks.
+    struct SpecOptions {
+        let read: JSONValue
+        init(_ read: JSONValue) { self.read = read }
+
+        /// A number option, `d` when absent or null.
+        func num(_ k: String, _ d: Double) throws(ScheduleError) -> Double {
+            guard let v = read[k], v != .null else { return d }
+            guard let x = v.doubleValue else { throw ScheduleError("'\(k)' must be a number, got \(v)") }
+            return x
+        }
+
+        /// A boolean option, `d` when absent or null.
+        func flag(_ k: String, _ d: Bool) throws(ScheduleError) -> Bool {
+            guard let v = read[k], v != .null else { return d }
+            guard case .bool(let b) = v else { throw ScheduleError("'\(k)' must be true or false, got \(v)") }
+            return b
+        }
+
+        /// The front end's scheduler number ("callback_id"), or nil.
+        func frontEndID() throws(ScheduleError) -> Int? {
+            guard let id = read["callback_id"], id != .null else { return nil }
             guard let n = id.intValue, n >= 0, n <= Int64(Int32.max) else { throw ScheduleError("'callback_id' must be 0 to \(Int32.max)") }
-            frontEnd = Int(n)
+            return Int(n)
         }
-        var mode: Mode? = nil
-        if let m = read["mode"]?.stringValue {
+
+        /// "mode", or nil.
+        func mode() throws(ScheduleError) -> Mode? {
+            guard let m = read["mode"]?.stringValue else { return nil }
             guard let parsed = Mode(rawValue: m) else { throw ScheduleError("`mode` must be 'min' or 'max'.") }
-            mode = parsed
+            return parsed
         }
-        try self.init(timeAttr: read["time_attr"]?.stringValue ?? "time_total_s", metric: read["metric"]?.stringValue, mode: mode,
-                      perturbationInterval: num("perturbation_interval", 60), burnInPeriod: num("burn_in_period", 0),
-                      mutations: mutations, quantileFraction: num("quantile_fraction", 0.25),
-                      resampleProbability: num("resample_probability", 0.25), perturbationFactors: factors,
-                      customExplore: flag("custom_explore", false), requireAttrs: flag("require_attrs", true),
-                      synch: flag("synch", false), seed: UInt64(bitPattern: read["seed"]?.intValue ?? 0), frontEndID: frontEnd)
+
+        var timeAttr: String { read["time_attr"]?.stringValue ?? "time_total_s" }
+        var metric: String? { read["metric"]?.stringValue }
+        var seed: UInt64 { UInt64(bitPattern: read["seed"]?.intValue ?? 0) }
     }
 }
 

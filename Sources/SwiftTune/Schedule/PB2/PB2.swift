@@ -57,31 +57,11 @@ extension PopulationBasedTraining {
 
     /// Builds PB2 from its specification (``SchedulerSpec``, type "pb2").
     init(pb2Spec read: JSONValue) throws(ScheduleError) {
-        func num(_ k: String, _ d: Double) throws(ScheduleError) -> Double {
-            guard let v = read[k], v != .null else { return d }
-            guard let x = v.doubleValue else { throw ScheduleError("'\(k)' must be a number, got \(v)") }
-            return x
-        }
-        func flag(_ k: String, _ d: Bool) throws(ScheduleError) -> Bool {
-            guard let v = read[k], v != .null else { return d }
-            guard case .bool(let b) = v else { throw ScheduleError("'\(k)' must be true or false, got \(v)") }
-            return b
-        }
-        var frontEnd: Int? = nil
-        if let id = read["callback_id"], id != .null {
-            guard let n = id.intValue, n >= 0, n <= Int64(Int32.max) else { throw ScheduleError("'callback_id' must be 0 to \(Int32.max)") }
-            frontEnd = Int(n)
-        }
-        var mode: Mode? = nil
-        if let m = read["mode"]?.stringValue {
-            guard let parsed = Mode(rawValue: m) else { throw ScheduleError("`mode` must be 'min' or 'max'.") }
-            mode = parsed
-        }
-        self = try Self.pb2(timeAttr: read["time_attr"]?.stringValue ?? "time_total_s", metric: read["metric"]?.stringValue,
-                            mode: mode, perturbationInterval: num("perturbation_interval", 60),
-                            hyperparamBounds: read["hyperparam_bounds"] ?? .object([]), quantileFraction: num("quantile_fraction", 0.25),
-                            customExplore: flag("custom_explore", false), requireAttrs: flag("require_attrs", true),
-                            synch: flag("synch", false), seed: UInt64(bitPattern: read["seed"]?.intValue ?? 0), frontEndID: frontEnd)
+        let o = SpecOptions(read)
+        self = try Self.pb2(timeAttr: o.timeAttr, metric: o.metric, mode: o.mode(), perturbationInterval: o.num("perturbation_interval", 60),
+                            hyperparamBounds: read["hyperparam_bounds"] ?? .object([]), quantileFraction: o.num("quantile_fraction", 0.25),
+                            customExplore: o.flag("custom_explore", false), requireAttrs: o.flag("require_attrs", true),
+                            synch: o.flag("synch", false), seed: o.seed, frontEndID: o.frontEndID())
     }
 
     /// PB2's settings as the specification gives them, `type` aside.

@@ -78,3 +78,25 @@ def test_tune_bohb_with_hyperband_for_bohb_learns(tmp_path):
     center = max(late, key=lambda c: sum(abs(x - c) < 0.025 for x in late))
     assert sum(abs(x - center) < 0.025 for x in late) >= 10, late
     assert abs(center - 0.3) < 0.15, late
+
+
+def test_a_searcher_of_yours_that_hears_pauses_is_refused_under_hyperband_for_bohb(tmp_path):
+    """Ray's HyperBandForBOHB calls the searcher's on_pause / on_unpause; swifttune's engine does not
+    call them on a Searcher subclass of the user's, so such a searcher is refused by name."""
+    from swifttune.tune.search import Searcher
+
+    class Mine(Searcher):
+        def suggest(self, trial_id):
+            return {"x": 0.5}
+
+        def on_trial_complete(self, trial_id, result=None, error=False):
+            pass
+
+        def on_pause(self, trial_id):
+            pass
+
+    swifttune.init(num_cpus=1)
+    with pytest.raises(NotImplementedError, match="Mine.on_pause: HyperBandForBOHB's pause"):
+        tune.Tuner(lambda config: None, tune_config=tune.TuneConfig(
+            metric="score", mode="max", search_alg=Mine(), scheduler=HyperBandForBOHB(max_t=9), num_samples=1),
+            run_config=tune.RunConfig(name="mine", storage_path=str(tmp_path), verbose=0)).fit()

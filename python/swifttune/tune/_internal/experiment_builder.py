@@ -83,6 +83,14 @@ def build_experiment(tuner: "Tuner") -> None:
                       "For example, set num_samples=15 if you intend to obtain 3 search algorithm suggestions and repeat "
                       "each suggestion 5 times. Any leftover trials (num_samples mod repeat) will be ignored.")
     if is_user_searcher(inner):
+        from ..schedulers.hb_bohb import HyperBandForBOHB
+
+        hooks = [h for h in ("on_pause", "on_unpause") if callable(getattr(inner, h, None))]
+        if hooks and isinstance(tuner.tune_config.scheduler, HyperBandForBOHB):
+            raise NotImplementedError(
+                f"{type(inner).__name__}.{hooks[0]}: HyperBandForBOHB's pause and unpause calls to a searcher of your own "
+                "are not supported by swifttune (the engine tells only its own searchers); use TuneBOHB, or a searcher "
+                "that does not depend on them")
         _build_with_user_searcher(tuner, search, inner, metric, mode)
         return
     if inner._algorithm == "tpe" and (not metric or not mode):

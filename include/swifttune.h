@@ -549,6 +549,14 @@ int32_t st_experiment_trial(st_experiment *experiment, const char *trial_id, cha
 int32_t st_experiment_trials(st_experiment *experiment, char **out_json);
 
 /**
+ * Writes every trial as st_experiment_trials does, but with the number of each trial's results
+ * ("num_results") in place of "results", into *out_json (freed with st_free): the cheap
+ * way to list trials of a long experiment (st_experiment_trial gives one trial's results).
+ * Returns ST_OK or ST_INVALID_ARGUMENT.
+ */
+int32_t st_experiment_trial_summaries(st_experiment *experiment, char **out_json);
+
+/**
  * Takes the ids of the PENDING and PAUSED trials the scheduler ended since the last call (Ray's
  * tune_controller.stop_trial, as HyperBand's halvings do: each is now TERMINATED and its
  * searcher and scheduler were told) and writes them into *out_json as a JSON array of strings

@@ -60,7 +60,7 @@ SECTIONS = [
       "st_experiment_new", "st_experiment_set_stopper", "st_experiment_set_searcher", "st_experiment_set_scheduler",
       "st_experiment_next", "st_experiment_report",
       "st_experiment_attach_checkpoint", "st_experiment_finish",
-      "st_experiment_run", "st_experiment_trial", "st_experiment_trials", "st_experiment_take_stopped", "st_experiment_take_exploits", "st_experiment_best_trial", "st_experiment_max_running",
+      "st_experiment_run", "st_experiment_trial", "st_experiment_trials", "st_experiment_trial_summaries", "st_experiment_take_stopped", "st_experiment_take_exploits", "st_experiment_best_trial", "st_experiment_max_running",
       "st_experiment_save", "st_experiment_restore", "st_experiment_resume", "st_experiment_free"]),
     ("Reporters: st_reporter",
      "What an st_experiment_run objective reports through; the library owns it (no free).",

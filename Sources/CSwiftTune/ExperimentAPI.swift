@@ -221,6 +221,20 @@ public func stExperimentTrials(_ experiment: OpaquePointer?, _ out_json: UnsafeM
     }
 }
 
+/// Writes every trial as `st_experiment_trials` does, but with the number of each trial's results
+/// (`"num_results"`) in place of `"results"`, into `*out_json` (freed with `st_free`): the cheap
+/// way to list trials of a long experiment (`st_experiment_trial` gives one trial's results).
+/// Returns `ST_OK` or `ST_INVALID_ARGUMENT`.
+@c(st_experiment_trial_summaries)
+public func stExperimentTrialSummaries(_ experiment: OpaquePointer?, _ out_json: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    api {
+        let target = try out(out_json, "out_json")
+        let e = try object(experiment, ExperimentHandle.self, "experiment")
+        target.pointee = try cString(JSONValue.array(e.experiment.trials.map(\.summaryJSON)).serialized())
+        return .ST_OK
+    }
+}
+
 /// Takes the ids of the PENDING and PAUSED trials the scheduler ended since the last call (Ray's
 /// `tune_controller.stop_trial`, as HyperBand's halvings do: each is now TERMINATED and its
 /// searcher and scheduler were told) and writes them into `*out_json` as a JSON array of strings

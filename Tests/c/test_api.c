@@ -281,6 +281,14 @@ static void test_experiment(void) {
     CHECK_OK(st_experiment_trials(e, &trials));
     CHECK(trials && trials[0] == '[' && strstr(trials, "trial_00002"));
     st_free(trials);
+    /* The summaries: every trial, each result counted instead of listed. */
+    char *summaries = NULL;
+    CHECK_OK(st_experiment_trial_summaries(e, &summaries));
+    CHECK(summaries && summaries[0] == '[' && strstr(summaries, "trial_00002") && strstr(summaries, "\"num_results\":")
+          && !strstr(summaries, "\"results\":"));
+    st_free(summaries);
+    CHECK_ERROR(st_experiment_trial_summaries(NULL, &summaries), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_experiment_trial_summaries(e, NULL), ST_INVALID_ARGUMENT);
 
     /* Save and restore. */
     char *state = NULL;

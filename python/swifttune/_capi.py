@@ -217,6 +217,7 @@ SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "st_experiment_run": (ctypes.c_int32, [ctypes.c_void_p, ctypes.c_int32, st_objective, ctypes.c_void_p]),
     "st_experiment_trial": (ctypes.c_int32, [ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)]),
     "st_experiment_trials": (ctypes.c_int32, [ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p)]),
+    "st_experiment_trial_summaries": (ctypes.c_int32, [ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p)]),
     "st_experiment_take_stopped": (ctypes.c_int32, [ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p)]),
     "st_experiment_take_exploits": (ctypes.c_int32, [ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p)]),
     "st_experiment_best_trial": (ctypes.c_int32, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int32, ctypes.POINTER(ctypes.c_void_p)]),

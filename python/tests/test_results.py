@@ -228,6 +228,21 @@ def test_restored_tuner_get_results_without_fit(run_config, log):
     assert [r.trial_id for r in got] == [r.trial_id for r in res]
 
 
+def test_restored_results_without_result_json_come_from_the_engine(run_config, log):
+    """A restored experiment whose result.json is gone: the history is the engine's (fetched per
+    trial; the listing of trials carries only their number of results)."""
+    res = tune.Tuner(_counting, param_space={"x": tune.uniform(0, 1), "log": log.path},
+                     tune_config=tc(num_samples=2), run_config=run_config(name="exp")).fit()
+    gone = res[0]
+    (Path(gone.path) / "result.json").unlink()
+    got = tune.Tuner.restore(res.experiment_path, _counting).get_results()
+    by_id = {r.trial_id: r for r in got}
+    assert [row["loss"] for row in by_id[gone.trial_id].history] == [row["loss"] for row in gone.history]
+    assert by_id[gone.trial_id].metrics["loss"] == gone.metrics["loss"]
+    assert by_id[gone.trial_id].metrics["training_iteration"] == 3
+    assert by_id[res[1].trial_id].metrics == res[1].metrics
+
+
 def test_restored_metrics_are_the_same(run_config, log):
     res = tune.Tuner(_counting, param_space={"x": tune.uniform(0, 1), "log": log.path},
                      tune_config=tc(num_samples=2), run_config=run_config(name="exp")).fit()

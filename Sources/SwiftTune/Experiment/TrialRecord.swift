@@ -174,10 +174,17 @@ extension TrialRecord {
     /// checkpoint "checkpoint" is when it is another's, else null; "initial_configuration" the
     /// configuration the trial was created with when a scheduler changed it, else null; "gpu_ids"
     /// the devices a running trial holds).
-    public var json: JSONValue {
+    public var json: JSONValue { json(withResults: true) }
+
+    /// The trial as ``json`` has it, but with the number of its results (`"num_results"`) in place
+    /// of `"results"`: what a front end needs to list trials, without the cost of every result.
+    public var summaryJSON: JSONValue { json(withResults: false) }
+
+    private func json(withResults: Bool) -> JSONValue {
         .object([("id", .string(id)), ("number", .int(Int64(number))), ("status", .string(status.rawValue)),
                  ("configuration", configuration),
-                 ("results", .array(results.map(Self.json))), ("last_result", lastResult.map(Self.json) ?? .null),
+                 withResults ? ("results", .array(results.map(Self.json))) : ("num_results", .int(Int64(results.count))),
+                 ("last_result", lastResult.map(Self.json) ?? .null),
                  ("num_reports", .int(Int64(numReports))), ("error", errorMessage.map { .string($0) } ?? .null),
                  ("stopped_early", .bool(stoppedEarly)), ("num_failures", .int(Int64(numFailures))),
                  ("checkpoint", checkpoint.map { .string($0) } ?? .null),
@@ -187,7 +194,12 @@ extension TrialRecord {
     }
 
     static func json(_ m: Metrics) -> JSONValue {
-        .object(m.sorted { $0.key < $1.key }.map { ($0.key, .double($0.value)) })
+        // One array, sorted in place (a result is written with every save of the state).
+        var members: [(String, JSONValue)] = []
+        members.reserveCapacity(m.count)
+        for (key, value) in m { members.append((key, .double(value))) }
+        members.sort { $0.0 < $1.0 }
+        return .object(members)
     }
 }
 

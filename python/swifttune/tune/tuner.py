@@ -191,7 +191,7 @@ class Tuner:
         return self._grid()
 
     def _grid(self) -> ResultGrid:
-        trials = self._experiment.trials()
+        trials = self._experiment.trial_summaries()  # each trial's results: Python's rows, or fetched when missing
         by_id = {t["id"]: t for t in trials}
         results = []
         for t in trials:
@@ -220,17 +220,20 @@ class Tuner:
         return out
 
     def _saved_results(self, t: dict[str, Any], config: dict[str, Any]) -> list[dict[str, Any]]:
-        """A trial's results from its result.json (a restored experiment), else from the engine."""
+        """A trial's results from its result.json (a restored experiment), else from the engine
+        (`t` is the engine's trial, with its results or a summary with their number)."""
         path = self._trial_path(t) / "result.json"
         if path.is_file():
             with open(path, encoding="utf-8") as f:
                 rows = [json.loads(line) for line in f if line.strip()]
-            if len(rows) >= len(t["results"]):
-                rows = rows[: len(t["results"])]
+            count = t["num_results"] if "num_results" in t else len(t["results"])
+            if len(rows) >= count:
+                rows = rows[:count]
                 if rows:
                     rows[-1]["done"] = True
                 return rows
-        return [dict(r) for r in t["results"]]
+        results = t["results"] if "results" in t else self._experiment.trial(t["id"])["results"]
+        return [dict(r) for r in results]
 
     def _trial_view(self, trial_id: str, config: Any, number: int) -> Trial:
         """The trial as a name creator sees it (Ray's ``Trial``; its name is Ray's default)."""

@@ -76,7 +76,7 @@ def reported_trials(tuner: "Tuner", from_files: bool = False) -> list[ReportedTr
     engine)."""
     searched = _searched_keys(tuner.param_space)
     out = []
-    for t in tuner._experiment.trials():
+    for t in tuner._experiment.trial_summaries():
         config = tuner._decode(t["configuration"])
         name = tuner._trial_name(t["id"], config, t["number"])
         trial_dir = tuner._path / tuner._trial_dirname(t["id"], config, t["number"])
@@ -92,8 +92,15 @@ def reported_trials(tuner: "Tuner", from_files: bool = False) -> list[ReportedTr
                                  local_path=str(trial_dir), evaluated_params=evaluated_params(tuner, config, searched),
                                  error_file=error_file, num_failures=int(t.get("num_failures") or 0),
                                  local_experiment_path=str(tuner._path), experiment_dir_name=tuner._path.name,
-                                 history=list(rows or t.get("results") or [])))
+                                 history=list(rows if rows else _engine_results(tuner, t))))
     return out
+
+
+def _engine_results(tuner: "Tuner", t: dict[str, Any]) -> list[dict[str, Any]]:
+    """The results the engine keeps of trial `t` (a summary), fetched only for a trial that has some."""
+    if not t.get("num_results"):
+        return []
+    return list(tuner._experiment.trial(t["id"])["results"])
 
 
 def shown_metric(tuner: "Tuner") -> tuple[Optional[str], Optional[str]]:
@@ -114,7 +121,7 @@ def resource_usage(tuner: "Tuner", running: int) -> str:
 
 
 def _sys_info(tuner: "Tuner") -> list[str]:
-    running = sum(1 for t in tuner._experiment.trials() if t["status"] == "RUNNING")
+    running = sum(1 for t in tuner._experiment.trial_summaries() if t["status"] == "RUNNING")
     return [f"Using {tuner._scheduler_name} scheduling algorithm.", resource_usage(tuner, running)]
 
 
@@ -344,7 +351,7 @@ def psql_table(header: list[str], rows: list[list[Any]], align: Optional[list[st
 
 def status_table(tuner: "Tuner", final: bool) -> str:
     """Ray's trial status table: counts, the scheduler, resources, the best trial, the trials."""
-    trials = tuner._experiment.trials()
+    trials = tuner._experiment.trial_summaries()
     metric = shown_metric(tuner)[0]
     counts: dict[str, int] = {}
     for t in trials:

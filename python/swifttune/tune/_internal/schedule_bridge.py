@@ -72,7 +72,7 @@ class ScheduleBridge:
         """The run whose trials the hooks see and whose ``error`` a failing hook sets; attaches
         the callback (a restored experiment's trials are added now, with their saved status)."""
         self.run = run
-        self.statuses = {t["id"]: t["status"] for t in run.experiment.trials()}
+        self.statuses = {t["id"]: t["status"] for t in run.experiment.trial_summaries()}
         try:
             lib.check(lib.c.st_experiment_set_scheduler(run.experiment.p, self._fn, None))
         except Exception as e:

@@ -80,6 +80,39 @@ def test_tune_bohb_with_hyperband_for_bohb_learns(tmp_path):
     assert abs(center - 0.3) < 0.15, late
 
 
+def test_tune_bohb_points_to_evaluate_run_first_and_its_max_concurrent_bounds_the_trials(tmp_path):
+    """As Ray's TuneBOHB: the points_to_evaluate are the first configurations, in order; its own
+    max_concurrent (BOHB's bound, no ConcurrencyLimiter) keeps that many trials at most running."""
+    import threading
+    import time
+
+    from swifttune.tune.search.bohb import TuneBOHB
+
+    lock = threading.Lock()
+    running = [0, 0]  # now, most
+
+    def trainable(config):
+        with lock:
+            running[0] += 1
+            running[1] = max(running[1], running[0])
+        time.sleep(0.02)
+        tune.report({"score": -((config["x"] - 0.3) ** 2)})
+        with lock:
+            running[0] -= 1
+
+    swifttune.init(num_cpus=4)
+    points = [{"x": 0.125}, {"x": 0.875}]
+    grid = tune.Tuner(trainable, param_space={"x": tune.uniform(0, 1)},
+                      tune_config=tune.TuneConfig(metric="score", mode="max", num_samples=6, executor="thread",
+                                                  search_alg=TuneBOHB(points_to_evaluate=points, seed=1,
+                                                                      max_concurrent=2)),
+                      run_config=tune.RunConfig(name="bohb_points", storage_path=str(tmp_path), verbose=0)).fit()
+    assert len(grid) == 6 and not grid.errors
+    xs = [r.config["x"] for r in sorted(grid, key=lambda r: r.trial_id)]
+    assert xs[:2] == [0.125, 0.875] and all(0 <= x <= 1 for x in xs[2:])
+    assert running[1] == 2  # four CPUs, but TuneBOHB's max_concurrent=2
+
+
 def test_a_searcher_of_yours_that_hears_pauses_is_refused_under_hyperband_for_bohb(tmp_path):
     """Ray's HyperBandForBOHB calls the searcher's on_pause / on_unpause; swifttune's engine does not
     call them on a Searcher subclass of the user's, so such a searcher is refused by name."""

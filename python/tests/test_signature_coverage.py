@@ -434,6 +434,15 @@ TARGETS: list[Target] = [
         "mode": H("test_library_searchers::test_nevergrad_optimizer_kwargs_reach_the_optimizer"),
         "points_to_evaluate": H("test_library_searchers::test_nevergrad_runs_its_suggestions"),
     }),
+    Target("ray.tune.search.bohb:TuneBOHB", {
+        "space": H("test_bohb::test_tune_bohb_takes_rays_arguments_and_refuses_what_ray_refuses"),
+        "bohb_config": H("test_bohb::test_tune_bohb_takes_rays_arguments_and_refuses_what_ray_refuses"),
+        "metric": H("test_bohb::test_tune_bohb_takes_rays_arguments_and_refuses_what_ray_refuses"),
+        "mode": H("test_bohb::test_tune_bohb_takes_rays_arguments_and_refuses_what_ray_refuses"),
+        "points_to_evaluate": H("test_bohb::test_tune_bohb_points_to_evaluate_run_first_and_its_max_concurrent_bounds_the_trials"),
+        "seed": H("test_bohb::test_tune_bohb_with_hyperband_for_bohb_learns"),
+        "max_concurrent": H("test_bohb::test_tune_bohb_points_to_evaluate_run_first_and_its_max_concurrent_bounds_the_trials"),
+    }),
     Target("ray.tune:PlacementGroupFactory", {
         "bundles": H("test_resources::test_with_resources_reads_ray_dicts_and_placement_groups"),
         "strategy": H("test_resources::test_with_resources_reads_ray_dicts_and_placement_groups"),

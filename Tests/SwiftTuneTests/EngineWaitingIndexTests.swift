@@ -44,6 +44,7 @@ struct EngineWaitingIndexTests {
                                                    mutations: [MutationEntry("x", .values([0.1, 0.5, 0.9]))], seed: 5)
         case 2: return PauseOnce()
         case 3: return try ASHAScheduler(maxT: 9, gracePeriod: 1, reductionFactor: 2)
+        case 5: return try HyperBandForBOHB(maxT: 9, reductionFactor: 3)
         default: return FIFOScheduler()
         }
     }
@@ -87,7 +88,7 @@ struct EngineWaitingIndexTests {
         return calls
     }
 
-    @Test(arguments: 0..<5)
+    @Test(arguments: 0..<6)
     func indexMatchesAScan(kind: Int) throws {
         for seed in 1...12 { try Self.run(seed: UInt64(seed * 31 + kind), kind: kind) }
     }

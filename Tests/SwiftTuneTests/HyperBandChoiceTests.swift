@@ -53,6 +53,52 @@ struct CheckedHyperBand: TrialScheduler {
     }
 }
 
+/// HyperBandForBOHB that checks, at every choice, that the indexed choice
+/// (``HyperBandForBOHB/chooseTrial(from:)``) is Ray's scan (``HyperBandForBOHB/chooseTrial(among:)``)
+/// on a copy: the same trial, and the same scheduler state after it.
+struct CheckedHyperBandForBOHB: TrialScheduler {
+    static let kind = HyperBandForBOHB.kind
+    var inner: HyperBandForBOHB
+    var choices = 0
+
+    init(_ inner: HyperBandForBOHB) { self.inner = inner }
+    init(restoring state: JSONValue) throws(ScheduleError) { inner = try HyperBandForBOHB(restoring: state) }
+
+    mutating func setSearchProperties(metric: String?, mode: Mode?) throws(ScheduleError) {
+        try inner.setSearchProperties(metric: metric, mode: mode)
+    }
+    mutating func onTrialAdd(_ trialID: String) { inner.onTrialAdd(trialID) }
+    mutating func onTrialResult(_ trialID: String, _ result: Metrics, context: SchedulerContext) throws(ScheduleError) -> SchedulerDecision {
+        try inner.onTrialResult(trialID, result, context: context)
+    }
+    mutating func onTrialComplete(_ trialID: String, _ result: Metrics?) throws(ScheduleError) { try inner.onTrialComplete(trialID, result) }
+    mutating func onTrialRemove(_ trialID: String) throws(ScheduleError) { try inner.onTrialRemove(trialID) }
+    mutating func onTrialRetry(_ trialID: String, number: Int, configuration: JSONValue) throws(ScheduleError) {
+        try inner.onTrialRetry(trialID, number: number, configuration: configuration)
+    }
+    mutating func onTrialStart(_ trialID: String) { inner.onTrialStart(trialID) }
+    mutating func onTrialsRestored(_ trials: [TrialRecord]) throws(ScheduleError) { try inner.onTrialsRestored(trials) }
+    mutating func takeStopRequests() -> [String] { inner.takeStopRequests() }
+    mutating func takeResultInfo() -> JSONValue? { inner.takeResultInfo() }
+    mutating func takeSearcherNotes() -> [(trial: String, paused: Bool)] { inner.takeSearcherNotes() }
+    var choosesTrials: Bool { true }
+    mutating func chooseTrial(among waiting: [WaitingTrial]) throws(ScheduleError) -> String? {
+        try chooseTrial(from: WaitingTrials(waiting))
+    }
+    mutating func chooseTrial(from waiting: WaitingTrials) throws(ScheduleError) -> String? {
+        var scan = inner
+        let expected = try scan.chooseTrial(among: waiting.list)
+        let chosen = try inner.chooseTrial(from: waiting)
+        #expect(chosen == expected)
+        #expect(inner.saveState() == scan.saveState())
+        #expect(inner.pendingIDs == Set(inner.status.filter { $0.value == .pending }.keys))
+        #expect(inner.runningCount == inner.status.values.filter { $0 == .running }.count)
+        choices += 1
+        return chosen
+    }
+    func saveState() -> JSONValue { inner.saveState() }
+}
+
 @Suite("HyperBand: indexed choice")
 struct HyperBandChoiceTests {
     static func wrap(_ s: any TrialScheduler) -> any TrialScheduler {
@@ -65,6 +111,18 @@ struct HyperBandChoiceTests {
     @Test func indexedChoiceIsTheScan() throws {
         var calls = 0
         for seed in 1...60 { calls += try EngineWaitingIndexTests.run(seed: UInt64(seed * 7919), kind: 0, wrap: Self.wrap) }
+        #expect(calls > 5_000)
+    }
+
+    /// HyperBandForBOHB's indexed choice on the same random streams: every choice and the state
+    /// after it the same as Ray's scan's.
+    @Test func hyperBandForBOHBIndexedChoiceIsTheScan() throws {
+        var calls = 0
+        for seed in 1...60 {
+            calls += try EngineWaitingIndexTests.run(seed: UInt64(seed * 104_729), kind: 5) { s in
+                (s as? HyperBandForBOHB).map { CheckedHyperBandForBOHB($0) } ?? s
+            }
+        }
         #expect(calls > 5_000)
     }
 

@@ -21,8 +21,13 @@ public struct HyperBandForBOHB: TrialScheduler {
 
     /// The HyperBand state (brackets, bands, halvings) this scheduler drives.
     var base: HyperBandScheduler
-    /// What the scheduler knows of each of its trials' status (PENDING, RUNNING, PAUSED).
-    var status: [String: TrialStatus] = [:]
+    /// What the scheduler knows of each of its trials' status (PENDING, RUNNING, PAUSED); changed
+    /// only through ``setStatus(_:_:)``, which keeps the two derived fields below.
+    private(set) var status: [String: TrialStatus] = [:]
+    /// The trials ``status`` has PENDING (derived, not saved).
+    private(set) var pendingIDs: Set<String> = []
+    /// How many trials ``status`` has RUNNING (derived, not saved).
+    private(set) var runningCount = 0
     /// Pauses (true) and unpauses (false) for the searcher, in order, not yet taken.
     var notes: [(trial: String, paused: Bool)] = []
     /// The `hyperband_info` of the last result, not yet taken.
@@ -53,13 +58,13 @@ public struct HyperBandForBOHB: TrialScheduler {
     /// Ray's `HyperBandForBOHB.on_trial_add`: the current bracket, or a new one, largest first.
     public mutating func onTrialAdd(_ trialID: String) {
         base.add(trialID, largestFirst: true)
-        status[trialID] = .pending
+        setStatus(trialID, .pending)
     }
 
     /// The engine started the trial.
     public mutating func onTrialStart(_ trialID: String) {
         base.onTrialStart(trialID)
-        if status[trialID] != nil { status[trialID] = .running }
+        if status[trialID] != nil { setStatus(trialID, .running) }
     }
 
     /// A failed run that runs again: it leaves its bracket and joins the current one.
@@ -85,7 +90,7 @@ public struct HyperBandForBOHB: TrialScheduler {
     }
 
     mutating func pause(_ trialID: String) {
-        status[trialID] = .paused
+        setStatus(trialID, .paused)
         notes.append((trialID, true))
     }
 
@@ -107,7 +112,7 @@ public struct HyperBandForBOHB: TrialScheduler {
     /// Ray's `on_trial_remove`: the trial leaves its bracket, which is processed unless it is
     /// finished or was halved before.
     public mutating func onTrialRemove(_ trialID: String) throws(ScheduleError) {
-        status[trialID] = nil
+        setStatus(trialID, nil)
         guard let b = base.bracketOf[trialID] else { return }
         base.removeLive(b, trialID)
         if !base.brackets[b].finished && !base.brackets[b].isBeingProcessed {
@@ -119,9 +124,9 @@ public struct HyperBandForBOHB: TrialScheduler {
     public mutating func onTrialsRestored(_ trials: [TrialRecord]) throws(ScheduleError) {
         for t in trials where status[t.id] != nil || base.bracketOf[t.id] != nil {
             switch t.status {
-            case .pending, .running: status[t.id] = .pending
-            case .paused: status[t.id] = .paused
-            case .terminated, .error: status[t.id] = nil
+            case .pending, .running: setStatus(t.id, .pending)
+            case .paused: setStatus(t.id, .paused)
+            case .terminated, .error: setStatus(t.id, nil)
             }
         }
     }
@@ -129,7 +134,7 @@ public struct HyperBandForBOHB: TrialScheduler {
     /// The PAUSED trials the last hooks stopped, taken.
     public mutating func takeStopRequests() -> [String] {
         let ids = base.takeStopRequests()
-        for id in ids { status[id] = nil }
+        for id in ids { setStatus(id, nil) }
         return ids
     }
 
@@ -150,9 +155,9 @@ public struct HyperBandForBOHB: TrialScheduler {
 
     /// Ray's `HyperBandForBOHB.choose_trial_to_run` (see the type's comment).
     public mutating func chooseTrial(among waiting: [WaitingTrial]) throws(ScheduleError) -> String? {
-        for w in waiting where status[w.id] != nil { status[w.id] = w.status }
+        for w in waiting where status[w.id] != nil { setStatus(w.id, w.status) }
         if let id = firstRunnable() { return id }
-        guard !status.values.contains(.running) else { return nil }
+        guard runningCount == 0 else { return nil }
         for band in base.bands {
             for case let b? in band where base.brackets[b].live.contains(where: { status[$0.id] == .paused }) {
                 _ = try process(b, running: nil)
@@ -160,6 +165,47 @@ public struct HyperBandForBOHB: TrialScheduler {
             }
         }
         return nil
+    }
+
+    /// ``chooseTrial(among:)`` with the engine's view of the waiting trials: the same choice,
+    /// found through HyperBand's live index (each live trial's bracket, band and order, the
+    /// resumed ones) instead of a visit of every live trial of every band. The bracket
+    /// processing of the case where nothing is runnable and nothing runs stays the scan's.
+    public mutating func chooseTrial(from waiting: WaitingTrials) throws(ScheduleError) -> String? {
+        guard !base.index.ambiguous else { return try chooseTrial(among: waiting.list) }
+        let listed = waiting.list
+        for w in listed where status[w.id] != nil && status[w.id] != w.status { setStatus(w.id, w.status) }
+        if let id = firstRunnableIndexed() { return id }
+        guard runningCount == 0 else { return nil }
+        return try chooseTrial(among: listed)
+    }
+
+    /// ``firstRunnable()`` through the index: of the PENDING trials and the PAUSED ones a halving
+    /// resumed, the first by band, bracket (a band lists its brackets in creation order) and
+    /// place in the bracket's live list.
+    func firstRunnableIndexed() -> String? {
+        var best: (band: Int, bracket: Int, sequence: Int, id: String)?
+        func consider(_ id: String, _ place: (bracket: Int, sequence: Int)) {
+            guard place.bracket < base.index.bandOf.count, let band = base.index.bandOf[place.bracket] else { return }
+            if let b = best, (b.band, b.bracket, b.sequence) <= (band, place.bracket, place.sequence) { return }
+            best = (band, place.bracket, place.sequence, id)
+        }
+        for id in pendingIDs {
+            if let place = base.index.place[id] { consider(id, place) }
+        }
+        for (id, place) in base.index.resumable where status[id] == .paused { consider(id, place) }
+        return best?.id
+    }
+
+    /// Sets a trial's status as the scheduler knows it (nil: not its trial any more).
+    mutating func setStatus(_ id: String, _ new: TrialStatus?) {
+        let old = status[id]
+        status[id] = new
+        guard old != new else { return }
+        if old == .pending { pendingIDs.remove(id) }
+        if old == .running { runningCount -= 1 }
+        if new == .pending { pendingIDs.insert(id) }
+        if new == .running { runningCount += 1 }
     }
 
     func isRunnable(_ id: String, _ b: Int) -> Bool {
@@ -196,7 +242,7 @@ public struct HyperBandForBOHB: TrialScheduler {
             guard let st = s.stringValue.flatMap(TrialStatus.init(rawValue:)) else {
                 throw ScheduleError.state("malformed HyperBandForBOHB trial status")
             }
-            status[id] = st
+            setStatus(id, st)
         }
     }
 }

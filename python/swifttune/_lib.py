@@ -283,13 +283,9 @@ class ExperimentHandle(Handle):
         Training), with Ray's policy fields; a restored experiment's first call has all of them."""
         return loads(lib.call_string("st_experiment_take_exploits", self.p)) or []
 
-    def trials(self) -> list[dict[str, Any]]:
-        """Every trial with every result (``trial_summaries`` when the results are not needed)."""
-        return loads(lib.call_string("st_experiment_trials", self.p))
-
     def trial_summaries(self) -> list[dict[str, Any]]:
-        """Every trial as ``trials`` has it, with its number of results (``"num_results"``) in
-        place of the results: the cheap listing (``trial(id)`` has one trial's results)."""
+        """Every trial, with its number of results (``"num_results"``) in place of the results:
+        the cheap listing (``trial(id)`` has one trial's results)."""
         return loads(lib.call_string("st_experiment_trial_summaries", self.p))
 
     def trial(self, trial_id: str) -> dict[str, Any]:

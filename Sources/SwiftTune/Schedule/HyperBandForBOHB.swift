@@ -155,7 +155,7 @@ public struct HyperBandForBOHB: TrialScheduler {
 
     /// Ray's `HyperBandForBOHB.choose_trial_to_run` (see the type's comment).
     public mutating func chooseTrial(among waiting: [WaitingTrial]) throws(ScheduleError) -> String? {
-        for w in waiting where status[w.id] != nil { setStatus(w.id, w.status) }
+        sync(waiting)
         if let id = firstRunnable() { return id }
         guard runningCount == 0 else { return nil }
         for band in base.bands {
@@ -174,7 +174,7 @@ public struct HyperBandForBOHB: TrialScheduler {
     public mutating func chooseTrial(from waiting: WaitingTrials) throws(ScheduleError) -> String? {
         guard !base.index.ambiguous else { return try chooseTrial(among: waiting.list) }
         let listed = waiting.list
-        for w in listed where status[w.id] != nil && status[w.id] != w.status { setStatus(w.id, w.status) }
+        sync(listed)
         if let id = firstRunnableIndexed() { return id }
         guard runningCount == 0 else { return nil }
         return try chooseTrial(among: listed)
@@ -195,6 +195,11 @@ public struct HyperBandForBOHB: TrialScheduler {
         }
         for (id, place) in base.index.resumable where status[id] == .paused { consider(id, place) }
         return best?.id
+    }
+
+    /// Takes the engine's status of each waiting trial of the scheduler's.
+    mutating func sync(_ waiting: [WaitingTrial]) {
+        for w in waiting where status[w.id] != nil { setStatus(w.id, w.status) }
     }
 
     /// Sets a trial's status as the scheduler knows it (nil: not its trial any more).

@@ -221,19 +221,24 @@ class Tuner:
 
     def _saved_results(self, t: dict[str, Any], config: dict[str, Any]) -> list[dict[str, Any]]:
         """A trial's results from its result.json (a restored experiment), else from the engine
-        (`t` is the engine's trial, with its results or a summary with their number)."""
+        (`t` is the engine's summary of the trial, with its number of results)."""
         path = self._trial_path(t) / "result.json"
         if path.is_file():
             with open(path, encoding="utf-8") as f:
                 rows = [json.loads(line) for line in f if line.strip()]
-            count = t["num_results"] if "num_results" in t else len(t["results"])
+            count = t["num_results"]
             if len(rows) >= count:
                 rows = rows[:count]
                 if rows:
                     rows[-1]["done"] = True
                 return rows
-        results = t["results"] if "results" in t else self._experiment.trial(t["id"])["results"]
-        return [dict(r) for r in results]
+        return [dict(r) for r in self._engine_results(t)]
+
+    def _engine_results(self, t: dict[str, Any]) -> list[dict[str, Any]]:
+        """The results the engine keeps of trial `t` (its summary), fetched only for a trial that has some."""
+        if not t.get("num_results"):
+            return []
+        return list(self._experiment.trial(t["id"])["results"])
 
     def _trial_view(self, trial_id: str, config: Any, number: int) -> Trial:
         """The trial as a name creator sees it (Ray's ``Trial``; its name is Ray's default)."""

@@ -92,15 +92,8 @@ def reported_trials(tuner: "Tuner", from_files: bool = False) -> list[ReportedTr
                                  local_path=str(trial_dir), evaluated_params=evaluated_params(tuner, config, searched),
                                  error_file=error_file, num_failures=int(t.get("num_failures") or 0),
                                  local_experiment_path=str(tuner._path), experiment_dir_name=tuner._path.name,
-                                 history=list(rows if rows else _engine_results(tuner, t))))
+                                 history=list(rows if rows else tuner._engine_results(t))))
     return out
-
-
-def _engine_results(tuner: "Tuner", t: dict[str, Any]) -> list[dict[str, Any]]:
-    """The results the engine keeps of trial `t` (a summary), fetched only for a trial that has some."""
-    if not t.get("num_results"):
-        return []
-    return list(tuner._experiment.trial(t["id"])["results"])
 
 
 def shown_metric(tuner: "Tuner") -> tuple[Optional[str], Optional[str]]:

@@ -87,19 +87,17 @@ public func stTFEventsWriteBatch(_ batch: UnsafePointer<CChar>?, _ length: Int64
             }
             ops.append((kind, path, wall, walls, data, extras))
         }
+        var encoder = ResultEventEncoder()
         for (kind, path, wall, times, data, extras) in ops where !failed.contains(path) {
-            if output[path] == nil {
-                order.append(path)
-                output[path] = []
-            }
+            if output[path] == nil { order.append(path) }
+            // Taken out while it grows (a copy left in the dictionary would be copied on write).
+            var bytes = output.removeValue(forKey: path) ?? []
             do {
-                var bytes = output[path] ?? []
                 switch kind {
                 case .start:
                     TensorBoardEvent.appendFileVersion(wallTime: wall, to: &bytes)
                 case .results:
                     let summaries = try extraSummaries(extras, count: times.count)
-                    var encoder = ResultEventEncoder()
                     try times.withUnsafeBufferPointer { (w: UnsafeBufferPointer<Double>) throws(JSONError) in
                         try encoder.append(lines: data, wallTimes: w, extras: { summaries[$0] ?? [] }, to: &bytes)
                     }
@@ -109,6 +107,7 @@ public func stTFEventsWriteBatch(_ batch: UnsafePointer<CChar>?, _ length: Int64
                 }
                 output[path] = bytes
             } catch {
+                output[path] = bytes
                 failed.insert(path)
                 failures.append((path, CError(error).message))
             }

@@ -161,6 +161,56 @@ import Testing
         #expect(events.allSatisfy { $0.step == 4 && $0.wallTime == 99.5 })
     }
 
+    /// The float a number's text becomes, through the scanner's fast path or its fallback.
+    static func scannedFloat(_ text: String) throws -> Float {
+        let bytes = Array(text.utf8)
+        return try bytes.withUnsafeBytes { b in
+            var scanner = ResultLineScanner(b, from: 0, to: b.count)
+            let f = try scanner.float()
+            #expect(scanner.pos == b.count, "\(text)")
+            return f
+        }
+    }
+
+    /// Every scalar is `Float(Double(text))` (Python's float, then protobuf's float), whichever way
+    /// the scanner takes: random texts of 1 to 22 digits with points and exponents, the shortest
+    /// texts of random doubles, and doubles exactly halfway between two floats (ties, which the
+    /// fast path must leave to the exact conversion).
+    @Test func scalarsRoundAsPythonAndProtobufDo() throws {
+        var state: UInt64 = 0x5EED
+        func next() -> UInt64 {  // SplitMix64
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        var texts: [String] = ["0", "-0", "0.0", "-0.0", "1", "1e400", "-1e400", "1e-400", "3.4028235677973366e38",
+                               "3.4028234663852886e38", "1.1754942e-38", "1.401298464324817e-45", "0.1", "123456789012345678901",
+                               "9007199254740993", "9007199254740993.0", "1.0000000000000000000001", "NaN", "Infinity", "-Infinity"]
+        for _ in 0..<20_000 {
+            let digits = Int(next() % 22) + 1
+            var text = next() % 2 == 0 ? "-" : ""
+            let point = Int(next() % UInt64(digits + 1))
+            for i in 0..<digits {
+                if i == point && i > 0 { text += "." }
+                text += String(next() % 10)
+            }
+            if next() % 3 == 0 { text += "e" + (next() % 2 == 0 ? "-" : "") + String(next() % 45) }
+            texts.append(text)
+            let d = Double(bitPattern: next() & 0x7FEF_FFFF_FFFF_FFFF)  // finite, either side of 1
+            texts.append("\(d)")
+            texts.append("\(Double(next() % 1_000_000_007) / Double(next() % 999_983 + 1))")
+            let f = Float(bitPattern: UInt32(truncatingIfNeeded: next()) & 0x7F7F_FFFF)
+            texts.append("\((Double(f) + Double(f.nextUp)) / 2)")  // a tie
+        }
+        for text in texts {
+            let expected = Float(Double(text)!)
+            let got = try Self.scannedFloat(text)
+            #expect(got.bitPattern == expected.bitPattern || (got.isNaN && expected.isNaN), "\(text)")
+        }
+    }
+
     @Test func theStepIsTimestepsTotalWhenTruthy() throws {
         #expect(try Self.events(#"{"timesteps_total": 1000, "training_iteration": 3, "x": 1}"#).map(\.step) == [1000, 1000])
         #expect(try Self.events(#"{"timesteps_total": 0, "training_iteration": 3, "x": 1}"#).map(\.step) == [3, 3])
@@ -212,9 +262,11 @@ import Testing
             }
             #expect(out == [1, 2, 3])
         }
-        // The encoder is still usable after a failure.
+        // The encoder is still usable after a failure, also one inside a nested object.
+        #expect(throws: JSONError.self) { try encoder.append(line: #"{"outer": {"inner": }}"#, wallTime: 1, to: &out) }
         try encoder.append(line: #"{"b": 1}"#, wallTime: 1, to: &out)
-        #expect(try TFRecord.records(in: Array(out.dropFirst(3))).count == 1)
+        let events = try TFRecord.records(in: Array(out.dropFirst(3))).map { try DecodedEvent(Array($0)) }
+        #expect(events.map(\.tag) == ["ray/tune/b"])
     }
 
     // MARK: hparams

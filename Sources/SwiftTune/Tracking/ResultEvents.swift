@@ -19,6 +19,7 @@ public struct ResultEventEncoder {
     public static let droppedKeys = ["config", "pid", "timestamp", "time_total_s", "training_iteration"]
     /// What every tag starts with.
     public static let tagPrefix = "ray/tune/"
+    static let tagPrefixCount = tagPrefix.utf8.count
 
 
     /// The tag being read: the prefix and the key path so far.
@@ -87,6 +88,9 @@ public struct ResultEventEncoder {
     /// appends its events.
     mutating func appendLine(_ scanner: inout ResultLineScanner, wallTime: Double, extras: [ArraySlice<UInt8>],
                              to out: inout [UInt8]) throws(JSONError) {
+        if path.count != Self.tagPrefixCount {  // a line that failed inside an object
+            path.removeSubrange(Self.tagPrefixCount...)
+        }
         tags.removeAll(keepingCapacity: true)
         ends.removeAll(keepingCapacity: true)
         values.removeAll(keepingCapacity: true)
@@ -131,22 +135,25 @@ public struct ResultEventEncoder {
     }
 
     /// Reads the object at the scanner's position: its members' scalars go to `tags`/`values`
-    /// under `path` plus their key.
+    /// under `path` plus their key. A key without escapes is read where it is in the text.
     mutating func readObject(_ s: inout ResultLineScanner, topLevel: Bool) throws(JSONError) {
         s.pos += 1
-        let base = path.count
         s.skipSpace()
         if s.peek == UInt8(ascii: "}") { s.pos += 1; return }
+        var decoded: [UInt8] = []  // a key with escapes (allocates only then)
         while true {
             s.skipSpace()
             guard s.peek == UInt8(ascii: "\"") else { throw s.fail("expected a string key") }
-            path.removeSubrange(base...)
-            if !topLevel { path.append(UInt8(ascii: "/")) }
-            let keyStart = path.count
-            try s.string(into: &path)
+            let range = try s.key(decodingEscapesInto: &decoded)
             try s.expect(UInt8(ascii: ":"), "':'")
             s.skipSpace()
-            try readMember(&s, topLevel: topLevel, keyStart: keyStart)
+            if let range {
+                try readMember(&s, topLevel: topLevel, key: UnsafeBufferPointer(rebasing: s.text[range]))
+            } else {
+                try decoded.withUnsafeBufferPointer { (key: UnsafeBufferPointer<UInt8>) throws(JSONError) in
+                    try readMember(&s, topLevel: topLevel, key: key)
+                }
+            }
             s.skipSpace()
             let c = s.peek
             s.pos += 1
@@ -155,43 +162,60 @@ public struct ResultEventEncoder {
             s.pos -= 1
             throw s.fail("expected ',' or '}'")
         }
-        path.removeSubrange(base...)
     }
 
-    mutating func readMember(_ s: inout ResultLineScanner, topLevel: Bool, keyStart: Int) throws(JSONError) {
-        var key = TopLevelKey.other
-        if topLevel {
-            key = path.withUnsafeBufferPointer { TopLevelKey(UnsafeBufferPointer(rebasing: $0[keyStart...])) }
-        }
-        let value: ResultLineScanner.Number
+    /// Appends `key` (its raw UTF-8) to a tag in `out`: after a `/` when the key is `nested`,
+    /// cleaned (the tag before it is clean already).
+    static func appendKey(_ key: UnsafeBufferPointer<UInt8>, nested: Bool, to out: inout [UInt8]) {
+        if nested { out.append(UInt8(ascii: "/")) }
+        let start = out.count
+        out.append(contentsOf: key)
+        SummaryTag.cleanInPlace(&out, from: start, stripLeadingSlashes: false)
+    }
+
+    mutating func readMember(_ s: inout ResultLineScanner, topLevel: Bool, key: UnsafeBufferPointer<UInt8>) throws(JSONError) {
+        let kind = topLevel ? TopLevelKey(key) : .other
+        let value: Float
         switch s.peek {
         case UInt8(ascii: "{"):
-            if key.isDropped {
+            if kind.isDropped {
                 try s.skipContainer()
             } else {
-                SummaryTag.cleanInPlace(&path, from: keyStart, stripLeadingSlashes: false)
+                let base = path.count
+                Self.appendKey(key, nested: !topLevel, to: &path)
                 try readObject(&s, topLevel: false)
+                path.removeSubrange(base...)
             }
             return
         case UInt8(ascii: "t"):
             try s.word("true")
-            value = .int(1)
+            if kind == .iteration { iteration = .int(1) } else if kind == .timesteps { timesteps = .int(1) }
+            value = 1
         case UInt8(ascii: "f"):
             try s.word("false")
-            value = .int(0)
+            if kind == .iteration { iteration = .int(0) } else if kind == .timesteps { timesteps = .int(0) }
+            value = 0
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "N"), UInt8(ascii: "I"):
-            value = try s.number()
+            switch kind {
+            case .dropped:
+                _ = try s.numberParts()  // checked, not converted
+                return
+            case .iteration, .timesteps:  // the step's: exact
+                let number = try s.number()
+                if kind == .iteration { iteration = number } else { timesteps = number }
+                value = Float(number.doubleValue)
+            case .other:
+                value = try s.float()
+            }
         default:
             try s.skipValue()  // strings, nulls, arrays
             return
         }
-        if key == .timesteps { timesteps = value } else if key == .iteration { iteration = value }
-        let d = value.doubleValue
-        if key.isDropped || d.isNaN { return }
-        SummaryTag.cleanInPlace(&path, from: keyStart, stripLeadingSlashes: false)  // the prefix and parents are clean
+        if kind.isDropped || value.isNaN { return }
         tags.append(contentsOf: path)
+        Self.appendKey(key, nested: !topLevel, to: &tags)
         ends.append(tags.count)
-        values.append(Float(d))
+        values.append(value)
     }
 }
 

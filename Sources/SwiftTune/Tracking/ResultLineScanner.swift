@@ -30,6 +30,9 @@ struct ResultLineScanner: JSONTextReader {
         self.base = base
     }
 
+    /// The text as bytes.
+    var text: UnsafeBufferPointer<UInt8> { bytes.assumingMemoryBound(to: UInt8.self) }
+
     func fail(_ message: String) -> JSONError { JSONError(message: message, offset: base + pos) }
     /// The end of the line.
     var limit: Int { end }
@@ -68,7 +71,7 @@ struct ResultLineScanner: JSONTextReader {
         pos += 1
         var run = pos  // a run of plain bytes, appended at once
         while run < end, bytes[run] != UInt8(ascii: "\\"), bytes[run] != UInt8(ascii: "\""), bytes[run] >= 0x20 { run += 1 }
-        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[pos..<run]))
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: text[pos..<run]))
         pos = run
         while true {
             guard pos < end else { throw fail("unterminated string") }
@@ -82,6 +85,26 @@ struct ResultLineScanner: JSONTextReader {
     }
 
 
+    /// Reads the string at `pos` as an object's key: the range of its bytes in the text when it
+    /// has no escapes, else nil with its decoded bytes in `decoded` (replacing what it held).
+    mutating func key(decodingEscapesInto decoded: inout [UInt8]) throws(JSONError) -> Range<Int>? {
+        let quote = pos
+        pos += 1
+        while pos < end {
+            let c = bytes[pos]
+            if c == UInt8(ascii: "\"") {
+                pos += 1
+                return (quote + 1)..<(pos - 1)
+            }
+            if c == UInt8(ascii: "\\") || c < 0x20 { break }
+            pos += 1
+        }
+        pos = quote
+        decoded.removeAll(keepingCapacity: true)
+        try string(into: &decoded)
+        return nil
+    }
+
     /// Skips the string at `pos`.
     mutating func skipString() throws(JSONError) {
         pos += 1
@@ -93,46 +116,134 @@ struct ResultLineScanner: JSONTextReader {
         throw fail("unterminated string")
     }
 
-    /// Reads the number at `pos` (also `NaN`, `Infinity`, `-Infinity`).
-    mutating func number() throws(JSONError) -> Number {
-        let start = pos
-        if peek == UInt8(ascii: "N") { try word("NaN"); return .double(.nan) }
-        if peek == UInt8(ascii: "I") { try word("Infinity"); return .double(.infinity) }
+    /// A JSON number as read, not yet converted: its sign, its first 19 significant digits as an
+    /// integer, and the power of ten they are scaled by.
+    struct NumberParts {
+        /// Where the number's text starts and ends in the buffer.
+        var start: Int
+        var end: Int
+        /// `NaN`, `Infinity` or `-Infinity`, which carry no digits.
+        var special: Double?
         var negative = false
-        if peek == UInt8(ascii: "-") {
-            negative = true
-            pos += 1
-            if peek == UInt8(ascii: "I") { try word("Infinity"); return .double(-.infinity) }
-        }
-        var digits = 0
-        var magnitude: UInt64 = 0
-        while pos < end, bytes[pos] >= UInt8(ascii: "0"), bytes[pos] <= UInt8(ascii: "9") {
-            if digits < 19 { magnitude = magnitude * 10 + UInt64(bytes[pos] - UInt8(ascii: "0")) }
-            digits += 1
-            pos += 1
-        }
-        guard digits > 0 else { throw fail("expected a digit") }
+        /// The first (up to) 19 significant digits.
+        var significand: UInt64 = 0
+        /// The value is `significand` x 10^`exponent` (when not `truncated`).
+        var exponent = 0
+        /// More than 19 significant digits: `significand` lost some.
+        var truncated = false
+        /// Written without a fraction or an exponent.
         var integer = true
+        /// The count of digits before the point or exponent (an integer's digits).
+        var integerDigits = 0
+    }
+
+    /// Powers of ten a double holds exactly (10^0 ... 10^22).
+    static let exactPowersOfTen: [Double] = (0...22).map { (0..<$0).reduce(1.0) { acc, _ in acc * 10 } }
+
+    /// Reads the number at `pos` (also `NaN`, `Infinity`, `-Infinity`) without converting it.
+    mutating func numberParts() throws(JSONError) -> NumberParts {
+        var n = NumberParts(start: pos, end: pos)
+        if peek == UInt8(ascii: "N") { try word("NaN"); n.special = .nan; n.end = pos; return n }
+        if peek == UInt8(ascii: "I") { try word("Infinity"); n.special = .infinity; n.end = pos; return n }
+        if peek == UInt8(ascii: "-") {
+            n.negative = true
+            pos += 1
+            if peek == UInt8(ascii: "I") { try word("Infinity"); n.special = -.infinity; n.end = pos; return n }
+        }
+        var kept = 0  // significant digits in `significand`
+        var dropped = 0  // integer digits past the 19th, which scale it up
+        while pos < end, bytes[pos] >= UInt8(ascii: "0"), bytes[pos] <= UInt8(ascii: "9") {
+            let d = bytes[pos] - UInt8(ascii: "0")
+            if kept < 19 {
+                n.significand = n.significand * 10 + UInt64(d)
+                if n.significand != 0 { kept += 1 }
+            } else {
+                dropped += 1
+                if d != 0 { n.truncated = true }
+            }
+            n.integerDigits += 1
+            pos += 1
+        }
+        guard n.integerDigits > 0 else { throw fail("expected a digit") }
+        var exponent = dropped
         if peek == UInt8(ascii: ".") {
-            integer = false
+            n.integer = false
             pos += 1
             guard peek >= UInt8(ascii: "0"), peek <= UInt8(ascii: "9") else { throw fail("expected a digit after '.'") }
-            while pos < end, bytes[pos] >= UInt8(ascii: "0"), bytes[pos] <= UInt8(ascii: "9") { pos += 1 }
+            while pos < end, bytes[pos] >= UInt8(ascii: "0"), bytes[pos] <= UInt8(ascii: "9") {
+                let d = bytes[pos] - UInt8(ascii: "0")
+                if kept < 19 {
+                    n.significand = n.significand * 10 + UInt64(d)
+                    if n.significand != 0 { kept += 1 }
+                    exponent -= 1
+                } else if d != 0 {
+                    n.truncated = true
+                }
+                pos += 1
+            }
         }
         if peek == UInt8(ascii: "e") || peek == UInt8(ascii: "E") {
-            integer = false
+            n.integer = false
             pos += 1
-            if peek == UInt8(ascii: "+") || peek == UInt8(ascii: "-") { pos += 1 }
+            var negativeExponent = false
+            if peek == UInt8(ascii: "+") || peek == UInt8(ascii: "-") {
+                negativeExponent = peek == UInt8(ascii: "-")
+                pos += 1
+            }
             guard peek >= UInt8(ascii: "0"), peek <= UInt8(ascii: "9") else { throw fail("expected a digit in the exponent") }
-            while pos < end, bytes[pos] >= UInt8(ascii: "0"), bytes[pos] <= UInt8(ascii: "9") { pos += 1 }
+            var written = 0
+            while pos < end, bytes[pos] >= UInt8(ascii: "0"), bytes[pos] <= UInt8(ascii: "9") {
+                if written < 100_000 { written = written * 10 + Int(bytes[pos] - UInt8(ascii: "0")) }
+                pos += 1
+            }
+            exponent += negativeExponent ? -written : written
         }
-        if integer, digits < 19 {
-            return .int(negative ? -Int64(magnitude) : Int64(magnitude))
+        n.exponent = exponent
+        n.end = pos
+        return n
+    }
+
+    /// Reads the number at `pos` (also `NaN`, `Infinity`, `-Infinity`), exactly: an integer of
+    /// fewer than 19 digits as itself, anything else as the nearest double (`Double(text)`).
+    mutating func number() throws(JSONError) -> Number {
+        let n = try numberParts()
+        if let special = n.special { return .double(special) }
+        if n.integer, n.integerDigits < 19 {
+            return .int(n.negative ? -Int64(n.significand) : Int64(n.significand))
         }
-        let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<pos]), as: UTF8.self)
-        if integer, let i = Int64(text) { return .int(i) }
-        guard let d = Double(text) else { throw JSONError(message: "bad number \(text)", offset: base + start) }
+        // Clinger's fast path: both the significand and the power of ten are exact doubles, so
+        // one correctly rounded operation gives the nearest double.
+        if !n.truncated, n.significand <= 1 << 53, n.exponent.magnitude <= 22, !n.integer {
+            let p = Self.exactPowersOfTen[Int(n.exponent.magnitude)]
+            let m = Double(n.significand)
+            let d = n.exponent < 0 ? m / p : m * p
+            return .double(n.negative ? -d : d)
+        }
+        let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[n.start..<n.end]), as: UTF8.self)
+        if n.integer, let i = Int64(text) { return .int(i) }
+        guard let d = Double(text) else { throw JSONError(message: "bad number \(text)", offset: base + n.start) }
         return .double(d)
+    }
+
+    /// Reads the number at `pos` as the 32-bit float TensorBoard's `simple_value` holds:
+    /// `Float(Double(text))`, the double rounded once more, as Python's float goes into the
+    /// protocol buffer. Most numbers take a fast path: the significand scaled by an exact power
+    /// of ten is within 2^-52 of the value, so when both ends of a 2^-50 interval around it round
+    /// to the same float, that is the float of the correctly rounded double too (rounding is
+    /// monotonic); otherwise the exact double is rounded.
+    mutating func float() throws(JSONError) -> Float {
+        let n = try numberParts()
+        if let special = n.special { return Float(special) }
+        if !n.truncated, n.exponent.magnitude <= 22 {
+            let p = Self.exactPowersOfTen[Int(n.exponent.magnitude)]
+            let m = Double(n.significand)
+            let d = n.exponent < 0 ? m / p : m * p
+            if n.significand <= 1 << 53 { return Float(n.negative ? -d : d) }  // d is exact (Clinger)
+            let lo = Float(d * (1 - 0x1p-50)), hi = Float(d * (1 + 0x1p-50))
+            if lo == hi { return n.negative ? -lo : lo }
+        }
+        pos = n.start
+        return Float(try number().doubleValue)
     }
 
     /// Skips the value at `pos`, whatever it is.
@@ -145,7 +256,7 @@ struct ResultLineScanner: JSONTextReader {
         case UInt8(ascii: "f"): try word("false")
         case UInt8(ascii: "n"): try word("null")
         case 0: throw fail("unexpected end of text")
-        default: _ = try number()
+        default: _ = try numberParts()
         }
     }
 

@@ -17,10 +17,9 @@ public enum SummaryTag {
     /// Cleans the tag that occupies `bytes[start...]` (UTF-8), in place; `stripLeadingSlashes`
     /// false for a part of a tag that does not start it.
     public static func cleanInPlace(_ bytes: inout [UInt8], from start: Int, stripLeadingSlashes: Bool = true) {
-        var plain = true
-        for i in start..<bytes.count where !isKeptASCII(bytes[i]) {
-            plain = false
-            break
+        let plain = bytes.withUnsafeBufferPointer { b in
+            for i in start..<b.count where !isKeptASCII(b[i]) { return false }
+            return true
         }
         if !plain {
             let tail = String(decoding: bytes[start...], as: UTF8.self)

@@ -24,6 +24,17 @@ public enum TFRecord {
         appendLittleEndian(dataCRC, to: &out)
     }
 
+    /// Fills in the framing of a record written in place: `record` is the whole record (12
+    /// bytes of header, the data, 4 bytes of trailer) with its data already there.
+    static func frame(_ record: UnsafeMutableRawBufferPointer) {
+        let length = UInt64(record.count - overhead)
+        record.storeBytes(of: length.littleEndian, toByteOffset: 0, as: UInt64.self)
+        let lengthCRC = CRC32C.masked(CRC32C.checksum(UnsafeRawBufferPointer(rebasing: record[0..<8])))
+        record.storeBytes(of: lengthCRC.littleEndian, toByteOffset: 8, as: UInt32.self)
+        let dataCRC = CRC32C.masked(CRC32C.checksum(UnsafeRawBufferPointer(rebasing: record[12..<(record.count - 4)])))
+        record.storeBytes(of: dataCRC.littleEndian, toByteOffset: record.count - 4, as: UInt32.self)
+    }
+
     /// Appends one record holding `data`.
     public static func append(_ data: some Collection<UInt8>, to out: inout [UInt8]) {
         append(to: &out) { $0.append(contentsOf: data) }

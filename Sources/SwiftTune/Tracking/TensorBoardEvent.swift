@@ -26,20 +26,37 @@ public enum TensorBoardEvent {
 
     /// Appends an event with one scalar, as tensorboardX's `add_scalar` writes it: `Summary`
     /// with one `Value` of `tag` (UTF-8 bytes, already clean: ``SummaryTag``) and `value`.
-    /// Written straight into `out` (the sizes are known before the bytes).
+    /// The sizes are known before the bytes: the whole record is written in a scratch buffer on
+    /// the stack, checksummed there and appended at once.
     public static func appendScalar(tag: UnsafeRawBufferPointer, value: Float, wallTime: Double, step: Int64,
                                     to out: inout [UInt8]) {
         let valueSize = 1 + Protobuf.varintSize(UInt64(tag.count)) + tag.count + 5
-        TFRecord.append(to: &out) { data in
-            appendHead(wallTime: wallTime, step: step, to: &data)
-            Protobuf.appendKey(5, Protobuf.lengthType, to: &data)
-            Protobuf.appendVarint(UInt64(1 + Protobuf.varintSize(UInt64(valueSize)) + valueSize), to: &data)
-            Protobuf.appendKey(1, Protobuf.lengthType, to: &data)  // Summary.value
-            Protobuf.appendVarint(UInt64(valueSize), to: &data)
-            Protobuf.appendKey(1, Protobuf.lengthType, to: &data)  // Value.tag
-            Protobuf.appendVarint(UInt64(tag.count), to: &data)
-            data.append(contentsOf: tag)
-            Protobuf.appendFloat(2, value, to: &data)  // Value.simple_value
+        let summarySize = 1 + Protobuf.varintSize(UInt64(valueSize)) + valueSize
+        let stepBits = UInt64(bitPattern: step)
+        let headSize = (wallTime != 0 ? 9 : 0) + (step != 0 ? 1 + Protobuf.varintSize(stepBits) : 0)
+        let dataSize = headSize + 1 + Protobuf.varintSize(UInt64(summarySize)) + summarySize
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: TFRecord.overhead + dataSize) { buffer in
+            let record = UnsafeMutableRawBufferPointer(buffer)
+            var w = RawByteWriter(record, at: 12)
+            if wallTime != 0 {
+                w.byte(1 << 3 | Protobuf.fixed64Type)
+                w.littleEndian(wallTime.bitPattern)
+            }
+            if step != 0 {
+                w.byte(2 << 3 | Protobuf.varintType)
+                w.varint(stepBits)
+            }
+            w.byte(5 << 3 | Protobuf.lengthType)  // Event.summary
+            w.varint(UInt64(summarySize))
+            w.byte(1 << 3 | Protobuf.lengthType)  // Summary.value
+            w.varint(UInt64(valueSize))
+            w.byte(1 << 3 | Protobuf.lengthType)  // Value.tag
+            w.varint(UInt64(tag.count))
+            w.bytes(tag)
+            w.byte(2 << 3 | Protobuf.fixed32Type)  // Value.simple_value
+            w.littleEndian(value.bitPattern)
+            TFRecord.frame(record)
+            out.append(contentsOf: UnsafeBufferPointer(buffer))
         }
     }
 
@@ -52,5 +69,40 @@ public enum TensorBoardEvent {
     static func appendHead(wallTime: Double, step: Int64, to data: inout [UInt8]) {
         if wallTime != 0 { Protobuf.appendDouble(1, wallTime, to: &data) }
         if step != 0 { Protobuf.appendInt64(2, step, to: &data) }
+    }
+}
+
+/// Writes bytes into a buffer known to be large enough (sizes computed beforehand).
+struct RawByteWriter {
+    let buffer: UnsafeMutableRawBufferPointer
+    var pos: Int
+
+    init(_ buffer: UnsafeMutableRawBufferPointer, at pos: Int) {
+        self.buffer = buffer
+        self.pos = pos
+    }
+
+    @inline(__always) mutating func byte(_ b: UInt8) {
+        buffer[pos] = b
+        pos += 1
+    }
+
+    @inline(__always) mutating func varint(_ value: UInt64) {
+        var v = value
+        while v >= 0x80 {
+            byte(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        byte(UInt8(v))
+    }
+
+    @inline(__always) mutating func littleEndian<T: FixedWidthInteger>(_ value: T) {
+        buffer.storeBytes(of: value.littleEndian, toByteOffset: pos, as: T.self)
+        pos += MemoryLayout<T>.size
+    }
+
+    @inline(__always) mutating func bytes(_ data: UnsafeRawBufferPointer) {
+        UnsafeMutableRawBufferPointer(rebasing: buffer[pos..<(pos + data.count)]).copyMemory(from: data)
+        pos += data.count
     }
 }

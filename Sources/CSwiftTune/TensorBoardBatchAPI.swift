@@ -98,6 +98,7 @@ public func stTFEventsWriteBatch(_ batch: UnsafePointer<CChar>?, _ length: Int64
                     TensorBoardEvent.appendFileVersion(wallTime: wall, to: &bytes)
                 case .results:
                     let summaries = try extraSummaries(extras, count: times.count)
+                    bytes.reserveCapacity(bytes.count + data.count + extras.count)  // about the events' size: no regrowth
                     try times.withUnsafeBufferPointer { (w: UnsafeBufferPointer<Double>) throws(JSONError) in
                         try encoder.append(lines: data, wallTimes: w, extras: { summaries[$0] ?? [] }, to: &bytes)
                     }

@@ -7,7 +7,7 @@ it on (``tensorboard_enabled``).
 The trials pay almost nothing: a result's result.json line (text made anyway) and its wall time
 are kept; the trial's files hand them over in batches, with the rows they write (within a second;
 all of them when the trial ends). Everything that touches the event file (making it, encoding and
-appending the events, about 2 us per result, the hparams) runs on one writer thread of its own,
+appending the events, under 2 us of CPU per result, the hparams) runs on one writer thread of its own,
 in order, so no trial waits for it (making a file took half a millisecond on this project's
 machine): what gathered within ``BATCH_WINDOW`` goes to ``st_tfevents_write_batch`` in one call,
 in Swift and without the GIL. ``drain`` waits for it (a Tuner's ``fit`` returns with every event

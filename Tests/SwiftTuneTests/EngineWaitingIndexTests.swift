@@ -22,7 +22,7 @@ struct EngineWaitingIndexTests {
         let running = c.trials.filter { $0.status == .running }.map(\.id)
         let pausing = running.isEmpty || rng.below(2) == 0 ? nil : running[Int(rng.below(UInt64(running.count)))]
         let view = WaitingTrials(trials: c.trials, indexByID: c.indexByID, pending: c.pendingIndices, paused: c.pausedIndices,
-                                 pausing: pausing.flatMap { c.indexByID[$0] })
+                                 pausing: pausing.flatMap { c.indexByID[$0] }, changes: c.waitingChanges)
         let expected = scanned(c, pausing: pausing)
         #expect(view.list == expected)
         #expect(view.isEmpty == expected.isEmpty)

@@ -22,6 +22,42 @@ struct HyperBandTests {
         #expect(order == (0..<100).sorted { (keys[$0], $0) < (keys[$1], $1) })
     }
 
+    /// A bracket's count of live trials below its milestone (what ``curIterDone`` reads) stays
+    /// what visiting every live trial says, through joins, results (NaN times and times going
+    /// back among them), halvings and trials leaving.
+    @Test func theCountBelowTheMilestoneMatchesAVisit() throws {
+        var hb = try HyperBandScheduler(metric: "score", mode: .max, maxT: 27, reductionFactor: 3)
+        var rng = Xoshiro256(seed: 11)
+        var ids: [String] = []
+        var time: [String: Double] = [:]
+        func check() {
+            for br in hb.brackets {
+                #expect(br.curIterDone == br.live.allSatisfy { br.time($0) >= Double(br.cumulR) })
+            }
+        }
+        for step in 0..<3_000 {
+            switch rng.below(10) {
+            case 0, 1:
+                let id = "t\(step)"
+                hb.onTrialAdd(id)
+                ids.append(id)
+            case 2 where !ids.isEmpty:
+                let id = ids.remove(at: Int(rng.below(UInt64(ids.count))))
+                try hb.onTrialRemove(id)
+            default:
+                guard !ids.isEmpty else { continue }
+                let id = ids[Int(rng.below(UInt64(ids.count)))]
+                var t = (time[id] ?? 0) + Double(rng.below(4))
+                if rng.below(50) == 0 { t = rng.below(2) == 0 ? .nan : Double(rng.below(3)) }
+                time[id] = t
+                let decision = try hb.onTrialResult(id, ["training_iteration": t, "score": Double(rng.below(100))], context: SchedulerContext())
+                if decision == .stop { ids.removeAll { $0 == id }; try hb.onTrialComplete(id, nil) }
+                for stopped in hb.takeStopRequests() { ids.removeAll { $0 == stopped }; try hb.onTrialRemove(stopped) }
+            }
+            check()
+        }
+    }
+
     /// Ray's brackets for max_t=9, eta=3: s_max_1 = 3, brackets of 3 (milestone 9), 5 (3) and 9 (1) trials.
     @Test func bracketsFillAsRays() throws {
         var hb = try HyperBandScheduler(metric: "score", mode: .max, maxT: 9, reductionFactor: 3)

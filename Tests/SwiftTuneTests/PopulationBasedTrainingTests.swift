@@ -25,6 +25,50 @@ struct PopulationBasedTrainingTests {
 
     func lr(_ c: ExperimentCore, _ id: String) -> Double { c.trial(id)?.configuration["lr"]?.doubleValue ?? .nan }
 
+    /// One trial's standing, worked out without sorting, is what the sorted quantiles say: its
+    /// membership in each, the upper quantile's size and every trial in it, in order. Random
+    /// populations of 0 to 150 trials (either side of CPython's 64-item insertion sort), scores
+    /// with many ties and signed zeros, unscored and ended trials, quantile fractions 0 to 0.5.
+    @Test func aTrialsStandingIsTheSortedQuantiles() throws {
+        var rng = Xoshiro256(seed: 5)
+        for round in 0..<300 {
+            let fraction = [0.0, 0.1, 0.25, 0.3, 0.5][round % 5]
+            var pbt = try PopulationBasedTraining(timeAttr: "training_iteration", metric: "score", mode: .max, perturbationInterval: 1,
+                                                  mutations: [MutationEntry("lr", .domain(.uniform(0, 1)))],
+                                                  quantileFraction: fraction)
+            let n = Int(rng.below(151))
+            for i in 0..<n { try pbt.onTrialAdd("t\(i)", number: i, configuration: ["lr": 0.5]) }
+            for i in 0..<n {
+                switch rng.below(10) {
+                case 0: continue  // never scored
+                case 1: try pbt.onTrialComplete("t\(i)", nil)
+                default:
+                    let score = Double(rng.below(12)) - 6
+                    _ = try pbt.onTrialResult("t\(i)", ["training_iteration": 1, "score": score == 0 && rng.below(2) == 0 ? -0.0 : score],
+                                              context: SchedulerContext())
+                    if rng.below(8) == 0 { try pbt.onTrialRemove("t\(i)") }
+                }
+            }
+            let (lower, upper) = pbt.quantiles()
+            for i in 0..<n {
+                let standing = try #require(pbt.standing(of: "t\(i)"))
+                #expect(standing.inLower == lower.contains("t\(i)"))
+                #expect(standing.inUpper == upper.contains("t\(i)"))
+                #expect(standing.upperCount == upper.count)
+                if i == 0 { #expect((0..<standing.upperCount).map(standing.upperAt) == upper) }
+            }
+        }
+    }
+
+    /// A NaN score leaves the decision to the full sort (CPython's comparisons order NaN).
+    @Test func aNaNScoreLeavesTheStandingToTheSort() throws {
+        var pbt = try PopulationBasedTraining(timeAttr: "training_iteration", metric: "score", mode: .max, perturbationInterval: 1,
+                                              mutations: [MutationEntry("lr", .domain(.uniform(0, 1)))])
+        for i in 0..<4 { try pbt.onTrialAdd("t\(i)", number: i, configuration: ["lr": 0.5]) }
+        for i in 0..<4 { _ = try pbt.onTrialResult("t\(i)", ["training_iteration": 1, "score": i == 2 ? .nan : Double(i)], context: SchedulerContext()) }
+        #expect(pbt.standing(of: "t0") == nil)
+    }
+
     /// Ray's asynchronous rule: the worst trial at its perturbation time clones the best one's
     /// checkpoint and configuration (explored), pauses, and resumes counting from the clone's.
     @Test func theWorstClonesTheBestAndResumesFromItsCheckpoint() throws {

@@ -150,6 +150,10 @@ public struct ExperimentCore: Sendable {
     var pendingIndices = TrialIndexSet()
     /// The PAUSED trials' places in ``trials``, in creation order (as ``pendingIndices``).
     var pausedIndices = TrialIndexSet()
+    /// The changes to ``pendingIndices`` and ``pausedIndices``, counted, the latest with their
+    /// trials: a scheduler that chooses may keep what it worked out from the waiting trials while
+    /// they stay, or look again only at the trials that changed (``WaitingTrials/stamp``).
+    var waitingChanges = WaitingChanges()
     /// The number of PENDING and PAUSED trials.
     var waitingCount: Int { pendingIndices.count + pausedIndices.count }
     /// The trial whose failure ended the experiment (``ExperimentConfig/failFast``).
@@ -162,7 +166,7 @@ public struct ExperimentCore: Sendable {
     var gpus: GPUPool
     /// With a scheduler that chooses: the waiting trials queued to start, in Ray's staging order
     /// (``nextChosen(now:)``); not saved (a restored experiment queues its trials again).
-    var staged: [String] = []
+    var staged = StagedTrials()
     /// The waiting trials the scheduler stopped (``TrialScheduler/takeStopRequests()``), for the
     /// front end (``takeStoppedWaiting()``); not saved (their status is).
     var stoppedWaiting: [String] = []
@@ -338,6 +342,7 @@ public struct ExperimentCore: Sendable {
     /// `old` to `new` (the caller sets the status).
     mutating func statusChanged(_ i: Int, from old: TrialStatus, to new: TrialStatus) {
         if old == new { return }
+        waitingChanges.record(i)
         switch old {
         case .pending: pendingIndices.remove(i)
         case .paused: pausedIndices.remove(i)

@@ -16,6 +16,7 @@ extension ExperimentCore {
         indexByID[id] = trials.count
         trials.append(TrialRecord(id: id, configuration: suggestion.configuration, status: .pending, number: trials.count))
         pendingIndices.insert(trials.count - 1)
+        waitingChanges.record(trials.count - 1)
         let number = trials.count - 1
         try schedule { (s: inout any TrialScheduler) throws(ScheduleError) in
             try s.onTrialAdd(id, number: number, configuration: suggestion.configuration)
@@ -45,9 +46,9 @@ extension ExperimentCore {
         staged.removeAll { id in indexByID[id].map { trials[$0].status == .terminated || trials[$0].status == .error } ?? true }
         let underCap = maxRunning.map { runningCount < $0 } ?? true
         // A trial whose exploit waits for the clone's checkpoint being saved starts once it is.
-        if underCap, let k = staged.firstIndex(where: { id in
+        if underCap, let id = staged.removeFirst(where: { id in
             indexByID[id].map { (trials[$0].status == .pending || trials[$0].status == .paused) && trials[$0].exploitFrom == nil } ?? false
-        }), let i = indexByID[staged.remove(at: k)] {
+        }), let i = indexByID[id] {
             let action = start(i, now: now)
             // Ray's next step, once the trial has started.
             try rayStep(pausing: nil, create: true)
@@ -79,19 +80,15 @@ extension ExperimentCore {
             }
         }
         guard waitingCount > 0 || pausing != nil else { return }
-        var queued = Set(staged)
-        for i in pendingIndices where !queued.contains(trials[i].id) {
-            staged.append(trials[i].id)
-            queued.insert(trials[i].id)
-        }
+        for i in pendingIndices { staged.append(trials[i].id) }  // (once: the queue has no repeats)
         let waiting = WaitingTrials(trials: trials, indexByID: indexByID, pending: pendingIndices, paused: pausedIndices,
-                                    pausing: pausing.flatMap { indexByID[$0] })
+                                    pausing: pausing.flatMap { indexByID[$0] }, changes: waitingChanges)
         guard !waiting.isEmpty else { return }
         let chosen = try schedule { (s: inout any TrialScheduler) throws(ScheduleError) in try s.chooseTrial(from: waiting) }
         // (Choosing may process a bracket: HyperBandForBOHB stops and resumes trials there.)
         try applySchedulerStops()
         try applySearcherNotes()
-        if let chosen, !queued.contains(chosen) { staged.append(chosen) }
+        if let chosen { staged.append(chosen) }
     }
 
     /// Tells the searcher of the pauses and resumes the scheduler decided (Ray's

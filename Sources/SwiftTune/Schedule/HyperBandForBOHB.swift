@@ -28,6 +28,14 @@ public struct HyperBandForBOHB: TrialScheduler {
     private(set) var pendingIDs: Set<String> = []
     /// How many trials ``status`` has RUNNING (derived, not saved).
     private(set) var runningCount = 0
+    /// Counts the changes to ``status`` (what ``sync(_:)`` and ``firstRunnableIndexed()`` read).
+    private(set) var statusVersion: UInt64 = 0
+    /// The waiting trials last synced (not saved).
+    var synced: WaitingTrials.Stamp?
+    /// The trials whose status changed since the last sync (not saved).
+    var changedSinceSync: Set<String> = []
+    /// The last ``firstRunnableIndexed()`` and the versions it was worked out from (not saved).
+    var lastRunnable: (index: UInt64, status: UInt64, id: String?)?
     /// Pauses (true) and unpauses (false) for the searcher, in order, not yet taken.
     var notes: [(trial: String, paused: Bool)] = []
     /// The `hyperband_info` of the last result, not yet taken.
@@ -76,8 +84,8 @@ public struct HyperBandForBOHB: TrialScheduler {
     /// Ray's `HyperBandForBOHB.on_trial_result` (see the type's comment).
     public mutating func onTrialResult(_ trialID: String, _ result: Metrics, context: SchedulerContext) throws(ScheduleError) -> SchedulerDecision {
         info = .object([])
-        guard let b = try base.updateStats(trialID, result, scheduler: "HyperBandForBOHB") else { return .continue }
-        if base.brackets[b].continues(trialID) { return .continue }
+        guard let (b, i) = try base.updateStats(trialID, result, scheduler: "HyperBandForBOHB") else { return .continue }
+        if base.brackets[b].continues(at: i) { return .continue }
         info = .object([("budget", .int(Int64(base.brackets[b].cumulR)))])
         let othersPaused = base.brackets[b].live.allSatisfy { $0.id == trialID || status[$0.id] == .paused }
         if !base.brackets[b].filled || !othersPaused {
@@ -173,16 +181,30 @@ public struct HyperBandForBOHB: TrialScheduler {
     /// processing of the case where nothing is runnable and nothing runs stays the scan's.
     public mutating func chooseTrial(from waiting: WaitingTrials) throws(ScheduleError) -> String? {
         guard !base.index.ambiguous else { return try chooseTrial(among: waiting.list) }
-        let listed = waiting.list
-        sync(listed)
-        if let id = firstRunnableIndexed() { return id }
+        // The engine asks after every result. A sync leaves every waiting trial known here with
+        // the engine's status; after one, only the trials that changed since (in the engine, or
+        // here) can differ, so only they are synced again. The first runnable trial is worked
+        // out again only when the statuses or the index changed.
+        if let last = synced, let ids = waiting.changedIDs(since: last) {
+            for id in ids + changedSinceSync where status[id] != nil {
+                if let s = waiting.status(of: id) { setStatus(id, s) }
+            }
+        } else {
+            sync(waiting.list)
+        }
+        synced = waiting.stamp
+        changedSinceSync.removeAll(keepingCapacity: true)
+        if let last = lastRunnable, last.index == base.index.version, last.status == statusVersion {
+            if let id = last.id { return id }
+        } else {
+            let id = firstRunnableIndexed()
+            lastRunnable = (base.index.version, statusVersion, id)
+            if let id { return id }
+        }
         guard runningCount == 0 else { return nil }
-        return try chooseTrial(among: listed)
+        return try chooseTrial(among: waiting.list)
     }
 
-    /// ``firstRunnable()`` through the index: of the PENDING trials and the PAUSED ones a halving
-    /// resumed, the first by band, bracket (a band lists its brackets in creation order) and
-    /// place in the bracket's live list.
     func firstRunnableIndexed() -> String? {
         var best: (band: Int, bracket: Int, sequence: Int, id: String)?
         func consider(_ id: String, _ place: (bracket: Int, sequence: Int)) {
@@ -205,8 +227,10 @@ public struct HyperBandForBOHB: TrialScheduler {
     /// Sets a trial's status as the scheduler knows it (nil: not its trial any more).
     mutating func setStatus(_ id: String, _ new: TrialStatus?) {
         let old = status[id]
-        status[id] = new
         guard old != new else { return }
+        status[id] = new
+        statusVersion &+= 1
+        changedSinceSync.insert(id)
         if old == .pending { pendingIDs.remove(id) }
         if old == .running { runningCount -= 1 }
         if new == .pending { pendingIDs.insert(id) }

@@ -16,6 +16,8 @@ struct HyperBandLiveIndex: Sendable {
     /// Whether a trial was ever live in two brackets at once (the scheduler's hooks called out of
     /// the engine's order); then the index cannot tell which comes first and the scheduler scans.
     private(set) var ambiguous = false
+    /// Counts the changes to the index (a choice worked out from it stays right while this stays).
+    private(set) var version: UInt64 = 0
 
     /// An empty index.
     init() {}
@@ -32,31 +34,43 @@ struct HyperBandLiveIndex: Sendable {
     }
 
     /// A bracket was made in band `band`.
-    mutating func bracketAdded(band: Int) { bandOf.append(band) }
+    mutating func bracketAdded(band: Int) {
+        bandOf.append(band)
+        version &+= 1
+    }
 
     /// A trial joined the end of bracket `bracket`'s live list (`resumable`: it is in the
-    /// bracket's `to_unpause`).
-    mutating func added(_ id: String, bracket: Int, resumable isResumable: Bool) {
+    /// bracket's `to_unpause`); its sequence number.
+    @discardableResult
+    mutating func added(_ id: String, bracket: Int, resumable isResumable: Bool) -> Int {
         if place[id] != nil { ambiguous = true }
+        version &+= 1
         place[id] = (bracket, nextSequence)
         nextSequence += 1
         resumable[id] = isResumable ? place[id] : nil
+        return nextSequence - 1
     }
 
     /// A trial left its bracket's live list.
     mutating func removed(_ id: String) {
+        version &+= 1
         place[id] = nil
         resumable[id] = nil
     }
 
     /// A live trial joined its bracket's `to_unpause`.
     mutating func markResumable(_ id: String) {
-        if let p = place[id] { resumable[id] = p }
+        if let p = place[id] {
+            resumable[id] = p
+            version &+= 1
+        }
     }
 
     /// A trial started running: it does not wait (``resumable``).
-    mutating func started(_ id: String) { resumable[id] = nil }
+    mutating func started(_ id: String) { unmarkResumable(id) }
 
     /// A trial left its bracket's `to_unpause`.
-    mutating func unmarkResumable(_ id: String) { resumable[id] = nil }
+    mutating func unmarkResumable(_ id: String) {
+        if !resumable.isEmpty, resumable.removeValue(forKey: id) != nil { version &+= 1 }
+    }
 }

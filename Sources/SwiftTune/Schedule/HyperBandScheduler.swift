@@ -54,6 +54,8 @@ public struct HyperBandScheduler: TrialScheduler {
     /// The live trials' order, the resumable ones and the brackets' bands, for
     /// ``chooseTrial(from:)`` (derived from the brackets; not saved).
     var index = HyperBandLiveIndex()
+    /// The last choice (``chooseTrial(from:)``).
+    var lastChoice: Choice?
 
     /// One live trial of a bracket: its latest `time_attr` (0 before its first result) and metric.
     struct Live: Sendable, Equatable {
@@ -61,17 +63,24 @@ public struct HyperBandScheduler: TrialScheduler {
         var time: Double? = nil
         var score: Double? = nil
         var hasMetric = false
+        /// Its sequence number in ``HyperBandLiveIndex`` (live lists are in this order; not saved).
+        var sequence = 0
     }
 
     /// Ray's `_Bracket`.
     struct Bracket: Sendable, Equatable {
-        var live: [Live] = []
+        /// The live trials, in the order they joined (changed through ``join(_:)``,
+        /// ``setTime(_:_:)``, ``leave(_:)`` and ``setCumulR(_:)``, which keep ``behind``).
+        private(set) var live: [Live] = []
+        /// How many live trials are below the current milestone (`time < cumul_r`, or no time
+        /// that compares): ``curIterDone`` without a visit of every live trial.
+        private(set) var behind = 0
         var all: [String] = []
         var n: Int
         var n0: Int
         var r: Int
         var r0: Int
-        var cumulR: Int
+        private(set) var cumulR: Int
         var halves: Int
         var totalWork: Int
         var completed = 0.0
@@ -80,13 +89,68 @@ public struct HyperBandScheduler: TrialScheduler {
         var toUnpause: Set<String> = []
 
         func time(_ l: Live) -> Double { l.time ?? 0 }
-        var curIterDone: Bool { live.allSatisfy { time($0) >= Double(cumulR) } }
+        /// Whether a live trial at `time` is below the milestone (Ray's `t.last_result[time_attr] < cumul_r`, negated as Ray's `all(>=)`).
+        func isBehind(_ time: Double) -> Bool { !(time >= Double(cumulR)) }
+        /// Ray's `cur_iter_done`: every live trial has reached the milestone. O(1).
+        var curIterDone: Bool { behind == 0 }
+
+        init(n: Int, n0: Int, r: Int, r0: Int, cumulR: Int, halves: Int, totalWork: Int, stopLastTrials: Bool) {
+            self.n = n
+            self.n0 = n0
+            self.r = r
+            self.r0 = r0
+            self.cumulR = cumulR
+            self.halves = halves
+            self.totalWork = totalWork
+            self.stopLastTrials = stopLastTrials
+        }
+
+        /// A trial joins the live list.
+        mutating func join(_ l: Live) {
+            live.append(l)
+            if isBehind(time(l)) { behind += 1 }
+        }
+
+        /// Live trial `i` is at `t`.
+        mutating func setTime(_ i: Int, _ t: Double) {
+            if isBehind(time(live[i])) { behind -= 1 }
+            live[i].time = t
+            if isBehind(t) { behind += 1 }
+        }
+
+        /// Live trial `k`'s sequence number (a restored bracket's, from the rebuilt index).
+        mutating func setSequence(_ k: Int, _ sequence: Int) { live[k].sequence = sequence }
+
+        /// Live trial `i`'s latest metric (nil: its result had none).
+        mutating func setScore(_ i: Int, _ score: Double?) {
+            live[i].score = score
+            live[i].hasMetric = score != nil
+        }
+
+        /// Trial `id` leaves the live list; whether it was there.
+        mutating func leave(_ id: String) -> Bool {
+            guard let i = index(id) else { return false }
+            if isBehind(time(live[i])) { behind -= 1 }
+            live.remove(at: i)
+            return true
+        }
+
+        /// The milestone moves to `r`.
+        mutating func setCumulR(_ r: Int) {
+            cumulR = r
+            behind = live.reduce(0) { $0 + (isBehind(time($1)) ? 1 : 0) }
+        }
         var finished: Bool { stopLastTrials && halves == 0 && curIterDone }
         var filled: Bool { live.count == n }
         func index(_ id: String) -> Int? { live.firstIndex { $0.id == id } }
 
         func continues(_ id: String) -> Bool {
             guard let i = index(id) else { return false }
+            return continues(at: i)
+        }
+
+        /// ``continues(_:)`` for live trial `i`.
+        func continues(at i: Int) -> Bool {
             if !stopLastTrials && halves == 0 { return true }
             return time(live[i]) < Double(cumulR)
         }
@@ -160,10 +224,10 @@ public struct HyperBandScheduler: TrialScheduler {
             }
         }
         guard let b = current else { return }
-        brackets[b].live.append(Live(id: trialID))
+        let sequence = index.added(trialID, bracket: b, resumable: brackets[b].toUnpause.contains(trialID))
+        brackets[b].join(Live(id: trialID, sequence: sequence))
         brackets[b].all.append(trialID)
         bracketOf[trialID] = b
-        index.added(trialID, bracket: b, resumable: brackets[b].toUnpause.contains(trialID))
     }
 
     /// A failed run that runs again: Ray's `on_trial_error` (the trial leaves its bracket), then
@@ -180,27 +244,26 @@ public struct HyperBandScheduler: TrialScheduler {
     /// Ray's `on_trial_result`: continue below the milestone, else process the bracket.
     /// - Throws: ``ScheduleError`` when the result lacks `time_attr` (Ray's KeyError).
     public mutating func onTrialResult(_ trialID: String, _ result: Metrics, context: SchedulerContext) throws(ScheduleError) -> SchedulerDecision {
-        guard let b = try updateStats(trialID, result, scheduler: "HyperBandScheduler") else { return .continue }
-        if brackets[b].continues(trialID) { return .continue }
+        guard let (b, i) = try updateStats(trialID, result, scheduler: "HyperBandScheduler") else { return .continue }
+        if brackets[b].continues(at: i) { return .continue }
         return try process(b, running: trialID)
     }
 
-    /// Ray's `update_trial_stats` of the trial's bracket (returned; nil for a trial in none).
+    /// Ray's `update_trial_stats` of the trial's bracket (returned, with the trial's place in its live list; nil for a trial in none).
     /// - Throws: ``ScheduleError`` when the result lacks `time_attr` (Ray's KeyError).
-    mutating func updateStats(_ trialID: String, _ result: Metrics, scheduler: String) throws(ScheduleError) -> Int? {
-        guard let b = bracketOf[trialID], let i = brackets[b].index(trialID) else { return nil }
+    mutating func updateStats(_ trialID: String, _ result: Metrics, scheduler: String) throws(ScheduleError) -> (bracket: Int, live: Int)? {
+        guard let b = bracketOf[trialID], let i = liveIndex(of: trialID, in: b) else { return nil }
         guard let t = result[timeAttr] else {
             throw ScheduleError("\(scheduler): the result of trial '\(trialID)' has no '\(timeAttr)' (its time_attr)")
         }
         let metric = properties.metric ?? ""
         let last = brackets[b].time(brackets[b].live[i])
         brackets[b].completed += t - last
-        brackets[b].live[i].time = t
-        brackets[b].live[i].score = result[metric]
-        brackets[b].live[i].hasMetric = result[metric] != nil
-        brackets[b].toUnpause.remove(trialID)
+        brackets[b].setTime(i, t)
+        brackets[b].setScore(i, result[metric])
+        if !brackets[b].toUnpause.isEmpty { brackets[b].toUnpause.remove(trialID) }
         index.unmarkResumable(trialID)
-        return b
+        return (b, i)
     }
 
     /// Ray's `_process_bracket`: the decision on `running` (the trial whose result came, nil when
@@ -246,9 +309,7 @@ public struct HyperBandScheduler: TrialScheduler {
 
     /// Trial `id` leaves bracket `b`'s live list.
     mutating func removeLive(_ b: Int, _ id: String) {
-        let before = brackets[b].live.count
-        brackets[b].live.removeAll { $0.id == id }
-        if brackets[b].live.count != before { index.removed(id) }
+        if brackets[b].leave(id) { index.removed(id) }
     }
 
     /// Ray's `successive_halving`: the trials that go on and those that stop.
@@ -258,7 +319,7 @@ public struct HyperBandScheduler: TrialScheduler {
         br.halves -= 1
         br.n = Int((Double(br.n) / reductionFactor).rounded(.up))
         br.r = Int(Swift.min(Double(br.r) * reductionFactor, maxT))
-        br.cumulR = br.r
+        br.setCumulR(br.r)
         brackets[b] = br
         let op = properties.mode == .max ? 1.0 : -1.0
         let metric = properties.metric ?? ""
@@ -306,8 +367,37 @@ public struct HyperBandScheduler: TrialScheduler {
     /// ``HyperBandLiveIndex``), and only the bands they are in are sorted; a resumed trial's status
     /// is asked until one waits. O(p + u log u + s log s) for p PENDING trials, u resumed ones and
     /// s brackets per band.
+    ///
+    /// The engine asks after every result, mostly with nothing changed: the choice is kept with
+    /// what it was worked out from (the waiting trials' ``WaitingTrials/stamp``, the index's
+    /// version, and the completions of the brackets it had to order) and given again while they
+    /// stay. O(1) then.
     public mutating func chooseTrial(from waiting: WaitingTrials) -> String? {
         if index.ambiguous { return chooseTrialByScan { waiting.status(of: $0) } }
+        if let last = lastChoice, let stamp = waiting.stamp, last.waiting == stamp, last.index == index.version,
+           last.completions.allSatisfy({ bandCompletions($0.band) == $0.values }) {
+            return last.chosen
+        }
+        var ordered: [(band: Int, values: [Double])] = []
+        let chosen = choose(from: waiting, ordered: &ordered)
+        lastChoice = waiting.stamp.map { Choice(waiting: $0, index: index.version, completions: ordered, chosen: chosen) }
+        return chosen
+    }
+
+    /// A choice of ``chooseTrial(from:)`` and what it was worked out from (not saved).
+    struct Choice: Sendable {
+        var waiting: WaitingTrials.Stamp
+        var index: UInt64
+        /// The bands whose brackets it ordered by completion, with those completions.
+        var completions: [(band: Int, values: [Double])]
+        var chosen: String?
+    }
+
+    /// The completions of band `band`'s brackets, in the band's order.
+    func bandCompletions(_ band: Int) -> [Double] { bands[band].compactMap { $0 }.map { brackets[$0].completion } }
+
+    /// ``chooseTrial(from:)`` worked out; `ordered` gets the bands whose brackets it ordered.
+    func choose(from waiting: WaitingTrials, ordered: inout [(band: Int, values: [Double])]) -> String? {
         // The trials that can be chosen: PENDING ones (they wait) and resumed ones (if they wait).
         var candidates: [(id: String, bracket: Int, band: Int, sequence: Int, waits: Bool)] = []
         func consider(_ id: String, _ place: (bracket: Int, sequence: Int), waits: Bool) {
@@ -320,15 +410,25 @@ public struct HyperBandScheduler: TrialScheduler {
         for (id, place) in index.resumable { consider(id, place, waits: false) }
         while let band = candidates.lazy.map(\.band).min() {
             // The band's brackets in Ray's order, then each bracket's trials in live order.
-            let order = sortedByCompletion(bands[band]).map(\.element)
+            // (Candidates of one bracket only: its rank does not matter, the brackets need no sort.)
+            var only: Int? = nil
+            var oneBracket = true
+            for c in candidates where c.band == band {
+                if only == nil { only = c.bracket } else if only != c.bracket { oneBracket = false; break }
+            }
+            if !oneBracket { ordered.append((band, bandCompletions(band))) }
+            let order = oneBracket ? [only ?? -1] : sortedByCompletion(bands[band]).map(\.element)
             var inBand: [(rank: Int, sequence: Int, candidate: Int)] = []
             for (k, c) in candidates.enumerated() where c.band == band {
                 inBand.append((order.firstIndex(of: c.bracket) ?? Int.max, c.sequence, k))
             }
-            inBand.sort { $0.rank < $1.rank || ($0.rank == $1.rank && $0.sequence < $1.sequence) }
-            for e in inBand {
-                let c = candidates[e.candidate]
+            // In (rank, sequence) order (sequences are unique), the first that waits: the
+            // smallest is found by a scan, and the next only when it does not wait.
+            while let m = inBand.indices.min(by: { (inBand[$0].rank, inBand[$0].sequence) < (inBand[$1].rank, inBand[$1].sequence) }) {
+                let c = candidates[inBand[m].candidate]
                 if c.waits || waiting.status(of: c.id) != nil { return c.id }
+                inBand.swapAt(m, inBand.count - 1)
+                inBand.removeLast()
             }
             candidates.removeAll { $0.band == band }
         }
@@ -336,9 +436,12 @@ public struct HyperBandScheduler: TrialScheduler {
     }
 
     /// A band's brackets (with their offsets in it) by completion, as Ray sorts them.
+    /// (Each bracket's completion is computed once: it visits the bracket's live trials.)
     func sortedByCompletion(_ band: [Int?]) -> [(offset: Int, element: Int)] {
-        band.compactMap { $0 }.enumerated().sorted { a, b in
-            let ca = brackets[a.element].completion, cb = brackets[b.element].completion
+        let members = band.compactMap { $0 }
+        let completion = members.map { brackets[$0].completion }
+        return members.enumerated().sorted { a, b in
+            let ca = completion[a.offset], cb = completion[b.offset]
             return ca < cb || (!(cb < ca) && a.offset < b.offset)
         }
     }
@@ -416,7 +519,7 @@ public struct HyperBandScheduler: TrialScheduler {
             br.isBeingProcessed = processing
             for l in live {
                 guard let a = l.arrayValue, a.count == 3, let id = a[0].stringValue else { throw ScheduleError.state("malformed HyperBand live trial") }
-                br.live.append(Live(id: id, time: a[1].doubleValue, score: a[2].doubleValue, hasMetric: a[2] != .null))
+                br.join(Live(id: id, time: a[1].doubleValue, score: a[2].doubleValue, hasMetric: a[2] != .null))
             }
             br.all = all.compactMap(\.stringValue)
             br.toUnpause = Set(toUnpause.compactMap(\.stringValue))
@@ -444,5 +547,25 @@ public struct HyperBandScheduler: TrialScheduler {
         self.numStopped = Int(numStopped)
         stopRequests = state["stop_requests"]?.arrayValue?.compactMap(\.stringValue) ?? []
         index = HyperBandLiveIndex(brackets: brackets, bands: bands)
+        for b in brackets.indices {
+            for k in brackets[b].live.indices {
+                if let p = index.place[brackets[b].live[k].id], p.bracket == b { brackets[b].setSequence(k, p.sequence) }
+            }
+        }
+    }
+
+    /// Where trial `id` is in bracket `b`'s live list: found by its sequence number (the list is
+    /// in that order), O(log n); by a scan when the index cannot tell.
+    func liveIndex(of id: String, in b: Int) -> Int? {
+        if !index.ambiguous, let p = index.place[id], p.bracket == b {
+            let live = brackets[b].live
+            var lo = 0, hi = live.count
+            while lo < hi {
+                let mid = lo + (hi - lo) >> 1
+                if live[mid].sequence < p.sequence { lo = mid + 1 } else { hi = mid }
+            }
+            if lo < live.count, live[lo].id == id { return lo }
+        }
+        return brackets[b].index(id)
     }
 }

@@ -60,6 +60,11 @@ public struct PopulationBasedTraining: TrialScheduler {
     /// Every trial's state, by id, and the ids in the order they were added (Ray's dict order).
     var states: [String: TrialState] = [:]
     var order: [String] = []
+    /// Each trial's place in ``order``.
+    var slotOf: [String: Int] = [:]
+    /// Along ``order``: each trial's last score while it is scored and has not ended (the trials
+    /// Ray's `_quantiles` ranks), else nil; kept with ``states`` by ``refreshSlot(_:)``.
+    var ranked: [Double?] = []
     /// Ray's `_next_perturbation_sync`.
     var nextPerturbationSync: Double
     /// How many random streams were used.
@@ -185,14 +190,29 @@ public struct PopulationBasedTraining: TrialScheduler {
             if !samples.isEmpty { config = try askFrontEnd(trialID, config, samples: samples, custom: false) }
             requests.append(.configure(trialID: trialID, configuration: config))
         }
-        if states[trialID] == nil { order.append(trialID) }
+        if states[trialID] == nil { appendToOrder(trialID) }
         states[trialID] = TrialState(configuration: config)
+        refreshSlot(trialID)
+    }
+
+    /// `trialID` joins ``order`` (and ``ranked``).
+    mutating func appendToOrder(_ trialID: String) {
+        slotOf[trialID] = order.count
+        order.append(trialID)
+        ranked.append(nil)
+    }
+
+    /// ``ranked`` takes `trialID`'s state.
+    mutating func refreshSlot(_ trialID: String) {
+        guard let k = slotOf[trialID] else { return }
+        ranked[k] = states[trialID].flatMap { $0.finished ? nil : $0.lastScore }
     }
 
     /// Ray requeues a failed trial through `on_trial_add`: its state starts afresh.
     public mutating func onTrialRetry(_ trialID: String, number: Int, configuration: JSONValue) throws(ScheduleError) {
         states[trialID] = TrialState(configuration: states[trialID]?.configuration ?? configuration)
-        if !order.contains(trialID) { order.append(trialID) }
+        if slotOf[trialID] == nil { appendToOrder(trialID) }
+        refreshSlot(trialID)
     }
 
     /// Ray's `on_trial_result`.
@@ -219,14 +239,20 @@ public struct PopulationBasedTraining: TrialScheduler {
         if time - states[trialID]!.lastPerturbationTime < perturbationInterval { return .continue }
         let score = (mode == .max ? 1.0 : -1.0) * value
         states[trialID]!.lastScore = score
+        refreshSlot(trialID)
         states[trialID]!.lastTrainTime = time
         try bandit?.record(trial: trialID, time: time, configuration: states[trialID]!.configuration, score: score)
 
         if !synch {
             states[trialID]!.lastPerturbationTime = time
-            let (lower, upper) = quantiles()
             let decision: SchedulerDecision = context.hasWaitingTrials ? .pause : .continue
-            let exploited = try checkpointOrExploit(trialID, reporting: trialID, upper: upper, lower: lower)
+            let exploited: Bool
+            if let standing = standing(of: trialID) {
+                exploited = try checkpointOrExploit(trialID, reporting: trialID, standing: standing)
+            } else {
+                let (lower, upper) = quantiles()
+                exploited = try checkpointOrExploit(trialID, reporting: trialID, upper: upper, lower: lower)
+            }
             return exploited ? .pause : decision
         }
         let live = order.filter { !(states[$0]?.finished ?? true) }
@@ -255,19 +281,95 @@ public struct PopulationBasedTraining: TrialScheduler {
         return (Array(sorted.prefix(k)), k == 0 ? sorted : Array(sorted.suffix(k)))
     }
 
-    /// Ray's `_checkpoint_or_exploit`; true when `trialID` was exploited.
+    /// Where one trial stands in Ray's `_quantiles`, worked out without sorting the population
+    /// (``standing(of:)``): whether it is in the upper or the lower quantile, how many trials the
+    /// upper one holds, and its trial at an index (in ascending order of score).
+    struct Standing {
+        var inUpper: Bool
+        var inLower: Bool
+        var upperCount: Int
+        var upperAt: (Int) -> String
+    }
+
+    /// ``quantiles()`` for `trialID` alone, in O(n) (the lower quantile's trial also picks its
+    /// clone by a selection, O(n) on average): the ranked trials' order is by score, ties in
+    /// ``order``, which is Python's sort whenever no score is NaN. Nil when one is (the full
+    /// sort, ``quantiles()``, decides then, as CPython's comparisons do).
+    func standing(of trialID: String) -> Standing? {
+        guard let me = slotOf[trialID] else { return nil }
+        var keys: [(score: Double, slot: Int)] = []
+        keys.reserveCapacity(ranked.count)
+        for (slot, score) in ranked.enumerated() {
+            guard let score else { continue }
+            if score.isNaN { return nil }
+            keys.append((score, slot))
+        }
+        let n = keys.count
+        guard n > 1 else { return Standing(inUpper: false, inLower: false, upperCount: 0, upperAt: { _ in "" }) }
+        var k = Int((Double(n) * quantileFraction).rounded(.up))
+        if Double(k) > Double(n) / 2 { k = n / 2 }
+        let first = k == 0 ? 0 : n - k  // Python's trials[-0:] is every trial
+        var rank: Int?  // nil: the trial is not ranked (in neither quantile)
+        if let mine = ranked[me] {
+            var below = 0
+            for key in keys where key.score < mine || (key.score == mine && key.slot < me) { below += 1 }
+            rank = below
+        }
+        let order = self.order
+        return Standing(inUpper: rank.map { $0 >= first } ?? false, inLower: rank.map { $0 < k } ?? false,
+                        upperCount: n - first) { r in
+            order[Self.select(keys, rank: first + r).slot]
+        }
+    }
+
+    /// The key of rank `rank` (0 for the smallest) among distinct `keys`, by score then slot:
+    /// Hoare's selection, the pivot a median of three.
+    static func select(_ keys: [(score: Double, slot: Int)], rank: Int) -> (score: Double, slot: Int) {
+        func less(_ a: (score: Double, slot: Int), _ b: (score: Double, slot: Int)) -> Bool {
+            a.score < b.score || (a.score == b.score && a.slot < b.slot)
+        }
+        var a = keys
+        var lo = 0, hi = a.count - 1
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2
+            if less(a[mid], a[lo]) { a.swapAt(mid, lo) }
+            if less(a[hi], a[lo]) { a.swapAt(hi, lo) }
+            if less(a[hi], a[mid]) { a.swapAt(hi, mid) }
+            let pivot = a[mid]
+            var i = lo, j = hi
+            while i <= j {
+                while less(a[i], pivot) { i += 1 }
+                while less(pivot, a[j]) { j -= 1 }
+                if i <= j {
+                    a.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            if rank <= j { hi = j } else if rank >= i { lo = i } else { return a[rank] }
+        }
+        return a[rank]
+    }
+
+    /// Ray's `_checkpoint_or_exploit` with the quantiles listed.
     mutating func checkpointOrExploit(_ trialID: String, reporting: String, upper: [String], lower: [String]) throws(ScheduleError) -> Bool {
-        if upper.contains(trialID) {
+        try checkpointOrExploit(trialID, reporting: reporting, standing: Standing(
+            inUpper: upper.contains(trialID), inLower: lower.contains(trialID), upperCount: upper.count, upperAt: { upper[$0] }))
+    }
+
+    /// Ray's `_checkpoint_or_exploit`; true when `trialID` was exploited.
+    mutating func checkpointOrExploit(_ trialID: String, reporting: String, standing: Standing) throws(ScheduleError) -> Bool {
+        if standing.inUpper {
             requests.append(trialID == reporting ? .save(trialID) : .keepLatest(trialID))
             states[trialID]?.lastCheckpoint = .requested
             numCheckpoints += 1
         } else {
             states[trialID]?.lastCheckpoint = .none
         }
-        guard lower.contains(trialID) else { return false }
+        guard standing.inLower else { return false }
         var rng = Xoshiro256(seed: seed, stream: draws)
         draws += 1
-        let clone = upper[Int(rng.below(UInt64(upper.count)))]
+        let clone = standing.upperAt(Int(rng.below(UInt64(standing.upperCount))))
         guard let cloneState = states[clone], cloneState.lastCheckpoint != .none else { return false }
         var samples: [[String]] = []
         var config: JSONValue, operations: JSONValue
@@ -415,11 +517,13 @@ public struct PopulationBasedTraining: TrialScheduler {
     /// The trial ended.
     public mutating func onTrialComplete(_ trialID: String, _ result: Metrics?) throws(ScheduleError) {
         states[trialID]?.finished = true
+        refreshSlot(trialID)
     }
 
     /// The trial failed (or was stopped while waiting).
     public mutating func onTrialRemove(_ trialID: String) throws(ScheduleError) {
         states[trialID]?.finished = true
+        refreshSlot(trialID)
     }
 
     /// Ray's future resolved: the kept checkpoint exists, or not.
@@ -513,9 +617,10 @@ public struct PopulationBasedTraining: TrialScheduler {
                   let tt = item["last_train_time"]?.doubleValue, let config = item["configuration"],
                   case .bool(let kept)? = item["last_checkpoint"], case .bool(let finished)? = item["finished"], states[id] == nil
             else { throw ScheduleError.state("malformed PBT trial state") }
-            order.append(id)
+            appendToOrder(id)
             states[id] = TrialState(lastScore: item["last_score"]?.doubleValue, lastCheckpoint: kept ? .available : .none,
                                     lastPerturbationTime: pt, lastTrainTime: tt, configuration: config, finished: finished)
+            refreshSlot(id)
         }
     }
 

@@ -32,6 +32,9 @@ struct OrderStatisticsTests {
                 let sorted = reference.sorted()
                 #expect(set.sorted.elementsEqual(sorted) { $0 == $1 })
                 for k in sorted.indices where k % 13 == 0 || k == sorted.count - 1 { #expect(set.kth(k) == sorted[k]) }
+                for probe in [v, Self.value(&rng, spread: spread), -.infinity, .infinity] where !probe.isNaN {
+                    #expect(set.countLess(than: probe) == sorted.filter { $0 < probe }.count)
+                }
             }
         }
         // Enough values to split chunks several times.
@@ -39,6 +42,8 @@ struct OrderStatisticsTests {
         let all = set.sorted
         #expect(all == all.sorted() && all.count == set.count)
         for k in stride(from: 0, to: all.count, by: 211) { #expect(set.kth(k) == all[k]) }
+        for probe in stride(from: -0.5, to: 1_001, by: 37.25) { #expect(set.countLess(than: probe) == all.filter { $0 < probe }.count) }
+        #expect(set.countLess(than: .nan) == 0)
     }
 
     @Test func multisetsCompareByTheirValues() {

@@ -306,7 +306,7 @@ public struct ExperimentCore: Sendable {
         if !stopped { stopped = ResultThresholds(config.stop).reached(result) }
         trials[i].results.append(result)
         trials[i].iteration += 1
-        if let checkpoint { trials[i].checkpointed(checkpoint) }
+        if let checkpoint { trials[i].checkpointed(checkpoint, time: time, iteration: iteration) }
         let context = SchedulerContext(hasWaitingTrials: hasWaitingTrials)
         var decision = stopped ? .stop : try schedule { (s: inout any TrialScheduler) throws(ScheduleError) in
             try s.onTrialResult(id, result, context: context)

@@ -134,11 +134,17 @@ public struct TrialRecord: Sendable, Equatable {
 
     /// Makes the latest result's checkpoint the trial's latest.
     mutating func checkpointed(_ name: String) {
+        checkpointed(name, time: results.last?["time_total_s"], iteration: results.last?["training_iteration"])
+    }
+
+    /// ``checkpointed(_:)`` when the caller has the latest result's `time_total_s` and
+    /// `training_iteration` at hand.
+    mutating func checkpointed(_ name: String, time: Double?, iteration reported: Double?) {
         checkpoint = name
         checkpointOwner = nil
-        checkpointTime = results.last?["time_total_s"] ?? 0
+        checkpointTime = time ?? 0
         checkpointResults = results.count
-        checkpointIteration = results.last?["training_iteration"].flatMap { $0.isFinite && abs($0) < 1e15 ? Int($0) : nil } ?? iteration
+        checkpointIteration = reported.flatMap { $0.isFinite && abs($0) < 1e15 ? Int($0) : nil } ?? iteration
     }
 
     /// The latest result.

@@ -86,6 +86,24 @@ struct OrderStatisticMultiset: Sendable {
         return true
     }
 
+    /// How many values are less than `value` (NaN: none). O(log n + n / 1024).
+    func countLess(than value: Double) -> Int {
+        if value.isNaN || chunks.isEmpty { return 0 }
+        var before = 0
+        for (c, chunk) in chunks.enumerated() {
+            guard let last = chunk.last, last < value else {
+                var a = 0, b = chunk.count
+                while a < b {
+                    let mid = a + (b - a) >> 1
+                    if chunk[mid] < value { a = mid + 1 } else { b = mid }
+                }
+                return before + a
+            }
+            before += sizes[c]
+        }
+        return before
+    }
+
     /// The `k`-th smallest value, counting from 0 (`k` must be in `0..<count`).
     func kth(_ k: Int) -> Double {
         precondition(k >= 0 && k < count, "k-th smallest out of range")

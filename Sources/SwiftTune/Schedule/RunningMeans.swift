@@ -77,30 +77,42 @@ struct RunningMeans: Sendable {
 
     /// A result of trial `id` was recorded. O(log n) plus O(log m) per kept time it reaches.
     mutating func append(_ id: String, _ time: Double, _ value: Double) {
-        let previous = trials[id]?.last ?? -.infinity
+        // One access to the trial, in place (a copy taken out of the dictionary would copy its
+        // arrays to append): its previous time, then the result, then its means at the kept
+        // times in (previous, time], which it reached now.
+        let wasRegular = regular, grace = gracePeriod, kept = keptAscending
+        var previous = -Double.infinity
+        var reached: [(at: Double, mean: Double)] = []
+        func update(_ t: inout Trial) {
+            previous = t.last
+            let stillRegular = wasRegular && time > previous
+            t.record(time, value, summed: stillRegular && time >= grace)
+            guard stillRegular, !kept.isEmpty else { return }
+            var k = Self.upperBound(previous, in: kept)
+            while k < kept.count && kept[k] <= time {
+                reached.append((kept[k], t.mean(upTo: kept[k])))
+                k += 1
+            }
+        }
+        update(&trials[id, default: Trial()])
         if !(time > previous) {
             regular = false
             means = [:]
             keptAscending = []
             keptOrder = []
+            return
         }
-        // In place: a copy of the trial taken out of the dictionary would copy its arrays to append.
-        trials[id, default: Trial()].record(time, value, summed: regular && time >= gracePeriod)
-        guard regular, !keptAscending.isEmpty, let t = trials[id] else { return }
-        // The kept times in (previous, time]: the trial reached them now.
-        var k = upperBound(previous)
-        while k < keptAscending.count && keptAscending[k] <= time {
-            let at = keptAscending[k]
-            means[at]?.insert(t.mean(upTo: at))
-            k += 1
-        }
+        for (at, mean) in reached { means[at]?.insert(mean) }
     }
 
-    private func upperBound(_ x: Double) -> Int {
-        var lo = 0, hi = keptAscending.count
+    private func upperBound(_ x: Double) -> Int { Self.upperBound(x, in: keptAscending) }
+
+    /// The index of the first of `sorted` greater than `x`.
+    private static func upperBound(_ x: Double, in sorted: [Double]) -> Int {
+        var lo = 0, hi = sorted.count
         while lo < hi {
             let mid = lo + (hi - lo) >> 1
-            if keptAscending[mid] <= x { lo = mid + 1 } else { hi = mid }
+            if sorted[mid] <= x { lo = mid + 1 } else { hi = mid }
         }
         return lo
     }
@@ -112,9 +124,24 @@ struct RunningMeans: Sendable {
     mutating func median(excluding id: String, at time: Double) -> (median: Double, others: Int)? {
         guard regular, let own = trials[id], own.last >= time else { return nil }
         if means[time] == nil { keep(time) }
-        // The trial's own mean leaves the kept ones while the median is read (in place: a copy
-        // of the kept means would cost as much as building them).
+        guard let m = means[time] else { return nil }
+        // The others' means: the kept ones but one copy of the trial's own, read around it (the
+        // j-th of the others is the j-th of all below its place, the (j + 1)-th from there on).
         let mine = own.mean(upTo: time)
+        let below = mine.isNaN ? 0 : m.ordered.countLess(than: mine)
+        if !mine.isNaN, !(below < m.ordered.count && m.ordered.kth(below) == mine) {
+            return medianByRemoval(excluding: mine, at: time)  // its own mean is not kept (not expected)
+        }
+        let n = m.ordered.count - (mine.isNaN ? 0 : 1)
+        let others = m.count - 1
+        if m.nanCount - (mine.isNaN ? 1 : 0) > 0 || n == 0 { return (.nan, others) }
+        func at(_ j: Int) -> Double { mine.isNaN || j < below ? m.ordered.kth(j) : m.ordered.kth(j + 1) }
+        return (n % 2 == 1 ? at(n / 2) : (at(n / 2 - 1) + at(n / 2)) / 2, others)
+    }
+
+    /// The median of the others' means at `time` with the trial's own mean taken out of the kept
+    /// ones and put back (what ``median(excluding:at:)`` reads around it).
+    private mutating func medianByRemoval(excluding mine: Double, at time: Double) -> (median: Double, others: Int)? {
         if mine.isNaN { means[time]?.nanCount -= 1 } else { means[time]?.ordered.remove(mine) }
         defer { means[time]?.insert(mine) }
         guard let m = means[time] else { return nil }

@@ -80,29 +80,30 @@ struct RunningMeans: Sendable {
         // One access to the trial, in place (a copy taken out of the dictionary would copy its
         // arrays to append): its previous time, then the result, then its means at the kept
         // times in (previous, time], which it reached now.
-        let wasRegular = regular, grace = gracePeriod, kept = keptAscending
-        var previous = -Double.infinity
-        var reached: [(at: Double, mean: Double)] = []
-        func update(_ t: inout Trial) {
-            previous = t.last
-            let stillRegular = wasRegular && time > previous
-            t.record(time, value, summed: stillRegular && time >= grace)
-            guard stillRegular, !kept.isEmpty else { return }
-            var k = Self.upperBound(previous, in: kept)
-            while k < kept.count && kept[k] <= time {
-                reached.append((kept[k], t.mean(upTo: kept[k])))
-                k += 1
-            }
-        }
-        update(&trials[id, default: Trial()])
+        let previous = Self.append(time, value, to: &trials[id, default: Trial()], means: &means, kept: keptAscending,
+                                   regular: regular, gracePeriod: gracePeriod)
         if !(time > previous) {
             regular = false
             means = [:]
             keptAscending = []
             keptOrder = []
-            return
         }
-        for (at, mean) in reached { means[at]?.insert(mean) }
+    }
+
+    /// ``append(_:_:_:)`` on the trial `t` and the kept `means` (at the `kept` times); the
+    /// trial's previous time.
+    private static func append(_ time: Double, _ value: Double, to t: inout Trial, means: inout [Double: Means], kept: [Double],
+                               regular: Bool, gracePeriod: Double) -> Double {
+        let previous = t.last
+        let stillRegular = regular && time > previous
+        t.record(time, value, summed: stillRegular && time >= gracePeriod)
+        guard stillRegular, !kept.isEmpty else { return previous }
+        var k = upperBound(previous, in: kept)
+        while k < kept.count && kept[k] <= time {
+            means[kept[k]]?.insert(t.mean(upTo: kept[k]))
+            k += 1
+        }
+        return previous
     }
 
     private func upperBound(_ x: Double) -> Int { Self.upperBound(x, in: keptAscending) }

@@ -99,8 +99,23 @@ let benchmarks: @Sendable () -> Void = {
     // schedulers: reports go round the population (a trial's report carries its next
     // training_iteration); a trial paused or stopped is finished and the next trial the engine
     // starts takes its place, so 1,000 stay live.
+    // - "decision": one `report` a sample, measured alone; the trial it ends is finished and
+    //   replaced before the next sample's measurement starts (that start is the searcher's
+    //   suggestion and the trial's bookkeeping: "Engine trial (next, report, finish)").
+    // - "with trial turnover": 1,000 results a sample, the ended trials' finish and their
+    //   replacements' start measured with them (with ASHA's grace period of 1, most trials end
+    //   at their first result, so this is mostly the turnover).
     for kind in Workloads.schedulerKinds {
         Benchmark("Engine decision per result, 1,000 running trials, \(kind)",
+                  configuration: .init(metrics: [.wallClock], maxDuration: .seconds(2), maxIterations: 200_000)) { benchmark, population in
+            try population.value.replaceEnded()
+            benchmark.startMeasurement()
+            try population.value.reportOnly()
+            benchmark.stopMeasurement()
+        } setup: {
+            Box(try Workloads.Population(scheduler: kind, trials: 1_000))
+        }
+        Benchmark("Engine result with trial turnover, 1,000 running trials, \(kind)",
                   configuration: .init(scalingFactor: .kilo)) { benchmark, population in
             for _ in benchmark.scaledIterations {
                 try population.value.reportNext()

@@ -98,6 +98,8 @@ enum Workloads {
         var running: [String] = []
         var iterations: [String: Int] = [:]
         var cursor = 0
+        /// Trials a decision ended, not yet finished and replaced (``reportOnly()``).
+        var ended: [String] = []
 
         init(scheduler kind: String, trials: Int) throws {
             var spec: JSONValue = ["type": .string(kind)]
@@ -122,8 +124,16 @@ enum Workloads {
             running.append(id)
         }
 
-        /// One result of the next trial in turn; a trial the decision ends is replaced.
+        /// One result of the next trial in turn; a trial the decision ends is replaced (the last
+        /// of the round takes its place in the round).
         mutating func reportNext() throws {
+            try reportOnly()
+            try replaceEnded()
+        }
+
+        /// One result of the next trial in turn, the engine's decision alone: a trial it ends
+        /// leaves the round and waits in ``ended`` for ``replaceEnded()``.
+        mutating func reportOnly() throws {
             if cursor >= running.count { cursor = 0 }
             let id = running[cursor]
             let t = (iterations[id] ?? 0) + 1
@@ -134,10 +144,19 @@ enum Workloads {
                 cursor += 1
                 return
             }
-            running.remove(at: cursor)
-            iterations[id] = nil
-            try core.finish(id, .stopped, now: Double(t))
-            try startNext()
+            running.swapAt(cursor, running.count - 1)
+            running.removeLast()
+            ended.append(id)
+        }
+
+        /// Finishes the trials decisions ended and starts as many new ones.
+        mutating func replaceEnded() throws {
+            for id in ended {
+                let t = iterations.removeValue(forKey: id) ?? 0
+                try core.finish(id, .stopped, now: Double(t))
+                try startNext()
+            }
+            ended.removeAll(keepingCapacity: true)
         }
     }
 }

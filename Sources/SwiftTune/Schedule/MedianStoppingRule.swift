@@ -59,13 +59,13 @@ public struct MedianStoppingRule: TrialScheduler {
     /// trials' running means recomputed and sorted).
     public mutating func onTrialResult(_ trialID: String, _ result: Metrics, context: SchedulerContext) -> SchedulerDecision {
         guard let metric = properties.metric, let time = result[timeAttr], let value = result[metric] else { return .continue }
-        if stopped.contains(trialID) { return .continue }  // a paused trial that was resumed
+        if !stopped.isEmpty, stopped.contains(trialID) { return .continue }  // a paused trial that was resumed
         results[trialID, default: []].append((time, value))
         index.append(trialID, time, value)
         if time < gracePeriod { return .continue }
-        if let (median, others) = index.median(excluding: trialID, at: time) {
+        if let (median, others, best) = index.medianAndBest(excluding: trialID, at: time, max: properties.mode == .max) {
             if others < minSamplesRequired { return yieldOrContinue(trialID, time: time, context: context) }
-            return compare(trialID, median: median, best: index.best(trialID, max: properties.mode == .max) ?? .nan)
+            return compare(trialID, median: median, best: best ?? .nan)
         }
         // Ray's way, when a trial's times went back (``RunningMeans/regular``).
         // Other trials whose latest result has reached `time`.

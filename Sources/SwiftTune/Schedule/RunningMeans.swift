@@ -64,7 +64,11 @@ struct RunningMeans: Sendable {
     /// The times whose means are kept, ascending, and in the order they were made.
     private var keptAscending: [Double] = []
     private var keptOrder: [Double] = []
-    private var means: [Double: Means] = [:]
+    /// The kept means, along ``keptAscending`` (a few: found by a scan, changed in place).
+    private var keptMeans: [Means] = []
+
+    /// Where `time`'s means are in ``keptMeans``.
+    private func keptIndex(_ time: Double) -> Int? { keptAscending.firstIndex(of: time) }
 
     /// An empty index.
     init(gracePeriod: Double) { self.gracePeriod = gracePeriod }
@@ -80,11 +84,11 @@ struct RunningMeans: Sendable {
         // One access to the trial, in place (a copy taken out of the dictionary would copy its
         // arrays to append): its previous time, then the result, then its means at the kept
         // times in (previous, time], which it reached now.
-        let previous = Self.append(time, value, to: &trials[id, default: Trial()], means: &means, kept: keptAscending,
+        let previous = Self.append(time, value, to: &trials[id, default: Trial()], means: &keptMeans, kept: keptAscending,
                                    regular: regular, gracePeriod: gracePeriod)
         if !(time > previous) {
             regular = false
-            means = [:]
+            keptMeans = []
             keptAscending = []
             keptOrder = []
         }
@@ -92,7 +96,7 @@ struct RunningMeans: Sendable {
 
     /// ``append(_:_:_:)`` on the trial `t` and the kept `means` (at the `kept` times); the
     /// trial's previous time.
-    private static func append(_ time: Double, _ value: Double, to t: inout Trial, means: inout [Double: Means], kept: [Double],
+    private static func append(_ time: Double, _ value: Double, to t: inout Trial, means: inout [Means], kept: [Double],
                                regular: Bool, gracePeriod: Double) -> Double {
         let previous = t.last
         let stillRegular = regular && time > previous
@@ -100,7 +104,7 @@ struct RunningMeans: Sendable {
         guard stillRegular, !kept.isEmpty else { return previous }
         var k = upperBound(previous, in: kept)
         while k < kept.count && kept[k] <= time {
-            means[kept[k]]?.insert(t.mean(upTo: kept[k]))
+            means[k].insert(t.mean(upTo: kept[k]))
             k += 1
         }
         return previous
@@ -123,29 +127,37 @@ struct RunningMeans: Sendable {
     /// are; nil unless ``regular`` and `id` reached `time`. O(T log n) the first time a time is
     /// asked about (T trials), O(log m + m / 1024) after (m of them).
     mutating func median(excluding id: String, at time: Double) -> (median: Double, others: Int)? {
+        medianAndBest(excluding: id, at: time, max: true).map { ($0.median, $0.others) }
+    }
+
+    /// ``median(excluding:at:)`` with `id`'s best value (``best(_:max:)``), its trial looked up once.
+    mutating func medianAndBest(excluding id: String, at time: Double, max: Bool) -> (median: Double, others: Int, best: Double?)? {
         guard regular, let own = trials[id], own.last >= time else { return nil }
-        if means[time] == nil { keep(time) }
-        guard let m = means[time] else { return nil }
+        let best = max ? own.maximum : own.minimum
+        if keptIndex(time) == nil { keep(time) }
+        guard let j = keptIndex(time) else { return nil }
+        let m = keptMeans[j]
         // The others' means: the kept ones but one copy of the trial's own, read around it (the
         // j-th of the others is the j-th of all below its place, the (j + 1)-th from there on).
         let mine = own.mean(upTo: time)
         let below = mine.isNaN ? 0 : m.ordered.countLess(than: mine)
         if !mine.isNaN, !(below < m.ordered.count && m.ordered.kth(below) == mine) {
-            return medianByRemoval(excluding: mine, at: time)  // its own mean is not kept (not expected)
+            return medianByRemoval(excluding: mine, at: time).map { ($0.median, $0.others, best) }  // (not expected)
         }
         let n = m.ordered.count - (mine.isNaN ? 0 : 1)
         let others = m.count - 1
-        if m.nanCount - (mine.isNaN ? 1 : 0) > 0 || n == 0 { return (.nan, others) }
+        if m.nanCount - (mine.isNaN ? 1 : 0) > 0 || n == 0 { return (.nan, others, best) }
         func at(_ j: Int) -> Double { mine.isNaN || j < below ? m.ordered.kth(j) : m.ordered.kth(j + 1) }
-        return (n % 2 == 1 ? at(n / 2) : (at(n / 2 - 1) + at(n / 2)) / 2, others)
+        return (n % 2 == 1 ? at(n / 2) : (at(n / 2 - 1) + at(n / 2)) / 2, others, best)
     }
 
     /// The median of the others' means at `time` with the trial's own mean taken out of the kept
     /// ones and put back (what ``median(excluding:at:)`` reads around it).
     private mutating func medianByRemoval(excluding mine: Double, at time: Double) -> (median: Double, others: Int)? {
-        if mine.isNaN { means[time]?.nanCount -= 1 } else { means[time]?.ordered.remove(mine) }
-        defer { means[time]?.insert(mine) }
-        guard let m = means[time] else { return nil }
+        guard let j = keptIndex(time) else { return nil }
+        if mine.isNaN { keptMeans[j].nanCount -= 1 } else { keptMeans[j].ordered.remove(mine) }
+        defer { keptMeans[j].insert(mine) }
+        let m = keptMeans[j]
         let n = m.ordered.count
         let median: Double
         if m.nanCount > 0 || n == 0 {
@@ -162,12 +174,15 @@ struct RunningMeans: Sendable {
         for t in trials.values where t.last >= time { m.insert(t.mean(upTo: time)) }
         if keptOrder.count >= Self.keptTimes {
             let old = keptOrder.removeFirst()
-            means[old] = nil
-            keptAscending.removeAll { $0 == old }
+            if let j = keptIndex(old) {
+                keptAscending.remove(at: j)
+                keptMeans.remove(at: j)
+            }
         }
-        means[time] = m
+        let at = upperBound(time)
+        keptAscending.insert(time, at: at)
+        keptMeans.insert(m, at: at)
         keptOrder.append(time)
-        keptAscending.insert(time, at: upperBound(time))
     }
 
     /// The best value of trial `id` so far (the largest for `max`), nil before its first.

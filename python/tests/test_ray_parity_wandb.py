@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from ray_scripts import run_both
+from ray_scripts import run_parity_script
 from wandb_files import read_runs
 
 pytestmark = pytest.mark.ray
@@ -112,12 +112,34 @@ def _runs(out: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
             for where in ("plain", "options", "inside")}
 
 
+def _incomplete(out: dict[str, Any]) -> list[str]:
+    """The W&B run files the script left without their run record (the file's header alone)."""
+    root = Path(out["root"])
+    return [r["path"] for where in ("plain", "options", "inside") for r in read_runs(root / where) if "init_config" not in r]
+
+
+RAY_ATTEMPTS = 3
+"""Ray's runs of the script: its logging actor of a trial that fails at once is sometimes ended
+before wandb writes the run file's first record (seen once in 4 runs here, Ray 2.53 and wandb
+0.31: a 7-byte file). That is Ray's race, not what this test compares, so Ray's side runs again
+then; swifttune's side runs once and must leave every file whole."""
+
+
 @pytest.mark.slow
 def test_the_same_script_leaves_the_runs_ray_leaves(tmp_path, monkeypatch):
     pytest.importorskip("ray")
     pytest.importorskip("wandb")
     monkeypatch.setenv("WANDB_MODE", "offline")  # (HOME is the test's own: wandb's settings and caches)
-    ray_out, ours = run_both(SCRIPT, RAY_IMPORTS, SWIFTTUNE_IMPORTS, tmp_path)
+    for attempt in range(RAY_ATTEMPTS):
+        ray_out = run_parity_script(SCRIPT.format(imports=RAY_IMPORTS, ray_init_extra=", include_dashboard=False"),
+                                    tmp_path / f"ray{attempt}")
+        if not _incomplete(ray_out):
+            break
+    else:
+        pytest.fail(f"Ray left incomplete W&B run files in each of {RAY_ATTEMPTS} runs: {_incomplete(ray_out)}")
+    ours = run_parity_script(SCRIPT.format(imports=SWIFTTUNE_IMPORTS, ray_init_extra=""), tmp_path / "swifttune")
+    assert set(ours) == set(ray_out)
+    assert not _incomplete(ours), f"swifttune left incomplete W&B run files: {_incomplete(ours)}"
     theirs, mine = _runs(ray_out), _runs(ours)
     assert [v["x"] for v in mine["plain"]] == [1, 2, 3] and [v["x"] for v in mine["inside"]] == [1, 2]
     assert all(v["id_is_trial_id"] and v["name_is_trial_name"] and v["finished"] for vs in mine.values() for v in vs)

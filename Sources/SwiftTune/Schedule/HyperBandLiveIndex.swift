@@ -40,15 +40,13 @@ struct HyperBandLiveIndex: Sendable {
     }
 
     /// A trial joined the end of bracket `bracket`'s live list (`resumable`: it is in the
-    /// bracket's `to_unpause`); its sequence number.
-    @discardableResult
-    mutating func added(_ id: String, bracket: Int, resumable isResumable: Bool) -> Int {
+    /// bracket's `to_unpause`).
+    mutating func added(_ id: String, bracket: Int, resumable isResumable: Bool) {
         if place[id] != nil { ambiguous = true }
         version &+= 1
         place[id] = (bracket, nextSequence)
         nextSequence += 1
         resumable[id] = isResumable ? place[id] : nil
-        return nextSequence - 1
     }
 
     /// A trial left its bracket's live list.

@@ -63,8 +63,6 @@ public struct HyperBandScheduler: TrialScheduler {
         var time: Double? = nil
         var score: Double? = nil
         var hasMetric = false
-        /// Its sequence number in ``HyperBandLiveIndex`` (live lists are in this order; not saved).
-        var sequence = 0
     }
 
     /// Ray's `_Bracket`.
@@ -117,9 +115,6 @@ public struct HyperBandScheduler: TrialScheduler {
             live[i].time = t
             if isBehind(t) { behind += 1 }
         }
-
-        /// Live trial `k`'s sequence number (a restored bracket's, from the rebuilt index).
-        mutating func setSequence(_ k: Int, _ sequence: Int) { live[k].sequence = sequence }
 
         /// Live trial `i`'s latest metric (nil: its result had none).
         mutating func setScore(_ i: Int, _ score: Double?) {
@@ -224,10 +219,10 @@ public struct HyperBandScheduler: TrialScheduler {
             }
         }
         guard let b = current else { return }
-        let sequence = index.added(trialID, bracket: b, resumable: brackets[b].toUnpause.contains(trialID))
-        brackets[b].join(Live(id: trialID, sequence: sequence))
+        brackets[b].join(Live(id: trialID))
         brackets[b].all.append(trialID)
         bracketOf[trialID] = b
+        index.added(trialID, bracket: b, resumable: brackets[b].toUnpause.contains(trialID))
     }
 
     /// A failed run that runs again: Ray's `on_trial_error` (the trial leaves its bracket), then
@@ -252,7 +247,7 @@ public struct HyperBandScheduler: TrialScheduler {
     /// Ray's `update_trial_stats` of the trial's bracket (returned, with the trial's place in its live list; nil for a trial in none).
     /// - Throws: ``ScheduleError`` when the result lacks `time_attr` (Ray's KeyError).
     mutating func updateStats(_ trialID: String, _ result: Metrics, scheduler: String) throws(ScheduleError) -> (bracket: Int, live: Int)? {
-        guard let b = bracketOf[trialID], let i = liveIndex(of: trialID, in: b) else { return nil }
+        guard let b = bracketOf[trialID], let i = brackets[b].index(trialID) else { return nil }
         guard let t = result[timeAttr] else {
             throw ScheduleError("\(scheduler): the result of trial '\(trialID)' has no '\(timeAttr)' (its time_attr)")
         }
@@ -436,7 +431,7 @@ public struct HyperBandScheduler: TrialScheduler {
     }
 
     /// A band's brackets (with their offsets in it) by completion, as Ray sorts them.
-    /// (Each bracket's completion is computed once: it visits the bracket's live trials.)
+    /// (Each bracket's completion is computed once, not at every comparison.)
     func sortedByCompletion(_ band: [Int?]) -> [(offset: Int, element: Int)] {
         let members = band.compactMap { $0 }
         let completion = members.map { brackets[$0].completion }
@@ -547,25 +542,5 @@ public struct HyperBandScheduler: TrialScheduler {
         self.numStopped = Int(numStopped)
         stopRequests = state["stop_requests"]?.arrayValue?.compactMap(\.stringValue) ?? []
         index = HyperBandLiveIndex(brackets: brackets, bands: bands)
-        for b in brackets.indices {
-            for k in brackets[b].live.indices {
-                if let p = index.place[brackets[b].live[k].id], p.bracket == b { brackets[b].setSequence(k, p.sequence) }
-            }
-        }
-    }
-
-    /// Where trial `id` is in bracket `b`'s live list: found by its sequence number (the list is
-    /// in that order), O(log n); by a scan when the index cannot tell.
-    func liveIndex(of id: String, in b: Int) -> Int? {
-        if !index.ambiguous, let p = index.place[id], p.bracket == b {
-            let live = brackets[b].live
-            var lo = 0, hi = live.count
-            while lo < hi {
-                let mid = lo + (hi - lo) >> 1
-                if live[mid].sequence < p.sequence { lo = mid + 1 } else { hi = mid }
-            }
-            if lo < live.count, live[lo].id == id { return lo }
-        }
-        return brackets[b].index(id)
     }
 }

@@ -130,7 +130,8 @@ struct RunningMeans: Sendable {
         medianAndBest(excluding: id, at: time, max: true).map { ($0.median, $0.others) }
     }
 
-    /// ``median(excluding:at:)`` with `id`'s best value (``best(_:max:)``), its trial looked up once.
+    /// ``median(excluding:at:)`` with `id`'s best value so far (the largest for `max`), its trial
+    /// looked up once.
     mutating func medianAndBest(excluding id: String, at time: Double, max: Bool) -> (median: Double, others: Int, best: Double?)? {
         guard regular, let own = trials[id], own.last >= time else { return nil }
         let best = max ? own.maximum : own.minimum
@@ -141,31 +142,13 @@ struct RunningMeans: Sendable {
         // j-th of the others is the j-th of all below its place, the (j + 1)-th from there on).
         let mine = own.mean(upTo: time)
         let below = mine.isNaN ? 0 : m.ordered.countLess(than: mine)
-        if !mine.isNaN, !(below < m.ordered.count && m.ordered.kth(below) == mine) {
-            return medianByRemoval(excluding: mine, at: time).map { ($0.median, $0.others, best) }  // (not expected)
-        }
+        // (Its own mean is always kept; were it not, the caller's recomputation decides.)
+        if !mine.isNaN, !(below < m.ordered.count && m.ordered.kth(below) == mine) { return nil }
         let n = m.ordered.count - (mine.isNaN ? 0 : 1)
         let others = m.count - 1
         if m.nanCount - (mine.isNaN ? 1 : 0) > 0 || n == 0 { return (.nan, others, best) }
         func at(_ j: Int) -> Double { mine.isNaN || j < below ? m.ordered.kth(j) : m.ordered.kth(j + 1) }
         return (n % 2 == 1 ? at(n / 2) : (at(n / 2 - 1) + at(n / 2)) / 2, others, best)
-    }
-
-    /// The median of the others' means at `time` with the trial's own mean taken out of the kept
-    /// ones and put back (what ``median(excluding:at:)`` reads around it).
-    private mutating func medianByRemoval(excluding mine: Double, at time: Double) -> (median: Double, others: Int)? {
-        guard let j = keptIndex(time) else { return nil }
-        if mine.isNaN { keptMeans[j].nanCount -= 1 } else { keptMeans[j].ordered.remove(mine) }
-        defer { keptMeans[j].insert(mine) }
-        let m = keptMeans[j]
-        let n = m.ordered.count
-        let median: Double
-        if m.nanCount > 0 || n == 0 {
-            median = .nan
-        } else {
-            median = n % 2 == 1 ? m.ordered.kth(n / 2) : (m.ordered.kth(n / 2 - 1) + m.ordered.kth(n / 2)) / 2
-        }
-        return (median, m.count)
     }
 
     /// Starts keeping the means up to `time`, from every trial that reached it.
@@ -184,7 +167,4 @@ struct RunningMeans: Sendable {
         keptMeans.insert(m, at: at)
         keptOrder.append(time)
     }
-
-    /// The best value of trial `id` so far (the largest for `max`), nil before its first.
-    func best(_ id: String, max: Bool) -> Double? { max ? trials[id]?.maximum : trials[id]?.minimum }
 }

@@ -213,12 +213,7 @@ struct ResultLineScanner: JSONTextReader {
         }
         // Clinger's fast path: both the significand and the power of ten are exact doubles, so
         // one correctly rounded operation gives the nearest double.
-        if !n.truncated, n.significand <= 1 << 53, n.exponent.magnitude <= 22, !n.integer {
-            let p = Self.exactPowersOfTen[Int(n.exponent.magnitude)]
-            let m = Double(n.significand)
-            let d = n.exponent < 0 ? m / p : m * p
-            return .double(n.negative ? -d : d)
-        }
+        if !n.integer, n.significand <= 1 << 53, let d = Self.scaled(n) { return .double(n.negative ? -d : d) }
         let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[n.start..<n.end]), as: UTF8.self)
         if n.integer, let i = Int64(text) { return .int(i) }
         guard let d = Double(text) else { throw JSONError(message: "bad number \(text)", offset: base + n.start) }
@@ -234,16 +229,23 @@ struct ResultLineScanner: JSONTextReader {
     mutating func float() throws(JSONError) -> Float {
         let n = try numberParts()
         if let special = n.special { return Float(special) }
-        if !n.truncated, n.exponent.magnitude <= 22 {
-            let p = Self.exactPowersOfTen[Int(n.exponent.magnitude)]
-            let m = Double(n.significand)
-            let d = n.exponent < 0 ? m / p : m * p
+        if let d = Self.scaled(n) {
             if n.significand <= 1 << 53 { return Float(n.negative ? -d : d) }  // d is exact (Clinger)
             let lo = Float(d * (1 - 0x1p-50)), hi = Float(d * (1 + 0x1p-50))
             if lo == hi { return n.negative ? -lo : lo }
         }
         pos = n.start
         return Float(try number().doubleValue)
+    }
+
+    /// The magnitude of `n` as one operation on doubles: the significand times or divided by an
+    /// exact power of ten (the nearest double when the significand is at most 2^53); nil when
+    /// digits were dropped or the power is beyond 10^22.
+    static func scaled(_ n: NumberParts) -> Double? {
+        guard !n.truncated, n.exponent.magnitude <= 22 else { return nil }
+        let p = exactPowersOfTen[Int(n.exponent.magnitude)]
+        let m = Double(n.significand)
+        return n.exponent < 0 ? m / p : m * p
     }
 
     /// Skips the value at `pos`, whatever it is.

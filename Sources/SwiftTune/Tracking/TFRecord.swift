@@ -12,16 +12,8 @@ public enum TFRecord {
         let start = out.count
         out.append(contentsOf: repeatElement(0, count: 12))
         data(&out)
-        let length = UInt64(out.count - start - 12)
-        out.withUnsafeMutableBytes { buffer in
-            buffer.storeBytes(of: length.littleEndian, toByteOffset: start, as: UInt64.self)
-            let lengthCRC = CRC32C.masked(CRC32C.checksum(UnsafeRawBufferPointer(rebasing: buffer[start..<start + 8])))
-            buffer.storeBytes(of: lengthCRC.littleEndian, toByteOffset: start + 8, as: UInt32.self)
-        }
-        let dataCRC = out.withUnsafeBytes {
-            CRC32C.masked(CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[(start + 12)...])))
-        }
-        appendLittleEndian(dataCRC, to: &out)
+        out.append(contentsOf: repeatElement(0, count: 4))
+        out.withUnsafeMutableBytes { frame(UnsafeMutableRawBufferPointer(rebasing: $0[start...])) }
     }
 
     /// Fills in the framing of a record written in place: `record` is the whole record (12
@@ -63,10 +55,6 @@ public enum TFRecord {
             p += 16 + Int(length)
         }
         return out
-    }
-
-    static func appendLittleEndian(_ value: UInt32, to out: inout [UInt8]) {
-        for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
     }
 
     static func readLittleEndian(_ bytes: [UInt8], _ at: Int) -> UInt32 {

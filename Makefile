@@ -83,7 +83,7 @@ test: deps test-swift test-c test-python test-wheel test-dist
 # imports and runs with (its tests run it offline: no network, no account).
 VENV_PACKAGES := pytest "mypy==2.4.1" cloudpickle pandas "ray[tune]==2.53.0" "hyperopt==0.3.0" build \
 	"bayesian-optimization==1.4.3" "nevergrad==1.0.3" "mlflow==3.17.2" "wandb==0.31.0" "tensorboard==2.21.0" \
-	"scikit-learn==1.9.1" "ConfigSpace==1.2.2"
+	"scikit-learn==1.9.1" "ConfigSpace==1.2.2" "optuna==5.0.0"
 venv: .venv/.ready .venv-bohb/.ready
 .venv/.ready: .venv/bin/python Makefile
 	.venv/bin/pip install --quiet --disable-pip-version-check $(VENV_PACKAGES)

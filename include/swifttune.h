@@ -238,6 +238,23 @@ int32_t st_searcher_suggest_with_assignment(st_searcher *searcher, const char *t
 int32_t st_searcher_tell(st_searcher *searcher, const char *trial_id, int32_t outcome, double value);
 
 /**
+ * Hands the searcher an intermediate result of a live trial (Ray's on_trial_result): count
+ * metrics, names[k] = values[k]. Only searchers that learn from intermediate results keep
+ * it (Optuna's TPE records the metric at training_iteration); the others, and ids not live
+ * in the concurrency limiter, ignore it. Returns ST_OK, ST_UNKNOWN_TRIAL or ST_INVALID_ARGUMENT.
+ */
+int32_t st_searcher_observe(st_searcher *searcher, const char *trial_id, const char *const *names, const double *values, int32_t count);
+
+/**
+ * Records a trial evaluated outside the search (Ray's add_evaluated_point): its whole
+ * configuration by value (config_json, as suggestions are) and its outcome, as for
+ * st_searcher_tell. It counts as a trial created now and takes no concurrency slot. Returns
+ * ST_OK, ST_INVALID_JSON, ST_INVALID_ARGUMENT (an id already used, a configuration that
+ * does not fit the space) or ST_INVALID_STATE.
+ */
+int32_t st_searcher_add_evaluated(st_searcher *searcher, const char *trial_id, const char *config_json, int32_t outcome, double value);
+
+/**
  * Writes the searcher's whole state (limiter, searcher, history) as JSON into *out_json
  * (freed with st_free). Returns ST_OK or ST_INVALID_ARGUMENT.
  */

@@ -45,7 +45,7 @@ SECTIONS = [
      "Random search or TPE behind its concurrency limiter: built from a JSON specification, asked "
      "for configurations, told outcomes, saved and restored, freed.",
      ["st_outcome", "st_searcher_new", "st_searcher_suggest", "st_searcher_suggest_with_assignment",
-      "st_searcher_tell", "st_searcher_save", "st_searcher_restore", "st_searcher_free"]),
+      "st_searcher_tell", "st_searcher_observe", "st_searcher_add_evaluated", "st_searcher_save", "st_searcher_restore", "st_searcher_free"]),
     ("Schedulers: st_scheduler",
      "FIFO, ASHA, the median stopping rule, or a scheduler of the caller's (called back through "
      "st_experiment_set_scheduler), built from a JSON specification; an experiment takes a copy.",

@@ -91,6 +91,46 @@ public func stSearcherTell(_ searcher: OpaquePointer?, _ trial_id: UnsafePointer
     }
 }
 
+/// Records a trial evaluated outside the search (Ray's `add_evaluated_point`): its whole
+/// configuration by value (`config_json`, as suggestions are) and its outcome, as for
+/// `st_searcher_tell`. It counts as a trial created now and takes no concurrency slot. Returns
+/// `ST_OK`, `ST_INVALID_JSON`, `ST_INVALID_SPACE` (a configuration that does not fit the space),
+/// `ST_INVALID_TRIAL_STATE` (an id already used) or `ST_INVALID_ARGUMENT`.
+@c(st_searcher_add_evaluated)
+public func stSearcherAddEvaluated(_ searcher: OpaquePointer?, _ trial_id: UnsafePointer<CChar>?, _ config_json: UnsafePointer<CChar>?,
+                                   _ outcome: Int32, _ value: Double) -> Int32 {
+    api {
+        let s = try object(searcher, SearcherHandle.self, "searcher")
+        let id = try string(trial_id, "trial_id")
+        let config = try json(config_json, "config_json")
+        let o: TrialOutcome
+        switch st_outcome(rawValue: outcome) {
+        case .ST_OUTCOME_COMPLETED?: o = .completed(value)
+        case .ST_OUTCOME_NO_METRIC?: o = .completedWithoutMetric
+        case .ST_OUTCOME_FAILED?: o = .failed
+        case nil: throw CError(.ST_INVALID_ARGUMENT, "outcome \(outcome) is not an st_outcome")
+        }
+        try s.limiter.withLock { (l: inout ConcurrencyLimiter) throws in try l.addEvaluated(trialID: id, configuration: config, o) }
+        return .ST_OK
+    }
+}
+
+/// Hands the searcher an intermediate result of a live trial (Ray's `on_trial_result`): `count`
+/// metrics, `names[k]` = `values[k]`. Only searchers that learn from intermediate results keep
+/// it (Optuna's TPE records the metric at `training_iteration`); the others, and ids not live
+/// in the concurrency limiter, ignore it. Returns `ST_OK`, `ST_UNKNOWN_TRIAL` or `ST_INVALID_ARGUMENT`.
+@c(st_searcher_observe)
+public func stSearcherObserve(_ searcher: OpaquePointer?, _ trial_id: UnsafePointer<CChar>?,
+                              _ names: UnsafePointer<UnsafePointer<CChar>?>?, _ values: UnsafePointer<Double>?, _ count: Int32) -> Int32 {
+    api {
+        let s = try object(searcher, SearcherHandle.self, "searcher")
+        let id = try string(trial_id, "trial_id")
+        let metrics = try metricsArgument(names, values, count)
+        try s.limiter.withLock { (l: inout ConcurrencyLimiter) throws in try l.observe(trialID: id, metrics) }
+        return .ST_OK
+    }
+}
+
 /// Writes the searcher's whole state (limiter, searcher, history) as JSON into `*out_json`
 /// (freed with `st_free`). Returns `ST_OK` or `ST_INVALID_ARGUMENT`.
 @c(st_searcher_save)

@@ -1207,6 +1207,58 @@ static void test_pbt(void) {
     st_searcher_free(s);
 }
 
+/* Optuna's TPE through the C ABI: a space of Optuna's distributions, intermediate results
+ * (st_searcher_observe), evaluated points (st_searcher_add_evaluated), and their bad input. */
+static void test_optuna_tpe(void) {
+    const char *spec =
+        "{\"algorithm\": \"optuna_tpe\", \"metric\": \"loss\", \"seed\": 5, \"optuna\": {\"n_startup_trials\": 2},"
+        " \"space\": {\"format\": \"swifttune.space\", \"version\": 1, \"space\": {\"type\": \"dict\", \"items\": {"
+        "\"x\": {\"type\": \"optuna.float\", \"low\": 0, \"high\": 1},"
+        " \"n\": {\"type\": \"optuna.int\", \"low\": 1, \"high\": 9, \"step\": 2}}}}}";
+    st_searcher *s = NULL;
+    CHECK_OK(st_searcher_new(spec, &s));
+    CHECK_OK(st_searcher_add_evaluated(s, "e0", "{\"x\": 0.25, \"n\": 3}", ST_OUTCOME_COMPLETED, 0.5));
+    CHECK_OK(st_searcher_add_evaluated(s, "e1", "{\"x\": 0.75, \"n\": 9}", ST_OUTCOME_NO_METRIC, 0));
+    CHECK_ERROR(st_searcher_add_evaluated(s, "e0", "{\"x\": 0.25, \"n\": 3}", ST_OUTCOME_COMPLETED, 0.5), ST_INVALID_TRIAL_STATE);
+    CHECK_ERROR(st_searcher_add_evaluated(s, "e2", "{\"x\": 0.25, \"n\": 4}", ST_OUTCOME_COMPLETED, 0.5), ST_INVALID_SPACE);
+    CHECK_ERROR(st_searcher_add_evaluated(s, "e2", "{\"x\": ", ST_OUTCOME_COMPLETED, 0.5), ST_INVALID_JSON);
+    CHECK_ERROR(st_searcher_add_evaluated(s, "e2", NULL, ST_OUTCOME_COMPLETED, 0.5), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_searcher_add_evaluated(s, "e2", "{\"x\": 0.2, \"n\": 1}", 42, 0.5), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_searcher_add_evaluated(NULL, "e2", "{}", ST_OUTCOME_FAILED, 0), ST_INVALID_ARGUMENT);
+    char *config = NULL;
+    CHECK_OK(st_searcher_suggest(s, "t0", &config));
+    CHECK(config != NULL && strstr(config, "\"n\"") != NULL);
+    st_free(config);
+    const char *names[] = {"loss", "training_iteration"};
+    double values[] = {0.3, 1};
+    CHECK_OK(st_searcher_observe(s, "t0", names, values, 2));
+    CHECK_OK(st_searcher_observe(s, "not-live", names, values, 2)); /* ignored, as results of trials not live are */
+    CHECK_ERROR(st_searcher_observe(s, "t0", NULL, values, 2), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_searcher_observe(s, "t0", names, values, -1), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_searcher_observe(s, NULL, names, values, 2), ST_INVALID_ARGUMENT);
+    CHECK_OK(st_searcher_tell(s, "t0", ST_OUTCOME_NO_METRIC, 0));
+    char *state = NULL;
+    CHECK_OK(st_searcher_save(s, &state));
+    CHECK(state != NULL && strstr(state, "\"reports\":{\"t0\":[1.0,0.3]}") != NULL);
+    st_searcher *r = NULL;
+    CHECK_OK(st_searcher_restore(state, &r));
+    char *a = NULL, *b = NULL;
+    CHECK_OK(st_searcher_suggest(s, "t1", &a));
+    CHECK_OK(st_searcher_suggest(r, "t1", &b));
+    CHECK(a != NULL && b != NULL && strcmp(a, b) == 0);
+    st_free(a);
+    st_free(b);
+    st_free(state);
+    st_searcher_free(r);
+    st_searcher_free(s);
+    /* hyperopt's TPE refuses Optuna's distributions, by name */
+    const char *hyperopt_spec =
+        "{\"algorithm\": \"tpe\", \"space\": {\"format\": \"swifttune.space\", \"version\": 1, \"space\": {\"type\": \"dict\","
+        " \"items\": {\"x\": {\"type\": \"optuna.float\", \"low\": 0, \"high\": 1}}}}}";
+    CHECK_ERROR(st_searcher_new(hyperopt_spec, &s), ST_INVALID_CONFIG);
+    CHECK(strstr(st_last_error(), "OptunaTPESearch") != NULL);
+}
+
 int main(void) {
     test_basics();
     test_space();
@@ -1226,6 +1278,7 @@ int main(void) {
     test_scheduler_callback();
     test_hyperband();
     test_pbt();
+    test_optuna_tpe();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

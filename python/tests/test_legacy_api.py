@@ -223,8 +223,9 @@ def test_run_arguments_as_ray(storage, capsys):
     # Ray's "pbt" is PopulationBasedTraining() without arguments: Ray's TuneError.
     with pytest.raises(TuneError, match="You must specify at least one of `hyperparam_mutations`"):
         tune.run(objective, scheduler="pbt", verbose=0)
-    with pytest.raises(NotImplementedError, match="search_alg='optuna' is not supported by swifttune"):
-        tune.run(objective, search_alg="optuna", verbose=0)
+    with pytest.raises(NotImplementedError, match="search_alg='zoopt' is not supported by swifttune"):
+        tune.run(objective, search_alg="zoopt", verbose=0)
+    assert type(tune.create_searcher(search_alg="optuna", metric="x", mode="min")).__name__ == "OptunaSearch"
     with pytest.raises(ValueError, match=r"must be one of \['min', 'max'\]"):
         tune.run(objective, mode="lowest")
     with pytest.raises(ValueError, match="must be a dict"):

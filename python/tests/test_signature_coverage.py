@@ -443,6 +443,18 @@ TARGETS: list[Target] = [
         "seed": H("test_bohb::test_tune_bohb_with_hyperband_for_bohb_learns"),
         "max_concurrent": H("test_bohb::test_tune_bohb_points_to_evaluate_run_first_and_its_max_concurrent_bounds_the_trials"),
     }),
+    Target("ray.tune.search.optuna:OptunaSearch", {
+        "space": H("test_optuna_search::test_optuna_search_takes_rays_arguments_and_refuses_what_it_cannot_run",
+                   "test_optuna_search::test_ray_conversion_of_tune_domains_is_rays"),
+        "metric": H("test_optuna_search::test_optuna_search_takes_rays_arguments_and_refuses_what_it_cannot_run"),
+        "mode": H("test_optuna_search::test_optuna_search_takes_rays_arguments_and_refuses_what_it_cannot_run"),
+        "points_to_evaluate": H("test_optuna_search::test_optuna_search_takes_rays_arguments_and_refuses_what_it_cannot_run"),
+        "sampler": H("test_optuna_search::test_optuna_search_takes_rays_arguments_and_refuses_what_it_cannot_run"),
+        "study_name": H("test_optuna_search::test_optuna_search_takes_rays_arguments_and_refuses_what_it_cannot_run"),
+        "storage": Refused(object()),
+        "seed": H("test_optuna_search::test_optuna_search_takes_rays_arguments_and_refuses_what_it_cannot_run"),
+        "evaluated_rewards": H("test_optuna_search::test_optuna_search_takes_rays_arguments_and_refuses_what_it_cannot_run"),
+    }),
     Target("ray.tune:PlacementGroupFactory", {
         "bundles": H("test_resources::test_with_resources_reads_ray_dicts_and_placement_groups"),
         "strategy": H("test_resources::test_with_resources_reads_ray_dicts_and_placement_groups"),

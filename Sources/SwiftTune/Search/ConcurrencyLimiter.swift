@@ -55,6 +55,12 @@ public struct ConcurrencyLimiter: Sendable {
         try searcher.observe(trialID: trialID, result)
     }
 
+    /// Records a trial evaluated elsewhere in the wrapped searcher (Ray's `add_evaluated_point`,
+    /// which Ray's `ConcurrencyLimiter` forwards): it takes no slot.
+    public mutating func addEvaluated(trialID: String, configuration: JSONValue, _ outcome: TrialOutcome) throws(SearchError) {
+        try searcher.addEvaluated(trialID: trialID, configuration: configuration, outcome)
+    }
+
     /// Reports how a trial ended; unknown trials are ignored, as in Ray. O(1) amortized (O(held) with `batch`).
     public mutating func tell(trialID: String, _ outcome: TrialOutcome, errored: Bool = false,
                               groupMean: Double? = nil) throws(SearchError) {

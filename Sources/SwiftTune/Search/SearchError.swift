@@ -29,3 +29,15 @@ public enum SearchError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension SearchSpace {
+    /// Throws ``SearchError/invalidOption(_:)`` naming the first parameter with an Optuna
+    /// distribution (`optuna.float` / `optuna.int`), for a searcher whose rules do not know them.
+    func refuseOptunaDistributions(_ searcher: String, instead: String) throws(SearchError) {
+        for p in parameters {
+            if case .numeric(let d) = p.domain, d.kind.isOptuna {
+                throw .invalidOption("\(searcher) does not take Optuna distributions ('\(p.label)' is \(d.kind.rawValue)); use \(instead)")
+            }
+        }
+    }
+}

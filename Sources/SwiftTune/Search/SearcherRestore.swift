@@ -9,6 +9,7 @@ public func restoreSearcher(_ state: JSONValue) throws(SearchError) -> any Searc
     case "tpe": return try TPESearch(restoring: state)
     case "random": return try RandomSearch(restoring: state)
     case "bohb": return try BOHBSearch(restoring: state)
+    case "optuna_tpe": return try OptunaTPESearch(restoring: state)
     case "callback": return try CallbackSearcher(restoring: state)
     case "repeater": return try Repeater(restoring: state)
     default: throw .invalidState("unknown searcher state '\(state["searcher"]?.stringValue ?? "none")'")

@@ -59,6 +59,18 @@ public struct Distribution: Sendable, Hashable {
         case tuneLograndint = "tune.lograndint"
         /// `tune.qlograndint(lower, upper, q, base)`: a log-uniform integer on [lower, upper], a multiple of q.
         case tuneQlograndint = "tune.qlograndint"
+        // Optuna's distributions (what Ray's `OptunaSearch` converts Tune domains into). In JSON:
+        // `{"type": "optuna.float" | "optuna.int", "low": .., "high": .., "step": .., "log": ..}`;
+        // the log variants are that JSON with `"log": true`.
+        /// `optuna.distributions.FloatDistribution(low, high, step=q)`: uniform on [low, high]
+        /// (high excluded without a step), on the grid low + k * step with one.
+        case optunaFloat = "optuna.float"
+        /// `FloatDistribution(low, high, log=True)`: log-uniform on [low, high).
+        case optunaFloatLog = "optuna.float.log"
+        /// `IntDistribution(low, high, step=q)`: an integer of low + k * step in [low, high] (q default 1).
+        case optunaInt = "optuna.int"
+        /// `IntDistribution(low, high, log=True)`: a log-uniform integer in [low, high] (step 1).
+        case optunaIntLog = "optuna.int.log"
 
         /// The JSON names of the two main arguments.
         var argumentNames: (String, String) {
@@ -66,6 +78,7 @@ public struct Distribution: Sendable, Hashable {
             case .uniform, .quniform, .loguniform, .qloguniform, .randint, .uniformint: return ("low", "high")
             case .normal, .qnormal, .lognormal, .qlognormal: return ("mu", "sigma")
             case .tuneRandn, .tuneQrandn: return ("mean", "sd")
+            case .optunaFloat, .optunaFloatLog, .optunaInt, .optunaIntLog: return ("low", "high")
             default: return ("lower", "upper")
             }
         }
@@ -74,14 +87,27 @@ public struct Distribution: Sendable, Hashable {
         var takesQ: Bool {
             switch self {
             case .quniform, .qloguniform, .qnormal, .qlognormal, .uniformint,
-                .tuneQuniform, .tuneQloguniform, .tuneQrandn, .tuneQrandint, .tuneQlograndint:
+                .tuneQuniform, .tuneQloguniform, .tuneQrandn, .tuneQrandint, .tuneQlograndint,
+                .optunaFloat, .optunaInt:
                 return true
             default: return false
             }
         }
 
         /// Whether `q` may be left out (then 1).
-        var qIsOptional: Bool { self == .uniformint || self == .tuneQrandint }
+        var qIsOptional: Bool { self == .uniformint || self == .tuneQrandint || isOptuna }
+
+        /// Whether the kind is one of Optuna's distributions (bounds both included, a single value
+        /// allowed, the step called "step" in JSON).
+        public var isOptuna: Bool {
+            switch self {
+            case .optunaFloat, .optunaFloatLog, .optunaInt, .optunaIntLog: return true
+            default: return false
+            }
+        }
+
+        /// The JSON name of the quantisation step: Optuna's "step", otherwise "q".
+        var stepKey: String { isOptuna ? "step" : "q" }
 
         /// Whether the kind takes Ray's (ignored) logarithm `base`.
         var takesBase: Bool {
@@ -94,7 +120,8 @@ public struct Distribution: Sendable, Hashable {
         /// Whether the values are integers.
         public var isInteger: Bool {
             switch self {
-            case .randint, .uniformint, .tuneRandint, .tuneQrandint, .tuneLograndint, .tuneQlograndint: return true
+            case .randint, .uniformint, .tuneRandint, .tuneQrandint, .tuneLograndint, .tuneQlograndint,
+                .optunaInt, .optunaIntLog: return true
             default: return false
             }
         }
@@ -137,6 +164,25 @@ public struct Distribution: Sendable, Hashable {
         func bad(_ m: String) -> SpaceError { .invalidDistribution(label: label, message: "\(kind.rawValue): \(m)") }
         guard a.isFinite else { throw bad("\(an) must be a finite number, got \(a)") }
         guard b.isFinite else { throw bad("\(bn) must be a finite number, got \(b)") }
+        if kind.isOptuna {
+            // Optuna's own checks, with its messages' substance.
+            if let base { throw bad("takes no base, got \(base)") }
+            if isInteger {
+                guard a == a.rounded(), b == b.rounded() else { throw bad("low and high must be integers, got \(JSONValue.format(a)) and \(JSONValue.format(b))") }
+            }
+            guard a <= b else { throw bad("`low <= high` must hold, but got (low, high)=(\(JSONValue.format(a)), \(JSONValue.format(b)))") }
+            if kind == .optunaFloatLog || kind == .optunaIntLog {
+                guard a > 0 else { throw bad("`low > 0` must hold for a log distribution, but got low=\(JSONValue.format(a))") }
+            }
+            if let q {
+                guard q.isFinite, q > 0 else { throw bad("`step > 0` must hold, but got step=\(JSONValue.format(q))") }
+                if isInteger, q != q.rounded() { throw bad("step must be an integer, got \(JSONValue.format(q))") }
+                if kind == .optunaIntLog, q != 1 {
+                    throw bad("Samplers and other components in Optuna only accept step is 1 when `log` argument is True.")
+                }
+            }
+            return
+        }
         if kind.takesQ {
             guard let q else { throw bad("q is required") }
             guard q.isFinite else { throw bad("q must be a finite number, got \(q)") }
@@ -192,7 +238,49 @@ public struct Distribution: Sendable, Hashable {
         case .tuneLograndint:
             return min(floor(exp(rng.uniform(log(a), log(b)))), b - 1)
         case .tuneQlograndint: return quantize(exp(rng.uniform(log(a), log(b))), qq)
+        case .optunaFloat, .optunaFloatLog, .optunaInt, .optunaIntLog: return optunaRandom(&rng)
         }
+    }
+
+    /// Optuna's `RandomSampler` for this Optuna distribution: a uniform draw on the transformed
+    /// bounds (logs for a log distribution, widened by half a step for a stepped one), mapped back
+    /// as Optuna's `_untransform_numerical_param` does (rounded half to even onto the grid,
+    /// clipped; an unstepped float stays below `high`). A single value is that value.
+    func optunaRandom(_ rng: inout Xoshiro256) -> Double {
+        let high = optunaHigh
+        guard a < high else { return a }
+        switch kind {
+        case .optunaFloat:
+            if let q {
+                let x = rng.uniform(a - q / 2, high + q / 2)
+                return min(max(((x - a) / q).rounded(.toNearestOrEven) * q + a, a), high)
+            }
+            return min(rng.uniform(a, high), high.nextDown)
+        case .optunaFloatLog:
+            return min(max(exp(rng.uniform(log(a), log(high))), a), high.nextDown)
+        case .optunaInt:
+            let step = q ?? 1
+            let x = rng.uniform(a - step / 2, high + step / 2)
+            return min(max(floor((x - a) / step + 0.5) * step + a, a), high)
+        case .optunaIntLog:
+            let x = exp(rng.uniform(log(a - 0.5), log(high + 0.5)))
+            return min(max(x.rounded(.toNearestOrEven), a), high)
+        default:
+            return sample(&rng)
+        }
+    }
+
+    /// The upper bound an Optuna distribution really has: with a step, the last grid point
+    /// low + k * step not above `high` (Optuna's `_adjust_discrete_uniform_high` and
+    /// `_adjust_int_uniform_high`, which replace `high` by it with a warning; a relative slack
+    /// of 1e-9 steps stands in for Optuna's decimal arithmetic). `b` otherwise.
+    var optunaHigh: Double {
+        guard kind.isOptuna, let q, q > 0, b > a else { return b }
+        let k = ((b - a) / q * (1 + 1e-12) + 1e-9).rounded(.down)
+        let top = a + k * q
+        // A range that the step divides keeps `high` as given (Optuna leaves it untouched).
+        if abs(top - b) <= 1e-9 * q { return b }
+        return Swift.min(b, top)
     }
 
     /// Whether `x` is a value this distribution can produce (used to check given points).
@@ -201,6 +289,15 @@ public struct Distribution: Sendable, Hashable {
         if isInteger, x != x.rounded() { return false }
         if kind.isNormal {
             if kind == .lognormal || kind == .qlognormal { return x >= 0 }
+            return true
+        }
+        if kind.isOptuna {
+            let high = optunaHigh
+            guard x >= a, x <= high else { return false }
+            if let q, kind == .optunaInt || kind == .optunaFloat {
+                let k = (x - a) / q
+                return abs(k - k.rounded()) <= 1e-9 * Swift.max(1, abs(k))
+            }
             return true
         }
         let (lo, hi): (Double, Double)

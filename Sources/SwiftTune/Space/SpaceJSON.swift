@@ -56,12 +56,15 @@ extension SpaceNode {
         case .list(let items):
             return .object([("type", "list"), ("items", .array(items.map(\.json)))])
         case let .parameter(label, d):
-            var m: [(String, JSONValue)] = [("type", .string(d.kind.rawValue))]
+            let isLog = d.kind == .optunaFloatLog || d.kind == .optunaIntLog
+            let type = d.kind == .optunaFloatLog ? "optuna.float" : d.kind == .optunaIntLog ? "optuna.int" : d.kind.rawValue
+            var m: [(String, JSONValue)] = [("type", .string(type))]
             if let label { m.append(("label", .string(label))) }
             let (an, bn) = d.kind.argumentNames
             m.append((an, Self.number(d.a, integer: d.isInteger)))
             m.append((bn, Self.number(d.b, integer: d.isInteger)))
-            if let q = d.q { m.append(("q", Self.number(q, integer: d.isInteger))) }
+            if let q = d.q { m.append((d.kind.stepKey, Self.number(q, integer: d.isInteger))) }
+            if isLog { m.append(("log", .bool(true))) }
             if let base = d.base { m.append(("base", .double(base))) }
             return .object(m)
         case .choice(let c):
@@ -146,15 +149,20 @@ extension SpaceNode {
             }
             self = .choice(Choice(label: l, options: nodes, probabilities: probabilities, isTuneChoice: isTune))
         default:
-            guard let kind = Distribution.Kind(rawValue: type) else {
+            guard var kind = Distribution.Kind(rawValue: type) else {
                 throw fail("unknown type '\(type)'")
+            }
+            if kind == .optunaFloat || kind == .optunaInt, let flag = json["log"] {
+                guard case .bool(let isLog) = flag else { throw fail("\"log\" must be true or false, got \(flag)") }
+                if isLog { kind = kind == .optunaFloat ? .optunaFloatLog : .optunaIntLog }
             }
             let (an, bn) = kind.argumentNames
             var keys: Set<String> = ["type", "label", an, bn]
-            if kind.takesQ { keys.insert("q") }
+            if kind.isOptuna { keys.formUnion(["step", "log"]) }
+            if kind.takesQ { keys.insert(kind.stepKey) }
             if kind.takesBase { keys.insert("base") }
             try allow(keys)
-            let l = try label(required: !type.hasPrefix("tune."))
+            let l = try label(required: !type.hasPrefix("tune.") && !kind.isOptuna)
             func number(_ key: String, default d: Double? = nil) throws(SpaceError) -> Double? {
                 guard let v = json[key] else { return d }
                 guard let x = v.doubleValue else { throw fail("\"\(key)\" must be a number, got \(v)") }
@@ -172,7 +180,14 @@ extension SpaceNode {
             }()
             guard let a = try number(an, default: defaults.0) else { throw fail("'\(type)' needs \"\(an)\"") }
             guard let b = try number(bn, default: defaults.1) else { throw fail("'\(type)' needs \"\(bn)\"") }
-            let q = try number("q", default: kind.qIsOptional ? 1 : nil)
+            var q = try number(kind.stepKey, default: kind.qIsOptional && !kind.isOptuna ? 1 : nil)
+            if kind == .optunaInt, q == nil { q = 1 }  // IntDistribution's default step
+            if kind == .optunaFloatLog || kind == .optunaIntLog, let step = q {
+                // Optuna accepts step=1 (an int's default) beside log=True, and rejects any other.
+                if kind == .optunaFloatLog { throw fail("FloatDistribution: The parameter `step` is not supported when `log` is true.") }
+                guard step == 1 else { throw fail("IntDistribution: Samplers and other components in Optuna only accept step is 1 when `log` argument is True.") }
+                q = nil
+            }
             let base = try number("base")
             self = .parameter(label: l, Distribution(kind: kind, a, b, q: q, base: base))
         }

@@ -132,6 +132,14 @@ extension SpaceNode {
         .parameter(label: nil, Distribution(kind: .tuneQlograndint, Double(lower), Double(upper), q: Double(q), base: base))
     }
     /// `tune.choice(categories)`: one of the categories, uniformly; categories may be sub-spaces.
+    /// Optuna's `FloatDistribution(low, high, step=step, log=log)` (step and log exclusive).
+    public static func optunaFloat(_ low: Double, _ high: Double, step: Double? = nil, log: Bool = false) -> SpaceNode {
+        .parameter(label: nil, Distribution(kind: log ? .optunaFloatLog : .optunaFloat, low, high, q: step))
+    }
+    /// Optuna's `IntDistribution(low, high, step=step, log=log)` (log needs step 1).
+    public static func optunaInt(_ low: Int, _ high: Int, step: Int = 1, log: Bool = false) -> SpaceNode {
+        .parameter(label: nil, Distribution(kind: log ? .optunaIntLog : .optunaInt, Double(low), Double(high), q: log && step == 1 ? nil : Double(step)))
+    }
     public static func choice(_ categories: [SpaceNode]) -> SpaceNode {
         .choice(Choice(label: nil, options: categories, isTuneChoice: true))
     }

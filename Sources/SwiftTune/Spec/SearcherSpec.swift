@@ -16,6 +16,13 @@
 /// trials (Ray's `set_max_concurrency` takes it over from the limiter, which then limits nothing),
 /// and "metric" the metric of the results it learns from (default `_metric`).
 ///
+/// `{"algorithm": "optuna_tpe", "space": ..., "mode": ..., "seed": ..., "points_to_evaluate": [...],
+/// "metric": "_metric", "optuna": {"n_startup_trials": 10, "n_ei_candidates": 24, "prior_weight": 1.0,
+/// "consider_magic_clip": true, "consider_endpoints": false, "multivariate": true, "group": false,
+/// "constant_liar": true, "gamma": {"rule": "linear", "fraction": 0.1, "cap": 25}, "weights": "default"},
+/// "max_concurrent": N}`: ``OptunaTPESearch`` (Ray's `OptunaSearch` with Optuna's `TPESampler`);
+/// "metric" names the results whose values are the trials' intermediate values.
+///
 /// `{"algorithm": "callback", "id": N, "mode": ..., "max_concurrent": ..., "batch": ...}`: a
 /// searcher of the front end (``CallbackSearcher``), asked through its callback with this id; it
 /// has no "space", "seed" or points of its own.
@@ -34,6 +41,8 @@ public struct SearcherSpec: Sendable {
         case callback
         /// ``BOHBSearch``: Ray's `TuneBOHB`.
         case bohb
+        /// ``OptunaTPESearch``: Optuna's `TPESampler`, as Ray's `OptunaSearch` runs it.
+        case optunaTPE = "optuna_tpe"
     }
 
     /// The TPE options a specification may set, by their JSON names.
@@ -44,7 +53,7 @@ public struct SearcherSpec: Sendable {
                                          "bandwidth_factor", "min_bandwidth"]
     /// Every key a specification may have.
     public static let keys: Set<String> = Set(["algorithm", "space", "mode", "seed", "points_to_evaluate", "max_concurrent",
-                                               "batch", "id", "repeat", "constant_grid_block", "constant_grid_points"]
+                                               "batch", "id", "repeat", "constant_grid_block", "constant_grid_points", "optuna", "evaluated_points"]
                                               + tpeOptionNames + bohbOptionNames)
 
     /// The algorithm.
@@ -65,8 +74,14 @@ public struct SearcherSpec: Sendable {
     public var tpeOptions: TPESearch.Options
     /// BOHB's options (its `maxConcurrent` is the spec's "max_concurrent"; defaults for the others).
     public var bohbOptions = BOHBSearch.Options()
-    /// The metric BOHB reads from results (its default `_metric` for the others).
+    /// The metric BOHB reads from results, and whose values are Optuna's intermediate values
+    /// (default `_metric`).
     public var bohbMetric = "_metric"
+    /// Trials evaluated before the search (Ray's `add_evaluated_point` and `evaluated_rewards`),
+    /// recorded in the searcher in order as trials `__evaluated_<n>`.
+    public var evaluatedPoints: [(configuration: JSONValue, outcome: TrialOutcome)] = []
+    /// Optuna's TPE options (Optuna's defaults unless "optuna" sets them).
+    public var optunaOptions = OptunaTPESearch.Options()
     /// The front end's id of a callback searcher (0 for the others).
     public var callbackID: Int = 0
     /// Random search's Ray `constant_grid_search`: blocks of this many of the first
@@ -84,8 +99,11 @@ public struct SearcherSpec: Sendable {
         let members = try SpecReader.members(spec, "the searcher specification")
         for (k, _) in members where !Self.keys.contains(k) { throw .invalid("unknown searcher option '\(k)'") }
         let read = SpecReader(spec: spec)
-        guard let name = spec["algorithm"]?.stringValue else { throw .invalid("'algorithm' must be \"tpe\", \"random\", \"bohb\" or \"callback\"") }
-        if name != "bohb", let k = Self.bohbOptionNames.first(where: { spec[$0] != nil }) {
+        guard let name = spec["algorithm"]?.stringValue else {
+            throw .invalid("'algorithm' must be \"tpe\", \"random\", \"bohb\", \"optuna_tpe\" or \"callback\"")
+        }
+        if name != "optuna_tpe", spec["optuna"] != nil { throw .invalid("'optuna' holds the options of \"optuna_tpe\" only") }
+        if name != "bohb", let k = Self.bohbOptionNames.first(where: { spec[$0] != nil && !(name == "optuna_tpe" && $0 == "metric") }) {
             throw .invalid("'\(k)' is a BOHB option; \(name == "tpe" ? "TPE" : name == "random" ? "random search" : "a callback searcher") takes none")
         }
         if name == "callback" {
@@ -136,10 +154,22 @@ public struct SearcherSpec: Sendable {
             for k in Self.tpeOptionNames where spec[k] != nil { throw .invalid("'\(k)' is a TPE option; random search takes none") }
             constantGridBlock = Int(clamping: try read.int("constant_grid_block") ?? 0)
             constantGridPoints = Int(clamping: try read.int("constant_grid_points") ?? 0)
+        case .optunaTPE?:
+            for k in Self.tpeOptionNames where spec[k] != nil {
+                throw .invalid("'\(k)' is an option of hyperopt's TPE; Optuna's takes its options in 'optuna'")
+            }
+            if let m = spec["metric"] {
+                guard let v = m.stringValue, !v.isEmpty else { throw .invalid("'metric' must be a non-empty string") }
+                bohbMetric = v
+            }
+            if let o = spec["optuna"] {
+                _ = try SpecReader.members(o, "'optuna'")
+                do { optunaOptions = try OptunaTPESearch.Options(json: o) } catch { throw .search(error) }
+            }
         case .callback?:
             break
         case nil:
-            throw .invalid("unknown algorithm '\(name)': use \"tpe\", \"random\", \"bohb\" or \"callback\"")
+            throw .invalid("unknown algorithm '\(name)': use \"tpe\", \"random\", \"bohb\", \"optuna_tpe\" or \"callback\"")
         }
         guard let algorithm = Algorithm(rawValue: name) else { throw .invalid("unknown algorithm '\(name)'") }
         if algorithm != .random, spec["constant_grid_block"] != nil || spec["constant_grid_points"] != nil {
@@ -163,6 +193,25 @@ public struct SearcherSpec: Sendable {
             repeater = (Int(n), try rr.bool("set_index") ?? true, try rr.int("max_concurrent").map { Int($0) },
                         try rr.bool("batch") ?? false)
         }
+        if let e = spec["evaluated_points"] {
+            guard algorithm != .callback else { throw .invalid("'evaluated_points' is not an option of a callback searcher") }
+            guard let items = e.arrayValue else { throw .invalid("'evaluated_points' must be an array") }
+            for (n, item) in items.enumerated() {
+                guard let config = item["configuration"], config.objectValue != nil else {
+                    throw .invalid("evaluated point \(n) needs a 'configuration' object")
+                }
+                let outcome: TrialOutcome
+                switch item["outcome"]?.stringValue {
+                case "completed":
+                    guard let v = item["value"]?.doubleValue else { throw .invalid("evaluated point \(n) is completed without a numeric 'value'") }
+                    outcome = .completed(v)
+                case "no_metric": outcome = .completedWithoutMetric
+                case "failed": outcome = .failed
+                default: throw .invalid("evaluated point \(n): 'outcome' must be \"completed\", \"no_metric\" or \"failed\"")
+                }
+                evaluatedPoints.append((config, outcome))
+            }
+        }
         batch = false
         if let b = spec["batch"] {
             guard case .bool(let v) = b else { throw .invalid("'batch' must be true or false") }
@@ -173,6 +222,15 @@ public struct SearcherSpec: Sendable {
     /// The searcher the specification describes.
     /// - Throws: ``SpecError/search(_:)`` when the algorithm rejects an option or a point.
     public func makeSearcher() throws(SpecError) -> any Searcher {
+        var searcher = try makeBareSearcher()
+        for (n, p) in evaluatedPoints.enumerated() {
+            do { try searcher.addEvaluated(trialID: "__evaluated_\(n)", configuration: p.configuration, p.outcome) } catch { throw .search(error) }
+        }
+        return searcher
+    }
+
+    /// The searcher, before the evaluated points.
+    func makeBareSearcher() throws(SpecError) -> any Searcher {
         do {
             switch algorithm {
             case .tpe: return try TPESearch(space: space, mode: mode, options: tpeOptions, pointsToEvaluate: pointsToEvaluate, seed: seed)
@@ -181,6 +239,8 @@ public struct SearcherSpec: Sendable {
             case .callback: return try CallbackSearcher(id: callbackID, mode: mode)
             case .bohb: return try BOHBSearch(space: space, mode: mode, metric: bohbMetric, options: bohbOptions,
                                               pointsToEvaluate: pointsToEvaluate, seed: seed)
+            case .optunaTPE: return try OptunaTPESearch(space: space, mode: mode, options: optunaOptions, metric: bohbMetric,
+                                                        pointsToEvaluate: pointsToEvaluate, seed: seed)
             }
         } catch {
             throw .search(error)

@@ -77,8 +77,12 @@ def _create_searcher(search_alg: str, **kwargs: Any) -> Searcher:
         from .search.bohb import TuneBOHB
 
         return TuneBOHB(**kwargs)
+    if name == "optuna":
+        from .search.optuna import OptunaSearch
+
+        return OptunaSearch(**kwargs)
     raise NotImplementedError(f"search_alg={name!r} is not supported by swifttune; use 'variant_generator' "
-                              "('random'), 'hyperopt' (swifttune's TPE) or 'bohb' instead.")
+                              "('random'), 'hyperopt' (swifttune's TPE), 'optuna' (Optuna's TPE) or 'bohb' instead.")
 
 
 def _refuse(name: str, instead: str) -> None:

@@ -85,6 +85,10 @@ extension Distribution {
             if b - a == 1 { return .categorical([1], offset: Int(a)) }
             return .numeric(.bounded(log(a), log(b - 1), log: true, q: 1))
         case .tuneQlograndint: return .numeric(.bounded(log(a), log(b), log: true, q: qq))
+        // Optuna's distributions are refused by `TPESearch.init` (their grids start at `low`, not
+        // at 0 as hyperopt's q does); these priors only keep the switch whole.
+        case .optunaFloat, .optunaInt: return .numeric(.bounded(a, Swift.max(optunaHigh, a.nextUp), log: false, q: q))
+        case .optunaFloatLog, .optunaIntLog: return .numeric(.bounded(log(a), log(Swift.max(optunaHigh, a.nextUp)), log: true, q: q))
         }
     }
 

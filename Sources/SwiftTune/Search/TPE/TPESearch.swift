@@ -96,6 +96,7 @@ public struct TPESearch: Searcher {
     public init(space: SearchSpace, mode: Mode = .min, options: Options = Options(),
                 pointsToEvaluate: [JSONValue] = [], seed: UInt64 = 0) throws(SearchError) {
         try options.validate()
+        try space.refuseOptunaDistributions("TPESearch (hyperopt's TPE)", instead: "OptunaTPESearch (OptunaSearch in Python)")
         self.space = space
         self.mode = mode
         self.options = options

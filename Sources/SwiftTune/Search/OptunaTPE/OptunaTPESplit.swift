@@ -1,0 +1,126 @@
+/// Who is in the good ("below") group for one suggestion under Optuna's rules, and which
+/// trials the estimators see (Optuna's `_split_trials` with `_get_params`).
+struct OptunaTPESplit {
+    /// The searcher's trials, in creation order (Optuna's trial numbers).
+    let records: [TrialLog.Record]
+    /// Record indices of the finished trials (complete or pruned), in order.
+    let finished: [Int]
+    /// Record indices of the trials the estimators read: finished ones, and running ones when
+    /// the constant liar is on; in order.
+    let modelled: [Int]
+    /// By record index: in the good group.
+    let isBelow: [Bool]
+    /// By record index, the relative values a running trial drew for parameters it does not
+    /// use (Optuna reads them back from the trial's system attributes while it runs).
+    let unused: [Int: [Int: Double]]
+
+    /// - Parameters:
+    ///   - lastReport: each trial's last intermediate value (Ray's `report(metric, step)` per
+    ///     result), which ranks pruned trials.
+    init(log: TrialLog, mode: Mode, options: OptunaTPESearch.Options, lastReport: [String: OptunaTPESearch.Report],
+         unusedRelative: [String: [Int: Double]]) {
+        records = log.records
+        var finished: [Int] = []
+        var modelled: [Int] = []
+        var complete: [(loss: Double, index: Int)] = []
+        var pruned: [(step: Double, value: Double, index: Int)] = []
+        var unused: [Int: [Int: Double]] = [:]
+        for (i, r) in log.records.enumerated() {
+            switch r.state {
+            case .failed: continue
+            case .pending:
+                guard options.constantLiar else { continue }
+                modelled.append(i)
+                if let u = unusedRelative[r.id] { unused[i] = u }
+            case .completed(let v):
+                finished.append(i)
+                modelled.append(i)
+                complete.append((mode == .min ? v : -v, i))
+            case .completedWithoutMetric:
+                finished.append(i)
+                modelled.append(i)
+                // Optuna's `_get_pruned_trial_score`: the latest step first, then its value
+                // (NaN last); a trial that never reported after every one that did.
+                if let rep = lastReport[r.id] {
+                    let v = rep.value.isNaN ? Double.infinity : (mode == .min ? rep.value : -rep.value)
+                    pruned.append((-rep.step, v, i))
+                } else {
+                    pruned.append((1, 0, i))
+                }
+            }
+        }
+        var isBelow = [Bool](repeating: false, count: log.records.count)
+        var nBelow = options.gamma(finished.count)
+        // Stable sorts: ties go to the older trial, as Python's `sorted` leaves them.
+        let completeOrder = complete.indices.sorted { a, b in
+            complete[a].loss < complete[b].loss || (!(complete[b].loss < complete[a].loss) && a < b)
+        }
+        for j in completeOrder.prefix(nBelow) { isBelow[complete[j].index] = true }
+        nBelow = Swift.max(0, nBelow - Swift.min(nBelow, complete.count))
+        if nBelow > 0 {
+            let prunedOrder = pruned.indices.sorted { a, b in
+                let (x, y) = (pruned[a], pruned[b])
+                if x.step != y.step { return x.step < y.step }
+                if x.value != y.value { return x.value < y.value }
+                return a < b
+            }
+            for j in prunedOrder.prefix(nBelow) { isBelow[pruned[j].index] = true }
+        }
+        self.finished = finished
+        self.modelled = modelled
+        self.isBelow = isBelow
+        self.unused = unused
+    }
+
+    /// The value of parameter `p` in record `r` as the estimators read it (NaN: the trial has none).
+    @inline(__always)
+    func value(_ r: Int, _ p: Int) -> Double {
+        let v = records[r].values[p]
+        if v.isNaN, let u = unused[r]?[p] { return u }
+        return v
+    }
+
+    /// The good and the bad group's observations of the parameters `params` (by parameter, in
+    /// trial order), from the modelled trials that have every one of them.
+    func observations(_ params: [Int]) -> (below: [[Double]], above: [[Double]]) {
+        var below = Array(repeating: [Double](), count: params.count)
+        var above = below
+        for r in modelled {
+            var has = true
+            for p in params where value(r, p).isNaN { has = false; break }
+            guard has else { continue }
+            for (j, p) in params.enumerated() {
+                if isBelow[r] { below[j].append(value(r, p)) } else { above[j].append(value(r, p)) }
+            }
+        }
+        return (below, above)
+    }
+
+    /// The parameters every finished trial has (Optuna's `IntersectionSearchSpace`, pruned
+    /// trials included), in parameter order.
+    func intersection(parameterCount: Int) -> [Int] {
+        // No finished trial: Optuna's intersection is empty (not every parameter).
+        guard !finished.isEmpty else { return [] }
+        return (0..<parameterCount).filter { p in finished.allSatisfy { !records[$0].values[p].isNaN } }
+    }
+
+    /// The parameters split into groups that occur in exactly the same finished trials (Optuna's
+    /// `_GroupDecomposedSearchSpace`, whose successive splits by each trial's parameters end in
+    /// this partition); parameters no finished trial has are in none. Groups in order of their
+    /// first parameter.
+    func groups(parameterCount: Int) -> [[Int]] {
+        var bySignature: [[Bool]: Int] = [:]
+        var groups: [[Int]] = []
+        for p in 0..<parameterCount {
+            let signature = finished.map { !records[$0].values[p].isNaN }
+            guard signature.contains(true) else { continue }
+            if let g = bySignature[signature] {
+                groups[g].append(p)
+            } else {
+                bySignature[signature] = groups.count
+                groups.append([p])
+            }
+        }
+        return groups
+    }
+}

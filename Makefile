@@ -80,10 +80,12 @@ test: deps test-swift test-c test-python test-wheel test-dist
 # (BayesOptSearch, NevergradSearch) drive, at the version Ray names, mlflow and wandb for the
 # tracking integrations, and tensorboard, whose reader reads the event files back (all from PyPI;
 # ray[tune] brings tensorboardX). wandb 0.31.0 is the newest release Ray 2.53's integration
-# imports and runs with (its tests run it offline: no network, no account).
+# imports and runs with (its tests run it offline: no network, no account). Optuna for the
+# Optuna TPE's comparisons, and psycopg2 for its study shared through PostgreSQL (Debian's
+# postgresql, which `deps` installs; the test starts its own server).
 VENV_PACKAGES := pytest "mypy==2.4.1" cloudpickle pandas "ray[tune]==2.53.0" "hyperopt==0.3.0" build \
 	"bayesian-optimization==1.4.3" "nevergrad==1.0.3" "mlflow==3.17.2" "wandb==0.31.0" "tensorboard==2.21.0" \
-	"scikit-learn==1.9.1" "ConfigSpace==1.2.2" "optuna==5.0.0"
+	"scikit-learn==1.9.1" "ConfigSpace==1.2.2" "optuna==5.0.0" "psycopg2-binary==2.9.13"
 venv: .venv/.ready .venv-bohb/.ready
 .venv/.ready: .venv/bin/python Makefile
 	.venv/bin/pip install --quiet --disable-pip-version-check $(VENV_PACKAGES)
@@ -124,6 +126,7 @@ deps:
 	for tool in valgrind:valgrind pkg-config:pkgconf gcc:gcc g++:g++; do \
 	  command -v $${tool%%:*} >/dev/null || missing="$$missing $${tool##*:}"; \
 	done; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi

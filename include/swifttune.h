@@ -48,6 +48,8 @@ typedef struct st_scheduler st_scheduler;
 typedef struct st_experiment st_experiment;
 /** What an st_experiment_run objective reports through; valid until st_experiment_run returns. */
 typedef struct st_reporter st_reporter;
+/** Optuna's TPE over a study whose parameters appear as its trials ask for them. */
+typedef struct st_optuna st_optuna;
 
 /**
  * The objective given to st_experiment_run: called with the trial's id and its configuration JSON
@@ -249,8 +251,8 @@ int32_t st_searcher_observe(st_searcher *searcher, const char *trial_id, const c
  * Records a trial evaluated outside the search (Ray's add_evaluated_point): its whole
  * configuration by value (config_json, as suggestions are) and its outcome, as for
  * st_searcher_tell. It counts as a trial created now and takes no concurrency slot. Returns
- * ST_OK, ST_INVALID_JSON, ST_INVALID_ARGUMENT (an id already used, a configuration that
- * does not fit the space) or ST_INVALID_STATE.
+ * ST_OK, ST_INVALID_JSON, ST_INVALID_SPACE (a configuration that does not fit the space),
+ * ST_INVALID_TRIAL_STATE (an id already used) or ST_INVALID_ARGUMENT.
  */
 int32_t st_searcher_add_evaluated(st_searcher *searcher, const char *trial_id, const char *config_json, int32_t outcome, double value);
 
@@ -663,6 +665,82 @@ int32_t st_reporter_report(st_reporter *reporter, const char *const *names, cons
  * Returns ST_OK or ST_INVALID_ARGUMENT.
  */
 int32_t st_reporter_fail(st_reporter *reporter, const char *message);
+
+/* ============================================================================================
+ * Optuna studies: st_optuna
+ *
+ * Optuna's TPE (docs/tpe-optuna.md) for an Optuna study of the caller's
+ * (swifttune.optuna.TPESampler): parameters registered as slots, the study's trials mirrored as
+ * they change, and Optuna's three questions answered with plain numbers (the relative search
+ * space, a relative sample, an independent sample).
+ * ============================================================================================ */
+
+/** An Optuna trial's state, for st_optuna_set_trial. */
+typedef enum st_optuna_trial_state {
+    /** RUNNING: asked, not told (with the constant liar it counts among the bad trials). */
+    ST_OPTUNA_RUNNING = 0,
+    /** COMPLETE, with its value. */
+    ST_OPTUNA_COMPLETE = 1,
+    /** PRUNED: ranked by its latest intermediate value. */
+    ST_OPTUNA_PRUNED = 2,
+    /** FAIL: left out of every model. */
+    ST_OPTUNA_FAIL = 3,
+} st_optuna_trial_state;
+
+/**
+ * Builds Optuna's TPE for a study of the caller's: config_json is {"optuna": OPTIONS, "direction": "minimize" | "maximize", "seed": N} (OPTIONS as the searcher specification's
+ * "optuna": n_startup_trials, n_ei_candidates, prior_weight, consider_magic_clip,
+ * consider_endpoints, multivariate, group, constant_liar, gamma, weights; all
+ * optional, Optuna 5.0's defaults). On success *out_optuna owns a handle to free with
+ * st_optuna_free. Returns ST_OK, ST_INVALID_JSON, ST_INVALID_CONFIG or ST_INVALID_ARGUMENT.
+ */
+int32_t st_optuna_new(const char *config_json, st_optuna **out_optuna);
+
+/**
+ * The slot of parameter name with one of Optuna's distributions, registered on first use
+ * (the same name with another distribution is another slot): kind 0 is
+ * FloatDistribution(low, high, step=step, log=log) (step NaN for none), 1
+ * IntDistribution(low, high, step=step, log=log), 2 a CategoricalDistribution of choices
+ * options (the other numbers ignored; its values are the options' indices). Writes the slot
+ * into *out_slot. Returns ST_OK, ST_INVALID_SPACE (a distribution Optuna refuses) or
+ * ST_INVALID_ARGUMENT.
+ */
+int32_t st_optuna_slot(st_optuna *optuna, const char *name, int32_t kind, double low, double high, double step, int32_t log, int32_t choices, int32_t *out_slot);
+
+/**
+ * Mirrors trial number as it is now (call it for every trial that is new or changed):
+ * its state (an st_optuna_trial_state), value (COMPLETE; NaN counts as failed), its
+ * count parameters (slots[k] has internal value values[k]: the number, or the option's
+ * index), its latest intermediate value (report_step, report_value; report_step NaN for
+ * none) and, while it runs, the relative values it drew for parameters it does not use
+ * (unused_count pairs). Returns ST_OK, ST_INVALID_CONFIG (an unknown slot) or ST_INVALID_ARGUMENT.
+ */
+int32_t st_optuna_set_trial(st_optuna *optuna, int64_t number, int32_t state, double value, const int32_t *slots, const double *values, int32_t count, double report_step, double report_value, const int32_t *unused_slots, const double *unused_values, int32_t unused_count);
+
+/**
+ * Optuna's relative search space for trial number (infer_relative_search_space): writes
+ * up to capacity slots into out_slots and their number into *out_count (all of them fit
+ * when capacity is the number of slots registered). Returns ST_OK or ST_INVALID_ARGUMENT.
+ */
+int32_t st_optuna_relative_space(st_optuna *optuna, int64_t number, int32_t *out_slots, int32_t capacity, int32_t *out_count);
+
+/**
+ * Optuna's sample_relative for trial number over the count slots given: writes each
+ * slot's internal value into out_values (NaN for one left to independent sampling) and into
+ * *out_sampled 1, or 0 while fewer than n_startup_trials trials are finished (then nothing
+ * is sampled relatively). Returns ST_OK or ST_INVALID_ARGUMENT.
+ */
+int32_t st_optuna_sample_relative(st_optuna *optuna, int64_t number, const int32_t *slots, int32_t count, double *out_values, int32_t *out_sampled);
+
+/**
+ * Optuna's sample_independent for parameter slot of trial number: writes its internal
+ * value (the number, or the option's index) into *out_value. Returns ST_OK,
+ * ST_INVALID_CONFIG (an unknown slot) or ST_INVALID_ARGUMENT.
+ */
+int32_t st_optuna_sample_independent(st_optuna *optuna, int64_t number, int32_t slot, double *out_value);
+
+/** Frees an Optuna study handle. NULL is ignored. */
+void st_optuna_free(st_optuna *optuna);
 
 /* ============================================================================================
  * TensorBoard event files

@@ -28,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 
-HANDLES = ["space", "searcher", "scheduler", "experiment", "reporter"]
+HANDLES = ["space", "searcher", "scheduler", "experiment", "reporter", "optuna"]
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VERSION_FILE = os.path.join(ROOT, "VERSION")
 
@@ -65,6 +65,13 @@ SECTIONS = [
     ("Reporters: st_reporter",
      "What an st_experiment_run objective reports through; the library owns it (no free).",
      ["st_reporter_checkpoint", "st_reporter_report", "st_reporter_fail"]),
+    ("Optuna studies: st_optuna",
+     "Optuna's TPE (docs/tpe-optuna.md) for an Optuna study of the caller's (swifttune.optuna.TPESampler): "
+     "parameters registered as slots, the study's trials mirrored as they change, and Optuna's three "
+     "questions answered with plain numbers (the relative search space, a relative sample, an "
+     "independent sample).",
+     ["st_optuna_trial_state", "st_optuna_new", "st_optuna_slot", "st_optuna_set_trial", "st_optuna_relative_space",
+      "st_optuna_sample_relative", "st_optuna_sample_independent", "st_optuna_free"]),
     ("TensorBoard event files",
      "A trial's results as TensorBoard events, the way Ray Tune's TBXLoggerCallback writes them: "
      "the file started, results appended in batches, the hparams summaries at the trial's end.",
@@ -122,6 +129,8 @@ typedef struct st_scheduler st_scheduler;
 typedef struct st_experiment st_experiment;
 /** What an st_experiment_run objective reports through; valid until st_experiment_run returns. */
 typedef struct st_reporter st_reporter;
+/** Optuna's TPE over a study whose parameters appear as its trials ask for them. */
+typedef struct st_optuna st_optuna;
 
 /**
  * The objective given to st_experiment_run: called with the trial's id and its configuration JSON
@@ -403,6 +412,7 @@ CTYPES = {
     "double *": "ctypes.POINTER(ctypes.c_double)",
     "int32_t *": "ctypes.POINTER(ctypes.c_int32)",
     "int64_t *": "ctypes.POINTER(ctypes.c_int64)",
+    "const int32_t *": "ctypes.POINTER(ctypes.c_int32)",
     "void *": "ctypes.c_void_p",
     "st_objective": "st_objective",
     "st_stopper_fn": "st_stopper_fn",

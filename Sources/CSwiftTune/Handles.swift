@@ -125,3 +125,10 @@ func cString(_ s: String) throws -> UnsafeMutablePointer<CChar> {
     guard let p = strdup(s) else { throw CError(.ST_ERROR, "out of memory") }
     return p
 }
+
+/// `st_optuna`: Optuna's TPE over a study mirrored from the caller's, behind a lock.
+final class OptunaStudyHandle: Handle, @unchecked Sendable {
+    override class var kindName: String { "optuna" }
+    let study: Mutex<OptunaTPEStudy>
+    init(_ study: OptunaTPEStudy) { self.study = Mutex(study) }
+}

@@ -257,3 +257,15 @@ nonisolated(unsafe) let versionString: UnsafePointer<CChar> = UnsafePointer(strd
 
 /// Frees a string (or any buffer) the library returned. NULL is ignored.
 @c(st_free) public func stFree(_ p: UnsafeMutableRawPointer?) { free(p) }
+
+/// An Optuna trial's state, for `st_optuna_set_trial`.
+@c public enum st_optuna_trial_state: Int32, Sendable {
+    /// RUNNING: asked, not told (with the constant liar it counts among the bad trials).
+    case ST_OPTUNA_RUNNING = 0
+    /// COMPLETE, with its value.
+    case ST_OPTUNA_COMPLETE = 1
+    /// PRUNED: ranked by its latest intermediate value.
+    case ST_OPTUNA_PRUNED = 2
+    /// FAIL: left out of every model.
+    case ST_OPTUNA_FAIL = 3
+}

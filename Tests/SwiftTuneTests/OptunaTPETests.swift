@@ -263,3 +263,61 @@ struct OptunaTPETests {
         }
     }
 }
+
+/// Optuna's TPE over a mirrored study (what `swifttune.optuna.TPESampler` runs).
+@Suite("Optuna TPE over a mirrored study")
+struct OptunaTPEStudyTests {
+    @Test func slotsAreANameWithOneDistribution() throws {
+        var s = try OptunaTPEStudy()
+        let x = try s.slot(name: "x", .float(low: 0, high: 1, step: nil, log: false))
+        #expect(try s.slot(name: "x", .float(low: 0, high: 1, step: nil, log: false)) == x)
+        #expect(try s.slot(name: "x", .float(low: 0, high: 2, step: nil, log: false)) != x)
+        #expect(throws: SearchError.self) { try s.slot(name: "bad", .float(low: 2, high: 1, step: nil, log: false)) }
+        #expect(throws: SearchError.self) { try s.slot(name: "bad", .int(low: 1, high: 9, step: 2, log: true)) }
+        #expect(throws: SearchError.self) { try s.slot(name: "bad", .categorical(choices: 0)) }
+        #expect(throws: SearchError.self) { try s.setTrial(number: 0, state: .complete, value: 1, params: [(slot: 9, value: 0)]) }
+        #expect(throws: SearchError.self) { try s.setTrial(number: 0, state: .complete, value: nil, params: []) }
+    }
+
+    @Test func startupIsRandomThenTPELearns() throws {
+        var o = OptunaTPESearch.Options()
+        o.nStartupTrials = 5
+        var s = try OptunaTPEStudy(options: o, seed: 3)
+        let x = try s.slot(name: "x", .float(low: -5, high: 5, step: nil, log: false))
+        let n = try s.slot(name: "n", .int(low: 1, high: 9, step: 2, log: false))
+        var best = Double.infinity
+        for t in 0..<60 {
+            if t < 5 { #expect(s.sampleRelative(for: t, slots: [x, n]) == nil) }
+            let space = s.relativeSearchSpace(for: t).flatMap { $0 }
+            let relative = s.sampleRelative(for: t, slots: space) ?? [:]
+            let xv = try relative[x] ?? s.sampleIndependent(for: t, slot: x)
+            let nv = try relative[n] ?? s.sampleIndependent(for: t, slot: n)
+            #expect(xv >= -5 && xv < 5 && [1, 3, 5, 7, 9].contains(nv))
+            let loss = (xv - 1) * (xv - 1) + abs(nv - 3)
+            best = min(best, loss)
+            try s.setTrial(number: t, state: .complete, value: loss, params: [(slot: x, value: xv), (slot: n, value: nv)])
+        }
+        #expect(best < 0.05)
+        #expect(s.relativeSearchSpace(for: 60) == [[x, n]])
+        // Asked again for the same trial, it draws afresh.
+        let a = try s.sampleIndependent(for: 60, slot: x), b = try s.sampleIndependent(for: 60, slot: x)
+        #expect(a != b)
+    }
+
+    @Test func trialsOfOtherWorkersMayArriveOutOfOrder() throws {
+        var o = OptunaTPESearch.Options()
+        o.nStartupTrials = 1
+        o.group = true
+        var s = try OptunaTPEStudy(options: o)
+        let a = try s.slot(name: "a", .float(low: 0, high: 1, step: nil, log: false))
+        let b = try s.slot(name: "b", .categorical(choices: 3))
+        try s.setTrial(number: 2, state: .complete, value: 1, params: [(slot: a, value: 0.5)])
+        try s.setTrial(number: 0, state: .complete, value: 2, params: [(slot: a, value: 0.2), (slot: b, value: 1)])
+        try s.setTrial(number: 1, state: .running, params: [(slot: b, value: 2)])
+        #expect(s.numbers == [0, 1, 2] && s.records.map(\.id) == ["0", "1", "2"])
+        // Groups: a in trials 0 and 2, b in trial 0 only (the running one does not count).
+        #expect(s.relativeSearchSpace(for: 3) == [[a], [b]])
+        try s.setTrial(number: 1, state: .fail, params: [(slot: b, value: 2)])
+        #expect(s.records[1].state == .failed && s.trialCount == 3)
+    }
+}

@@ -1259,6 +1259,54 @@ static void test_optuna_tpe(void) {
     CHECK(strstr(st_last_error(), "OptunaTPESearch") != NULL);
 }
 
+/* Optuna's TPE over a study of the caller's (st_optuna): slots, mirrored trials, the three
+ * questions, and their bad input. */
+static void test_optuna_study(void) {
+    st_optuna *o = NULL;
+    CHECK_ERROR(st_optuna_new("{\"direction\": \"sideways\"}", &o), ST_INVALID_CONFIG);
+    CHECK_ERROR(st_optuna_new("{\"bogus\": 1}", &o), ST_INVALID_CONFIG);
+    CHECK_ERROR(st_optuna_new("{", &o), ST_INVALID_JSON);
+    CHECK_ERROR(st_optuna_new(NULL, &o), ST_INVALID_ARGUMENT);
+    CHECK_OK(st_optuna_new("{\"optuna\": {\"n_startup_trials\": 3}, \"direction\": \"maximize\", \"seed\": 7}", &o));
+    int32_t x = -1, c = -1;
+    CHECK_OK(st_optuna_slot(o, "x", 0, 0, 1, NAN, 0, 0, &x));
+    CHECK_OK(st_optuna_slot(o, "c", 2, 0, 0, 0, 0, 3, &c));
+    CHECK(x == 0 && c == 1);
+    CHECK_ERROR(st_optuna_slot(o, "bad", 0, 2, 1, NAN, 0, 0, &x), ST_INVALID_SPACE);
+    CHECK_ERROR(st_optuna_slot(o, "bad", 5, 0, 1, NAN, 0, 0, &x), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_optuna_slot(o, "bad", 0, 0, 1, NAN, 0, 0, NULL), ST_INVALID_ARGUMENT);
+    CHECK(x == 0);
+    for (int t = 0; t < 6; t++) {
+        int32_t slots[] = {0, 1};
+        double v = 0;
+        CHECK_OK(st_optuna_sample_independent(o, t, 0, &v));
+        CHECK(v >= 0 && v < 1);
+        double values[] = {v, (double)(t % 3)};
+        CHECK_OK(st_optuna_set_trial(o, t, ST_OPTUNA_COMPLETE, v, slots, values, 2, NAN, 0, NULL, NULL, 0));
+    }
+    int32_t space[4], count = -1, sampled = -1;
+    CHECK_OK(st_optuna_relative_space(o, 6, space, 4, &count));
+    CHECK(count == 2 && space[0] == 0 && space[1] == 1);
+    CHECK_ERROR(st_optuna_relative_space(o, 6, space, 1, &count), ST_INVALID_ARGUMENT);
+    double out[2];
+    CHECK_OK(st_optuna_sample_relative(o, 6, space, 2, out, &sampled));
+    CHECK(sampled == 1 && out[0] >= 0 && out[0] < 1 && (out[1] == 0 || out[1] == 1 || out[1] == 2));
+    int32_t unknown[] = {9};
+    double nine = 0;
+    CHECK_ERROR(st_optuna_set_trial(o, 7, ST_OPTUNA_RUNNING, NAN, unknown, &nine, 1, NAN, 0, NULL, NULL, 0), ST_INVALID_CONFIG);
+    CHECK_ERROR(st_optuna_set_trial(o, 7, 42, NAN, NULL, NULL, 0, NAN, 0, NULL, NULL, 0), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_optuna_set_trial(o, 7, ST_OPTUNA_RUNNING, NAN, NULL, NULL, 1, NAN, 0, NULL, NULL, 0), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_optuna_sample_independent(o, 7, 9, &nine), ST_INVALID_CONFIG);
+    CHECK_ERROR(st_optuna_sample_independent(NULL, 7, 0, &nine), ST_INVALID_ARGUMENT);
+    st_searcher *wrong = NULL;
+    CHECK_OK(st_searcher_new(searcher_spec("random", ""), &wrong));
+    CHECK_ERROR(st_optuna_sample_independent((st_optuna *)wrong, 7, 0, &nine), ST_INVALID_ARGUMENT);
+    CHECK(strstr(st_last_error(), "not an optuna handle") != NULL);
+    st_searcher_free(wrong);
+    st_optuna_free(o);
+    st_optuna_free(NULL);
+}
+
 int main(void) {
     test_basics();
     test_space();
@@ -1279,6 +1327,7 @@ int main(void) {
     test_hyperband();
     test_pbt();
     test_optuna_tpe();
+    test_optuna_study();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

@@ -187,6 +187,18 @@ ST_SCHEDULE_EXPLORE = 5
 # st_schedule_query's values by number.
 ST_SCHEDULE_QUERY_NAMES: dict[int, str] = {0: "ST_SCHEDULE_ADD", 1: "ST_SCHEDULE_RESULT", 2: "ST_SCHEDULE_COMPLETE", 3: "ST_SCHEDULE_ERROR", 4: "ST_SCHEDULE_CHOOSE", 5: "ST_SCHEDULE_EXPLORE"}
 
+# st_optuna_trial_state: An Optuna trial's state, for st_optuna_set_trial.
+# RUNNING: asked, not told (with the constant liar it counts among the bad trials).
+ST_OPTUNA_RUNNING = 0
+# COMPLETE, with its value.
+ST_OPTUNA_COMPLETE = 1
+# PRUNED: ranked by its latest intermediate value.
+ST_OPTUNA_PRUNED = 2
+# FAIL: left out of every model.
+ST_OPTUNA_FAIL = 3
+# st_optuna_trial_state's values by number.
+ST_OPTUNA_TRIAL_STATE_NAMES: dict[int, str] = {0: "ST_OPTUNA_RUNNING", 1: "ST_OPTUNA_COMPLETE", 2: "ST_OPTUNA_PRUNED", 3: "ST_OPTUNA_FAIL"}
+
 # Every function: (restype, argtypes), in the header's order.
 SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "st_version": (ctypes.c_char_p, []),
@@ -231,6 +243,13 @@ SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "st_reporter_checkpoint": (ctypes.c_int32, [ctypes.c_void_p, ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_int64)]),
     "st_reporter_report": (ctypes.c_int32, [ctypes.c_void_p, ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_double), ctypes.c_int32, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double)]),
     "st_reporter_fail": (ctypes.c_int32, [ctypes.c_void_p, ctypes.c_char_p]),
+    "st_optuna_new": (ctypes.c_int32, [ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)]),
+    "st_optuna_slot": (ctypes.c_int32, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int32, ctypes.c_double, ctypes.c_double, ctypes.c_double, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_int32)]),
+    "st_optuna_set_trial": (ctypes.c_int32, [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int32, ctypes.c_double, ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_double), ctypes.c_int32, ctypes.c_double, ctypes.c_double, ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_double), ctypes.c_int32]),
+    "st_optuna_relative_space": (ctypes.c_int32, [ctypes.c_void_p, ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int32, ctypes.POINTER(ctypes.c_int32)]),
+    "st_optuna_sample_relative": (ctypes.c_int32, [ctypes.c_void_p, ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int32, ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_int32)]),
+    "st_optuna_sample_independent": (ctypes.c_int32, [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int32, ctypes.POINTER(ctypes.c_double)]),
+    "st_optuna_free": (None, [ctypes.c_void_p]),
     "st_tfevents_start": (ctypes.c_int32, [ctypes.c_char_p, ctypes.c_double]),
     "st_tfevents_append_results": (ctypes.c_int32, [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int64, ctypes.POINTER(ctypes.c_double), ctypes.c_int64, ctypes.c_char_p, ctypes.c_int64]),
     "st_tfevents_append_hparams": (ctypes.c_int32, [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_double]),

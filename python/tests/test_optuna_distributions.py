@@ -74,9 +74,23 @@ def history(space, n, seed, objective):
     return out
 
 
-def optuna_draws(space, trials, sampler_args, running=(), pruned=(), direction="minimize"):
-    """N points chosen by Optuna's TPESampler for one new trial, the history unchanged."""
-    sampler = optuna.samplers.TPESampler(seed=7, **sampler_args)
+_OPTUNA_DRAWS: dict = {}
+
+
+def optuna_draws(space, trials, sampler_args, running=(), pruned=(), direction="minimize", sampler_class=None):
+    """N points chosen by Optuna's TPESampler (or `sampler_class`, with the same arguments) for
+    one new trial, the history unchanged. Optuna's own draws are kept for the tests that ask for
+    the same history again (they take most of this file's time)."""
+    key = repr((sorted(space.items()), trials, sorted(sampler_args.items()), running, pruned, direction))
+    if sampler_class is not None:
+        return _draws(space, trials, sampler_args, running, pruned, direction, sampler_class)
+    if key not in _OPTUNA_DRAWS:
+        _OPTUNA_DRAWS[key] = _draws(space, trials, sampler_args, running, pruned, direction, None)
+    return _OPTUNA_DRAWS[key]
+
+
+def _draws(space, trials, sampler_args, running, pruned, direction, sampler_class):
+    sampler = (sampler_class or optuna.samplers.TPESampler)(seed=7, **sampler_args)
     study = optuna.create_study(sampler=sampler, direction=direction)
     for params, value in trials:
         dists = {k: space[k] for k in params}
@@ -108,8 +122,8 @@ def swifttune_draws(space, trials, sampler_args, running=(), pruned=(), mode="mi
                             sampler=optuna.samplers.TPESampler(seed=7, **sampler_args))
     for params, value in trials:
         searcher.add_evaluated_point(params, value)
-    for params, steps in pruned:
-        searcher.add_evaluated_point(params, 0.0, pruned=True)
+    for params, steps in pruned:  # Ray's intermediate_values: a list, steps 0, 1, ...
+        searcher.add_evaluated_point(params, 0.0, pruned=True, intermediate_values=[v for _, v in steps] or None)
     for i, params in enumerate(running):  # the points come first, and stay running
         assert searcher.suggest(f"running{i}") == params
     out = collections.defaultdict(list)
@@ -182,12 +196,17 @@ def test_running_trials_under_the_constant_liar_follow_optuna():
     check(space, trials, {"multivariate": True, "constant_liar": True}, running=running)
 
 
+# Pruned trials with and without intermediate values (ranked by their latest step, then value).
+PRUNED = [({"x": float(x)}, [(0, float(x) ** 2), (1, abs(float(x)))] if i % 3 else [])
+          for i, x in enumerate(np.linspace(-4, 4, 18))]
+
+
 def test_pruned_trials_fill_the_good_group_like_optuna():
     space = {"x": FloatDistribution(-5, 5)}
     trials = history(space, 2, 5, lambda p: p["x"] ** 2)
     # Eight pruned trials without intermediate values: with 10 finished trials n_below is 1, the
     # better complete trial; with 20 it is 2: both complete trials, then none of the pruned.
-    pruned = [({"x": float(x)}, []) for x in np.linspace(-4, 4, 18)]
+    pruned = PRUNED
     check(space, trials, {"multivariate": False, "constant_liar": False}, pruned=pruned)
 
 
@@ -255,4 +274,33 @@ def check_conditional(space, trials, sampler_args, compared):
         n = min(len(mine[name]), len(theirs[name]))
         assert n > 1000, (name, len(mine[name]), len(theirs[name]))
         p, what = same_distribution(name, space[name], mine[name][:n], theirs[name][:n])
+        assert p > P_MIN, f"p = {p:.2e}: {what}"
+
+
+# swifttune.optuna.TPESampler inside an Optuna study: the same histories, asked through Optuna's
+# sampler interface on both sides (the study mirrored into the library).
+
+
+@pytest.mark.parametrize("case", ["mixed-multivariate", "mixed-univariate", "running-liar", "pruned"])
+def test_swifttune_sampler_in_an_optuna_study_draws_as_optunas(case):
+    import swifttune.optuna as so
+
+    kw = {}
+    if case.startswith("mixed"):
+        space, trials = MIXED, history(MIXED, 30, 1, quadratic)
+        args = {"multivariate": case.endswith("-multivariate"), "constant_liar": False}
+    elif case == "running-liar":
+        space = {"x": FloatDistribution(-5, 5), "n": IntDistribution(0, 10, step=2)}
+        trials = history(space, 15, 4, lambda p: p["x"] ** 2 + p["n"])
+        kw["running"] = [{"x": 0.1, "n": 0}, {"x": -0.2, "n": 2}, {"x": 0.05, "n": 0}]
+        args = {"multivariate": True, "constant_liar": True}
+    else:
+        space = {"x": FloatDistribution(-5, 5)}
+        trials = history(space, 2, 5, lambda p: p["x"] ** 2)
+        kw["pruned"] = PRUNED
+        args = {"multivariate": False, "constant_liar": False}
+    mine = optuna_draws(space, trials, args, sampler_class=so.TPESampler, **kw)
+    theirs = optuna_draws(space, trials, args, **kw)  # the same history as the OptunaSearch tests: kept draws
+    for name, d in space.items():
+        p, what = same_distribution(name, d, mine[name], theirs[name])
         assert p > P_MIN, f"p = {p:.2e}: {what}"

@@ -71,17 +71,19 @@ def test_optuna_search_takes_rays_arguments_and_refuses_what_it_cannot_run(caplo
     assert a == run(OptunaSearch(SPACE, metric="loss", mode="min", sampler=optuna.samplers.TPESampler(seed=9)), 15)[1]
     hyperopt_like = optuna.samplers.TPESampler(gamma=optuna.samplers._tpe.sampler.hyperopt_default_gamma)
     assert OptunaSearch(SPACE, sampler=hyperopt_like)._tpe["gamma"] == {"rule": "sqrt", "fraction": 0.25, "cap": 25}
-    # What it cannot run yet raises, naming it.
-    with pytest.raises(NotImplementedError, match="storage"):
-        OptunaSearch(SPACE, storage=optuna.storages.InMemoryStorage())
-    with pytest.raises(NotImplementedError, match="sampler RandomSampler"):
-        OptunaSearch(SPACE, sampler=optuna.samplers.RandomSampler())
-    with pytest.raises(NotImplementedError, match="custom `gamma`"):
-        OptunaSearch(SPACE, sampler=optuna.samplers.TPESampler(gamma=lambda n: 3))
-    with pytest.raises(NotImplementedError, match="multi-objective"):
-        OptunaSearch(SPACE, metric=["a", "b"], mode=["min", "max"])
-    with pytest.raises(NotImplementedError, match="define-by-run"):
-        OptunaSearch(lambda trial: None)
+    # What the Swift searcher alone does not do runs over an Optuna study, as Ray runs it: a
+    # storage, another sampler (Optuna's own code), a TPESampler with a gamma of the user's.
+    storage = optuna.storages.InMemoryStorage()
+    s = OptunaSearch(SPACE, metric="loss", mode="min", storage=storage, study_name="shared", seed=2)
+    assert s._study_mode and s._called_back
+    run(s, 12)
+    assert len(optuna.load_study(study_name="shared", storage=storage).trials) == 12
+    s = OptunaSearch(SPACE, metric="loss", mode="min", sampler=optuna.samplers.RandomSampler(seed=1))
+    assert s._study_mode and type(s._study.study.sampler).__name__ == "RandomSampler"
+    run(s, 5)
+    s = OptunaSearch(SPACE, metric="loss", mode="min", sampler=optuna.samplers.TPESampler(gamma=lambda n: 3))
+    assert s._study_mode and type(s._study.study.sampler) is optuna.samplers.TPESampler
+    run(s, 12)
     with pytest.raises(AssertionError, match="You can only pass an instance of `optuna.samplers.BaseSampler`"):
         OptunaSearch(SPACE, sampler=object())
     # Ray's RuntimeErrors without a space, a metric or a mode.
@@ -183,3 +185,37 @@ def test_standalone_results_rank_trials_that_end_without_a_metric():
     assert states == ["completed", "completed_without_metric", "failed"]
     with pytest.raises(NotImplementedError, match="intermediate_values"):
         s.add_evaluated_point({"x": 0.6}, 0.0, pruned=True, intermediate_values=[1.0])
+
+
+def test_define_by_run_and_several_metrics_run_over_an_optuna_study():
+    import swifttune.optuna as so
+
+    def space(trial):
+        kind = trial.suggest_categorical("kind", ["a", "b"])
+        if kind == "a":
+            trial.suggest_float("x", 0, 1)
+        else:
+            trial.suggest_int(name="n", low=1, high=5)
+        return {"constant": 3}
+
+    s = OptunaSearch(space, metric="loss", mode="min", seed=1)
+    assert s._study_mode and isinstance(s._study.study.sampler, so.TPESampler)
+    for i in range(30):
+        c = s.suggest(f"t{i}")
+        assert c["constant"] == 3 and (set(c) == {"kind", "x", "constant"} if c["kind"] == "a" else set(c) == {"kind", "n", "constant"})
+        s.on_trial_result(f"t{i}", {"loss": 1.0, "training_iteration": 1})
+        s.on_trial_complete(f"t{i}", {"loss": (c.get("x", 1) - 0.2) ** 2 + (0 if c["kind"] == "a" else 1)})
+    trials = s._study.study.trials
+    assert len(trials) == 30 and trials[3].intermediate_values == {1: 1.0}
+    assert sum(t.params["kind"] == "a" for t in trials[15:]) > 10  # TPE found the better branch
+    with pytest.raises(TypeError, match="Define-by-run function passed in `space` argument is not yet supported"):
+        s.add_evaluated_point({"kind": "a", "x": 0.5}, 1.0)
+    # Several metrics: Optuna's own TPESampler over the study's directions (Ray's MOTPE path).
+    m = OptunaSearch({"x": FloatDistribution(0, 1)}, metric=["a", "b"], mode=["min", "max"], seed=3)
+    for i in range(12):
+        x = m.suggest(f"m{i}")["x"]
+        m.on_trial_complete(f"m{i}", {"a": x, "b": x * x})
+    assert m._study.study.directions[1] == optuna.study.StudyDirection.MAXIMIZE
+    assert len(m._study.study.best_trials) >= 1
+    with pytest.raises(ValueError, match="``metric`` must be defined"):
+        OptunaSearch({"x": FloatDistribution(0, 1)}, mode=["min", "max"])

@@ -34,13 +34,19 @@ EXAMPLES = {
                    r"'checkpoint_interval': 5\}",
     "bohb_example": r"Best hyperparameters found were:  \{'iterations': 100, 'width': [\d.]+(e-\d+)?, "
                     r"'height': -?[\d.]+(e-\d+)?, 'activation': '(relu|tanh)'\}",
+    "optuna_example": r"Best hyperparameters found were:  \{'steps': 100, 'width': [\d.]+(e-\d+)?, "
+                      r"'height': -?[\d.]+(e-\d+)?, 'activation': '(relu|tanh)'\}",
+    "optuna_define_by_run_example": r"Best hyperparameters found were:  \{'activation': '(relu|tanh)', 'width': "
+                                    r"[\d.]+(e-\d+)?, 'height': -?[\d.]+(e-\d+)?(, 'mult': [\d.]+)?, 'steps': 100\}",
+    "optuna_multiobjective_example": r"Best hyperparameters for gain found were:  \{'steps': 100, 'width': "
+                                     r"[\d.]+(e-\d+)?, 'height': -?[\d.]+(e-\d+)?, 'activation': '(relu|tanh)'\}",
 }
 # Schedulers stop trials on their random draws and, with trials running at once, on the order in which
 # results arrive: there only the number of trials must agree.
 # (PBT's and PB2's examples draw their accuracy from random and numpy: how long each trial runs, and its exploits,
 # vary.)
 RANDOM_LENGTHS = {"hyperopt_conditional_search_space_example", "bayesopt_example", "nevergrad_example", "pbt_example",
-                  "pbt_function", "pb2_example", "bohb_example"}
+                  "pbt_function", "pb2_example", "bohb_example", "optuna_example", "optuna_define_by_run_example"}
 # Ray's side of these runs in the venv where Ray's TuneBOHB works (ray_bohb_python).
 RAY_BOHB_VENV = {"bohb_example"}
 # Known difference: Ray's Tuner checkpoints a class trainable at its end when CheckpointConfig's

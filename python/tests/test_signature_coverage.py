@@ -229,7 +229,7 @@ TARGETS: list[Target] = [
     Target("ray.tune:Trainable", {
         "config": H("test_trainable_class::test_trainable_used_directly"),
         "logger_creator": Refused(lambda config: None),
-        "storage": Refused(object()),
+        "storage": H("test_optuna_search::test_optuna_search_takes_rays_arguments_and_refuses_what_it_cannot_run"),
     }),
     Target("ray.tune:Tuner.restore", {
         "path": H("test_results::test_restore_finished_experiment_returns_the_same_trials",
@@ -382,7 +382,7 @@ TARGETS: list[Target] = [
     Target("ray.tune.utils.mock_trainable:MyTrainableClass", {
         "config": H("test_trainable_class::test_my_trainable_class_matches_rays"),
         "logger_creator": Refused(lambda config: None),
-        "storage": Refused(object()),
+        "storage": H("test_optuna_search::test_optuna_search_takes_rays_arguments_and_refuses_what_it_cannot_run"),
     }),
     # -- ray.tune.stopper -------------------------------------------------------------------
     Target("ray.tune.stopper:MaximumIterationStopper", {
@@ -451,7 +451,7 @@ TARGETS: list[Target] = [
         "points_to_evaluate": H("test_optuna_search::test_optuna_search_takes_rays_arguments_and_refuses_what_it_cannot_run"),
         "sampler": H("test_optuna_search::test_optuna_search_takes_rays_arguments_and_refuses_what_it_cannot_run"),
         "study_name": H("test_optuna_search::test_optuna_search_takes_rays_arguments_and_refuses_what_it_cannot_run"),
-        "storage": Refused(object()),
+        "storage": H("test_optuna_search::test_optuna_search_takes_rays_arguments_and_refuses_what_it_cannot_run"),
         "seed": H("test_optuna_search::test_optuna_search_takes_rays_arguments_and_refuses_what_it_cannot_run"),
         "evaluated_rewards": H("test_optuna_search::test_optuna_search_takes_rays_arguments_and_refuses_what_it_cannot_run"),
     }),

@@ -79,7 +79,7 @@ public struct SearcherSpec: Sendable {
     public var bohbMetric = "_metric"
     /// Trials evaluated before the search (Ray's `add_evaluated_point` and `evaluated_rewards`),
     /// recorded in the searcher in order as trials `__evaluated_<n>`.
-    public var evaluatedPoints: [(configuration: JSONValue, outcome: TrialOutcome)] = []
+    public var evaluatedPoints: [(configuration: JSONValue, outcome: TrialOutcome, report: OptunaTPESearch.Report?)] = []
     /// Optuna's TPE options (Optuna's defaults unless "optuna" sets them).
     public var optunaOptions = OptunaTPESearch.Options()
     /// The front end's id of a callback searcher (0 for the others).
@@ -209,7 +209,15 @@ public struct SearcherSpec: Sendable {
                 case "failed": outcome = .failed
                 default: throw .invalid("evaluated point \(n): 'outcome' must be \"completed\", \"no_metric\" or \"failed\"")
                 }
-                evaluatedPoints.append((config, outcome))
+                var report: OptunaTPESearch.Report? = nil
+                if let r = item["report"] {
+                    guard algorithm == .optunaTPE else { throw .invalid("evaluated point \(n): 'report' is for \"optuna_tpe\" only") }
+                    guard let pair = r.arrayValue, pair.count == 2, let step = pair[0].doubleValue, let value = pair[1].doubleValue else {
+                        throw .invalid("evaluated point \(n): 'report' must be [step, value]")
+                    }
+                    report = OptunaTPESearch.Report(step: step, value: value)
+                }
+                evaluatedPoints.append((config, outcome, report))
             }
         }
         batch = false
@@ -224,7 +232,12 @@ public struct SearcherSpec: Sendable {
     public func makeSearcher() throws(SpecError) -> any Searcher {
         var searcher = try makeBareSearcher()
         for (n, p) in evaluatedPoints.enumerated() {
-            do { try searcher.addEvaluated(trialID: "__evaluated_\(n)", configuration: p.configuration, p.outcome) } catch { throw .search(error) }
+            let id = "__evaluated_\(n)"
+            do { try searcher.addEvaluated(trialID: id, configuration: p.configuration, p.outcome) } catch { throw .search(error) }
+            if let report = p.report, var optuna = searcher as? OptunaTPESearch {
+                optuna.lastReport[id] = report  // Ray's intermediate_values: the latest ranks a pruned trial
+                searcher = optuna
+            }
         }
         return searcher
     }

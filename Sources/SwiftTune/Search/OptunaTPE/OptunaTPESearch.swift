@@ -21,6 +21,12 @@ public struct OptunaTPESearch: Searcher {
         public var step: Double
         /// The metric's value at that step.
         public var value: Double
+
+        /// A report of `value` at `step`.
+        public init(step: Double, value: Double) {
+            self.step = step
+            self.value = value
+        }
     }
 
     /// TPE learns from the metric: an experiment with it needs a metric and a mode.

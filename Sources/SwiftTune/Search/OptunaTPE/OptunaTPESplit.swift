@@ -19,19 +19,32 @@ struct OptunaTPESplit {
     ///     result), which ranks pruned trials.
     init(log: TrialLog, mode: Mode, options: OptunaTPESearch.Options, lastReport: [String: OptunaTPESearch.Report],
          unusedRelative: [String: [Int: Double]]) {
-        records = log.records
+        self.init(records: log.records, mode: mode, options: options, excluding: nil,
+                  report: { lastReport[log.records[$0].id] },
+                  unused: { unusedRelative.isEmpty ? nil : unusedRelative[log.records[$0].id] })
+    }
+
+    /// - Parameters:
+    ///   - records: the trials in Optuna's number order; a record's values may be shorter than
+    ///     the parameter count (the parameters registered after it are absent).
+    ///   - excluding: the record of the trial being sampled (left out, as Optuna leaves it out).
+    ///   - report: by record index, the trial's latest intermediate value.
+    ///   - unused: by record index, a running trial's relative values for parameters it does not use.
+    init(records: [TrialLog.Record], mode: Mode, options: OptunaTPESearch.Options, excluding: Int?,
+         report: (Int) -> OptunaTPESearch.Report?, unused: (Int) -> [Int: Double]?) {
+        self.records = records
         var finished: [Int] = []
         var modelled: [Int] = []
         var complete: [(loss: Double, index: Int)] = []
         var pruned: [(step: Double, value: Double, index: Int)] = []
-        var unused: [Int: [Int: Double]] = [:]
-        for (i, r) in log.records.enumerated() {
+        var unusedByRecord: [Int: [Int: Double]] = [:]
+        for (i, r) in records.enumerated() where i != excluding {
             switch r.state {
             case .failed: continue
             case .pending:
                 guard options.constantLiar else { continue }
                 modelled.append(i)
-                if let u = unusedRelative[r.id] { unused[i] = u }
+                if let u = unused(i) { unusedByRecord[i] = u }
             case .completed(let v):
                 finished.append(i)
                 modelled.append(i)
@@ -41,7 +54,7 @@ struct OptunaTPESplit {
                 modelled.append(i)
                 // Optuna's `_get_pruned_trial_score`: the latest step first, then its value
                 // (NaN last); a trial that never reported after every one that did.
-                if let rep = lastReport[r.id] {
+                if let rep = report(i) {
                     let v = rep.value.isNaN ? Double.infinity : (mode == .min ? rep.value : -rep.value)
                     pruned.append((-rep.step, v, i))
                 } else {
@@ -49,7 +62,7 @@ struct OptunaTPESplit {
                 }
             }
         }
-        var isBelow = [Bool](repeating: false, count: log.records.count)
+        var isBelow = [Bool](repeating: false, count: records.count)
         var nBelow = options.gamma(finished.count)
         // Stable sorts: ties go to the older trial, as Python's `sorted` leaves them.
         let completeOrder = complete.indices.sorted { a, b in
@@ -69,13 +82,21 @@ struct OptunaTPESplit {
         self.finished = finished
         self.modelled = modelled
         self.isBelow = isBelow
-        self.unused = unused
+        self.unused = unusedByRecord
+    }
+
+    /// Whether record `r` has parameter `p` as a finished trial (its own values only).
+    @inline(__always)
+    func has(_ r: Int, _ p: Int) -> Bool {
+        let values = records[r].values
+        return p < values.count && !values[p].isNaN
     }
 
     /// The value of parameter `p` in record `r` as the estimators read it (NaN: the trial has none).
     @inline(__always)
     func value(_ r: Int, _ p: Int) -> Double {
-        let v = records[r].values[p]
+        let values = records[r].values
+        let v = p < values.count ? values[p] : .nan
         if v.isNaN, let u = unused[r]?[p] { return u }
         return v
     }
@@ -101,7 +122,7 @@ struct OptunaTPESplit {
     func intersection(parameterCount: Int) -> [Int] {
         // No finished trial: Optuna's intersection is empty (not every parameter).
         guard !finished.isEmpty else { return [] }
-        return (0..<parameterCount).filter { p in finished.allSatisfy { !records[$0].values[p].isNaN } }
+        return (0..<parameterCount).filter { p in finished.allSatisfy { has($0, p) } }
     }
 
     /// The parameters split into groups that occur in exactly the same finished trials (Optuna's
@@ -112,7 +133,7 @@ struct OptunaTPESplit {
         var bySignature: [[Bool]: Int] = [:]
         var groups: [[Int]] = []
         for p in 0..<parameterCount {
-            let signature = finished.map { !records[$0].values[p].isNaN }
+            let signature = finished.map { has($0, p) }
             guard signature.contains(true) else { continue }
             if let g = bySignature[signature] {
                 groups[g].append(p)

@@ -62,8 +62,10 @@ def build_experiment(tuner: "Tuner") -> None:
     search = tc.search_alg if tc.search_alg is not None else BasicVariantGenerator()
     if not isinstance(search, Searcher):
         raise ValueError(f"search_alg must be a swifttune Searcher, got {type(search).__name__}")
-    metric = tc.metric or search.metric
-    mode = tc.mode or search.mode
+    # A multi-objective searcher's lists of metrics and modes are its own (the engine ranks by
+    # one metric only when TuneConfig names one).
+    metric = tc.metric or (search.metric if isinstance(search.metric, str) else None)
+    mode = tc.mode or (search.mode if isinstance(search.mode, str) else None)
     inner = base_searcher(search)
     if tc.max_concurrent_trials and getattr(search, "_wrapper_kind", None) == "limit":
         limit = search.max_concurrent  # type: ignore[attr-defined]

@@ -20,9 +20,12 @@ class Searcher:
     _algorithm = "random"
 
     def __init__(self, metric: Optional[str] = None, mode: Optional[str] = None) -> None:
-        if metric is not None and not isinstance(metric, str):
+        # A list of metrics and modes is a multi-objective searcher's (Ray's OptunaSearch).
+        if metric is not None and not isinstance(metric, str) and not (
+                isinstance(metric, list) and all(isinstance(m, str) for m in metric)):
             raise TypeError(f"`metric` must be a string (the name of a reported result), got {metric!r}")
-        if mode is not None and mode not in ("min", "max"):
+        if mode is not None and not (mode in ("min", "max") if not isinstance(mode, list)
+                                     else all(m in ("min", "max") for m in mode)):
             raise ValueError(f"`mode` must be 'min' or 'max'. Got {mode!r}")
         self._metric = metric
         self._mode = mode

@@ -34,9 +34,15 @@ class OptunaSearch(Searcher):
         metric, mode: the metric and its direction; None takes the Tuner's.
         points_to_evaluate: configurations to try first (Optuna's ``enqueue_trial``).
         sampler: an ``optuna.samplers.TPESampler``: its options run in swifttune's TPE. None is
-            ``TPESampler(seed=seed)``.
-        study_name: the name of Optuna's study (kept; swifttune's study lives in the searcher).
-        storage: refused (``NotImplementedError``): share a storage through Optuna itself.
+            ``TPESampler(seed=seed)``. Any other sampler (or a TPESampler with options swifttune's
+            rules have not) runs through Optuna itself, over an Optuna study.
+        study_name: the name of Optuna's study.
+        storage: an Optuna storage: the search runs over an Optuna study kept there (Ray's path),
+            sampled by ``swifttune.optuna.TPESampler``.
+
+    A define-by-run ``space`` (a function of an Optuna trial), a ``storage``, a list of metrics
+    and modes (several objectives: Optuna's own ``TPESampler``) or another sampler run over an
+    Optuna study, as Ray runs them; otherwise the whole searcher is Swift.
         seed: the sampler's seed when no sampler is given.
         evaluated_rewards: the results of ``points_to_evaluate``, which then count as finished trials.
     """
@@ -48,22 +54,28 @@ class OptunaSearch(Searcher):
                  points_to_evaluate: Optional[list[dict[str, Any]]] = None, sampler: Any = None,
                  study_name: Optional[str] = None, storage: Any = None, seed: Optional[int] = None,
                  evaluated_rewards: Optional[list[Any]] = None) -> None:
-        if isinstance(metric, list) or isinstance(mode, list):
-            raise NotImplementedError(
-                "OptunaSearch: multi-objective optimization (a list of metrics or modes) is not supported by swifttune "
-                "yet; optimise one metric, or run Optuna's own TPESampler in an Optuna study")
-        super().__init__(metric, mode)
-        if callable(space) and not isinstance(space, dict):
-            raise NotImplementedError(
-                "OptunaSearch: a define-by-run function as `space` is not supported by swifttune yet; give a dict of "
-                "Optuna distributions or Tune domains (or the Tuner's param_space)")
-        if space is not None and not isinstance(space, dict):
-            raise TypeError(f"OptunaSearch: `space` must be a dict of Optuna distributions or Tune domains, got "
-                            f"{type(space).__name__} {space!r}")
-        if storage is not None:
-            raise NotImplementedError(
-                "OptunaSearch: `storage` is not supported by swifttune (its study lives in the searcher); to share a "
-                "study through an Optuna storage, run an Optuna study with swifttune.optuna.TPESampler")
+        multi = isinstance(metric, list) or isinstance(mode, list)
+        if multi and mode is not None and not isinstance(mode, list):
+            raise ValueError("OptunaSearch: with a list of metrics, `mode` must be a list of 'min' / 'max' as long")
+        Searcher.__init__(self, None if multi else metric, None if multi else mode)  # type: ignore[arg-type]
+        if multi:
+            self._metric, self._mode = metric, mode  # type: ignore[assignment]
+        if space is not None and not isinstance(space, dict) and not callable(space):
+            raise TypeError(f"OptunaSearch: `space` must be a dict of Optuna distributions or Tune domains, or a "
+                            f"define-by-run function, got {type(space).__name__} {space!r}")
+        if sampler is not None:
+            from optuna.samplers import BaseSampler
+
+            assert isinstance(sampler, BaseSampler), (
+                "You can only pass an instance of `optuna.samplers.BaseSampler` as a sampler to `OptunaSearcher`.")
+        # Ray's study path (an Optuna study; the engine calls the searcher back) for what the
+        # Swift searcher alone does not do: define-by-run, a storage, several metrics, a sampler
+        # other than TPESampler, or TPESampler options it has not.
+        self._study_mode = bool(callable(space) or storage is not None or multi or
+                                (sampler is not None and not _swift_runs(sampler)))
+        self._called_back = self._study_mode
+        self._storage = storage
+        self._study: Any = None
         if study_name is not None and not isinstance(study_name, str):
             raise TypeError(f"OptunaSearch: `study_name` must be a string, got {study_name!r}")
         self._study_name = study_name or "optuna"
@@ -82,8 +94,8 @@ class OptunaSearch(Searcher):
             logger.warning("You passed an initialized sampler to `OptunaSearch`. The `seed` parameter has to be "
                            "passed to the sampler directly and will be ignored.")
         self._sampler = sampler
-        self._tpe = _tpe_options(sampler)
-        if sampler is not None:
+        self._tpe = _tpe_options(sampler) if not self._study_mode else dict(_TPE_DEFAULTS)
+        if sampler is not None and not self._study_mode:
             self._seed = _sampler_seed(sampler)
         elif seed is not None:
             if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
@@ -91,10 +103,58 @@ class OptunaSearch(Searcher):
             self._seed = int(seed)
         self._evaluated: list[dict[str, Any]] = []
         self._completed: set[str] = set()
+        if self._study_mode:
+            self._study_points = list(check_points(points_to_evaluate))  # as given: Optuna's names
+            if self._space is not None:
+                self._setup_study()
+            return
         if self._evaluated_rewards is not None:
             for point, reward in zip(self._points, self._evaluated_rewards):
                 self._evaluated.append(_evaluated(point, reward))
             self._points = []
+
+    # -- Ray's study path (define-by-run, storage, several metrics, other samplers) ------------
+
+    def _setup_study(self) -> None:
+        from ._study import OptunaStudy
+
+        if self._metric is None and self._mode:
+            if isinstance(self._mode, list):
+                raise ValueError("If ``mode`` is a list (multi-objective optimization case), ``metric`` must be defined.")
+            self._metric = DEFAULT_METRIC
+        space = self._space if callable(self._space) else _to_optuna_space(self._space)
+        self._study = OptunaStudy(space, self._metric, self._mode, self._sampler, self._storage, self._study_name,
+                                  self._seed, self._study_points, self._evaluated_rewards)
+
+    def _require(self) -> Any:
+        if self._space is None:
+            raise RuntimeError(UNDEFINED_SEARCH_SPACE.format(cls=type(self).__name__, space="space"))
+        if not self._metric or not self._mode:
+            raise RuntimeError(UNDEFINED_METRIC_MODE.format(cls=type(self).__name__, metric=self._metric,
+                                                            mode=self._mode))
+        if self._study is None:
+            self._setup_study()
+        return self._study
+
+    def save(self, checkpoint_path: str) -> None:
+        """Ray's: the searcher pickled (in study mode the Optuna study with it); swifttune's own
+        searcher saves its Swift state."""
+        if not self._study_mode:
+            return super().save(checkpoint_path)
+        import pickle
+
+        state = {k: v for k, v in self.__dict__.items() if k != "_handle"}
+        with open(checkpoint_path, "wb") as f:
+            pickle.dump(state, f)
+
+    def restore(self, checkpoint_path: str) -> None:
+        """Ray's: back to what ``save`` wrote."""
+        if not self._study_mode:
+            return super().restore(checkpoint_path)
+        import pickle
+
+        with open(checkpoint_path, "rb") as f:
+            self.__dict__.update(pickle.load(f))
 
     def _options(self) -> dict[str, Any]:
         return {"metric": self._metric or DEFAULT_METRIC, "optuna": dict(self._tpe), "evaluated_points": list(self._evaluated)}
@@ -109,6 +169,8 @@ class OptunaSearch(Searcher):
             self._metric = metric
         if mode:
             self._mode = mode
+        if self._study_mode:
+            self._setup_study()
         return True
 
     def _spec(self, max_concurrent: Optional[int] = None, batch: bool = False) -> dict[str, Any]:
@@ -125,6 +187,8 @@ class OptunaSearch(Searcher):
         if not self._metric or not self._mode:
             raise RuntimeError(UNDEFINED_METRIC_MODE.format(cls=type(self).__name__, metric=self._metric,
                                                             mode=self._mode))
+        if self._study_mode:
+            return self._require().suggest(trial_id)
         return super().suggest(trial_id)
 
     def on_trial_result(self, trial_id: str, result: dict[str, Any]) -> None:
@@ -135,6 +199,8 @@ class OptunaSearch(Searcher):
         from ...._lib import lib
 
         check_trial_id("on_trial_result", trial_id)
+        if self._study_mode:
+            return self._require().on_trial_result(trial_id, result, logger)
         if trial_id in self._completed:
             logger.warning(f"Received additional result for trial {trial_id}, but it already finished. Result: {result}")
             return
@@ -152,6 +218,8 @@ class OptunaSearch(Searcher):
         from ...._lib import OUTCOME_COMPLETED, OUTCOME_FAILED, OUTCOME_NO_METRIC
 
         check_trial_id("on_trial_complete", trial_id)
+        if self._study_mode:
+            return self._require().on_trial_complete(trial_id, result, error, logger)
         if trial_id in self._completed:
             logger.warning(f"Received additional completion for trial {trial_id}, but it already finished. "
                            f"Result: {result}")
@@ -178,11 +246,16 @@ class OptunaSearch(Searcher):
         if not self._metric or not self._mode:
             raise RuntimeError(UNDEFINED_METRIC_MODE.format(cls=type(self).__name__, metric=self._metric,
                                                             mode=self._mode))
-        if pruned and intermediate_values:
-            raise NotImplementedError("OptunaSearch.add_evaluated_point: `intermediate_values` of a pruned trial are not "
-                                      "supported by swifttune yet; leave them out (the trial then ranks after pruned "
-                                      "trials that reported)")
+        if self._study_mode:
+            return self._require().add_evaluated_point(parameters, value, error, pruned, intermediate_values)
         point = _evaluated(parameters, None if error else value, error=error, pruned=pruned)
+        if intermediate_values:
+            # Ray: dict(enumerate(intermediate_values)); the latest step ranks a pruned trial.
+            point["report"] = [len(intermediate_values) - 1, float(intermediate_values[-1])]
+            if self._handle is not None:
+                raise NotImplementedError("OptunaSearch.add_evaluated_point: `intermediate_values` after the first "
+                                          "suggestion are not supported by swifttune yet; add evaluated points before "
+                                          "the search starts")
         self._evaluated.append(point)
         if self._handle is not None:
             from ...._lib import OUTCOME_COMPLETED, OUTCOME_FAILED, OUTCOME_NO_METRIC
@@ -332,6 +405,41 @@ def _nest(parameters: dict[str, Any]) -> dict[str, Any]:
         else:
             target[parts[-1]] = v
     return config
+
+
+def _to_optuna_space(space: Any) -> dict[str, Any]:
+    """swifttune's nested space of Optuna distributions as Optuna's flat dict ("a/b" names)."""
+    from optuna import distributions as od
+
+    out: dict[str, Any] = {}
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, f"{path}/{k}" if path else str(k))
+        elif isinstance(node, Categorical):
+            out[path] = od.CategoricalDistribution(node.categories)
+        elif isinstance(node, Domain) and node.kind in ("optuna.float", "optuna.int"):
+            a = node.args
+            if node.kind == "optuna.float":
+                out[path] = od.FloatDistribution(a["low"], a["high"], log=bool(a.get("log")), step=a.get("step"))
+            else:
+                out[path] = od.IntDistribution(a["low"], a["high"], log=bool(a.get("log")), step=a.get("step", 1))
+        elif isinstance(node, Domain):
+            out[path] = _to_optuna_space({"x": _from_tune(node)})["x"]
+
+    walk(space, "")
+    return out
+
+
+def _swift_runs(sampler: Any) -> bool:
+    """Whether swifttune's Swift searcher runs `sampler`'s rules: an ``optuna.samplers.TPESampler``
+    whose options it has (else the sampler runs through Optuna itself)."""
+    try:
+        _tpe_options(sampler)
+    except NotImplementedError:
+        return False
+    return True
 
 
 def _evaluated(parameters: dict[str, Any], value: Any, error: bool = False, pruned: bool = False) -> dict[str, Any]:

@@ -321,3 +321,41 @@ struct OptunaTPEStudyTests {
         #expect(s.records[1].state == .failed && s.trialCount == 3)
     }
 }
+
+/// hyperopt's TPE with swifttune's opt-in constant liar (docs/tpe.md, rule 1).
+@Suite("hyperopt TPE's constant liar")
+struct TPEConstantLiarTests {
+    @Test func runningTrialsNeitherStartTPENorJoinTheGoodGroup() throws {
+        var log = TrialLog()
+        for i in 0..<6 {
+            log.append("t\(i)", [Double(i) / 10])
+            if i < 4 { try log.finish("t\(i)", .completed(Double(i))) }
+        }
+        let space = try SearchSpace(["x": .uniform(0, 1)])
+        var o = TPESearch.Options(nInitialPoints: 5)
+        // hyperopt's rule: 6 trials count (running ones at +inf), so TPE starts.
+        #expect(TPEModel(log: log, space: space, mode: .min, options: o) != nil)
+        o.constantLiar = true
+        #expect(TPEModel(log: log, space: space, mode: .min, options: o) == nil)  // only 4 finished
+        o.nInitialPoints = 1
+        o.gamma = 1  // n_below = ceil(sqrt(4)) = 2 with the liar (3 = ceil(sqrt(6)) without)
+        let liar = try #require(TPEModel(log: log, space: space, mode: .min, options: o))
+        #expect(liar.isBelow == [true, true, false, false, false, false])
+        o.constantLiar = false
+        o.gamma = 2  // ceil(2 sqrt(6)) = 5 > 4 finished: a running trial joins the good group at +inf
+        let exact = try #require(TPEModel(log: log, space: space, mode: .min, options: o))
+        #expect(exact.isBelow == [true, true, true, true, true, false])
+        o.constantLiar = true
+        let liar2 = try #require(TPEModel(log: log, space: space, mode: .min, options: o))
+        #expect(liar2.isBelow == [true, true, true, true, false, false])
+    }
+
+    @Test func theOptionIsSavedAndReadFromTheSpecification() throws {
+        let spec = try SearcherSpec(json: ["algorithm": "tpe", "constant_liar": true,
+                                           "space": SpecTests.spaceDocument])
+        let tpe = try #require(try spec.makeSearcher() as? TPESearch)
+        #expect(tpe.options.constantLiar)
+        let restored = try TPESearch(restoring: tpe.saveState())
+        #expect(restored.options.constantLiar)
+    }
+}

@@ -46,7 +46,8 @@ public struct SearcherSpec: Sendable {
     }
 
     /// The TPE options a specification may set, by their JSON names.
-    public static let tpeOptionNames = ["n_initial_points", "n_EI_candidates", "gamma", "prior_weight", "linear_forgetting"]
+    public static let tpeOptionNames = ["n_initial_points", "n_EI_candidates", "gamma", "prior_weight", "linear_forgetting",
+                                        "constant_liar"]
     /// The BOHB options a specification may set, by their JSON names ("max_concurrent" is shared
     /// with the limiter's).
     public static let bohbOptionNames = ["metric", "min_points_in_model", "top_n_percent", "num_samples", "random_fraction",
@@ -150,6 +151,7 @@ public struct SearcherSpec: Sendable {
             if let v = try read.double("gamma") { o.gamma = v }
             if let v = try read.double("prior_weight") { o.priorWeight = v }
             if let v = try read.int("linear_forgetting") { o.linearForgetting = Int(v) }
+            if let v = try read.bool("constant_liar") { o.constantLiar = v }
         case .random?:
             for k in Self.tpeOptionNames where spec[k] != nil { throw .invalid("'\(k)' is a TPE option; random search takes none") }
             constantGridBlock = Int(clamping: try read.int("constant_grid_block") ?? 0)

@@ -22,13 +22,17 @@ struct TPEModel {
           options: TPESearch.Options) {
         var counted: [Int] = []
         var losses: [Double] = []
+        var pending = 0
         counted.reserveCapacity(log.records.count)
         losses.reserveCapacity(log.records.count)
         for index in log.records.indices {
             let loss: Double
             switch log.records[index].state {
             case .failed: continue
-            case .pending, .completedWithoutMetric: loss = .infinity
+            case .pending:
+                loss = .infinity
+                pending += 1
+            case .completedWithoutMetric: loss = .infinity
             case .completed(let v):
                 if v.isNaN { continue }  // recorded as failed by `finish` and by restore; never ranked
                 loss = mode == .min ? v : -v
@@ -37,14 +41,19 @@ struct TPEModel {
             losses.append(loss)
         }
         let n = counted.count
-        guard n >= options.nInitialPoints, n > 0 else { return nil }
-        let nBelow = Swift.min(Int((options.gamma * Double(n).squareRoot()).rounded(.up)), TPESearch.gammaCap)
+        // The constant liar (an opt-in, Optuna's rule): running trials stay in the model as bad
+        // ones, but neither count towards the start-up threshold and the split's size nor join
+        // the good group.
+        let finished = options.constantLiar ? n - pending : n
+        guard finished >= options.nInitialPoints, finished > 0 else { return nil }
+        let nBelow = Swift.min(Int((options.gamma * Double(finished).squareRoot()).rounded(.up)), TPESearch.gammaCap)
         // The n_below smallest losses, ties to the older trial (a stable sort's prefix), by
         // insertion into a short sorted list: O(N) for the at most 25 kept.
-        let keep = Swift.min(nBelow, n)
+        let keep = Swift.min(nBelow, finished)
         var best: [(loss: Double, index: Int)] = []
         best.reserveCapacity(keep + 1)
         for (i, l) in losses.enumerated() {
+            if options.constantLiar, log.records[counted[i]].state == .pending { continue }
             if best.count == keep, let last = best.last, !(l < last.loss) { continue }
             var pos = best.count
             while pos > 0 && l < best[pos - 1].loss { pos -= 1 }

@@ -27,16 +27,21 @@ public struct TPESearch: Searcher {
         public var priorWeight: Double = 1.0
         /// The newest this-many observations keep weight 1; older ones are ramped down (0 = off).
         public var linearForgetting: Int = 25
+        /// swifttune's opt-in constant liar (not hyperopt's: off by default): running trials stay
+        /// bad observations (as in hyperopt) but do not count towards `nInitialPoints` or the
+        /// split's N, and never join the good group (Optuna's rule). See docs/tpe.md.
+        public var constantLiar: Bool = false
 
         /// Options with hyperopt's defaults for whatever is not given; ``TPESearch/init(space:mode:options:pointsToEvaluate:seed:)``
         /// validates them.
         public init(nInitialPoints: Int = 20, nEICandidates: Int = 24, gamma: Double = 0.25,
-                    priorWeight: Double = 1.0, linearForgetting: Int = 25) {
+                    priorWeight: Double = 1.0, linearForgetting: Int = 25, constantLiar: Bool = false) {
             self.nInitialPoints = nInitialPoints
             self.nEICandidates = nEICandidates
             self.gamma = gamma
             self.priorWeight = priorWeight
             self.linearForgetting = linearForgetting
+            self.constantLiar = constantLiar
         }
 
         /// Checks every option's range; the message names the option as Ray and hyperopt spell it.
@@ -51,7 +56,8 @@ public struct TPESearch: Searcher {
         /// The options as saved in the searcher's state.
         var json: JSONValue {
             ["n_initial_points": .int(Int64(nInitialPoints)), "n_EI_candidates": .int(Int64(nEICandidates)),
-             "gamma": .double(gamma), "prior_weight": .double(priorWeight), "linear_forgetting": .int(Int64(linearForgetting))]
+             "gamma": .double(gamma), "prior_weight": .double(priorWeight), "linear_forgetting": .int(Int64(linearForgetting)),
+             "constant_liar": .bool(constantLiar)]
         }
 
         /// Reads the options of a saved state (not validated: the caller validates).
@@ -66,7 +72,8 @@ public struct TPESearch: Searcher {
             }
             self.init(nInitialPoints: try int("n_initial_points"), nEICandidates: try int("n_EI_candidates"),
                       gamma: try double("gamma"), priorWeight: try double("prior_weight"),
-                      linearForgetting: try int("linear_forgetting"))
+                      linearForgetting: try int("linear_forgetting"),
+                      constantLiar: json["constant_liar"] == .bool(true))  // absent in states saved before the option
         }
     }
 

@@ -25,6 +25,9 @@ class HyperOptSearch(Searcher):
         random_state_seed: seed; the same seed gives the same suggestions.
         gamma: the fraction of good trials, hyperopt's ``gamma``, in (0, 1] (None: 0.25).
         n_ei_candidates, prior_weight: hyperopt's ``n_EI_candidates`` and ``prior_weight`` (swifttune extras).
+        constant_liar: swifttune's opt-in constant liar for parallel runs (not hyperopt's; default
+            False, hyperopt-exact): running trials stay bad observations but count neither towards
+            ``n_initial_points`` nor the split's size (Optuna's rule; docs/tpe.md).
 
     Every argument is checked here, before anything runs: a wrong type or an impossible value
     raises a TypeError or ValueError naming it.
@@ -35,7 +38,7 @@ class HyperOptSearch(Searcher):
     def __init__(self, space: Optional[dict[str, Any]] = None, metric: Optional[str] = None, mode: Optional[str] = None,
                  points_to_evaluate: Optional[list[dict[str, Any]]] = None, n_initial_points: Optional[int] = 20,
                  random_state_seed: Optional[int] = None, gamma: Optional[float] = 0.25, *, n_ei_candidates: int = 24,
-                 prior_weight: float = 1.0) -> None:
+                 prior_weight: float = 1.0, constant_liar: bool = False) -> None:
         super().__init__(metric, mode)
         from ....hyperopt._convert import from_pyll, is_pyll
 
@@ -60,10 +63,16 @@ class HyperOptSearch(Searcher):
         self.gamma = float(gamma)
         self.n_ei_candidates = int(n_ei_candidates)
         self.prior_weight = float(prior_weight)
+        if not isinstance(constant_liar, bool):
+            raise TypeError(f"HyperOptSearch: `constant_liar` must be True or False, got {constant_liar!r}")
+        self.constant_liar = constant_liar
 
     def _options(self) -> dict[str, Any]:
-        return {"n_initial_points": self.n_initial_points, "gamma": self.gamma,
-                "n_EI_candidates": self.n_ei_candidates, "prior_weight": self.prior_weight}
+        options = {"n_initial_points": self.n_initial_points, "gamma": self.gamma,
+                   "n_EI_candidates": self.n_ei_candidates, "prior_weight": self.prior_weight}
+        if self.constant_liar:
+            options["constant_liar"] = True
+        return options
 
     def get_state(self) -> dict[str, Any]:
         """The searcher's whole state (space, options, seed and every trial it was told of), as

@@ -45,6 +45,9 @@ enum GaussMass {
     /// left tail a difference of log Phi's, in the right tail the mirrored one, across 0 from
     /// the two tails' masses.
     static func logMass(_ a: Double, _ b: Double) -> Double {
+        // Beyond 40 standard deviations on both sides Phi(a) and Phi(-b) are 0 in doubles (below
+        // 1e-349): the central case's result, log1p(-0 - 0), without its two erfc calls.
+        if a <= -40 && b >= 40 { return 0 }
         if b <= 0 { return logDiff(logNdtr(b), logNdtr(a)) }
         if a > 0 { return logDiff(logNdtr(-a), logNdtr(-b)) }
         return log1p(-ndtr(a) - ndtr(-b))

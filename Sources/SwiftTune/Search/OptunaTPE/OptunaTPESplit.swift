@@ -65,10 +65,25 @@ struct OptunaTPESplit {
         var isBelow = [Bool](repeating: false, count: records.count)
         var nBelow = options.gamma(finished.count)
         // Stable sorts: ties go to the older trial, as Python's `sorted` leaves them.
-        let completeOrder = complete.indices.sorted { a, b in
-            complete[a].loss < complete[b].loss || (!(complete[b].loss < complete[a].loss) && a < b)
+        // Only the n_below best are needed: a partial selection by insertion, O(N * n_below) with
+        // n_below <= 25 by default (the whole sort when the cap is lifted and n_below is large).
+        if nBelow > 0 && nBelow <= 64 {
+            var best: [(loss: Double, index: Int)] = []
+            best.reserveCapacity(nBelow + 1)
+            for c in complete {
+                if best.count == nBelow, let last = best.last, !(c.loss < last.loss) { continue }
+                var pos = best.count
+                while pos > 0 && c.loss < best[pos - 1].loss { pos -= 1 }
+                best.insert(c, at: pos)
+                if best.count > nBelow { best.removeLast() }
+            }
+            for b in best { isBelow[b.index] = true }
+        } else {
+            let completeOrder = complete.indices.sorted { a, b in
+                complete[a].loss < complete[b].loss || (!(complete[b].loss < complete[a].loss) && a < b)
+            }
+            for j in completeOrder.prefix(nBelow) { isBelow[complete[j].index] = true }
         }
-        for j in completeOrder.prefix(nBelow) { isBelow[complete[j].index] = true }
         nBelow = Swift.max(0, nBelow - Swift.min(nBelow, complete.count))
         if nBelow > 0 {
             let prunedOrder = pruned.indices.sorted { a, b in

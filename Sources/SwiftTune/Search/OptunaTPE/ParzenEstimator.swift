@@ -84,7 +84,7 @@ struct OptunaParzenEstimator {
         var sigmas = [Double](repeating: 0, count: n)
         if n > 0 {
             // A stable order: tied observations take their sigmas in trial order.
-            let order = mus.indices.sorted { mus[$0] < mus[$1] || (mus[$0] == mus[$1] && $0 < $1) }
+            let order = zip(mus, mus.indices).sorted { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }.map(\.1)
             var sorted = [low]
             sorted.reserveCapacity(n + 2)
             for i in order { sorted.append(mus[i]) }
@@ -142,13 +142,13 @@ struct OptunaParzenEstimator {
 
     /// The log density (for stepped parameters, the log probability) of each point of `points`
     /// (by parameter, as `sample` returns them) under the mixture: log sum_k w_k prod_p kernel.
+    /// O(points * components * parameters); a stepped kernel's masses are computed once per
+    /// distinct value (candidates on a grid repeat), and the sum's exponentials are inlined.
     func logDensity(_ points: [[Double]]) -> [Double] {
         let count = points.first?.count ?? 0
         let components = weights.count
-        var out = [Double](repeating: 0, count: count)
-        var terms = [Double](repeating: 0, count: components)
-        // What does not depend on the point: log w_k, and each continuous kernel's
-        // -log(sigma sqrt(2 pi)) - log(mass); each stepped kernel's -log(mass).
+        guard count > 0 else { return [] }
+        // terms[s * components + k]: log w_k + sum over parameters of kernel k's log density at point s.
         var base = weights.map { log($0) }
         for kernel in kernels {
             guard case let .numeric(_, sigmas, logMass, d) = kernel else { continue }
@@ -157,40 +157,77 @@ struct OptunaParzenEstimator {
                 if d.step == nil { base[k] -= log(sigmas[k]) + GaussMass.logSqrt2Pi }
             }
         }
-        for s in 0..<count {
-            for k in 0..<components { terms[k] = base[k] }
+        var out = [Double](repeating: 0, count: count)
+        var terms = [Double](repeating: 0, count: count * components)
+        terms.withUnsafeMutableBufferPointer { t in
+            base.withUnsafeBufferPointer { b in
+                for s in 0..<count { for k in 0..<components { t[s * components + k] = b[k] } }
+            }
             for (p, kernel) in kernels.enumerated() {
-                let x = points[p][s]
+                let xs = points[p]
                 switch kernel {
                 case let .categorical(probabilities, width):
-                    let c = Int(x)
-                    for k in 0..<components {
-                        let row = components == 1 ? 0 : k
-                        terms[k] += log(probabilities[row * width + c])
+                    // log of each row's probabilities, once per estimator use.
+                    let logP = probabilities.map { log($0) }
+                    logP.withUnsafeBufferPointer { lp in
+                        for s in 0..<count {
+                            let c = Int(xs[s])
+                            let row = s * components
+                            if components == 1 { t[row] += lp[c]; continue }
+                            for k in 0..<components { t[row + k] += lp[k * width + c] }
+                        }
                     }
                 case let .numeric(mus, sigmas, _, d):
                     if let step = d.step {
-                        let left = d.log ? log(x - step / 2) : x - step / 2
-                        let right = d.log ? log(x + step / 2) : x + step / 2
-                        for k in 0..<components {
-                            terms[k] += GaussMass.logMass((left - mus[k]) / sigmas[k], (right - mus[k]) / sigmas[k])
+                        var masses: [Double: [Double]] = [:]
+                        for s in 0..<count {
+                            let x = xs[s]
+                            let m: [Double]
+                            if let known = masses[x] {
+                                m = known
+                            } else {
+                                let left = d.log ? log(x - step / 2) : x - step / 2
+                                let right = d.log ? log(x + step / 2) : x + step / 2
+                                m = (0..<components).map { k in
+                                    GaussMass.logMass((left - mus[k]) / sigmas[k], (right - mus[k]) / sigmas[k])
+                                }
+                                masses[x] = m
+                            }
+                            let row = s * components
+                            for k in 0..<components { t[row + k] += m[k] }
                         }
                     } else {
-                        let y = d.log ? log(x) : x
-                        let inside = y >= d.adaptedLow && y <= d.adaptedHigh
-                        for k in 0..<components {
-                            let z = (y - mus[k]) / sigmas[k]
-                            terms[k] += inside ? -0.5 * z * z : -.infinity
+                        let inverse = sigmas.map { 1 / $0 }
+                        mus.withUnsafeBufferPointer { mu in
+                            inverse.withUnsafeBufferPointer { inv in
+                                for s in 0..<count {
+                                    let y = d.log ? log(xs[s]) : xs[s]
+                                    let row = s * components
+                                    guard y >= d.adaptedLow && y <= d.adaptedHigh else {
+                                        for k in 0..<components { t[row + k] = -.infinity }
+                                        continue
+                                    }
+                                    for k in 0..<components {
+                                        let z = (y - mu[k]) * inv[k]
+                                        t[row + k] -= 0.5 * z * z
+                                    }
+                                }
+                            }
                         }
                     }
                 }
             }
-            var m = -Double.infinity
-            for t in terms where t > m { m = t }
-            if m == -.infinity { out[s] = -.infinity; continue }
-            var sum = 0.0
-            for t in terms { sum += exp(t - m) }
-            out[s] = log(sum) + m
+            TPEMath.exp2Table.withUnsafeBufferPointer { table in
+                for s in 0..<count {
+                    let row = s * components
+                    var m = -Double.infinity
+                    for k in 0..<components where t[row + k] > m { m = t[row + k] }
+                    if m == -.infinity || m == .infinity { out[s] = m; continue }
+                    var sum = 0.0
+                    for k in 0..<components { sum += TPEMath.fastExp(t[row + k] - m, table) }
+                    out[s] = log(sum) + m
+                }
+            }
         }
         return out
     }

@@ -131,3 +131,14 @@ def test_four_workers_share_a_sqlite_study(tmp_path):
     storage = f"sqlite:///{tmp_path / 'study.db'}"
     trials, seen = shared_study(storage, tmp_path)
     check_shared(trials, seen)
+
+
+def test_without_optuna_the_import_says_how_to_install_it(monkeypatch):
+    import importlib
+    import sys
+
+    for name in [m for m in sys.modules if m == "swifttune.optuna" or m.startswith("swifttune.optuna.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "optuna", None)  # import optuna now fails
+    with pytest.raises(ImportError, match=r"swifttune.optuna needs Optuna: pip install 'swifttune\[optuna\]'"):
+        importlib.import_module("swifttune.optuna")

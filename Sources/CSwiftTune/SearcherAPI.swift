@@ -79,13 +79,7 @@ public func stSearcherTell(_ searcher: OpaquePointer?, _ trial_id: UnsafePointer
     api {
         let s = try object(searcher, SearcherHandle.self, "searcher")
         let id = try string(trial_id, "trial_id")
-        let o: TrialOutcome
-        switch st_outcome(rawValue: outcome) {
-        case .ST_OUTCOME_COMPLETED?: o = .completed(value)
-        case .ST_OUTCOME_NO_METRIC?: o = .completedWithoutMetric
-        case .ST_OUTCOME_FAILED?: o = .failed
-        case nil: throw CError(.ST_INVALID_ARGUMENT, "outcome \(outcome) is not an st_outcome")
-        }
+        let o = try outcomeArgument(outcome, value)
         try s.limiter.withLock { (l: inout ConcurrencyLimiter) throws in try l.tell(trialID: id, o) }
         return .ST_OK
     }
@@ -103,13 +97,7 @@ public func stSearcherAddEvaluated(_ searcher: OpaquePointer?, _ trial_id: Unsaf
         let s = try object(searcher, SearcherHandle.self, "searcher")
         let id = try string(trial_id, "trial_id")
         let config = try json(config_json, "config_json")
-        let o: TrialOutcome
-        switch st_outcome(rawValue: outcome) {
-        case .ST_OUTCOME_COMPLETED?: o = .completed(value)
-        case .ST_OUTCOME_NO_METRIC?: o = .completedWithoutMetric
-        case .ST_OUTCOME_FAILED?: o = .failed
-        case nil: throw CError(.ST_INVALID_ARGUMENT, "outcome \(outcome) is not an st_outcome")
-        }
+        let o = try outcomeArgument(outcome, value)
         try s.limiter.withLock { (l: inout ConcurrencyLimiter) throws in try l.addEvaluated(trialID: id, configuration: config, o) }
         return .ST_OK
     }
@@ -158,3 +146,13 @@ public func stSearcherRestore(_ state_json: UnsafePointer<CChar>?, _ out_searche
 /// Frees a searcher handle. NULL is ignored.
 @c(st_searcher_free)
 public func stSearcherFree(_ searcher: OpaquePointer?) { release(searcher, SearcherHandle.self) }
+
+/// The outcome an `st_outcome` and its value say.
+private func outcomeArgument(_ outcome: Int32, _ value: Double) throws -> TrialOutcome {
+    switch st_outcome(rawValue: outcome) {
+    case .ST_OUTCOME_COMPLETED?: return .completed(value)
+    case .ST_OUTCOME_NO_METRIC?: return .completedWithoutMetric
+    case .ST_OUTCOME_FAILED?: return .failed
+    case nil: throw CError(.ST_INVALID_ARGUMENT, "outcome \(outcome) is not an st_outcome")
+    }
+}

@@ -109,19 +109,7 @@ struct OptunaTPETests {
 
     // MARK: the split
 
-    static func trialLog(_ states: [(Double, TrialLog.State)]) -> TrialLog {
-        var l = TrialLog()
-        for (i, (x, s)) in states.enumerated() {
-            l.append("t\(i)", [x])
-            switch s {
-            case .pending: break
-            case .completed(let v): try? l.finish("t\(i)", .completed(v))
-            case .completedWithoutMetric: try? l.finish("t\(i)", .completedWithoutMetric)
-            case .failed: try? l.finish("t\(i)", .failed)
-            }
-        }
-        return l
-    }
+    static func trialLog(_ states: [(Double, TrialLog.State)]) -> TrialLog { TrialLog.fixture(states) }
 
     @Test func completeTrialsFirstThenPrunedByTheirLastStepRunningAlwaysAbove() {
         var log = Self.trialLog([(0.1, .completed(5)), (0.2, .completedWithoutMetric), (0.3, .completedWithoutMetric),
@@ -357,5 +345,22 @@ struct TPEConstantLiarTests {
         #expect(tpe.options.constantLiar)
         let restored = try TPESearch(restoring: tpe.saveState())
         #expect(restored.options.constantLiar)
+    }
+}
+
+extension TrialLog {
+    /// A log of one-parameter trials "t0", "t1", ... with these values, in these states.
+    static func fixture(_ trials: [(Double, TrialLog.State)]) -> TrialLog {
+        var l = TrialLog()
+        for (i, (x, s)) in trials.enumerated() {
+            l.append("t\(i)", [x])
+            switch s {
+            case .pending: break
+            case .completed(let v): try? l.finish("t\(i)", .completed(v))
+            case .completedWithoutMetric: try? l.finish("t\(i)", .completedWithoutMetric)
+            case .failed: try? l.finish("t\(i)", .failed)
+            }
+        }
+        return l
     }
 }

@@ -31,17 +31,7 @@ extension TPETests {
     // MARK: which trials count, and the split
 
     func makeLog(_ states: [TrialLog.State]) -> TrialLog {
-        var l = TrialLog()
-        for (i, s) in states.enumerated() {
-            l.append("t\(i)", [Double(i)])
-            switch s {
-            case .pending: break
-            case .completed(let v): try? l.finish("t\(i)", .completed(v))
-            case .completedWithoutMetric: try? l.finish("t\(i)", .completedWithoutMetric)
-            case .failed: try? l.finish("t\(i)", .failed)
-            }
-        }
-        return l
+        TrialLog.fixture(states.enumerated().map { (Double($0.offset), $0.element) })
     }
 
     @Test func failedTrialsAreLeftOutAndPendingOnesAreWorst() throws {

@@ -90,22 +90,9 @@ def optuna_draws(space, trials, sampler_args, running=(), pruned=(), direction="
 
 
 def _draws(space, trials, sampler_args, running, pruned, direction, sampler_class):
-    sampler = (sampler_class or optuna.samplers.TPESampler)(seed=7, **sampler_args)
-    study = optuna.create_study(sampler=sampler, direction=direction)
-    for params, value in trials:
-        dists = {k: space[k] for k in params}
-        study.add_trial(create_trial(params=params, distributions=dists, value=value))
-    for params, steps in pruned:
-        dists = {k: space[k] for k in params}
-        study.add_trial(create_trial(params=params, distributions=dists, state=TrialState.PRUNED,
-                                     intermediate_values=dict(steps)))
-    for params in running:
-        study.enqueue_trial(params)
-        study.ask({k: space[k] for k in params})
-    trial = study.ask()
-    frozen = study._storage.get_trial(trial._trial_id)
+    sampler, study, frozen, relative_space = fixed_study(space, trials, sampler_args, running, pruned, direction,
+                                                         sampler_class)
     out = collections.defaultdict(list)
-    relative_space = sampler.infer_relative_search_space(study, frozen)
     for _ in range(N):
         params = sampler.sample_relative(study, frozen, relative_space)
         for name, d in space.items():
@@ -114,6 +101,24 @@ def _draws(space, trials, sampler_args, running, pruned, direction, sampler_clas
             elif name not in relative_space:
                 out[name].append(sampler.sample_independent(study, frozen, name, d))
     return out
+
+
+def fixed_study(space, trials, sampler_args, running=(), pruned=(), direction="minimize", sampler_class=None):
+    """An Optuna study holding the history (complete, pruned, then running trials), a new trial
+    asked in it, and the sampler's relative search space for that trial."""
+    sampler = (sampler_class or optuna.samplers.TPESampler)(seed=7, **sampler_args)
+    study = optuna.create_study(sampler=sampler, direction=direction)
+    for params, value in trials:
+        study.add_trial(create_trial(params=params, distributions={k: space[k] for k in params}, value=value))
+    for params, steps in pruned:
+        study.add_trial(create_trial(params=params, distributions={k: space[k] for k in params},
+                                     state=TrialState.PRUNED, intermediate_values=dict(steps)))
+    for params in running:
+        study.enqueue_trial(params)
+        study.ask({k: space[k] for k in params})
+    trial = study.ask()
+    frozen = study._storage.get_trial(trial._trial_id)
+    return sampler, study, frozen, sampler.infer_relative_search_space(study, frozen)
 
 
 def swifttune_draws(space, trials, sampler_args, running=(), pruned=(), mode="min"):
@@ -254,14 +259,8 @@ def check_conditional(space, trials, sampler_args, compared):
             if name != "name":
                 mine[name].append(v)
         searcher.on_trial_complete(f"t{i}", error=True)
-    sampler = optuna.samplers.TPESampler(seed=7, **sampler_args)
-    study = optuna.create_study(sampler=sampler)
-    for params, value in trials:
-        study.add_trial(create_trial(params=params, distributions={k: space[k] for k in params}, value=value))
-    trial = study.ask()
-    frozen = study._storage.get_trial(trial._trial_id)
+    sampler, study, frozen, relative_space = fixed_study(space, trials, sampler_args)
     theirs = collections.defaultdict(list)
-    relative_space = sampler.infer_relative_search_space(study, frozen)
     for _ in range(N):
         params = sampler.sample_relative(study, frozen, relative_space)
         branch = params["branch"] if "branch" in params else sampler.sample_independent(study, frozen, "branch",

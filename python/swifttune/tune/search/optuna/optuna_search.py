@@ -9,7 +9,7 @@ import numbers
 from typing import Any, Callable, Optional, Union
 
 from ...._space import Categorical, Domain, GridSearch, SampleFrom, has_domains
-from .._messages import UNDEFINED_METRIC_MODE, UNDEFINED_SEARCH_SPACE, UNRESOLVED_SEARCH_SPACE
+from .._messages import UNDEFINED_SEARCH_SPACE, UNRESOLVED_SEARCH_SPACE, require_ready
 from ..searcher import Searcher, _metric_value, check_points, check_trial_id
 
 __all__ = ["OptunaSearch"]
@@ -127,11 +127,7 @@ class OptunaSearch(Searcher):
                                   self._seed, self._study_points, self._evaluated_rewards)
 
     def _require(self) -> Any:
-        if self._space is None:
-            raise RuntimeError(UNDEFINED_SEARCH_SPACE.format(cls=type(self).__name__, space="space"))
-        if not self._metric or not self._mode:
-            raise RuntimeError(UNDEFINED_METRIC_MODE.format(cls=type(self).__name__, metric=self._metric,
-                                                            mode=self._mode))
+        require_ready(self, self._space is not None)
         if self._study is None:
             self._setup_study()
         return self._study
@@ -182,11 +178,7 @@ class OptunaSearch(Searcher):
 
     def suggest(self, trial_id: str) -> Optional[dict[str, Any]]:
         """A configuration for a new trial (Ray's ``RuntimeError`` without a space, metric or mode)."""
-        if self._space is None:
-            raise RuntimeError(UNDEFINED_SEARCH_SPACE.format(cls=type(self).__name__, space="space"))
-        if not self._metric or not self._mode:
-            raise RuntimeError(UNDEFINED_METRIC_MODE.format(cls=type(self).__name__, metric=self._metric,
-                                                            mode=self._mode))
+        require_ready(self, self._space is not None)
         if self._study_mode:
             return self._require().suggest(trial_id)
         return super().suggest(trial_id)
@@ -241,11 +233,7 @@ class OptunaSearch(Searcher):
 
         from ...._lib import lib
 
-        if self._space is None:
-            raise RuntimeError(UNDEFINED_SEARCH_SPACE.format(cls=type(self).__name__, space="space"))
-        if not self._metric or not self._mode:
-            raise RuntimeError(UNDEFINED_METRIC_MODE.format(cls=type(self).__name__, metric=self._metric,
-                                                            mode=self._mode))
+        require_ready(self, self._space is not None)
         if self._study_mode:
             return self._require().add_evaluated_point(parameters, value, error, pruned, intermediate_values)
         point = _evaluated(parameters, None if error else value, error=error, pruned=pruned)

@@ -25,6 +25,16 @@ def optuna3(trial: Any) -> dict[str, Any]:
             "act": trial.suggest_categorical("act", ["relu", "tanh"])}
 
 
+def optuna_distributions3() -> dict[str, Any]:
+    """space3 as a dict of Optuna distributions (OptunaSearch's own kind of space). The 10- and
+    30-parameter spaces have none: their conditional branch (a choice with a nested parameter)
+    is not a flat dict of distributions, which draws every parameter in every trial."""
+    from optuna.distributions import CategoricalDistribution, FloatDistribution
+
+    return {"x": FloatDistribution(-5, 10), "lr": FloatDistribution(1e-4, 1e-1, log=True),
+            "act": CategoricalDistribution(["relu", "tanh"])}
+
+
 def space10(hp: Any) -> dict[str, Any]:
     return {
         "x0": hp.uniform("x0", -5, 5), "x1": hp.uniform("x1", 0, 1), "x2": hp.uniform("x2", -100, 100),
@@ -97,6 +107,8 @@ def cheap_loss(config: Any) -> float:
 COST_SPACES: dict[int, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
     3: (space3, optuna3), 10: (space10, optuna10), 30: (space30, optuna30),
 }
+# The cost spaces that have a dict of Optuna distributions (for OptunaSearch's own search).
+OPTUNA_DISTRIBUTIONS: dict[int, Callable[[], dict[str, Any]]] = {3: optuna_distributions3}
 
 # ---------------------------------------------------------------------------------------------
 # Quality problems: known test functions with known minima.

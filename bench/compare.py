@@ -666,7 +666,8 @@ def main() -> None:
 
     results["seconds"] = time.time() - started
     today = time.strftime("%Y-%m-%d")
-    results["sections"] = {k: {"seconds": v, "date": today, "quick": quick} for k, v in section_seconds.items()}
+    results["sections"] = {k: {"seconds": v, "date": today, "quick": quick, "machine": results["machine"]}
+                           for k, v in section_seconds.items()}
     previous = out / "results.json"
     if previous.exists() and sections != set(ALL_SECTIONS):
         # A partial run keeps the other sections of the last run that had them.
@@ -674,8 +675,9 @@ def main() -> None:
         for k in ALL_SECTIONS:
             if k not in results and k in old:
                 results[k] = old[k]
-                if k in old.get("sections", {}):
-                    results["sections"][k] = old["sections"][k]
+                # Where it ran: recorded per section since the Optuna-rule rows; older files
+                # have only the whole file's machine, which a partial run may have overwritten.
+                results["sections"][k] = old.get("sections", {}).get(k, {"seconds": None, "date": None, "machine": None})
     (out / "results.json").write_text(json.dumps(_rounded(results)) + "\n")
     report.write(results, out)
     log(f"\nwrote {out}/results.json, {out}/summary.md and the plots in {time.time() - started:.0f} s")

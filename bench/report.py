@@ -155,14 +155,19 @@ def write(results: dict[str, Any], out: Path) -> None:
     md: list[str] = ["# swifttune benchmarks", ""]
     sections = results.get("sections") or {}
     if sections:
+        order = ("cost", "scaling", "e2e", "quality", "quality8")
+        known = {k: sections[k] for k in order if k in sections and sections[k].get("seconds") is not None}
         timing = ("; minutes per section (and the day it ran): " + ", ".join(
-            f"{k} {v['seconds'] / 60:.1f} ({v['date']})" for k, v in sections.items()))
-        older = [k for k in ("cost", "scaling", "e2e", "quality", "quality8") if results.get(k) and k not in sections]
+            f"{k} {v['seconds'] / 60:.1f} ({v['date']})" for k, v in known.items()))
+        others = {v.get("machine") for v in known.values()} - {results["machine"], None}
+        if others:
+            timing += f" (on {', '.join(sorted(others))} for some: see results.json)"
+        older = [k for k in ("cost", "scaling", "e2e", "quality", "quality8") if results.get(k) and k not in known]
         if older:
-            timing += "; " + ", ".join(older) + " from an earlier run of this script"
+            timing += "; " + ", ".join(older) + " from an earlier run of this script (its machine and day not recorded)"
     else:
         timing = f"; {results['seconds'] / 60:.1f} minutes in all"
-    md.append(f"One run of `make bench` (`bench/compare.py`) on {results['machine']}, "
+    md.append(f"{'`make bench`' if sections else 'One run of `make bench`'} (`bench/compare.py`) on {results['machine']}, "
               + ", ".join(f"{k} {v}" for k, v in results["versions"].items())
               + f"{timing}. Each figure is from a fresh process, one at a time;"
               " timings on this 2-core machine vary by up to ~1.5x between runs, so compare ratios within the run.")

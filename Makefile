@@ -201,7 +201,7 @@ test-dist: venv
 	@echo "sdist and source checks passed: both installed and ran"
 
 # `make bench`: swifttune side by side with hyperopt, Optuna and Ray Tune, each from PyPI, in one
-# run (bench/compare.py, about 25 minutes here): tables, plots and bench/results/summary.md.
+# run (bench/compare.py, about 18 minutes here for its five sections): tables, plots and bench/results/summary.md.
 BENCH_PACKAGES := cloudpickle pandas matplotlib==3.11.2 "hyperopt==0.3.0" "optuna==5.0.0" "ray[tune]==2.53.0"
 bench: lib .venv-bench/.ready
 	PYTHONPATH=python SWIFTTUNE_LIBRARY=$(CURDIR)/$(LIB) .venv-bench/bin/python bench/compare.py $(BENCH_ARGS)

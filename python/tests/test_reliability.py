@@ -690,7 +690,7 @@ CASES: list[Case] = [
          "'gamma' is a TPE option; random search takes none", "gamma"),
     Case(C, "st_searcher_new", "an unknown algorithm `grid`",
          lambda: _c_searcher_new({"algorithm": "grid"}), "ST_INVALID_CONFIG",
-         "unknown algorithm 'grid': use \"tpe\", \"random\", \"bohb\" or \"callback\"", "algorithm"),
+         "unknown algorithm 'grid': use \"tpe\", \"random\", \"bohb\", \"optuna_tpe\" or \"callback\"", "algorithm"),
     Case(C, "st_searcher_tell", "outcome 42, not an st_outcome",
          lambda: _c_on_searcher(lambda s: _c().st_searcher_tell(s, b"a", 42, 0.0)), "ST_INVALID_ARGUMENT",
          "outcome 42 is not an st_outcome", "outcome"),

@@ -53,6 +53,10 @@ RAY_BOHB_VENV = {"bohb_example"}
 # checkpoint_at_end is unset (None means True for a class, TunerInternal._get_tune_run_arguments);
 # swifttune's does not yet, so there only the results of every trial must agree.
 RESULTS_ONLY = {"hyperband_example"}
+# Real Ray's own intermittent failures in these scripts (seen in CI, 2026-12-06): its progress reporter reads
+# `Trial.error_file` of a trial that BOHB has created but not yet given a folder, and raises. The reference
+# run is repeated once when it fails with one of these messages; swifttune's run never is.
+RAY_FLAKES = ("Should not access `trial_driver_staging_path` without setting `trial_dir_name`",)
 
 
 def _run(name: str, tmp_path: Path, under_ray: bool) -> tuple[str, list[tuple[int, int]]]:
@@ -61,7 +65,14 @@ def _run(name: str, tmp_path: Path, under_ray: bool) -> tuple[str, list[tuple[in
     script.write_text(text if under_ray else rewrite_imports(text))
     home = tmp_path / ("ray_home" if under_ray else "home")
     python = ray_bohb_python() if under_ray and name in RAY_BOHB_VENV else None
-    proc = run_script(script, home, "--smoke-test", python=python)
+    try:
+        proc = run_script(script, home, "--smoke-test", python=python)
+    except AssertionError as failure:
+        if not (under_ray and any(marker in str(failure) for marker in RAY_FLAKES)):
+            raise
+        # Real Ray failed on one of its own known races, not on anything the test controls: run it once more.
+        home = tmp_path / "ray_home_retry"
+        proc = run_script(script, home, "--smoke-test", python=python)
     storage = home / ("ray_results" if under_ray else "swifttune_results")
     return proc.stdout, experiment_summary(storage)
 

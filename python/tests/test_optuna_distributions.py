@@ -92,6 +92,7 @@ def optuna_draws(space, trials, sampler_args, running=(), pruned=(), direction="
 def _draws(space, trials, sampler_args, running, pruned, direction, sampler_class):
     sampler, study, frozen, relative_space = fixed_study(space, trials, sampler_args, running, pruned, direction,
                                                          sampler_class)
+    memoise_estimators(sampler)
     out = collections.defaultdict(list)
     for _ in range(N):
         params = sampler.sample_relative(study, frozen, relative_space)
@@ -101,6 +102,25 @@ def _draws(space, trials, sampler_args, running, pruned, direction, sampler_clas
             elif name not in relative_space:
                 out[name].append(sampler.sample_independent(study, frozen, name, d))
     return out
+
+
+def memoise_estimators(sampler):
+    """Has `sampler` build each of its Parzen estimators once: with the history fixed, every call
+    builds the same two estimators from the same trials (a deterministic function of them), and
+    rebuilding them is most of the time Optuna takes per draw. Sampling from them and choosing
+    the point stay Optuna's own code, with the sampler's random stream, on every draw."""
+    build = getattr(sampler, "_build_parzen_estimator", None)
+    if build is None:
+        return
+    cache = {}
+
+    def cached(study, search_space, trials, handle_below):
+        key = (tuple(search_space), tuple(t.number for t in trials), handle_below)
+        if key not in cache:
+            cache[key] = build(study, search_space, trials, handle_below)
+        return cache[key]
+
+    sampler._build_parzen_estimator = cached
 
 
 def fixed_study(space, trials, sampler_args, running=(), pruned=(), direction="minimize", sampler_class=None):

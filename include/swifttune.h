@@ -688,7 +688,9 @@ typedef enum st_optuna_trial_state {
 } st_optuna_trial_state;
 
 /**
- * Builds Optuna's TPE for a study of the caller's: config_json is {"optuna": OPTIONS, "direction": "minimize" | "maximize", "seed": N} (OPTIONS as the searcher specification's
+ * Builds Optuna's TPE for a study of the caller's: config_json is {"optuna": OPTIONS, "direction": "minimize" | "maximize", "seed": N}, or with "directions": [...] (one per
+ * objective) instead of "direction" for a study of several objectives, whose complete trials
+ * are then mirrored with st_optuna_set_trial_values (OPTIONS as the searcher specification's
  * "optuna": n_startup_trials, n_ei_candidates, prior_weight, consider_magic_clip,
  * consider_endpoints, multivariate, group, constant_liar, gamma, weights; all
  * optional, Optuna 5.0's defaults). On success *out_optuna owns a handle to free with
@@ -716,6 +718,14 @@ int32_t st_optuna_slot(st_optuna *optuna, const char *name, int32_t kind, double
  * (unused_count pairs). Returns ST_OK, ST_INVALID_CONFIG (an unknown slot) or ST_INVALID_ARGUMENT.
  */
 int32_t st_optuna_set_trial(st_optuna *optuna, int64_t number, int32_t state, double value, const int32_t *slots, const double *values, int32_t count, double report_step, double report_value, const int32_t *unused_slots, const double *unused_values, int32_t unused_count);
+
+/**
+ * st_optuna_set_trial for any study: a complete trial's n_objectives values
+ * (objective_values), one per direction of a study of several objectives (one for a study of
+ * one; a NaN among them counts as failed; ignored unless the state is COMPLETE). The rest as st_optuna_set_trial. Returns ST_OK, ST_INVALID_CONFIG
+ * (an unknown slot, or a complete trial without one value per direction) or ST_INVALID_ARGUMENT.
+ */
+int32_t st_optuna_set_trial_values(st_optuna *optuna, int64_t number, int32_t state, const double *objective_values, int32_t n_objectives, const int32_t *slots, const double *values, int32_t count, double report_step, double report_value, const int32_t *unused_slots, const double *unused_values, int32_t unused_count);
 
 /**
  * Optuna's relative search space for trial number (infer_relative_search_space): writes

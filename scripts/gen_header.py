@@ -70,7 +70,7 @@ SECTIONS = [
      "parameters registered as slots, the study's trials mirrored as they change, and Optuna's three "
      "questions answered with plain numbers (the relative search space, a relative sample, an "
      "independent sample).",
-     ["st_optuna_trial_state", "st_optuna_new", "st_optuna_slot", "st_optuna_set_trial", "st_optuna_relative_space",
+     ["st_optuna_trial_state", "st_optuna_new", "st_optuna_slot", "st_optuna_set_trial", "st_optuna_set_trial_values", "st_optuna_relative_space",
       "st_optuna_sample_relative", "st_optuna_sample_independent", "st_optuna_free"]),
     ("TensorBoard event files",
      "A trial's results as TensorBoard events, the way Ray Tune's TBXLoggerCallback writes them: "

@@ -6,7 +6,9 @@ import Musl
 import SwiftTune
 
 /// Builds Optuna's TPE for a study of the caller's: `config_json` is `{"optuna": OPTIONS,
-/// "direction": "minimize" | "maximize", "seed": N}` (OPTIONS as the searcher specification's
+/// "direction": "minimize" | "maximize", "seed": N}`, or with `"directions": [...]` (one per
+/// objective) instead of "direction" for a study of several objectives, whose complete trials
+/// are then mirrored with `st_optuna_set_trial_values` (OPTIONS as the searcher specification's
 /// "optuna": `n_startup_trials`, `n_ei_candidates`, `prior_weight`, `consider_magic_clip`,
 /// `consider_endpoints`, `multivariate`, `group`, `constant_liar`, `gamma`, `weights`; all
 /// optional, Optuna 5.0's defaults). On success `*out_optuna` owns a handle to free with
@@ -17,22 +19,34 @@ public func stOptunaNew(_ config_json: UnsafePointer<CChar>?, _ out_optuna: Unsa
         let target = try out(out_optuna, "out_optuna")
         let config = try json(config_json, "config_json")
         guard config.objectValue != nil else { throw CError(.ST_INVALID_CONFIG, "the configuration must be a JSON object") }
-        for (k, _) in config.objectValue ?? [] where !["optuna", "direction", "seed"].contains(k) {
+        for (k, _) in config.objectValue ?? [] where !["optuna", "direction", "directions", "seed"].contains(k) {
             throw CError(.ST_INVALID_CONFIG, "unknown key '\(k)' of an Optuna study's configuration")
         }
         let options = try OptunaTPESearch.Options(json: config["optuna"] ?? .object([]))
-        let mode: Mode
-        switch config["direction"]?.stringValue ?? "minimize" {
-        case "minimize": mode = .min
-        case "maximize": mode = .max
-        default: throw CError(.ST_INVALID_CONFIG, "'direction' must be \"minimize\" or \"maximize\"")
+        func direction(_ v: JSONValue?, _ key: String) throws -> Mode {
+            switch v?.stringValue ?? "minimize" {
+            case "minimize": return .min
+            case "maximize": return .max
+            default: throw CError(.ST_INVALID_CONFIG, "'\(key)' must be \"minimize\" or \"maximize\"")
+            }
+        }
+        let mode = try direction(config["direction"], "direction")
+        var directions: [Mode]? = nil
+        if let ds = config["directions"], ds != .null {
+            guard config["direction"] == nil else {
+                throw CError(.ST_INVALID_CONFIG, "Specify only one of `direction` and `directions`.")
+            }
+            guard let list = ds.arrayValue, !list.isEmpty else {
+                throw CError(.ST_INVALID_CONFIG, "'directions' must be a non-empty list of \"minimize\" or \"maximize\"")
+            }
+            directions = try list.map { try direction($0, "directions") }
         }
         var seed: UInt64 = 0
         if let s = config["seed"], s != .null {
             guard let v = s.intValue else { throw CError(.ST_INVALID_CONFIG, "'seed' must be an integer") }
             seed = UInt64(bitPattern: v)
         }
-        target.pointee = retain(OptunaStudyHandle(try OptunaTPEStudy(options: options, mode: mode, seed: seed)))
+        target.pointee = retain(OptunaStudyHandle(try OptunaTPEStudy(options: options, mode: mode, directions: directions, seed: seed)))
         return .ST_OK
     }
 }
@@ -76,24 +90,61 @@ public func stOptunaSetTrial(_ optuna: OpaquePointer?, _ number: Int64, _ state:
                              _ report_step: Double, _ report_value: Double,
                              _ unused_slots: UnsafePointer<Int32>?, _ unused_values: UnsafePointer<Double>?, _ unused_count: Int32) -> Int32 {
     api {
-        let h = try object(optuna, OptunaStudyHandle.self, "optuna")
-        guard let st = st_optuna_trial_state(rawValue: state) else {
-            throw CError(.ST_INVALID_ARGUMENT, "state \(state) is not an st_optuna_trial_state")
-        }
-        let params = try pairs(slots, values, count, "slots", "values")
-        let unused = try pairs(unused_slots, unused_values, unused_count, "unused_slots", "unused_values")
-        let s: OptunaTPEStudy.TrialState
-        switch st {
-        case .ST_OPTUNA_RUNNING: s = .running
-        case .ST_OPTUNA_COMPLETE: s = .complete
-        case .ST_OPTUNA_PRUNED: s = .pruned
-        case .ST_OPTUNA_FAIL: s = .fail
-        }
-        let report = report_step.isNaN ? nil : OptunaTPESearch.Report(step: report_step, value: report_value)
-        try h.study.withLock { (o: inout OptunaTPEStudy) throws in
-            try o.setTrial(number: Int(number), state: s, value: value, params: params, report: report, unusedRelative: unused)
-        }
+        try setTrial(optuna, number, state, value.isNaN ? [] : [value], value, slots, values, count, report_step, report_value,
+                     unused_slots, unused_values, unused_count)
         return .ST_OK
+    }
+}
+
+/// `st_optuna_set_trial` for any study: a complete trial's `n_objectives` values
+/// (`objective_values`), one per direction of a study of several objectives (one for a study of
+/// one; a NaN among them counts as failed; ignored unless the state is COMPLETE). The rest as `st_optuna_set_trial`. Returns `ST_OK`, `ST_INVALID_CONFIG`
+/// (an unknown slot, or a complete trial without one value per direction) or `ST_INVALID_ARGUMENT`.
+@c(st_optuna_set_trial_values)
+public func stOptunaSetTrialValues(_ optuna: OpaquePointer?, _ number: Int64, _ state: Int32,
+                                   _ objective_values: UnsafePointer<Double>?, _ n_objectives: Int32,
+                                   _ slots: UnsafePointer<Int32>?, _ values: UnsafePointer<Double>?, _ count: Int32,
+                                   _ report_step: Double, _ report_value: Double,
+                                   _ unused_slots: UnsafePointer<Int32>?, _ unused_values: UnsafePointer<Double>?,
+                                   _ unused_count: Int32) -> Int32 {
+    api {
+        guard n_objectives >= 0 else { throw CError(.ST_INVALID_ARGUMENT, "n_objectives is negative (\(n_objectives))") }
+        var objectives: [Double] = []
+        if n_objectives > 0 {
+            guard let objective_values else { throw CError(.ST_INVALID_ARGUMENT, "objective_values is NULL") }
+            objectives = (0..<Int(n_objectives)).map { objective_values[$0] }
+        }
+        if state == st_optuna_trial_state.ST_OPTUNA_COMPLETE.rawValue && objectives.isEmpty {
+            throw CError(.ST_INVALID_CONFIG, "trial \(number) is complete without its values")
+        }
+        try setTrial(optuna, number, state, objectives, objectives.count == 1 ? objectives[0] : .nan, slots, values, count,
+                     report_step, report_value, unused_slots, unused_values, unused_count)
+        return .ST_OK
+    }
+}
+
+/// The work of `st_optuna_set_trial` and `st_optuna_set_trial_values`.
+private func setTrial(_ optuna: OpaquePointer?, _ number: Int64, _ state: Int32, _ objectives: [Double], _ value: Double,
+                      _ slots: UnsafePointer<Int32>?, _ values: UnsafePointer<Double>?, _ count: Int32,
+                      _ report_step: Double, _ report_value: Double,
+                      _ unused_slots: UnsafePointer<Int32>?, _ unused_values: UnsafePointer<Double>?, _ unused_count: Int32) throws {
+    let h = try object(optuna, OptunaStudyHandle.self, "optuna")
+    guard let st = st_optuna_trial_state(rawValue: state) else {
+        throw CError(.ST_INVALID_ARGUMENT, "state \(state) is not an st_optuna_trial_state")
+    }
+    let params = try pairs(slots, values, count, "slots", "values")
+    let unused = try pairs(unused_slots, unused_values, unused_count, "unused_slots", "unused_values")
+    let s: OptunaTPEStudy.TrialState
+    switch st {
+    case .ST_OPTUNA_RUNNING: s = .running
+    case .ST_OPTUNA_COMPLETE: s = .complete
+    case .ST_OPTUNA_PRUNED: s = .pruned
+    case .ST_OPTUNA_FAIL: s = .fail
+    }
+    let report = report_step.isNaN ? nil : OptunaTPESearch.Report(step: report_step, value: report_value)
+    try h.study.withLock { (o: inout OptunaTPEStudy) throws in
+        try o.setTrial(number: Int(number), state: s, value: value, values: o.directions.count > 1 ? objectives : nil,
+                       params: params, report: report, unusedRelative: unused)
     }
 }
 

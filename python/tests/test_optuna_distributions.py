@@ -127,9 +127,11 @@ def fixed_study(space, trials, sampler_args, running=(), pruned=(), direction="m
     """An Optuna study holding the history (complete, pruned, then running trials), a new trial
     asked in it, and the sampler's relative search space for that trial."""
     sampler = (sampler_class or optuna.samplers.TPESampler)(seed=7, **sampler_args)
-    study = optuna.create_study(sampler=sampler, direction=direction)
+    several = isinstance(direction, (list, tuple))  # a study of several objectives
+    study = optuna.create_study(sampler=sampler, **{"directions" if several else "direction": direction})
     for params, value in trials:
-        study.add_trial(create_trial(params=params, distributions={k: space[k] for k in params}, value=value))
+        study.add_trial(create_trial(params=params, distributions={k: space[k] for k in params},
+                                     **{"values" if several else "value": value}))
     for params, steps in pruned:
         study.add_trial(create_trial(params=params, distributions={k: space[k] for k in params},
                                      state=TrialState.PRUNED, intermediate_values=dict(steps)))
@@ -300,12 +302,34 @@ def check_conditional(space, trials, sampler_args, compared):
 # sampler interface on both sides (the study mirrored into the library).
 
 
-@pytest.mark.parametrize("case", ["mixed-multivariate", "mixed-univariate", "running-liar", "pruned"])
+def _three_objectives(p):
+    """Three conflicting losses with ties (rounded), so fronts repeat points and the good group
+    is completed by Optuna's hypervolume subset selection."""
+    x, y = p["x"], p["y"]
+    return (round((x - 1) ** 2 + y * y, 1), round((x + 1) ** 2 + y * y, 1), round(x * x + (y - 1) ** 2, 1))
+
+
+@pytest.mark.parametrize("case", ["mixed-multivariate", "mixed-univariate", "running-liar", "pruned",
+                                  "two-objectives", "two-objectives-multivariate", "three-objectives"])
 def test_swifttune_sampler_in_an_optuna_study_draws_as_optunas(case):
     import swifttune.optuna as so
 
     kw = {}
-    if case.startswith("mixed"):
+    if case.startswith("two-objectives"):
+        # A minimised and a maximised objective; Optuna's multi-objective defaults (independent
+        # sampling, default_gamma_multiobjective: 8 of 80 in the good group, the first fronts
+        # whole and the rest by hypervolume).
+        space = {"x": FloatDistribution(-2, 2), "y": FloatDistribution(-2, 2), "n": IntDistribution(0, 6)}
+        trials = history(space, 80, 7, lambda p: ((p["x"] - 1) ** 2 + p["y"] ** 2 + p["n"],
+                                                  -((p["x"] + 1) ** 2 + (p["y"] - 1) ** 2)))
+        kw["direction"] = ["minimize", "maximize"]
+        args = {"constant_liar": False, **({"multivariate": True} if case.endswith("multivariate") else {})}
+    elif case == "three-objectives":
+        space = {"x": FloatDistribution(-2, 2), "y": FloatDistribution(-2, 2)}
+        trials = history(space, 90, 8, _three_objectives)
+        kw["direction"] = ["minimize", "minimize", "minimize"]
+        args = {"constant_liar": False, "multivariate": True}
+    elif case.startswith("mixed"):
         space, trials = MIXED, history(MIXED, 30, 1, quadratic)
         args = {"multivariate": case.endswith("-multivariate"), "constant_liar": False}
     elif case == "running-liar":

@@ -210,12 +210,20 @@ def test_define_by_run_and_several_metrics_run_over_an_optuna_study():
     assert sum(t.params["kind"] == "a" for t in trials[15:]) > 10  # TPE found the better branch
     with pytest.raises(TypeError, match="Define-by-run function passed in `space` argument is not yet supported"):
         s.add_evaluated_point({"kind": "a", "x": 0.5}, 1.0)
-    # Several metrics: Optuna's own TPESampler over the study's directions (Ray's MOTPE path).
+    # Several metrics: swifttune's sampler with Optuna's multi-objective TPE over the study's
+    # directions (Ray's MOTPE path), past its 10 random trials.
     m = OptunaSearch({"x": FloatDistribution(0, 1)}, metric=["a", "b"], mode=["min", "max"], seed=3)
-    for i in range(12):
+    assert isinstance(m._study.study.sampler, so.TPESampler)
+    for i in range(30):
         x = m.suggest(f"m{i}")["x"]
         m.on_trial_complete(f"m{i}", {"a": x, "b": x * x})
     assert m._study.study.directions[1] == optuna.study.StudyDirection.MAXIMIZE
     assert len(m._study.study.best_trials) >= 1
+    # A user's TPESampler keeps its options (here hyperopt's gamma) under swifttune's sampler.
+    from optuna.samplers._tpe.sampler import hyperopt_default_gamma
+
+    h = OptunaSearch({"x": FloatDistribution(0, 1)}, metric=["a", "b"], mode=["min", "max"],
+                     sampler=optuna.samplers.TPESampler(seed=3, gamma=hyperopt_default_gamma))
+    assert h._study.study.sampler._options["gamma"]["rule"] == "sqrt"
     with pytest.raises(ValueError, match="``metric`` must be defined"):
         OptunaSearch({"x": FloatDistribution(0, 1)}, mode=["min", "max"])

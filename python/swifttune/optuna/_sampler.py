@@ -46,7 +46,9 @@ class TPESampler(BaseSampler):
     True), ``n_startup_trials``, ``n_ei_candidates``, ``seed`` and the deprecated
     ``prior_weight``, ``consider_magic_clip``, ``consider_endpoints`` and ``gamma`` / ``weights``
     (Optuna's own ``default_gamma``, ``hyperopt_default_gamma`` and ``default_weights``) work as in
-    Optuna. Not supported yet (``NotImplementedError``): multi-objective studies,
+    Optuna. Studies of several objectives run Optuna's multi-objective TPE (the good group by
+    non-domination rank and hypervolume subset selection, ``multivariate`` False and the uncapped
+    ``default_gamma_multiobjective`` by default). Not supported yet (``NotImplementedError``):
     ``constraints_func``, and ``gamma`` / ``weights`` functions of your own.
     """
 
@@ -71,8 +73,11 @@ class TPESampler(BaseSampler):
             "consider_magic_clip": True if consider_magic_clip is None else bool(consider_magic_clip),
             "consider_endpoints": False if consider_endpoints is None else bool(consider_endpoints),
             "group": bool(group), "constant_liar": bool(constant_liar)}
+        self._gamma_default = gamma is None  # Optuna picks it by the study's number of objectives
         if gamma is None or gamma is _tpe.default_gamma:
             options["gamma"] = {"rule": "linear", "fraction": 0.1, "cap": 25}
+        elif gamma is _tpe.default_gamma_multiobjective:
+            options["gamma"] = {"rule": "linear", "fraction": 0.1, "cap": None}
         elif gamma is _tpe.hyperopt_default_gamma:
             options["gamma"] = {"rule": "sqrt", "fraction": 0.25, "cap": 25}
         else:
@@ -120,18 +125,32 @@ class TPESampler(BaseSampler):
     # -- the mirror -----------------------------------------------------------------------------
 
     def _is_multivariate(self, study: Study) -> bool:
-        if study._is_multi_objective():
-            raise NotImplementedError("swifttune.optuna.TPESampler: multi-objective studies are not supported yet; use "
-                                      "optuna.samplers.TPESampler")
-        return True if self._multivariate is None else bool(self._multivariate)
+        """Optuna's rule: as given, else True with ``group``, else True for one objective only."""
+        if self._multivariate is not None:
+            return bool(self._multivariate)
+        if self._group:
+            if study._is_multi_objective():
+                optuna.logging.get_logger("optuna.samplers._tpe.sampler").warning(
+                    "``multivariate`` defaults to False for multi-objective optimization, but it is treated as True "
+                    "because ``group`` can only be enabled with the multivariate TPE. Set ``multivariate=True`` "
+                    "explicitly to suppress this warning.")
+            return True
+        return not study._is_multi_objective()
 
     def _study_handle(self, study: Study) -> _OptunaHandle:
         key = (id(study._storage), study._study_id)
         if self._handle is None or self._study_key != key:
             self._reset()
             options = dict(self._options, multivariate=self._is_multivariate(study))
-            direction = "maximize" if study.direction == optuna.study.StudyDirection.MAXIMIZE else "minimize"
-            config = json.dumps({"optuna": options, "direction": direction, "seed": self._seed % 2**63})
+            names = ["maximize" if d == optuna.study.StudyDirection.MAXIMIZE else "minimize" for d in study.directions]
+            config_dict: dict[str, Any] = {"optuna": options, "seed": self._seed % 2**63}
+            if len(names) > 1:
+                config_dict["directions"] = names
+                if self._gamma_default:
+                    options["gamma"] = {"rule": "linear", "fraction": 0.1, "cap": None}  # default_gamma_multiobjective
+            else:
+                config_dict["direction"] = names[0]
+            config = json.dumps(config_dict)
             self._handle = _OptunaHandle(lib.call_handle("st_optuna_new", config.encode()))
             self._study_key = key
         return self._handle
@@ -210,16 +229,16 @@ class TPESampler(BaseSampler):
                         unused_values.append(internal)
                         break
         state = trial.state
-        value = math.nan
-        if state == TrialState.COMPLETE:
-            value = float(trial.values[0]) if trial.values else math.nan
+        objectives = [float(v) for v in trial.values or ()] if state == TrialState.COMPLETE else []
+        if state == TrialState.COMPLETE and not objectives:
+            state = TrialState.FAIL  # no value to rank it by: left out, as a NaN value is
         report_step, report_value = math.nan, 0.0
         if trial.intermediate_values:
             report_step, report_value = max(trial.intermediate_values.items())
-        n, m = len(slots), len(unused_slots)
-        lib.check(lib.c.st_optuna_set_trial(
-            handle.p, trial.number, _STATES[state], value, (ctypes.c_int32 * n)(*slots), (ctypes.c_double * n)(*values), n,
-            float(report_step), float(report_value), (ctypes.c_int32 * m)(*unused_slots),
+        n, m, k = len(slots), len(unused_slots), len(objectives)
+        lib.check(lib.c.st_optuna_set_trial_values(
+            handle.p, trial.number, _STATES[state], (ctypes.c_double * k)(*objectives), k, (ctypes.c_int32 * n)(*slots),
+            (ctypes.c_double * n)(*values), n, float(report_step), float(report_value), (ctypes.c_int32 * m)(*unused_slots),
             (ctypes.c_double * m)(*unused_values), m))
 
     # -- Optuna's sampler interface ------------------------------------------------------------

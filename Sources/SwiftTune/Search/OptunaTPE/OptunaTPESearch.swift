@@ -206,7 +206,9 @@ public struct OptunaTPESearch: Searcher {
                        _ rng: inout Xoshiro256) -> [Double] {
         let (belowObs, aboveObs) = split.observations(params)
         let ds = params.map { domains[$0] }
-        let below = OptunaParzenEstimator(observations: belowObs, domains: ds, weights: options.weights(belowObs.first?.count ?? 0), options: options)
+        let nBelow = belowObs.first?.count ?? 0
+        let belowWeights = split.multiObjective ? [Double](repeating: 1, count: nBelow) : options.weights(nBelow)
+        let below = OptunaParzenEstimator(observations: belowObs, domains: ds, weights: belowWeights, options: options)
         let above = OptunaParzenEstimator(observations: aboveObs, domains: ds, weights: options.weights(aboveObs.first?.count ?? 0), options: options)
         let draws = below.sample(&rng, count: options.nEICandidates)
         let lb = below.logDensity(draws)

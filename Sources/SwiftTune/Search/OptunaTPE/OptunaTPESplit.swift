@@ -13,6 +13,9 @@ struct OptunaTPESplit {
     /// By record index, the relative values a running trial drew for parameters it does not
     /// use (Optuna reads them back from the trial's system attributes while it runs).
     let unused: [Int: [Int: Double]]
+    /// Several objectives: the good group is chosen by non-domination and hypervolume, and its
+    /// observations all weigh 1 (Optuna's `_build_parzen_estimator` for a multi-objective study).
+    let multiObjective: Bool
 
     /// - Parameters:
     ///   - lastReport: each trial's last intermediate value (Ray's `report(metric, step)` per
@@ -30,9 +33,14 @@ struct OptunaTPESplit {
     ///   - excluding: the record of the trial being sampled (left out, as Optuna leaves it out).
     ///   - report: by record index, the trial's latest intermediate value.
     ///   - unused: by record index, a running trial's relative values for parameters it does not use.
+    ///   - directions: with two or more, a study of several objectives: `objectives` gives a
+    ///     complete record's values (one per direction), and `mode` is not used.
     init(records: [TrialLog.Record], mode: Mode, options: OptunaTPESearch.Options, excluding: Int?,
-         report: (Int) -> OptunaTPESearch.Report?, unused: (Int) -> [Int: Double]?) {
+         report: (Int) -> OptunaTPESearch.Report?, unused: (Int) -> [Int: Double]?,
+         directions: [Mode] = [], objectives: (Int) -> [Double]? = { _ in nil }) {
         self.records = records
+        let multiObjective = directions.count > 1
+        var losses: [(values: [Double], index: Int)] = []
         var finished: [Int] = []
         var modelled: [Int] = []
         var complete: [(loss: Double, index: Int)] = []
@@ -49,6 +57,10 @@ struct OptunaTPESplit {
                 finished.append(i)
                 modelled.append(i)
                 complete.append((mode == .min ? v : -v, i))
+                if multiObjective {
+                    let values = objectives(i) ?? []
+                    losses.append((zip(values, directions).map { $1 == .min ? $0 : -$0 }, i))
+                }
             case .completedWithoutMetric:
                 finished.append(i)
                 modelled.append(i)
@@ -67,7 +79,9 @@ struct OptunaTPESplit {
         // Stable sorts: ties go to the older trial, as Python's `sorted` leaves them.
         // Only the n_below best are needed: a partial selection by insertion, O(N * n_below) with
         // n_below <= 25 by default (the whole sort when the cap is lifted and n_below is large).
-        if nBelow > 0 && nBelow <= 64 {
+        if multiObjective {
+            for j in OptunaMultiObjective.below(losses.map(\.values), nBelow: nBelow) { isBelow[losses[j].index] = true }
+        } else if nBelow > 0 && nBelow <= 64 {
             var best: [(loss: Double, index: Int)] = []
             best.reserveCapacity(nBelow + 1)
             for c in complete {
@@ -98,6 +112,7 @@ struct OptunaTPESplit {
         self.modelled = modelled
         self.isBelow = isBelow
         self.unused = unusedByRecord
+        self.multiObjective = multiObjective
     }
 
     /// Whether record `r` has parameter `p` as a finished trial (its own values only).

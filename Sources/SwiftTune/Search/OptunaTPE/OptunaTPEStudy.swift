@@ -44,8 +44,11 @@ public struct OptunaTPEStudy: Sendable {
 
     /// The sampler's options (Optuna's `TPESampler` arguments).
     public let options: OptunaTPESearch.Options
-    /// The study's direction.
+    /// The study's direction (the first one's when there are several).
     public let mode: Mode
+    /// The study's directions, one per objective: with two or more, Optuna's multi-objective
+    /// TPE (the good group by non-domination and hypervolume, its observations all weighing 1).
+    public let directions: [Mode]
     /// The seed: trial n's draws come from streams of (seed, n).
     public let seed: UInt64
 
@@ -60,16 +63,24 @@ public struct OptunaTPEStudy: Sendable {
     private(set) var numbers: [Int] = []
     private var positionByNumber: [Int: Int] = [:]
     private var reports: [Int: OptunaTPESearch.Report] = [:]  // by number
+    private var objectiveValues: [Int: [Double]] = [:]  // by number: a complete trial's values (several objectives)
     private var unusedRelative: [Int: [Int: Double]] = [:]  // by number
     /// How often each (trial, slot) was sampled: a question asked again for the same trial
     /// draws afresh (Optuna's generator moves on), the first time from the trial's own stream.
     private var draws: [UInt64: UInt64] = [:]
 
-    /// - Throws: ``SearchError/invalidOption(_:)`` for an option out of range.
-    public init(options: OptunaTPESearch.Options = .init(), mode: Mode = .min, seed: UInt64 = 0) throws(SearchError) {
+    /// - Parameters:
+    ///   - directions: the objectives' directions when there are several (then `mode` is not
+    ///     used). Optuna's defaults differ for such a study: `multivariate` false and the
+    ///     uncapped `gamma` `.linear(fraction: 0.1, cap: nil)`; pass them in `options`.
+    /// - Throws: ``SearchError/invalidOption(_:)`` for an option out of range or no directions.
+    public init(options: OptunaTPESearch.Options = .init(), mode: Mode = .min, directions: [Mode]? = nil,
+                seed: UInt64 = 0) throws(SearchError) {
         try options.validate()
+        if let directions, directions.isEmpty { throw .invalidOption("a study needs at least one direction") }
         self.options = options
-        self.mode = mode
+        self.mode = directions?.first ?? mode
+        self.directions = directions ?? [mode]
         self.seed = seed
     }
 
@@ -106,9 +117,14 @@ public struct OptunaTPEStudy: Sendable {
     /// Mirrors trial `number` as it is now: its state, value (complete), parameters (slot,
     /// internal value), latest intermediate value, and, while running, the relative values it
     /// drew for parameters it does not use. O(log n) for a trial after every other, O(n) otherwise.
-    /// - Throws: ``SearchError/invalidOption(_:)`` for an unknown slot or a complete trial without a value.
-    public mutating func setTrial(number: Int, state: TrialState, value: Double? = nil, params: [(slot: Int, value: Double)],
-                                  report: OptunaTPESearch.Report? = nil, unusedRelative unused: [(slot: Int, value: Double)] = []) throws(SearchError) {
+    /// - Parameters:
+    ///   - values: a complete trial's values in a study of several objectives, one per direction
+    ///     (then `value` is not used); a NaN among them counts as failed, as Optuna's `tell` has it.
+    /// - Throws: ``SearchError/invalidOption(_:)`` for an unknown slot or a complete trial without
+    ///   its value (or values).
+    public mutating func setTrial(number: Int, state: TrialState, value: Double? = nil, values objectives: [Double]? = nil,
+                                  params: [(slot: Int, value: Double)], report: OptunaTPESearch.Report? = nil,
+                                  unusedRelative unused: [(slot: Int, value: Double)] = []) throws(SearchError) {
         var values = [Double](repeating: .nan, count: params.map { $0.slot + 1 }.max() ?? 0)
         for (s, v) in params {
             guard s >= 0 && s < names.count else { throw .invalidOption("trial \(number): unknown parameter slot \(s)") }
@@ -117,6 +133,11 @@ public struct OptunaTPEStudy: Sendable {
         let recordState: TrialLog.State
         switch state {
         case .running: recordState = .pending
+        case .complete where directions.count > 1:
+            guard let objectives, objectives.count == directions.count else {
+                throw .invalidOption("trial \(number) is complete without its \(directions.count) values")
+            }
+            recordState = objectives.contains(where: \.isNaN) ? .failed : .completed(objectives[0])
         case .complete:
             guard let value else { throw .invalidOption("trial \(number) is complete without a value") }
             recordState = value.isNaN ? .failed : .completed(value)
@@ -138,6 +159,7 @@ public struct OptunaTPEStudy: Sendable {
             records.append(record)
         }
         reports[number] = report
+        objectiveValues[number] = directions.count > 1 && state == .complete ? objectives : nil
         var u: [Int: Double] = [:]
         if state == .running { for (s, v) in unused where s >= 0 && s < names.count { u[s] = v } }
         unusedRelative[number] = u.isEmpty ? nil : u
@@ -155,7 +177,8 @@ public struct OptunaTPEStudy: Sendable {
     /// The split for sampling trial `number` (left out of the model).
     func split(for number: Int) -> OptunaTPESplit {
         OptunaTPESplit(records: records, mode: mode, options: options, excluding: positionByNumber[number],
-                       report: { reports[numbers[$0]] }, unused: { unusedRelative.isEmpty ? nil : unusedRelative[numbers[$0]] })
+                       report: { reports[numbers[$0]] }, unused: { unusedRelative.isEmpty ? nil : unusedRelative[numbers[$0]] },
+                       directions: directions, objectives: { objectiveValues[numbers[$0]] })
     }
 
     /// Optuna's relative search space for a new trial: with `multivariate`, the parameters every

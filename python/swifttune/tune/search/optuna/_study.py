@@ -1,8 +1,7 @@
 """``OptunaSearch`` over an Optuna study, as Ray runs it: for a define-by-run ``space``, a
 ``storage``, several metrics, or a sampler other than ``TPESampler``. Optuna keeps the trials;
-the sampler is swifttune's ``swifttune.optuna.TPESampler`` (Optuna's rules in Swift) unless the
-user gave another one (then that sampler, Optuna's own code) or the study has several objectives
-(then Optuna's own ``TPESampler``, whose multi-objective rules swifttune does not have yet).
+the sampler is swifttune's ``swifttune.optuna.TPESampler`` (Optuna's rules in Swift, for one
+objective or several) unless the user gave another one (then that sampler, Optuna's own code).
 The engine calls these methods back (``search_bridge``), as it calls a user's own searcher."""
 from __future__ import annotations
 
@@ -15,15 +14,13 @@ __all__ = ["OptunaStudy", "make_sampler"]
 DEFINE_BY_RUN_WARN_THRESHOLD_S = 1.0  # Ray's
 
 
-def make_sampler(sampler: Any, seed: Optional[int], multi_objective: bool) -> Any:
+def make_sampler(sampler: Any, seed: Optional[int]) -> Any:
     """The sampler the study runs: a ``TPESampler`` (given or default) as swifttune's, with its
     options; any other sampler as given."""
     import optuna
 
     if sampler is not None and type(sampler) is not optuna.samplers.TPESampler:
         return sampler
-    if multi_objective:
-        return sampler if sampler is not None else optuna.samplers.TPESampler(seed=seed)
     from ....optuna import TPESampler
     from .optuna_search import _sampler_seed, _swift_runs, _tpe_options
 
@@ -32,13 +29,10 @@ def make_sampler(sampler: Any, seed: Optional[int], multi_objective: bool) -> An
     if not _swift_runs(sampler):
         return sampler  # options swifttune's rules have not (a gamma of the user's, constraints): Optuna's own
     o = _tpe_options(sampler)
-    gamma = o.get("gamma")
-    from optuna.samplers._tpe import sampler as tpe_module
-
     made = TPESampler(prior_weight=o["prior_weight"], consider_magic_clip=o["consider_magic_clip"],
                       consider_endpoints=o["consider_endpoints"], n_startup_trials=o["n_startup_trials"],
                       n_ei_candidates=o["n_ei_candidates"],
-                      gamma=tpe_module.hyperopt_default_gamma if gamma and gamma["rule"] == "sqrt" else None,
+                      gamma=sampler._gamma,  # None or one of Optuna's own (_swift_runs checked it)
                       seed=_sampler_seed(sampler), multivariate=sampler._multivariate, group=o["group"],
                       constant_liar=o["constant_liar"])
     return made
@@ -60,7 +54,7 @@ class OptunaStudy:
         multi = isinstance(mode, list)
         directions = (dict(directions=["minimize" if m == "min" else "maximize" for m in mode]) if multi
                       else dict(direction="minimize" if mode == "min" else "maximize"))
-        self.study = optuna.create_study(storage=storage, sampler=make_sampler(sampler, seed, multi),
+        self.study = optuna.create_study(storage=storage, sampler=make_sampler(sampler, seed),
                                          pruner=optuna.pruners.NopPruner(), study_name=study_name, load_if_exists=True,
                                          **directions)
         if points:

@@ -41,7 +41,7 @@ class OptunaSearch(Searcher):
             sampled by ``swifttune.optuna.TPESampler``.
 
     A define-by-run ``space`` (a function of an Optuna trial), a ``storage``, a list of metrics
-    and modes (several objectives: Optuna's own ``TPESampler``) or another sampler run over an
+    and modes (several objectives: Optuna's multi-objective TPE, in Swift) or another sampler run over an
     Optuna study, as Ray runs them; otherwise the whole searcher is Swift.
         seed: the sampler's seed when no sampler is given.
         evaluated_rewards: the results of ``points_to_evaluate``, which then count as finished trials.

@@ -111,7 +111,7 @@ test-python: wheel venv
 	.venv/bin/pip install --quiet --disable-pip-version-check --force-reinstall --no-deps dist/swifttune-*.whl
 	rm -rf $(PYTEST_RUN) && mkdir -p $(PYTEST_RUN)
 	cd $(PYTEST_RUN) && env -u PYTHONPATH -u SWIFTTUNE_LIBRARY SWIFTTUNE_RAY_BOHB_PYTHON=$(CURDIR)/.venv-bohb/bin/python \
-		$(CURDIR)/.venv/bin/python -m pytest -q -p no:cacheprovider $(CURDIR)/python/tests $(PYTEST_ARGS)
+		$(CURDIR)/.venv/bin/python -m pytest -q -p no:cacheprovider --durations=25 $(CURDIR)/python/tests $(PYTEST_ARGS)
 
 # The fast loop: a debug build, the Swift tests, and the Python tests not marked slow or ray, on the
 # debug library and the package's source.

@@ -722,10 +722,14 @@ int32_t st_optuna_set_trial(st_optuna *optuna, int64_t number, int32_t state, do
 /**
  * st_optuna_set_trial for any study: a complete trial's n_objectives values
  * (objective_values), one per direction of a study of several objectives (one for a study of
- * one; a NaN among them counts as failed; ignored unless the state is COMPLETE). The rest as st_optuna_set_trial. Returns ST_OK, ST_INVALID_CONFIG
- * (an unknown slot, or a complete trial without one value per direction) or ST_INVALID_ARGUMENT.
+ * one; a NaN among them counts as failed; ignored unless the state is COMPLETE), and a finished
+ * trial's constraint violation: the sum of its positive constraint values (Optuna's
+ * trial.constraints); above 0 the trial is infeasible and ranked after every feasible one by
+ * it, 0 for a feasible or unconstrained trial. The rest as st_optuna_set_trial. Returns
+ * ST_OK, ST_INVALID_CONFIG (an unknown slot, or a complete trial without one value per
+ * direction) or ST_INVALID_ARGUMENT.
  */
-int32_t st_optuna_set_trial_values(st_optuna *optuna, int64_t number, int32_t state, const double *objective_values, int32_t n_objectives, const int32_t *slots, const double *values, int32_t count, double report_step, double report_value, const int32_t *unused_slots, const double *unused_values, int32_t unused_count);
+int32_t st_optuna_set_trial_values(st_optuna *optuna, int64_t number, int32_t state, const double *objective_values, int32_t n_objectives, const int32_t *slots, const double *values, int32_t count, double report_step, double report_value, const int32_t *unused_slots, const double *unused_values, int32_t unused_count, double violation);
 
 /**
  * Optuna's relative search space for trial number (infer_relative_search_space): writes

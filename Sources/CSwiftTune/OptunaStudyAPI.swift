@@ -91,22 +91,26 @@ public func stOptunaSetTrial(_ optuna: OpaquePointer?, _ number: Int64, _ state:
                              _ unused_slots: UnsafePointer<Int32>?, _ unused_values: UnsafePointer<Double>?, _ unused_count: Int32) -> Int32 {
     api {
         try setTrial(optuna, number, state, value.isNaN ? [] : [value], value, slots, values, count, report_step, report_value,
-                     unused_slots, unused_values, unused_count)
+                     unused_slots, unused_values, unused_count, violation: 0)
         return .ST_OK
     }
 }
 
 /// `st_optuna_set_trial` for any study: a complete trial's `n_objectives` values
 /// (`objective_values`), one per direction of a study of several objectives (one for a study of
-/// one; a NaN among them counts as failed; ignored unless the state is COMPLETE). The rest as `st_optuna_set_trial`. Returns `ST_OK`, `ST_INVALID_CONFIG`
-/// (an unknown slot, or a complete trial without one value per direction) or `ST_INVALID_ARGUMENT`.
+/// one; a NaN among them counts as failed; ignored unless the state is COMPLETE), and a finished
+/// trial's constraint `violation`: the sum of its positive constraint values (Optuna's
+/// `trial.constraints`); above 0 the trial is infeasible and ranked after every feasible one by
+/// it, 0 for a feasible or unconstrained trial. The rest as `st_optuna_set_trial`. Returns
+/// `ST_OK`, `ST_INVALID_CONFIG` (an unknown slot, or a complete trial without one value per
+/// direction) or `ST_INVALID_ARGUMENT`.
 @c(st_optuna_set_trial_values)
 public func stOptunaSetTrialValues(_ optuna: OpaquePointer?, _ number: Int64, _ state: Int32,
                                    _ objective_values: UnsafePointer<Double>?, _ n_objectives: Int32,
                                    _ slots: UnsafePointer<Int32>?, _ values: UnsafePointer<Double>?, _ count: Int32,
                                    _ report_step: Double, _ report_value: Double,
                                    _ unused_slots: UnsafePointer<Int32>?, _ unused_values: UnsafePointer<Double>?,
-                                   _ unused_count: Int32) -> Int32 {
+                                   _ unused_count: Int32, _ violation: Double) -> Int32 {
     api {
         guard n_objectives >= 0 else { throw CError(.ST_INVALID_ARGUMENT, "n_objectives is negative (\(n_objectives))") }
         var objectives: [Double] = []
@@ -118,7 +122,7 @@ public func stOptunaSetTrialValues(_ optuna: OpaquePointer?, _ number: Int64, _ 
             throw CError(.ST_INVALID_CONFIG, "trial \(number) is complete without its values")
         }
         try setTrial(optuna, number, state, objectives, objectives.count == 1 ? objectives[0] : .nan, slots, values, count,
-                     report_step, report_value, unused_slots, unused_values, unused_count)
+                     report_step, report_value, unused_slots, unused_values, unused_count, violation: violation)
         return .ST_OK
     }
 }
@@ -127,7 +131,8 @@ public func stOptunaSetTrialValues(_ optuna: OpaquePointer?, _ number: Int64, _ 
 private func setTrial(_ optuna: OpaquePointer?, _ number: Int64, _ state: Int32, _ objectives: [Double], _ value: Double,
                       _ slots: UnsafePointer<Int32>?, _ values: UnsafePointer<Double>?, _ count: Int32,
                       _ report_step: Double, _ report_value: Double,
-                      _ unused_slots: UnsafePointer<Int32>?, _ unused_values: UnsafePointer<Double>?, _ unused_count: Int32) throws {
+                      _ unused_slots: UnsafePointer<Int32>?, _ unused_values: UnsafePointer<Double>?, _ unused_count: Int32,
+                      violation: Double) throws {
     let h = try object(optuna, OptunaStudyHandle.self, "optuna")
     guard let st = st_optuna_trial_state(rawValue: state) else {
         throw CError(.ST_INVALID_ARGUMENT, "state \(state) is not an st_optuna_trial_state")
@@ -144,7 +149,7 @@ private func setTrial(_ optuna: OpaquePointer?, _ number: Int64, _ state: Int32,
     let report = report_step.isNaN ? nil : OptunaTPESearch.Report(step: report_step, value: report_value)
     try h.study.withLock { (o: inout OptunaTPEStudy) throws in
         try o.setTrial(number: Int(number), state: s, value: value, values: o.directions.count > 1 ? objectives : nil,
-                       params: params, report: report, unusedRelative: unused)
+                       params: params, report: report, unusedRelative: unused, violation: violation)
     }
 }
 

@@ -308,6 +308,35 @@ struct OptunaTPEStudyTests {
         try s.setTrial(number: 1, state: .fail, params: [(slot: b, value: 2)])
         #expect(s.records[1].state == .failed && s.trialCount == 3)
     }
+
+    @Test func infeasibleTrialsFillTheGoodGroupLastByTheirViolation() throws {
+        var o = OptunaTPESearch.Options()
+        o.gamma = .linear(fraction: 0.5, cap: nil)
+        var s = try OptunaTPEStudy(options: o)
+        let x = try s.slot(name: "x", .float(low: 0, high: 1, step: nil, log: false))
+        // Values 0...5; trials 0, 1 and 3 infeasible (violations 2, 0.5, 1), trial 4 pruned.
+        let violation: [Double] = [2, 0.5, 0, 1, 0, 0]
+        for t in 0..<6 {
+            try s.setTrial(number: t, state: t == 4 ? .pruned : .complete, value: Double(t), params: [(x, Double(t) / 10)],
+                           violation: violation[t])
+        }
+        // n = 6, three good: the feasible complete ones (2, 5), the pruned one (4); no room left.
+        #expect(s.split(for: 9).isBelow == [false, false, true, false, true, true])
+        var wide = o
+        wide.gamma = .linear(fraction: 5 / 6, cap: nil)
+        var t = try OptunaTPEStudy(options: wide)
+        _ = try t.slot(name: "x", .float(low: 0, high: 1, step: nil, log: false))
+        for n in 0..<6 {
+            try t.setTrial(number: n, state: n == 4 ? .pruned : .complete, value: Double(n), params: [(x, Double(n) / 10)],
+                           violation: violation[n])
+        }
+        // Five good: then the two least infeasible (1 with 0.5, 3 with 1), not trial 0.
+        #expect(t.split(for: 9).isBelow == [false, true, true, true, true, true])
+        // A running trial's violation is not read; a negative or zero one is feasible.
+        try t.setTrial(number: 6, state: .running, params: [(x, 0.7)], violation: 9)
+        try t.setTrial(number: 7, state: .complete, value: -1, params: [(x, 0.8)], violation: -3)
+        #expect(t.split(for: 9).isBelow[7] && t.split(for: 9).finished.count == 7)
+    }
 }
 
 /// hyperopt's TPE with swifttune's opt-in constant liar (docs/tpe.md, rule 1).

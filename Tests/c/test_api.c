@@ -1316,18 +1316,18 @@ static void test_optuna_study(void) {
     CHECK_OK(st_optuna_slot(m, "x", 0, 0, 1, NAN, 0, 0, &mx));
     for (int t = 0; t < 5; t++) {
         double v = t / 5.0, objectives[] = {v, v * v};
-        CHECK_OK(st_optuna_set_trial_values(m, t, ST_OPTUNA_COMPLETE, objectives, 2, &mx, &v, 1, NAN, 0, NULL, NULL, 0));
+        CHECK_OK(st_optuna_set_trial_values(m, t, ST_OPTUNA_COMPLETE, objectives, 2, &mx, &v, 1, NAN, 0, NULL, NULL, 0, 0));
     }
     double one = 0.5;
-    CHECK_ERROR(st_optuna_set_trial_values(m, 5, ST_OPTUNA_COMPLETE, &one, 1, &mx, &one, 1, NAN, 0, NULL, NULL, 0),
+    CHECK_ERROR(st_optuna_set_trial_values(m, 5, ST_OPTUNA_COMPLETE, &one, 1, &mx, &one, 1, NAN, 0, NULL, NULL, 0, 0),
                 ST_INVALID_CONFIG);
     CHECK(strstr(st_last_error(), "without its 2 values") != NULL);
     CHECK_ERROR(st_optuna_set_trial(m, 5, ST_OPTUNA_COMPLETE, 0.5, &mx, &one, 1, NAN, 0, NULL, NULL, 0), ST_INVALID_CONFIG);
-    CHECK_ERROR(st_optuna_set_trial_values(m, 5, ST_OPTUNA_COMPLETE, NULL, 0, &mx, &one, 1, NAN, 0, NULL, NULL, 0),
+    CHECK_ERROR(st_optuna_set_trial_values(m, 5, ST_OPTUNA_COMPLETE, NULL, 0, &mx, &one, 1, NAN, 0, NULL, NULL, 0, 0),
                 ST_INVALID_CONFIG);
-    CHECK_ERROR(st_optuna_set_trial_values(m, 5, ST_OPTUNA_COMPLETE, NULL, 2, &mx, &one, 1, NAN, 0, NULL, NULL, 0),
+    CHECK_ERROR(st_optuna_set_trial_values(m, 5, ST_OPTUNA_COMPLETE, NULL, 2, &mx, &one, 1, NAN, 0, NULL, NULL, 0, 0),
                 ST_INVALID_ARGUMENT);
-    CHECK_OK(st_optuna_set_trial_values(m, 5, ST_OPTUNA_RUNNING, NULL, 0, &mx, &one, 1, NAN, 0, NULL, NULL, 0));
+    CHECK_OK(st_optuna_set_trial_values(m, 5, ST_OPTUNA_RUNNING, NULL, 0, &mx, &one, 1, NAN, 0, NULL, NULL, 0, 0));
     double next = -1;
     CHECK_OK(st_optuna_sample_independent(m, 6, mx, &next));
     CHECK(next >= 0 && next <= 1);

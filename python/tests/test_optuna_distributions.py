@@ -77,21 +77,22 @@ def history(space, n, seed, objective):
 _OPTUNA_DRAWS: dict = {}
 
 
-def optuna_draws(space, trials, sampler_args, running=(), pruned=(), direction="minimize", sampler_class=None):
+def optuna_draws(space, trials, sampler_args, running=(), pruned=(), direction="minimize", sampler_class=None,
+                 constraints=()):
     """N points chosen by Optuna's TPESampler (or `sampler_class`, with the same arguments) for
     one new trial, the history unchanged. Optuna's own draws are kept for the tests that ask for
     the same history again (they take most of this file's time)."""
-    key = repr((sorted(space.items()), trials, sorted(sampler_args.items()), running, pruned, direction))
+    key = repr((sorted(space.items()), trials, sorted(sampler_args.items()), running, pruned, direction, constraints))
     if sampler_class is not None:
-        return _draws(space, trials, sampler_args, running, pruned, direction, sampler_class)
+        return _draws(space, trials, sampler_args, running, pruned, direction, sampler_class, constraints)
     if key not in _OPTUNA_DRAWS:
-        _OPTUNA_DRAWS[key] = _draws(space, trials, sampler_args, running, pruned, direction, None)
+        _OPTUNA_DRAWS[key] = _draws(space, trials, sampler_args, running, pruned, direction, None, constraints)
     return _OPTUNA_DRAWS[key]
 
 
-def _draws(space, trials, sampler_args, running, pruned, direction, sampler_class):
+def _draws(space, trials, sampler_args, running, pruned, direction, sampler_class, constraints):
     sampler, study, frozen, relative_space = fixed_study(space, trials, sampler_args, running, pruned, direction,
-                                                         sampler_class)
+                                                         sampler_class, constraints)
     memoise_estimators(sampler)
     out = collections.defaultdict(list)
     for _ in range(N):
@@ -123,14 +124,17 @@ def memoise_estimators(sampler):
     sampler._build_parzen_estimator = cached
 
 
-def fixed_study(space, trials, sampler_args, running=(), pruned=(), direction="minimize", sampler_class=None):
-    """An Optuna study holding the history (complete, pruned, then running trials), a new trial
-    asked in it, and the sampler's relative search space for that trial."""
+def fixed_study(space, trials, sampler_args, running=(), pruned=(), direction="minimize", sampler_class=None,
+                constraints=()):
+    """An Optuna study holding the history (complete, pruned, then running trials; the complete
+    ones with `constraints[i]` when given), a new trial asked in it, and the sampler's relative
+    search space for that trial."""
     sampler = (sampler_class or optuna.samplers.TPESampler)(seed=7, **sampler_args)
     several = isinstance(direction, (list, tuple))  # a study of several objectives
     study = optuna.create_study(sampler=sampler, **{"directions" if several else "direction": direction})
-    for params, value in trials:
+    for i, (params, value) in enumerate(trials):
         study.add_trial(create_trial(params=params, distributions={k: space[k] for k in params},
+                                     constraints=constraints[i] if constraints else None,
                                      **{"values" if several else "value": value}))
     for params, steps in pruned:
         study.add_trial(create_trial(params=params, distributions={k: space[k] for k in params},
@@ -310,7 +314,7 @@ def _three_objectives(p):
 
 
 @pytest.mark.parametrize("case", ["mixed-multivariate", "mixed-univariate", "running-liar", "pruned",
-                                  "two-objectives", "two-objectives-multivariate", "three-objectives"])
+                                  "two-objectives", "two-objectives-multivariate", "three-objectives", "constrained"])
 def test_swifttune_sampler_in_an_optuna_study_draws_as_optunas(case):
     import swifttune.optuna as so
 
@@ -324,6 +328,15 @@ def test_swifttune_sampler_in_an_optuna_study_draws_as_optunas(case):
                                                   -((p["x"] + 1) ** 2 + (p["y"] - 1) ** 2)))
         kw["direction"] = ["minimize", "maximize"]
         args = {"constant_liar": False, **({"multivariate": True} if case.endswith("multivariate") else {})}
+    elif case == "constrained":
+        # Optuna 5.0's constrained TPE (trial.constraints): feasible only for x >= 1.8, so the
+        # good group (3 of 30) takes the feasible trials first, then the least infeasible ones,
+        # though the infeasible are better by value.
+        space = {"x": FloatDistribution(-2, 2), "y": FloatDistribution(-2, 2)}
+        trials = history(space, 30, 9, lambda p: (p["x"] - 0.3) ** 2 + p["y"] ** 2)
+        kw["constraints"] = tuple({"c": 1.8 - params["x"], "d": -1.0} for params, _ in trials)
+        assert 0 < sum(c["c"] <= 0 for c in kw["constraints"]) < 3
+        args = {"constant_liar": False, "multivariate": True}
     elif case == "three-objectives":
         space = {"x": FloatDistribution(-2, 2), "y": FloatDistribution(-2, 2)}
         trials = history(space, 90, 8, _three_objectives)

@@ -34,12 +34,57 @@ def test_signature_and_defaults_are_optunas():
     assert isinstance(so.TPESampler(), optuna.samplers.BaseSampler)
     with pytest.raises(ValueError, match="``group`` option can only be enabled when ``multivariate`` is enabled."):
         so.TPESampler(group=True, multivariate=False)
-    with pytest.raises(NotImplementedError, match="constraints_func"):
+    with pytest.warns(FutureWarning, match="`constraints_func` has been deprecated"):
         so.TPESampler(constraints_func=lambda t: [0.0])
     with pytest.raises(NotImplementedError, match="`gamma` function of your own"):
         so.TPESampler(gamma=lambda n: 2)
     with pytest.raises(NotImplementedError, match="`weights` function of your own"):
         so.TPESampler(weights=lambda n: [1.0] * n)
+
+
+def _constrained_branin(trial, through_trial=True):
+    """Branin with a disc of feasible points away from its three optima: feasible iff
+    (x - 2.5)^2 + (y - 7.5)^2 <= 9, the constraint set on the trial (Optuna 5.0's way)."""
+    value = branin(trial)
+    c = (trial.params["x"] - 2.5) ** 2 + (trial.params["y"] - 7.5) ** 2 - 9
+    if through_trial:
+        trial.set_constraint("disc", c)
+    else:
+        trial.set_user_attr("c", c)
+    return value
+
+
+def _best_feasible(study):
+    feasible = [t.value for t in study.trials if t.value is not None and all(v <= 0 for v in t.constraints.values())]
+    return min(feasible) if feasible else math.inf
+
+
+def test_constrained_studies_rank_infeasible_trials_last_as_optuna_does():
+    # Constraints through trial.set_constraint and through the deprecated constraints_func; the
+    # best feasible value over 5 seeds against Optuna's TPE, and most late trials feasible.
+    def run(sampler, through_trial=True):
+        study = optuna.create_study(sampler=sampler)
+        study.optimize(lambda t: _constrained_branin(t, through_trial), n_trials=60)
+        return study
+
+    # (Over 40 seeds, 100-139, the medians were 6.14 for swifttune and 6.46 for Optuna, Mann-Whitney p = 0.47.)
+    ours = sorted(_best_feasible(run(so.TPESampler(seed=s))) for s in range(5))
+    theirs = sorted(_best_feasible(run(optuna.samplers.TPESampler(seed=s))) for s in range(5))
+    rnd = sorted(_best_feasible(run(optuna.samplers.RandomSampler(seed=s))) for s in range(5))
+    unconstrained = [run(so.TPESampler(seed=s), through_trial=False) for s in range(5)]
+    assert theirs[0] <= ours[2] <= theirs[4] and ours[2] < rnd[2], (ours, theirs, rnd)
+    # The last 30 trials of each seed: with the constraint a third or more are feasible (Optuna's
+    # TPE: 75 of 150 here), without it the model chases Branin's optima outside the disc (10 of 150).
+    constrained = [run(so.TPESampler(seed=s)) for s in range(5)]
+    feasible = sum(all(v <= 0 for v in t.constraints.values()) for st in constrained for t in st.trials[30:])
+    feasible_without = sum(t.user_attrs["c"] <= 0 for st in unconstrained for t in st.trials[30:])
+    assert feasible >= 50 and feasible_without <= 20, (feasible, feasible_without)
+    # The deprecated constraints_func stores the same constraints: the same trials as set_constraint.
+    with pytest.warns(FutureWarning):
+        sampler = so.TPESampler(seed=1, constraints_func=lambda t: [t.user_attrs["c"]])
+    study = run(sampler, through_trial=False)
+    assert all(len(t.constraints) == 1 for t in study.trials)
+    assert [t.params for t in study.trials] == [t.params for t in run(so.TPESampler(seed=1)).trials]
 
 
 def _fonseca(trial):

@@ -225,5 +225,16 @@ def test_define_by_run_and_several_metrics_run_over_an_optuna_study():
     h = OptunaSearch({"x": FloatDistribution(0, 1)}, metric=["a", "b"], mode=["min", "max"],
                      sampler=optuna.samplers.TPESampler(seed=3, gamma=hyperopt_default_gamma))
     assert h._study.study.sampler._options["gamma"]["rule"] == "sqrt"
+    # A constraints_func: Ray's study path, run by swifttune's sampler, which stores the constraints.
+    with pytest.warns(FutureWarning):
+        constrained = optuna.samplers.TPESampler(seed=3, constraints_func=lambda t: [0.5 - t.params["x"]])
+    c = OptunaSearch({"x": FloatDistribution(0, 1)}, metric="a", mode="min", sampler=constrained)
+    assert c._study_mode and isinstance(c._study.study.sampler, so.TPESampler)
+    for i in range(25):
+        x = c.suggest(f"c{i}")["x"]
+        c.on_trial_complete(f"c{i}", {"a": x})
+    trials = c._study.study.trials
+    assert all(t.constraints == {"0": 0.5 - t.params["x"]} for t in trials)
+    assert sum(t.params["x"] >= 0.5 for t in trials[15:]) >= 5  # the best feasible x is 0.5 (without: towards 0)
     with pytest.raises(ValueError, match="``metric`` must be defined"):
         OptunaSearch({"x": FloatDistribution(0, 1)}, mode=["min", "max"])

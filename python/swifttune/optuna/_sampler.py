@@ -48,8 +48,10 @@ class TPESampler(BaseSampler):
     (Optuna's own ``default_gamma``, ``hyperopt_default_gamma`` and ``default_weights``) work as in
     Optuna. Studies of several objectives run Optuna's multi-objective TPE (the good group by
     non-domination rank and hypervolume subset selection, ``multivariate`` False and the uncapped
-    ``default_gamma_multiobjective`` by default). Not supported yet (``NotImplementedError``):
-    ``constraints_func``, and ``gamma`` / ``weights`` functions of your own.
+    ``default_gamma_multiobjective`` by default). Constrained studies (``trial.set_constraint``,
+    or the deprecated ``constraints_func``) rank infeasible trials after every feasible one, by
+    their total violation, as Optuna 5.0 does. Not supported yet (``NotImplementedError``):
+    ``gamma`` / ``weights`` functions of your own.
     """
 
     def __init__(self, *, consider_prior: Optional[bool] = None, prior_weight: Optional[float] = None,
@@ -62,9 +64,6 @@ class TPESampler(BaseSampler):
         if consider_prior is False:
             raise NotImplementedError("TPESampler: consider_prior=False is not supported (Optuna 5.0 always keeps the "
                                       "prior; the argument is deprecated)")
-        if constraints_func is not None:
-            raise NotImplementedError("swifttune.optuna.TPESampler: `constraints_func` is not supported yet; use "
-                                      "optuna.samplers.TPESampler for constrained studies")
         if group and multivariate is False:
             raise ValueError("``group`` option can only be enabled when ``multivariate`` is enabled.")
         options: dict[str, Any] = {
@@ -86,6 +85,14 @@ class TPESampler(BaseSampler):
         if weights is not None and weights is not _tpe.default_weights:
             raise NotImplementedError("swifttune.optuna.TPESampler: a `weights` function of your own is not supported "
                                       "yet; Optuna's default_weights is")
+        if constraints_func is not None:
+            from optuna import _deprecated
+            from optuna._warnings import optuna_warn
+
+            msg = _deprecated._DEPRECATION_WARNING_TEMPLATE.format(name="`constraints_func`", d_ver="5.0.0",
+                                                                   r_ver="7.0.0")
+            optuna_warn(f"{msg} Use `optuna.trial.Trial.set_constraint` instead.", FutureWarning)
+        self._constraints_func = constraints_func
         self._options = options
         self._multivariate = multivariate
         self._group = bool(group)
@@ -195,7 +202,7 @@ class TPESampler(BaseSampler):
                 continue
             relative = _relative_values(trial) if state == TrialState.RUNNING and multivariate else None
             signature = (state, len(trial.params), len(trial.intermediate_values), trial.values,
-                         None if relative is None else len(relative))
+                         None if relative is None else len(relative), _violation(trial))
             if self._mirrored.get(number) != signature:
                 self._mirror(handle, trial, relative)
                 self._mirrored[number] = signature
@@ -239,7 +246,7 @@ class TPESampler(BaseSampler):
         lib.check(lib.c.st_optuna_set_trial_values(
             handle.p, trial.number, _STATES[state], (ctypes.c_double * k)(*objectives), k, (ctypes.c_int32 * n)(*slots),
             (ctypes.c_double * n)(*values), n, float(report_step), float(report_value), (ctypes.c_int32 * m)(*unused_slots),
-            (ctypes.c_double * m)(*unused_values), m))
+            (ctypes.c_double * m)(*unused_values), m, _violation(trial)))
 
     # -- Optuna's sampler interface ------------------------------------------------------------
 
@@ -304,7 +311,20 @@ class TPESampler(BaseSampler):
         """Nothing to prepare (the mirror is brought up to date when asked)."""
 
     def after_trial(self, study: Study, trial: FrozenTrial, state: TrialState, values: Optional[Sequence[float]]) -> None:
-        """Nothing to do: the next question reads the finished trial from the storage."""
+        """With ``constraints_func``, its values stored as the trial's constraints (Optuna's
+        own step); the next question reads the finished trial from the storage."""
+        if self._constraints_func is not None:
+            from optuna.samplers._base import _process_constraints_after_trial
+
+            _process_constraints_after_trial(self._constraints_func, study, trial, state)
+
+
+def _violation(trial: FrozenTrial) -> float:
+    """A finished trial's constraint violation (Optuna's ``_get_infeasible_trial_score``: the sum
+    of its positive constraint values); 0 while it runs, whose constraints are not final."""
+    if trial.state not in (TrialState.COMPLETE, TrialState.PRUNED):
+        return 0.0
+    return float(sum(v for v in trial.constraints.values() if v > 0))
 
 
 def _ordered(trials: Sequence[FrozenTrial], low_water: int) -> bool:

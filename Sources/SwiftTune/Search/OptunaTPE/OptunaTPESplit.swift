@@ -35,9 +35,11 @@ struct OptunaTPESplit {
     ///   - unused: by record index, a running trial's relative values for parameters it does not use.
     ///   - directions: with two or more, a study of several objectives: `objectives` gives a
     ///     complete record's values (one per direction), and `mode` is not used.
+    ///   - violation: by record index, a finished trial's constraint violation (the sum of its
+    ///     positive constraint values; above 0: infeasible, Optuna's `_get_infeasible_trial_score`).
     init(records: [TrialLog.Record], mode: Mode, options: OptunaTPESearch.Options, excluding: Int?,
          report: (Int) -> OptunaTPESearch.Report?, unused: (Int) -> [Int: Double]?,
-         directions: [Mode] = [], objectives: (Int) -> [Double]? = { _ in nil }) {
+         directions: [Mode] = [], objectives: (Int) -> [Double]? = { _ in nil }, violation: (Int) -> Double = { _ in 0 }) {
         self.records = records
         let multiObjective = directions.count > 1
         var losses: [(values: [Double], index: Int)] = []
@@ -45,8 +47,16 @@ struct OptunaTPESplit {
         var modelled: [Int] = []
         var complete: [(loss: Double, index: Int)] = []
         var pruned: [(step: Double, value: Double, index: Int)] = []
+        var infeasible: [(score: Double, index: Int)] = []
         var unusedByRecord: [Int: [Int: Double]] = [:]
         for (i, r) in records.enumerated() where i != excluding {
+            if r.state.isFinishedForOptuna, case let score = violation(i), score > 0 {
+                // Infeasible (complete or pruned): ranked by how far, after every feasible trial.
+                finished.append(i)
+                modelled.append(i)
+                infeasible.append((score, i))
+                continue
+            }
             switch r.state {
             case .failed: continue
             case .pending:
@@ -107,6 +117,13 @@ struct OptunaTPESplit {
                 return a < b
             }
             for j in prunedOrder.prefix(nBelow) { isBelow[pruned[j].index] = true }
+            nBelow -= Swift.min(nBelow, pruned.count)
+        }
+        if nBelow > 0 {
+            let infeasibleOrder = infeasible.indices.sorted { a, b in
+                infeasible[a].score < infeasible[b].score || (!(infeasible[b].score < infeasible[a].score) && a < b)
+            }
+            for j in infeasibleOrder.prefix(nBelow) { isBelow[infeasible[j].index] = true }
         }
         self.finished = finished
         self.modelled = modelled
@@ -173,5 +190,16 @@ struct OptunaTPESplit {
             }
         }
         return groups
+    }
+}
+
+extension TrialLog.State {
+    /// Complete or pruned: a trial Optuna's TPE counts as finished (failed ones are left out,
+    /// running ones are not finished).
+    var isFinishedForOptuna: Bool {
+        switch self {
+        case .completed, .completedWithoutMetric: return true
+        case .pending, .failed: return false
+        }
     }
 }

@@ -64,6 +64,7 @@ public struct OptunaTPEStudy: Sendable {
     private var positionByNumber: [Int: Int] = [:]
     private var reports: [Int: OptunaTPESearch.Report] = [:]  // by number
     private var objectiveValues: [Int: [Double]] = [:]  // by number: a complete trial's values (several objectives)
+    private var violations: [Int: Double] = [:]  // by number: a finished infeasible trial's constraint violation
     private var unusedRelative: [Int: [Int: Double]] = [:]  // by number
     /// How often each (trial, slot) was sampled: a question asked again for the same trial
     /// draws afresh (Optuna's generator moves on), the first time from the trial's own stream.
@@ -120,11 +121,14 @@ public struct OptunaTPEStudy: Sendable {
     /// - Parameters:
     ///   - values: a complete trial's values in a study of several objectives, one per direction
     ///     (then `value` is not used); a NaN among them counts as failed, as Optuna's `tell` has it.
+    ///   - violation: a finished trial's constraint violation, the sum of its positive constraint
+    ///     values (`trial.constraints`): above 0 the trial is infeasible, ranked after every
+    ///     feasible one by this number (Optuna 5.0's constrained TPE). Ignored while running.
     /// - Throws: ``SearchError/invalidOption(_:)`` for an unknown slot or a complete trial without
     ///   its value (or values).
     public mutating func setTrial(number: Int, state: TrialState, value: Double? = nil, values objectives: [Double]? = nil,
                                   params: [(slot: Int, value: Double)], report: OptunaTPESearch.Report? = nil,
-                                  unusedRelative unused: [(slot: Int, value: Double)] = []) throws(SearchError) {
+                                  unusedRelative unused: [(slot: Int, value: Double)] = [], violation: Double = 0) throws(SearchError) {
         var values = [Double](repeating: .nan, count: params.map { $0.slot + 1 }.max() ?? 0)
         for (s, v) in params {
             guard s >= 0 && s < names.count else { throw .invalidOption("trial \(number): unknown parameter slot \(s)") }
@@ -160,6 +164,7 @@ public struct OptunaTPEStudy: Sendable {
         }
         reports[number] = report
         objectiveValues[number] = directions.count > 1 && state == .complete ? objectives : nil
+        violations[number] = violation > 0 && (state == .complete || state == .pruned) ? violation : nil
         var u: [Int: Double] = [:]
         if state == .running { for (s, v) in unused where s >= 0 && s < names.count { u[s] = v } }
         unusedRelative[number] = u.isEmpty ? nil : u
@@ -178,7 +183,8 @@ public struct OptunaTPEStudy: Sendable {
     func split(for number: Int) -> OptunaTPESplit {
         OptunaTPESplit(records: records, mode: mode, options: options, excluding: positionByNumber[number],
                        report: { reports[numbers[$0]] }, unused: { unusedRelative.isEmpty ? nil : unusedRelative[numbers[$0]] },
-                       directions: directions, objectives: { objectiveValues[numbers[$0]] })
+                       directions: directions, objectives: { objectiveValues[numbers[$0]] },
+                       violation: { violations.isEmpty ? 0 : violations[numbers[$0]] ?? 0 })
     }
 
     /// Optuna's relative search space for a new trial: with `multivariate`, the parameters every

@@ -22,20 +22,28 @@ def make_sampler(sampler: Any, seed: Optional[int]) -> Any:
     if sampler is not None and type(sampler) is not optuna.samplers.TPESampler:
         return sampler
     from ....optuna import TPESampler
-    from .optuna_search import _sampler_seed, _swift_runs, _tpe_options
+    from .optuna_search import _swift_runs, _tpe_options
 
     if sampler is None:
         return TPESampler(seed=seed)
-    if not _swift_runs(sampler):
-        return sampler  # options swifttune's rules have not (a gamma of the user's, constraints): Optuna's own
-    o = _tpe_options(sampler)
-    made = TPESampler(prior_weight=o["prior_weight"], consider_magic_clip=o["consider_magic_clip"],
+    if not _swift_runs(sampler, constraints=True):
+        return sampler  # options swifttune's rules have not (a gamma of the user's): Optuna's own
+    o = _tpe_options(sampler, constraints=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # constraints_func's deprecation: the user's sampler warned
+        return _made(TPESampler, sampler, o)
+
+
+def _made(TPESampler: Any, sampler: Any, o: dict[str, Any]) -> Any:
+    """swifttune's sampler with `sampler`'s options `o`."""
+    from .optuna_search import _sampler_seed
+
+    return TPESampler(prior_weight=o["prior_weight"], consider_magic_clip=o["consider_magic_clip"],
                       consider_endpoints=o["consider_endpoints"], n_startup_trials=o["n_startup_trials"],
                       n_ei_candidates=o["n_ei_candidates"],
                       gamma=sampler._gamma,  # None or one of Optuna's own (_swift_runs checked it)
                       seed=_sampler_seed(sampler), multivariate=sampler._multivariate, group=o["group"],
-                      constant_liar=o["constant_liar"])
-    return made
+                      constant_liar=o["constant_liar"], constraints_func=sampler._constraints_func)
 
 
 class OptunaStudy:

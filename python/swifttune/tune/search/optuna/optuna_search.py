@@ -420,11 +420,12 @@ def _to_optuna_space(space: Any) -> dict[str, Any]:
     return out
 
 
-def _swift_runs(sampler: Any) -> bool:
+def _swift_runs(sampler: Any, constraints: bool = False) -> bool:
     """Whether swifttune's Swift searcher runs `sampler`'s rules: an ``optuna.samplers.TPESampler``
-    whose options it has (else the sampler runs through Optuna itself)."""
+    whose options it has (else the sampler runs through Optuna itself); with `constraints`, also
+    one with ``constraints_func`` (which swifttune's sampler runs inside an Optuna study)."""
     try:
-        _tpe_options(sampler)
+        _tpe_options(sampler, constraints)
     except NotImplementedError:
         return False
     return True
@@ -451,8 +452,9 @@ def _evaluated(parameters: dict[str, Any], value: Any, error: bool = False, prun
 # Samplers
 
 
-def _tpe_options(sampler: Any) -> dict[str, Any]:
-    """The Swift searcher's options for an Optuna sampler (None: Optuna's TPESampler defaults)."""
+def _tpe_options(sampler: Any, constraints: bool = False) -> dict[str, Any]:
+    """The Swift searcher's options for an Optuna sampler (None: Optuna's TPESampler defaults);
+    `constraints`: a ``constraints_func`` is allowed (the study path runs it)."""
     opts = dict(_TPE_DEFAULTS)
     if sampler is None:
         return opts
@@ -468,7 +470,7 @@ def _tpe_options(sampler: Any) -> dict[str, Any]:
         raise NotImplementedError(
             f"OptunaSearch: sampler {type(sampler).__name__} is not supported by swifttune yet; it runs Optuna's "
             "TPESampler rules in Swift (pass an optuna.samplers.TPESampler, or none)")
-    if sampler._constraints_func is not None:
+    if sampler._constraints_func is not None and not constraints:
         raise NotImplementedError("OptunaSearch: TPESampler's `constraints_func` is not supported by swifttune yet")
     if sampler._parzen_estimator_cls is not _ParzenEstimator:
         raise NotImplementedError("OptunaSearch: a custom Parzen estimator class is not supported by swifttune")

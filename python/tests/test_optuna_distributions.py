@@ -91,18 +91,36 @@ def optuna_draws(space, trials, sampler_args, running=(), pruned=(), direction="
 
 
 def _draws(space, trials, sampler_args, running, pruned, direction, sampler_class, constraints):
+    """N draws in two processes (this machine's two cores), N/2 each with its own seed: given
+    the fixed history the draws are independent, so the halves together are N draws of one
+    distribution. (Optuna's side is most of this file's time.)"""
+    import concurrent.futures
+    import multiprocessing
+
+    args = (space, trials, sampler_args, running, pruned, direction, sampler_class, constraints)
+    with concurrent.futures.ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
+        halves = list(pool.map(_draws_part, [(args, 7, N // 2), (args, 8, N - N // 2)]))
+    out = collections.defaultdict(list)
+    for half in halves:
+        for name, values in half.items():
+            out[name] += values
+    return out
+
+
+def _draws_part(job):
+    (space, trials, sampler_args, running, pruned, direction, sampler_class, constraints), seed, n = job
     sampler, study, frozen, relative_space = fixed_study(space, trials, sampler_args, running, pruned, direction,
-                                                         sampler_class, constraints)
+                                                         sampler_class, constraints, seed=seed)
     memoise_estimators(sampler)
     out = collections.defaultdict(list)
-    for _ in range(N):
+    for _ in range(n):
         params = sampler.sample_relative(study, frozen, relative_space)
         for name, d in space.items():
             if name in params:
                 out[name].append(params[name])
             elif name not in relative_space:
                 out[name].append(sampler.sample_independent(study, frozen, name, d))
-    return out
+    return dict(out)
 
 
 def memoise_estimators(sampler):
@@ -125,11 +143,11 @@ def memoise_estimators(sampler):
 
 
 def fixed_study(space, trials, sampler_args, running=(), pruned=(), direction="minimize", sampler_class=None,
-                constraints=()):
+                constraints=(), seed=7):
     """An Optuna study holding the history (complete, pruned, then running trials; the complete
     ones with `constraints[i]` when given), a new trial asked in it, and the sampler's relative
     search space for that trial."""
-    sampler = (sampler_class or optuna.samplers.TPESampler)(seed=7, **sampler_args)
+    sampler = (sampler_class or optuna.samplers.TPESampler)(seed=seed, **sampler_args)
     several = isinstance(direction, (list, tuple))  # a study of several objectives
     study = optuna.create_study(sampler=sampler, **{"directions" if several else "direction": direction})
     for i, (params, value) in enumerate(trials):
@@ -262,6 +280,23 @@ def test_grouped_conditional_space_follows_optuna(good):
                       ["branch", "x"] if good == "a" else ["branch", "y", "z"])
 
 
+def _conditional_part(job):
+    """`n` of Optuna's draws for `check_conditional` (a process of `_draws`'s kind, with its seed)."""
+    space, trials, sampler_args, seed, n = job
+    sampler, study, frozen, relative_space = fixed_study(space, trials, sampler_args, seed=seed)
+    memoise_estimators(sampler)
+    theirs = collections.defaultdict(list)
+    for _ in range(n):
+        params = sampler.sample_relative(study, frozen, relative_space)
+        branch = params["branch"] if "branch" in params else sampler.sample_independent(study, frozen, "branch",
+                                                                                         space["branch"])
+        theirs["branch"].append(branch)
+        for name in (["x"] if branch == "a" else ["y", "z"]):
+            theirs[name].append(params[name] if name in params else
+                                sampler.sample_independent(study, frozen, name, space[name]))
+    return dict(theirs)
+
+
 def check_conditional(space, trials, sampler_args, compared):
     """As `check`, for a space whose parameters are conditional on `branch`. swifttune's space is
     a choice between two nested branches (what a define-by-run objective builds); Optuna's side
@@ -285,16 +320,15 @@ def check_conditional(space, trials, sampler_args, compared):
             if name != "name":
                 mine[name].append(v)
         searcher.on_trial_complete(f"t{i}", error=True)
-    sampler, study, frozen, relative_space = fixed_study(space, trials, sampler_args)
+    import concurrent.futures
+    import multiprocessing
+
     theirs = collections.defaultdict(list)
-    for _ in range(N):
-        params = sampler.sample_relative(study, frozen, relative_space)
-        branch = params["branch"] if "branch" in params else sampler.sample_independent(study, frozen, "branch",
-                                                                                         space["branch"])
-        theirs["branch"].append(branch)
-        for name in (["x"] if branch == "a" else ["y", "z"]):
-            theirs[name].append(params[name] if name in params else
-                                sampler.sample_independent(study, frozen, name, space[name]))
+    with concurrent.futures.ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
+        for half in pool.map(_conditional_part, [(space, trials, sampler_args, 7, N // 2),
+                                                 (space, trials, sampler_args, 8, N - N // 2)]):
+            for name, values in half.items():
+                theirs[name] += values
     for name in compared:
         n = min(len(mine[name]), len(theirs[name]))
         assert n > 1000, (name, len(mine[name]), len(theirs[name]))

@@ -107,6 +107,15 @@ typedef int32_t (*st_scheduler_fn)(int32_t scheduler_id, int32_t query, const ch
                                    const double *values, int32_t count, const char *text, int32_t *out_decision,
                                    const char **out_trial_id, void *user_data);
 
+/**
+ * A gamma or weights function of the caller's, given to st_optuna_set_functions (Optuna's
+ * TPESampler(gamma=..., weights=...)): asked with an st_optuna_function, n, and out (room for one
+ * number for ST_OPTUNA_GAMMA, n for ST_OPTUNA_WEIGHTS), called during a sampling call of the
+ * same handle, on its thread. Return 0; a non-zero return means the function failed (the sampling
+ * call then fails with ST_ERROR).
+ */
+typedef int32_t (*st_optuna_fn)(int32_t function, int64_t n, double *out, void *user_data);
+
 /* ============================================================================================
  * Version, errors and memory
  *
@@ -687,6 +696,14 @@ typedef enum st_optuna_trial_state {
     ST_OPTUNA_FAIL = 3,
 } st_optuna_trial_state;
 
+/** Which function of the caller's an st_optuna_fn is asked for (st_optuna_set_functions). */
+typedef enum st_optuna_function {
+    /** Optuna's gamma(n): write the good group's size for n finished trials into out[0]. */
+    ST_OPTUNA_GAMMA = 1,
+    /** Optuna's weights(n): write the n weights of a group's observations (trial order) into out[0..<n]. */
+    ST_OPTUNA_WEIGHTS = 2,
+} st_optuna_function;
+
 /**
  * Builds Optuna's TPE for a study of the caller's: config_json is {"optuna": OPTIONS, "direction": "minimize" | "maximize", "seed": N}, or with "directions": [...] (one per
  * objective) instead of "direction" for a study of several objectives, whose complete trials
@@ -730,6 +747,15 @@ int32_t st_optuna_set_trial(st_optuna *optuna, int64_t number, int32_t state, do
  * direction) or ST_INVALID_ARGUMENT.
  */
 int32_t st_optuna_set_trial_values(st_optuna *optuna, int64_t number, int32_t state, const double *objective_values, int32_t n_objectives, const int32_t *slots, const double *values, int32_t count, double report_step, double report_value, const int32_t *unused_slots, const double *unused_values, int32_t unused_count, double violation);
+
+/**
+ * Gives the study functions of the caller's in place of its gamma and weights options:
+ * which is a sum of st_optuna_function values (ST_OPTUNA_GAMMA, ST_OPTUNA_WEIGHTS, or
+ * both); fn NULL or which 0 goes back to the options. A gamma below 0 counts as 0; weights
+ * must be finite and non-negative, and not all 0 (else the call fails with ST_ERROR).
+ * user_data must stay valid while the handle may sample. Returns ST_OK or ST_INVALID_ARGUMENT.
+ */
+int32_t st_optuna_set_functions(st_optuna *optuna, st_optuna_fn fn, int32_t which, void *user_data);
 
 /**
  * Optuna's relative search space for trial number (infer_relative_search_space): writes

@@ -70,7 +70,8 @@ SECTIONS = [
      "parameters registered as slots, the study's trials mirrored as they change, and Optuna's three "
      "questions answered with plain numbers (the relative search space, a relative sample, an "
      "independent sample).",
-     ["st_optuna_trial_state", "st_optuna_new", "st_optuna_slot", "st_optuna_set_trial", "st_optuna_set_trial_values", "st_optuna_relative_space",
+     ["st_optuna_trial_state", "st_optuna_function", "st_optuna_new", "st_optuna_slot", "st_optuna_set_trial",
+      "st_optuna_set_trial_values", "st_optuna_set_functions", "st_optuna_relative_space",
       "st_optuna_sample_relative", "st_optuna_sample_independent", "st_optuna_free"]),
     ("TensorBoard event files",
      "A trial's results as TensorBoard events, the way Ray Tune's TBXLoggerCallback writes them: "
@@ -187,6 +188,15 @@ typedef int32_t (*st_searcher_fn)(int32_t searcher_id, int32_t query, const char
 typedef int32_t (*st_scheduler_fn)(int32_t scheduler_id, int32_t query, const char *trial_id, const char *const *names,
                                    const double *values, int32_t count, const char *text, int32_t *out_decision,
                                    const char **out_trial_id, void *user_data);
+
+/**
+ * A gamma or weights function of the caller's, given to st_optuna_set_functions (Optuna's
+ * TPESampler(gamma=..., weights=...)): asked with an st_optuna_function, n, and out (room for one
+ * number for ST_OPTUNA_GAMMA, n for ST_OPTUNA_WEIGHTS), called during a sampling call of the
+ * same handle, on its thread. Return 0; a non-zero return means the function failed (the sampling
+ * call then fails with ST_ERROR).
+ */
+typedef int32_t (*st_optuna_fn)(int32_t function, int64_t n, double *out, void *user_data);
 """
 
 POSTAMBLE = """
@@ -281,6 +291,7 @@ def parse_function(decl):
     decl = re.sub(r"int32_t \(\* _Nullable stopper\)\([^)]*\)", "st_stopper_fn stopper", decl)
     decl = re.sub(r"int32_t \(\* _Nullable searcher\)\([^)]*\)", "st_searcher_fn searcher", decl)
     decl = re.sub(r"int32_t \(\* _Nullable scheduler\)\([^)]*\)", "st_scheduler_fn scheduler", decl)
+    decl = re.sub(r"int32_t \(\* _Nullable fn\)\([^)]*\)", "st_optuna_fn fn", decl)
     for h in HANDLES:
         decl = re.sub(rf"void \* _Nullable \* _Nullable (out_{h})\b", rf"st_{h} * * \1", decl)
         decl = re.sub(rf"void \* _Nullable ({h})\b", rf"st_{h} * \1", decl)
@@ -418,6 +429,7 @@ CTYPES = {
     "st_stopper_fn": "st_stopper_fn",
     "st_searcher_fn": "st_searcher_fn",
     "st_scheduler_fn": "st_scheduler_fn",
+    "st_optuna_fn": "st_optuna_fn",
 }
 
 
@@ -480,6 +492,11 @@ st_scheduler_fn = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_int32, ctypes.c_int3
                                    ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_double), ctypes.c_int32,
                                    ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_void_p),
                                    ctypes.c_void_p)
+
+# A gamma or weights function of the caller's, given to st_optuna_set_functions (the header's
+# st_optuna_fn): (function, n, out, user_data) -> status.
+st_optuna_fn = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_int32, ctypes.c_int64, ctypes.POINTER(ctypes.c_double),
+                                ctypes.c_void_p)
 ''']
     for _, _, names in SECTIONS:
         for name in names:

@@ -130,5 +130,17 @@ func cString(_ s: String) throws -> UnsafeMutablePointer<CChar> {
 final class OptunaStudyHandle: Handle, @unchecked Sendable {
     override class var kindName: String { "optuna" }
     let study: Mutex<OptunaTPEStudy>
+    /// What the caller's gamma or weights function reported when it failed during a call, taken
+    /// (and the call failed with it) when the call returns.
+    let callbackFailure = CallbackFailure()
     init(_ study: OptunaTPEStudy) { self.study = Mutex(study) }
+}
+
+/// A failure reported from inside a callback, for the API call that made it to raise.
+final class CallbackFailure: @unchecked Sendable {
+    private let message = Mutex<String?>(nil)
+    /// Records the first failure of a call.
+    func record(_ text: String) { message.withLock { if $0 == nil { $0 = text } } }
+    /// The failure recorded since the last take, cleared.
+    func take() -> String? { message.withLock { m in defer { m = nil }; return m } }
 }

@@ -173,6 +173,7 @@ public func stOptunaRelativeSpace(_ optuna: OpaquePointer?, _ number: Int64, _ o
         let h = try object(optuna, OptunaStudyHandle.self, "optuna")
         guard let out_count else { throw CError(.ST_INVALID_ARGUMENT, "out_count is NULL") }
         let slots = h.study.withLock { $0.relativeSearchSpace(for: Int(number)) }.flatMap { $0 }
+        if let failed = h.callbackFailure.take() { throw CError(.ST_ERROR, failed) }
         guard capacity >= Int32(slots.count) else {
             throw CError(.ST_INVALID_ARGUMENT, "capacity \(capacity) is below the \(slots.count) slots")
         }
@@ -205,7 +206,9 @@ public func stOptunaSampleRelative(_ optuna: OpaquePointer?, _ number: Int64, _ 
         } else {
             wanted = []
         }
-        guard let sampled = h.study.withLock({ (s: inout OptunaTPEStudy) in s.sampleRelative(for: Int(number), slots: wanted) }) else {
+        let answer = h.study.withLock({ (s: inout OptunaTPEStudy) in s.sampleRelative(for: Int(number), slots: wanted) })
+        if let failed = h.callbackFailure.take() { throw CError(.ST_ERROR, failed) }
+        guard let sampled = answer else {
             out_sampled.pointee = 0
             return .ST_OK
         }
@@ -224,8 +227,83 @@ public func stOptunaSampleIndependent(_ optuna: OpaquePointer?, _ number: Int64,
     api {
         let h = try object(optuna, OptunaStudyHandle.self, "optuna")
         guard let out_value else { throw CError(.ST_INVALID_ARGUMENT, "out_value is NULL") }
-        out_value.pointee = try h.study.withLock { (s: inout OptunaTPEStudy) throws in try s.sampleIndependent(for: Int(number), slot: Int(slot)) }
+        let value = try h.study.withLock { (s: inout OptunaTPEStudy) throws in try s.sampleIndependent(for: Int(number), slot: Int(slot)) }
+        if let failed = h.callbackFailure.take() { throw CError(.ST_ERROR, failed) }
+        out_value.pointee = value
         return .ST_OK
+    }
+}
+
+/// The caller's `gamma` or `weights` function (Optuna's `TPESampler(gamma=, weights=)`), asked
+/// with an `st_optuna_function`, n, a buffer `out` (room for one number for `ST_OPTUNA_GAMMA`, n
+/// for `ST_OPTUNA_WEIGHTS`) and the user_data given with it. Called while a sampling call of
+/// the same handle runs, on its thread. Return 0; a non-zero return means the function failed
+/// (the sampling call then fails with `ST_ERROR`).
+public typealias st_optuna_fn = @convention(c) (Int32, Int64, UnsafeMutablePointer<Double>?, UnsafeMutableRawPointer?) -> Int32
+
+/// Gives the study functions of the caller's in place of its `gamma` and `weights` options:
+/// `which` is a sum of `st_optuna_function` values (`ST_OPTUNA_GAMMA`, `ST_OPTUNA_WEIGHTS`, or
+/// both); `fn` NULL or `which` 0 goes back to the options. A gamma below 0 counts as 0; weights
+/// must be finite and non-negative, and not all 0 (else the call fails with `ST_ERROR`).
+/// `user_data` must stay valid while the handle may sample. Returns `ST_OK` or `ST_INVALID_ARGUMENT`.
+@c(st_optuna_set_functions)
+public func stOptunaSetFunctions(_ optuna: OpaquePointer?, _ fn: st_optuna_fn?, _ which: Int32,
+                                 _ user_data: UnsafeMutableRawPointer?) -> Int32 {
+    api {
+        let h = try object(optuna, OptunaStudyHandle.self, "optuna")
+        let all = st_optuna_function.ST_OPTUNA_GAMMA.rawValue | st_optuna_function.ST_OPTUNA_WEIGHTS.rawValue
+        guard which & ~all == 0 else { throw CError(.ST_INVALID_ARGUMENT, "which \(which) is not a sum of st_optuna_function values") }
+        var gammaFunction: (@Sendable (Int) -> Int)? = nil
+        var weightsFunction: (@Sendable (Int) -> [Double])? = nil
+        if let fn {
+            let target = OptunaFunctionTarget(fn: fn, user: user_data, failure: h.callbackFailure)
+            if which & st_optuna_function.ST_OPTUNA_GAMMA.rawValue != 0 {
+                gammaFunction = { (n: Int) -> Int in target.gamma(n) }
+            }
+            if which & st_optuna_function.ST_OPTUNA_WEIGHTS.rawValue != 0 {
+                weightsFunction = { (n: Int) -> [Double] in target.weights(n) }
+            }
+        }
+        h.study.withLock { (s: inout OptunaTPEStudy) in
+            s.gammaFunction = gammaFunction
+            s.weightsFunction = weightsFunction
+        }
+        return .ST_OK
+    }
+}
+
+/// The caller's function and user_data, as the study keeps them.
+private struct OptunaFunctionTarget: @unchecked Sendable {
+    let fn: st_optuna_fn
+    let user: UnsafeMutableRawPointer?
+    let failure: CallbackFailure
+
+    func gamma(_ n: Int) -> Int {
+        var out = 0.0
+        guard fn(st_optuna_function.ST_OPTUNA_GAMMA.rawValue, Int64(n), &out, user) == 0 else {
+            failure.record("the gamma function failed for n = \(n)")
+            return 0
+        }
+        guard out.isFinite else {
+            failure.record("the gamma function returned \(out) for n = \(n)")
+            return 0
+        }
+        return Int(Swift.max(0, Swift.min(out.rounded(.towardZero), Double(Int32.max))))
+    }
+
+    func weights(_ n: Int) -> [Double] {
+        var out = [Double](repeating: .nan, count: Swift.max(n, 1))
+        let rc = out.withUnsafeMutableBufferPointer { fn(st_optuna_function.ST_OPTUNA_WEIGHTS.rawValue, Int64(n), $0.baseAddress, user) }
+        guard rc == 0 else {
+            failure.record("the weights function failed for n = \(n)")
+            return []
+        }
+        let w = Array(out.prefix(n))
+        if w.contains(where: { !$0.isFinite || $0 < 0 }) || (n > 0 && w.reduce(0, +) <= 0) {
+            failure.record("the weights function returned \(w) for n = \(n): weights must be finite, non-negative and not all 0")
+            return []
+        }
+        return w
     }
 }
 

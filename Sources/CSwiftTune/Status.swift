@@ -258,6 +258,14 @@ nonisolated(unsafe) let versionString: UnsafePointer<CChar> = UnsafePointer(strd
 /// Frees a string (or any buffer) the library returned. NULL is ignored.
 @c(st_free) public func stFree(_ p: UnsafeMutableRawPointer?) { free(p) }
 
+/// Which function of the caller's an `st_optuna_fn` is asked for (`st_optuna_set_functions`).
+@c public enum st_optuna_function: Int32, Sendable {
+    /// Optuna's `gamma(n)`: write the good group's size for n finished trials into `out[0]`.
+    case ST_OPTUNA_GAMMA = 1
+    /// Optuna's `weights(n)`: write the n weights of a group's observations (trial order) into `out[0..<n]`.
+    case ST_OPTUNA_WEIGHTS = 2
+}
+
 /// An Optuna trial's state, for `st_optuna_set_trial`.
 @c public enum st_optuna_trial_state: Int32, Sendable {
     /// RUNNING: asked, not told (with the constant liar it counts among the bad trials).

@@ -1209,6 +1209,21 @@ static void test_pbt(void) {
 
 /* Optuna's TPE through the C ABI: a space of Optuna's distributions, intermediate results
  * (st_searcher_observe), evaluated points (st_searcher_add_evaluated), and their bad input. */
+/* A gamma (half the trials) and weights (all 2) function for st_optuna_set_functions: counts its
+ * calls in ctx[0] (gamma) and ctx[1] (weights), and fails while ctx[2] is set. */
+static int32_t optuna_functions(int32_t function, int64_t n, double *out, void *ctx) {
+    int *calls = ctx;
+    if (calls[2]) return 1;
+    if (function == ST_OPTUNA_GAMMA) {
+        calls[0]++;
+        out[0] = (double)(n / 2);
+    } else {
+        calls[1]++;
+        for (int64_t i = 0; i < n; i++) out[i] = 2;
+    }
+    return 0;
+}
+
 static void test_optuna_tpe(void) {
     const char *spec =
         "{\"algorithm\": \"optuna_tpe\", \"metric\": \"loss\", \"seed\": 5, \"optuna\": {\"n_startup_trials\": 2},"
@@ -1331,6 +1346,17 @@ static void test_optuna_study(void) {
     double next = -1;
     CHECK_OK(st_optuna_sample_independent(m, 6, mx, &next));
     CHECK(next >= 0 && next <= 1);
+    /* gamma and weights functions of the caller's: asked with n; a failure fails the sampling call. */
+    int calls[3] = {0, 0, 0};
+    CHECK_ERROR(st_optuna_set_functions(m, optuna_functions, 4, calls), ST_INVALID_ARGUMENT);
+    CHECK_OK(st_optuna_set_functions(m, optuna_functions, ST_OPTUNA_GAMMA + ST_OPTUNA_WEIGHTS, calls));
+    CHECK_OK(st_optuna_sample_independent(m, 6, mx, &next));
+    CHECK(calls[0] >= 1 && calls[1] >= 1 && next >= 0 && next <= 1);
+    calls[2] = 1; /* fail from now on */
+    CHECK_ERROR(st_optuna_sample_independent(m, 6, mx, &next), ST_ERROR);
+    CHECK(strstr(st_last_error(), "function failed") != NULL);
+    CHECK_OK(st_optuna_set_functions(m, NULL, 0, NULL));
+    CHECK_OK(st_optuna_sample_independent(m, 6, mx, &next));
     st_optuna_free(m);
 }
 

@@ -41,6 +41,11 @@ st_scheduler_fn = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_int32, ctypes.c_int3
                                    ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_void_p),
                                    ctypes.c_void_p)
 
+# A gamma or weights function of the caller's, given to st_optuna_set_functions (the header's
+# st_optuna_fn): (function, n, out, user_data) -> status.
+st_optuna_fn = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_int32, ctypes.c_int64, ctypes.POINTER(ctypes.c_double),
+                                ctypes.c_void_p)
+
 # st_status: Status codes returned by every libswifttune function that can fail. ST_OK is 0; every other
 # code comes with a message from st_last_error().
 # Success.
@@ -199,6 +204,14 @@ ST_OPTUNA_FAIL = 3
 # st_optuna_trial_state's values by number.
 ST_OPTUNA_TRIAL_STATE_NAMES: dict[int, str] = {0: "ST_OPTUNA_RUNNING", 1: "ST_OPTUNA_COMPLETE", 2: "ST_OPTUNA_PRUNED", 3: "ST_OPTUNA_FAIL"}
 
+# st_optuna_function: Which function of the caller's an st_optuna_fn is asked for (st_optuna_set_functions).
+# Optuna's gamma(n): write the good group's size for n finished trials into out[0].
+ST_OPTUNA_GAMMA = 1
+# Optuna's weights(n): write the n weights of a group's observations (trial order) into out[0..<n].
+ST_OPTUNA_WEIGHTS = 2
+# st_optuna_function's values by number.
+ST_OPTUNA_FUNCTION_NAMES: dict[int, str] = {1: "ST_OPTUNA_GAMMA", 2: "ST_OPTUNA_WEIGHTS"}
+
 # Every function: (restype, argtypes), in the header's order.
 SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "st_version": (ctypes.c_char_p, []),
@@ -247,6 +260,7 @@ SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "st_optuna_slot": (ctypes.c_int32, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int32, ctypes.c_double, ctypes.c_double, ctypes.c_double, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_int32)]),
     "st_optuna_set_trial": (ctypes.c_int32, [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int32, ctypes.c_double, ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_double), ctypes.c_int32, ctypes.c_double, ctypes.c_double, ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_double), ctypes.c_int32]),
     "st_optuna_set_trial_values": (ctypes.c_int32, [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int32, ctypes.POINTER(ctypes.c_double), ctypes.c_int32, ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_double), ctypes.c_int32, ctypes.c_double, ctypes.c_double, ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_double), ctypes.c_int32, ctypes.c_double]),
+    "st_optuna_set_functions": (ctypes.c_int32, [ctypes.c_void_p, st_optuna_fn, ctypes.c_int32, ctypes.c_void_p]),
     "st_optuna_relative_space": (ctypes.c_int32, [ctypes.c_void_p, ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int32, ctypes.POINTER(ctypes.c_int32)]),
     "st_optuna_sample_relative": (ctypes.c_int32, [ctypes.c_void_p, ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int32, ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_int32)]),
     "st_optuna_sample_independent": (ctypes.c_int32, [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int32, ctypes.POINTER(ctypes.c_double)]),

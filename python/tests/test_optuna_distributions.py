@@ -340,6 +340,16 @@ def check_conditional(space, trials, sampler_args, compared):
 # sampler interface on both sides (the study mirrored into the library).
 
 
+def _gamma_third(n):
+    """A gamma function of a user's: a third of the trials, at most 6."""
+    return min(n // 3 + 1, 6)
+
+
+def _weights_rising(n):
+    """A weights function of a user's: newer observations weigh more, from 0.1 to 1."""
+    return np.linspace(0.1, 1.0, n)
+
+
 def _three_objectives(p):
     """Three conflicting losses with ties (rounded), so fronts repeat points and the good group
     is completed by Optuna's hypervolume subset selection."""
@@ -348,7 +358,8 @@ def _three_objectives(p):
 
 
 @pytest.mark.parametrize("case", ["mixed-multivariate", "mixed-univariate", "running-liar", "pruned",
-                                  "two-objectives", "two-objectives-multivariate", "three-objectives", "constrained"])
+                                  "two-objectives", "two-objectives-multivariate", "three-objectives", "constrained",
+                                  "custom-gamma-weights"])
 def test_swifttune_sampler_in_an_optuna_study_draws_as_optunas(case):
     import swifttune.optuna as so
 
@@ -371,6 +382,11 @@ def test_swifttune_sampler_in_an_optuna_study_draws_as_optunas(case):
         kw["constraints"] = tuple({"c": 1.8 - params["x"], "d": -1.0} for params, _ in trials)
         assert 0 < sum(c["c"] <= 0 for c in kw["constraints"]) < 3
         args = {"constant_liar": False, "multivariate": True}
+    elif case == "custom-gamma-weights":
+        # gamma and weights functions of the user's, called back from the library.
+        space = {"x": FloatDistribution(-3, 3), "k": IntDistribution(0, 8)}
+        trials = history(space, 40, 10, lambda p: (p["x"] - 1) ** 2 + 0.3 * abs(p["k"] - 4))
+        args = {"constant_liar": False, "multivariate": True, "gamma": _gamma_third, "weights": _weights_rising}
     elif case == "three-objectives":
         space = {"x": FloatDistribution(-2, 2), "y": FloatDistribution(-2, 2)}
         trials = history(space, 90, 8, _three_objectives)

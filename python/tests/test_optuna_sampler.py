@@ -36,10 +36,32 @@ def test_signature_and_defaults_are_optunas():
         so.TPESampler(group=True, multivariate=False)
     with pytest.warns(FutureWarning, match="`constraints_func` has been deprecated"):
         so.TPESampler(constraints_func=lambda t: [0.0])
-    with pytest.raises(NotImplementedError, match="`gamma` function of your own"):
-        so.TPESampler(gamma=lambda n: 2)
-    with pytest.raises(NotImplementedError, match="`weights` function of your own"):
-        so.TPESampler(weights=lambda n: [1.0] * n)
+
+
+def test_gamma_and_weights_functions_of_the_users_are_called_and_checked_as_optuna_does():
+    calls = []
+
+    def gamma(n):
+        calls.append(("gamma", n))
+        return min(n // 4 + 1, 10)
+
+    def weights(n):
+        calls.append(("weights", n))
+        return [1.0 + i for i in range(n)]
+
+    study = optuna.create_study(sampler=so.TPESampler(seed=2, gamma=gamma, weights=weights, n_startup_trials=5))
+    study.optimize(branin, n_trials=40)
+    assert ("gamma", 39) in calls and any(k == "weights" and n > 5 for k, n in calls)
+    assert study.best_value < 3.0, study.best_value
+    # Their failures are the study's, with Optuna's messages.
+    for bad, error, message in [
+            (dict(gamma=lambda n: 1 // 0), ZeroDivisionError, "division"),
+            (dict(weights=lambda n: [-1.0] * n), ValueError, "not allowed to return negative values"),
+            (dict(weights=lambda n: [0.0] * n), ValueError, "not allowed to return all-zero values"),
+            (dict(weights=lambda n: [math.inf] * n), ValueError, "not allowed to return infinite or NaN")]:
+        study = optuna.create_study(sampler=so.TPESampler(seed=2, n_startup_trials=2, **bad))
+        with pytest.raises(error, match=message):
+            study.optimize(branin, n_trials=5)
 
 
 def _constrained_branin(trial, through_trial=True):

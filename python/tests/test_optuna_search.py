@@ -72,7 +72,8 @@ def test_optuna_search_takes_rays_arguments_and_refuses_what_it_cannot_run(caplo
     hyperopt_like = optuna.samplers.TPESampler(gamma=optuna.samplers._tpe.sampler.hyperopt_default_gamma)
     assert OptunaSearch(SPACE, sampler=hyperopt_like)._tpe["gamma"] == {"rule": "sqrt", "fraction": 0.25, "cap": 25}
     # What the Swift searcher alone does not do runs over an Optuna study, as Ray runs it: a
-    # storage, another sampler (Optuna's own code), a TPESampler with a gamma of the user's.
+    # storage, another sampler (Optuna's own code), a TPESampler with a gamma of the user's (run
+    # by swifttune's sampler, which calls it back).
     storage = optuna.storages.InMemoryStorage()
     s = OptunaSearch(SPACE, metric="loss", mode="min", storage=storage, study_name="shared", seed=2)
     assert s._study_mode and s._called_back
@@ -81,9 +82,14 @@ def test_optuna_search_takes_rays_arguments_and_refuses_what_it_cannot_run(caplo
     s = OptunaSearch(SPACE, metric="loss", mode="min", sampler=optuna.samplers.RandomSampler(seed=1))
     assert s._study_mode and type(s._study.study.sampler).__name__ == "RandomSampler"
     run(s, 5)
-    s = OptunaSearch(SPACE, metric="loss", mode="min", sampler=optuna.samplers.TPESampler(gamma=lambda n: 3))
-    assert s._study_mode and type(s._study.study.sampler) is optuna.samplers.TPESampler
+    import swifttune.optuna as so
+
+    asked = []
+    s = OptunaSearch(SPACE, metric="loss", mode="min",
+                     sampler=optuna.samplers.TPESampler(gamma=lambda n: asked.append(n) or 3))
+    assert s._study_mode and isinstance(s._study.study.sampler, so.TPESampler)
     run(s, 12)
+    assert 11 in asked
     with pytest.raises(AssertionError, match="You can only pass an instance of `optuna.samplers.BaseSampler`"):
         OptunaSearch(SPACE, sampler=object())
     # Ray's RuntimeErrors without a space, a metric or a mode.

@@ -25,6 +25,7 @@ from optuna.samplers._tpe import sampler as _tpe
 from optuna.study import Study
 from optuna.trial import FrozenTrial, TrialState
 
+from .. import _capi
 from .._lib import Handle, lib
 
 __all__ = ["TPESampler"]
@@ -45,13 +46,13 @@ class TPESampler(BaseSampler):
     ``multivariate`` (default: True for one objective), ``group``, ``constant_liar`` (default
     True), ``n_startup_trials``, ``n_ei_candidates``, ``seed`` and the deprecated
     ``prior_weight``, ``consider_magic_clip``, ``consider_endpoints`` and ``gamma`` / ``weights``
-    (Optuna's own ``default_gamma``, ``hyperopt_default_gamma`` and ``default_weights``) work as in
-    Optuna. Studies of several objectives run Optuna's multi-objective TPE (the good group by
+    work as in Optuna (Optuna's own ``default_gamma``, ``hyperopt_default_gamma`` and
+    ``default_weights`` as Swift rules; a function of your own is called back from the library
+    with n, as Optuna calls it, and checked as Optuna checks it). Studies of several objectives run Optuna's multi-objective TPE (the good group by
     non-domination rank and hypervolume subset selection, ``multivariate`` False and the uncapped
     ``default_gamma_multiobjective`` by default). Constrained studies (``trial.set_constraint``,
     or the deprecated ``constraints_func``) rank infeasible trials after every feasible one, by
-    their total violation, as Optuna 5.0 does. Not supported yet (``NotImplementedError``):
-    ``gamma`` / ``weights`` functions of your own.
+    their total violation, as Optuna 5.0 does.
     """
 
     def __init__(self, *, consider_prior: Optional[bool] = None, prior_weight: Optional[float] = None,
@@ -73,6 +74,9 @@ class TPESampler(BaseSampler):
             "consider_endpoints": False if consider_endpoints is None else bool(consider_endpoints),
             "group": bool(group), "constant_liar": bool(constant_liar)}
         self._gamma_default = gamma is None  # Optuna picks it by the study's number of objectives
+        # Optuna's own functions run as Swift rules; a function of the user's is called back.
+        self._gamma_fn: Optional[Callable[[int], int]] = None
+        self._weights_fn: Optional[Callable[[int], Any]] = None
         if gamma is None or gamma is _tpe.default_gamma:
             options["gamma"] = {"rule": "linear", "fraction": 0.1, "cap": 25}
         elif gamma is _tpe.default_gamma_multiobjective:
@@ -80,11 +84,9 @@ class TPESampler(BaseSampler):
         elif gamma is _tpe.hyperopt_default_gamma:
             options["gamma"] = {"rule": "sqrt", "fraction": 0.25, "cap": 25}
         else:
-            raise NotImplementedError("swifttune.optuna.TPESampler: a `gamma` function of your own is not supported "
-                                      "yet; Optuna's default_gamma and hyperopt_default_gamma are")
+            self._gamma_fn = gamma
         if weights is not None and weights is not _tpe.default_weights:
-            raise NotImplementedError("swifttune.optuna.TPESampler: a `weights` function of your own is not supported "
-                                      "yet; Optuna's default_weights is")
+            self._weights_fn = weights
         if constraints_func is not None:
             from optuna import _deprecated
             from optuna._warnings import optuna_warn
@@ -103,6 +105,8 @@ class TPESampler(BaseSampler):
         self._reset()
 
     def _reset(self) -> None:
+        self._callback: Any = None  # the ctypes function the library calls for gamma / weights
+        self._callback_error: Optional[BaseException] = None
         self._handle: Optional[_OptunaHandle] = None
         self._study_key: Any = None
         self._slots: dict[tuple[str, Any], int] = {}  # (name, distribution) -> slot
@@ -114,7 +118,8 @@ class TPESampler(BaseSampler):
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state.pop("_lock", None)
-        for k in ("_handle", "_study_key", "_slots", "_slot_info", "_by_name", "_low_water", "_mirrored"):
+        for k in ("_handle", "_study_key", "_slots", "_slot_info", "_by_name", "_low_water", "_mirrored", "_callback",
+                  "_callback_error"):
             state.pop(k, None)
         return state
 
@@ -160,7 +165,37 @@ class TPESampler(BaseSampler):
             config = json.dumps(config_dict)
             self._handle = _OptunaHandle(lib.call_handle("st_optuna_new", config.encode()))
             self._study_key = key
+            which = (_capi.ST_OPTUNA_GAMMA if self._gamma_fn is not None else 0) | \
+                (_capi.ST_OPTUNA_WEIGHTS if self._weights_fn is not None else 0)
+            if which:
+                self._callback = _capi.st_optuna_fn(self._call_function)
+                lib.check(lib.c.st_optuna_set_functions(self._handle.p, self._callback, which, None))
         return self._handle
+
+    def _call_function(self, function: int, n: int, out: Any, user_data: Any) -> int:
+        """The library asks for the user's gamma(n) or weights(n) (checked as Optuna checks
+        them); an exception is kept for the sampling call to raise."""
+        try:
+            if function == _capi.ST_OPTUNA_GAMMA:
+                assert self._gamma_fn is not None
+                out[0] = float(int(self._gamma_fn(n)))
+            else:
+                assert self._weights_fn is not None
+                w = _checked_weights(self._weights_fn, n)
+                for i in range(n):
+                    out[i] = float(w[i])
+            return 0
+        except BaseException as e:  # noqa: BLE001 - carried across the C call, raised after it
+            if self._callback_error is None:
+                self._callback_error = e
+            return 1
+
+    def _check(self, status: int) -> None:
+        """Raises the user's gamma / weights exception if one made the call fail, else as usual."""
+        error, self._callback_error = self._callback_error, None
+        if status != 0 and error is not None:
+            raise error
+        lib.check(status)
 
     def _slot(self, handle: _OptunaHandle, name: str, d: BaseDistribution) -> int:
         key = (name, d)
@@ -261,7 +296,7 @@ class TPESampler(BaseSampler):
             n = len(self._slot_info)
             out = (ctypes.c_int32 * max(n, 1))()
             count = ctypes.c_int32()
-            lib.check(lib.c.st_optuna_relative_space(handle.p, trial.number, out, n, ctypes.byref(count)))
+            self._check(lib.c.st_optuna_relative_space(handle.p, trial.number, out, n, ctypes.byref(count)))
             space = {}
             for k in range(count.value):
                 name, d = self._slot_info[out[k]]
@@ -281,8 +316,8 @@ class TPESampler(BaseSampler):
             n = len(slots)
             values = (ctypes.c_double * n)()
             sampled = ctypes.c_int32()
-            lib.check(lib.c.st_optuna_sample_relative(handle.p, trial.number, (ctypes.c_int32 * n)(*slots), n, values,
-                                                      ctypes.byref(sampled)))
+            self._check(lib.c.st_optuna_sample_relative(handle.p, trial.number, (ctypes.c_int32 * n)(*slots), n, values,
+                                                        ctypes.byref(sampled)))
             if not sampled.value:
                 return {}
             params = {}
@@ -304,7 +339,7 @@ class TPESampler(BaseSampler):
             handle = self._sync(study)
             slot = self._slot(handle, param_name, param_distribution)
             out = ctypes.c_double()
-            lib.check(lib.c.st_optuna_sample_independent(handle.p, trial.number, slot, ctypes.byref(out)))
+            self._check(lib.c.st_optuna_sample_independent(handle.p, trial.number, slot, ctypes.byref(out)))
             return param_distribution.to_external_repr(out.value)
 
     def before_trial(self, study: Study, trial: FrozenTrial) -> None:
@@ -317,6 +352,26 @@ class TPESampler(BaseSampler):
             from optuna.samplers._base import _process_constraints_after_trial
 
             _process_constraints_after_trial(self._constraints_func, study, trial, state)
+
+
+def _checked_weights(weights_fn: Callable[[int], Any], n: int) -> Any:
+    """`weights_fn(n)` as Optuna's ``_ParzenEstimator._call_weights_func`` takes it: the first n,
+    none negative, not all zero, all finite (Optuna's messages); fewer than n is refused."""
+    import numpy as np
+
+    w = np.array(weights_fn(n), dtype=float)[:n]
+    if np.any(w < 0):
+        raise ValueError(f"The `weights` function is not allowed to return negative values {w}. "
+                         + f"The argument of the `weights` function is {n}.")
+    if len(w) > 0 and np.sum(w) <= 0:
+        raise ValueError(f"The `weight` function is not allowed to return all-zero values {w}."
+                         + f" The argument of the `weights` function is {n}.")
+    if not np.all(np.isfinite(w)):
+        raise ValueError("The `weights`function is not allowed to return infinite or NaN values "
+                         + f"{w}. The argument of the `weights` function is {n}.")
+    if len(w) < n:
+        raise ValueError(f"The `weights` function returned {len(w)} weights for {n} observations.")
+    return w
 
 
 def _violation(trial: FrozenTrial) -> float:

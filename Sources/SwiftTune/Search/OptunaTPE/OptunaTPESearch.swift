@@ -203,13 +203,18 @@ public struct OptunaTPESearch: Searcher {
     /// group's estimator, and the one with the largest log l(x) - log g(x) (the first on ties;
     /// a NaN score counts as the largest, as numpy's argmax takes it).
     static func choose(_ params: [Int], _ split: OptunaTPESplit, _ domains: [OptunaDomain], _ options: Options,
-                       _ rng: inout Xoshiro256) -> [Double] {
+                       _ rng: inout Xoshiro256, weights custom: ((Int) -> [Double])? = nil) -> [Double] {
         let (belowObs, aboveObs) = split.observations(params)
         let ds = params.map { domains[$0] }
+        // A weights function of the caller's, if it answers with n weights; else the option's rule.
+        func weights(_ n: Int) -> [Double] {
+            if let w = custom?(n), w.count == n { return w }
+            return options.weights(n)
+        }
         let nBelow = belowObs.first?.count ?? 0
-        let belowWeights = split.multiObjective ? [Double](repeating: 1, count: nBelow) : options.weights(nBelow)
+        let belowWeights = split.multiObjective ? [Double](repeating: 1, count: nBelow) : weights(nBelow)
         let below = OptunaParzenEstimator(observations: belowObs, domains: ds, weights: belowWeights, options: options)
-        let above = OptunaParzenEstimator(observations: aboveObs, domains: ds, weights: options.weights(aboveObs.first?.count ?? 0), options: options)
+        let above = OptunaParzenEstimator(observations: aboveObs, domains: ds, weights: weights(aboveObs.first?.count ?? 0), options: options)
         let draws = below.sample(&rng, count: options.nEICandidates)
         let lb = below.logDensity(draws)
         let la = above.logDensity(draws)

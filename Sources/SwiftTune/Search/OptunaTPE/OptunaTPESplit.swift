@@ -37,7 +37,8 @@ struct OptunaTPESplit {
     ///     complete record's values (one per direction), and `mode` is not used.
     ///   - violation: by record index, a finished trial's constraint violation (the sum of its
     ///     positive constraint values; above 0: infeasible, Optuna's `_get_infeasible_trial_score`).
-    init(records: [TrialLog.Record], mode: Mode, options: OptunaTPESearch.Options, excluding: Int?,
+    ///   - gamma: a function of the caller's in place of `options.gamma` (negative answers are 0).
+    init(records: [TrialLog.Record], mode: Mode, options: OptunaTPESearch.Options, gamma: ((Int) -> Int)? = nil, excluding: Int?,
          report: (Int) -> OptunaTPESearch.Report?, unused: (Int) -> [Int: Double]?,
          directions: [Mode] = [], objectives: (Int) -> [Double]? = { _ in nil }, violation: (Int) -> Double = { _ in 0 }) {
         self.records = records
@@ -85,7 +86,7 @@ struct OptunaTPESplit {
             }
         }
         var isBelow = [Bool](repeating: false, count: records.count)
-        var nBelow = options.gamma(finished.count)
+        var nBelow = Swift.max(0, gamma?(finished.count) ?? options.gamma(finished.count))
         // Stable sorts: ties go to the older trial, as Python's `sorted` leaves them.
         // Only the n_below best are needed: a partial selection by insertion, O(N * n_below) with
         // n_below <= 25 by default (the whole sort when the cap is lifted and n_below is large).

@@ -51,6 +51,13 @@ public struct OptunaTPEStudy: Sendable {
     public let directions: [Mode]
     /// The seed: trial n's draws come from streams of (seed, n).
     public let seed: UInt64
+    /// A `gamma` function of the caller's (Optuna's `TPESampler(gamma=...)`): the size of the
+    /// good group for n finished trials, in place of `options.gamma`; a negative answer is 0.
+    public var gammaFunction: (@Sendable (Int) -> Int)? = nil
+    /// A `weights` function of the caller's (`TPESampler(weights=...)`): the weights of a
+    /// group's n observations in trial order (n non-negative, finite numbers, not all zero when
+    /// n > 0), in place of `options.weights`; an answer of another length is not used.
+    public var weightsFunction: (@Sendable (Int) -> [Double])? = nil
 
     /// Registered parameters ("slots"): a name with one distribution.
     private(set) var names: [String] = []
@@ -181,7 +188,7 @@ public struct OptunaTPEStudy: Sendable {
 
     /// The split for sampling trial `number` (left out of the model).
     func split(for number: Int) -> OptunaTPESplit {
-        OptunaTPESplit(records: records, mode: mode, options: options, excluding: positionByNumber[number],
+        OptunaTPESplit(records: records, mode: mode, options: options, gamma: gammaFunction, excluding: positionByNumber[number],
                        report: { reports[numbers[$0]] }, unused: { unusedRelative.isEmpty ? nil : unusedRelative[numbers[$0]] },
                        directions: directions, objectives: { objectiveValues[numbers[$0]] },
                        violation: { violations.isEmpty ? 0 : violations[numbers[$0]] ?? 0 })
@@ -210,7 +217,9 @@ public struct OptunaTPEStudy: Sendable {
         for set in sets {
             let params = set.filter { wanted.contains($0) && !domains[$0].isSingle }
             guard !params.isEmpty else { continue }
-            for (p, v) in zip(params, OptunaTPESearch.choose(params, split, domains, options, &rng)) { out[p] = v }
+            for (p, v) in zip(params, OptunaTPESearch.choose(params, split, domains, options, &rng, weights: weightsFunction)) {
+                out[p] = v
+            }
         }
         return out
     }
@@ -228,6 +237,6 @@ public struct OptunaTPEStudy: Sendable {
             if case .categorical(let k) = domains[slot] { return Double(rng.below(UInt64(k))) }
             return domains[slot].singleValue
         }
-        return OptunaTPESearch.choose([slot], split, domains, options, &rng)[0]
+        return OptunaTPESearch.choose([slot], split, domains, options, &rng, weights: weightsFunction)[0]
     }
 }

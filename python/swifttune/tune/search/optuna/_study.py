@@ -26,9 +26,9 @@ def make_sampler(sampler: Any, seed: Optional[int]) -> Any:
 
     if sampler is None:
         return TPESampler(seed=seed)
-    if not _swift_runs(sampler, constraints=True):
-        return sampler  # options swifttune's rules have not (a gamma of the user's): Optuna's own
-    o = _tpe_options(sampler, constraints=True)
+    if not _swift_runs(sampler, study=True):
+        return sampler  # a custom Parzen estimator class: Optuna's own
+    o = _tpe_options(sampler, study=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # constraints_func's deprecation: the user's sampler warned
         return _made(TPESampler, sampler, o)
@@ -41,7 +41,7 @@ def _made(TPESampler: Any, sampler: Any, o: dict[str, Any]) -> Any:
     return TPESampler(prior_weight=o["prior_weight"], consider_magic_clip=o["consider_magic_clip"],
                       consider_endpoints=o["consider_endpoints"], n_startup_trials=o["n_startup_trials"],
                       n_ei_candidates=o["n_ei_candidates"],
-                      gamma=sampler._gamma,  # None or one of Optuna's own (_swift_runs checked it)
+                      gamma=sampler._gamma, weights=sampler._parzen_estimator_parameters.weights,
                       seed=_sampler_seed(sampler), multivariate=sampler._multivariate, group=o["group"],
                       constant_liar=o["constant_liar"], constraints_func=sampler._constraints_func)
 

@@ -420,12 +420,13 @@ def _to_optuna_space(space: Any) -> dict[str, Any]:
     return out
 
 
-def _swift_runs(sampler: Any, constraints: bool = False) -> bool:
+def _swift_runs(sampler: Any, study: bool = False) -> bool:
     """Whether swifttune's Swift searcher runs `sampler`'s rules: an ``optuna.samplers.TPESampler``
-    whose options it has (else the sampler runs through Optuna itself); with `constraints`, also
-    one with ``constraints_func`` (which swifttune's sampler runs inside an Optuna study)."""
+    whose options it has (else the sampler runs through Optuna itself); with `study`, whether
+    swifttune's sampler runs them inside an Optuna study (also ``constraints_func`` and ``gamma``
+    / ``weights`` functions of the user's)."""
     try:
-        _tpe_options(sampler, constraints)
+        _tpe_options(sampler, study)
     except NotImplementedError:
         return False
     return True
@@ -452,9 +453,10 @@ def _evaluated(parameters: dict[str, Any], value: Any, error: bool = False, prun
 # Samplers
 
 
-def _tpe_options(sampler: Any, constraints: bool = False) -> dict[str, Any]:
+def _tpe_options(sampler: Any, study: bool = False) -> dict[str, Any]:
     """The Swift searcher's options for an Optuna sampler (None: Optuna's TPESampler defaults);
-    `constraints`: a ``constraints_func`` is allowed (the study path runs it)."""
+    `study`: for swifttune's sampler in an Optuna study, which also takes ``constraints_func``
+    and ``gamma`` / ``weights`` functions of the user's (left out of the options)."""
     opts = dict(_TPE_DEFAULTS)
     if sampler is None:
         return opts
@@ -470,7 +472,7 @@ def _tpe_options(sampler: Any, constraints: bool = False) -> dict[str, Any]:
         raise NotImplementedError(
             f"OptunaSearch: sampler {type(sampler).__name__} is not supported by swifttune yet; it runs Optuna's "
             "TPESampler rules in Swift (pass an optuna.samplers.TPESampler, or none)")
-    if sampler._constraints_func is not None and not constraints:
+    if sampler._constraints_func is not None and not study:
         raise NotImplementedError("OptunaSearch: TPESampler's `constraints_func` is not supported by swifttune yet")
     if sampler._parzen_estimator_cls is not _ParzenEstimator:
         raise NotImplementedError("OptunaSearch: a custom Parzen estimator class is not supported by swifttune")
@@ -486,10 +488,10 @@ def _tpe_options(sampler: Any, constraints: bool = False) -> dict[str, Any]:
         opts["gamma"] = {"rule": "sqrt", "fraction": 0.25, "cap": 25}
     elif gamma is tpe_module.default_gamma_multiobjective:
         opts["gamma"] = {"rule": "linear", "fraction": 0.1, "cap": None}
-    elif gamma is not None and gamma is not tpe_module.default_gamma:
+    elif gamma is not None and gamma is not tpe_module.default_gamma and not study:
         raise NotImplementedError("OptunaSearch: a custom `gamma` function is not supported by swifttune yet; Optuna's "
                                   "default_gamma and hyperopt_default_gamma are")
-    if p.weights is not tpe_module.default_weights:
+    if p.weights is not tpe_module.default_weights and not study:
         raise NotImplementedError("OptunaSearch: a custom `weights` function is not supported by swifttune yet; Optuna's "
                                   "default_weights is")
     return opts

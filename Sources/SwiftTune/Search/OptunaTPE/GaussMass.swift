@@ -14,7 +14,10 @@ enum GaussMass {
     static let logSqrt2Pi = 0.5 * log(2 * Double.pi)
 
     /// Phi(x), the standard normal's distribution function, through erfc (accurate in the left tail).
-    static func ndtr(_ x: Double) -> Double { 0.5 * erfc(-x / 2.0.squareRoot()) }
+    /// Below -39 erfc's answer underflows to exactly 0 (erfc(27.5) < 1e-330), which is returned
+    /// without calling it: most kernels sit that far from one of the bounds.
+    @inline(__always)
+    static func ndtr(_ x: Double) -> Double { x < -39 ? 0 : 0.5 * erfc(-x / 2.0.squareRoot()) }
 
     /// log Phi(x). Above 6, log(1 - q) ~ -q; down to -20 the log of `ndtr`; below that the
     /// asymptotic series of the Mills ratio, summed until its terms stop changing the total.

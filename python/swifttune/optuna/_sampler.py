@@ -48,9 +48,10 @@ class TPESampler(BaseSampler):
     ``prior_weight``, ``consider_magic_clip``, ``consider_endpoints`` and ``gamma`` / ``weights``
     work as in Optuna (Optuna's own ``default_gamma``, ``hyperopt_default_gamma`` and
     ``default_weights`` as Swift rules; a function of your own is called back from the library
-    with n, as Optuna calls it, and checked as Optuna checks it). Studies of several objectives run Optuna's multi-objective TPE (the good group by
-    non-domination rank and hypervolume subset selection, ``multivariate`` False and the uncapped
-    ``default_gamma_multiobjective`` by default). Constrained studies (``trial.set_constraint``,
+    with n, as Optuna calls it, and checked as Optuna checks it). Studies of several objectives
+    run Optuna's multi-objective TPE (the good group by non-domination rank and hypervolume
+    subset selection, ``multivariate`` False and the uncapped ``default_gamma_multiobjective`` by
+    default). Constrained studies (``trial.set_constraint``,
     or the deprecated ``constraints_func``) rank infeasible trials after every feasible one, by
     their total violation, as Optuna 5.0 does.
     """
@@ -236,10 +237,11 @@ class TPESampler(BaseSampler):
                 all_final = False
                 continue
             relative = _relative_values(trial) if state == TrialState.RUNNING and multivariate else None
+            violation = _violation(trial)
             signature = (state, len(trial.params), len(trial.intermediate_values), trial.values,
-                         None if relative is None else len(relative), _violation(trial))
+                         None if relative is None else len(relative), violation)
             if self._mirrored.get(number) != signature:
-                self._mirror(handle, trial, relative)
+                self._mirror(handle, trial, relative, violation)
                 self._mirrored[number] = signature
             if final and all_final:
                 self._low_water = number + 1
@@ -248,7 +250,8 @@ class TPESampler(BaseSampler):
                 all_final = False
         return handle
 
-    def _mirror(self, handle: _OptunaHandle, trial: FrozenTrial, relative: Optional[dict[str, Any]]) -> None:
+    def _mirror(self, handle: _OptunaHandle, trial: FrozenTrial, relative: Optional[dict[str, Any]],
+                violation: float) -> None:
         slots, values = [], []
         for name, value in trial.params.items():
             d = trial.distributions[name]
@@ -281,7 +284,7 @@ class TPESampler(BaseSampler):
         lib.check(lib.c.st_optuna_set_trial_values(
             handle.p, trial.number, _STATES[state], (ctypes.c_double * k)(*objectives), k, (ctypes.c_int32 * n)(*slots),
             (ctypes.c_double * n)(*values), n, float(report_step), float(report_value), (ctypes.c_int32 * m)(*unused_slots),
-            (ctypes.c_double * m)(*unused_values), m, _violation(trial)))
+            (ctypes.c_double * m)(*unused_values), m, violation))
 
     # -- Optuna's sampler interface ------------------------------------------------------------
 

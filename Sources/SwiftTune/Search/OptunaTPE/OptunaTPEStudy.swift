@@ -186,12 +186,16 @@ public struct OptunaTPEStudy: Sendable {
         return Xoshiro256(seed: seed &+ n &* 0xD1B5_4A32_D192_ED03, stream: key)
     }
 
-    /// The split for sampling trial `number` (left out of the model).
-    func split(for number: Int) -> OptunaTPESplit {
-        OptunaTPESplit(records: records, mode: mode, options: options, gamma: gammaFunction, excluding: positionByNumber[number],
-                       report: { reports[numbers[$0]] }, unused: { unusedRelative.isEmpty ? nil : unusedRelative[numbers[$0]] },
-                       directions: directions, objectives: { objectiveValues[numbers[$0]] },
-                       violation: { violations.isEmpty ? 0 : violations[numbers[$0]] ?? 0 })
+    /// The split for sampling trial `number` (left out of the model). Without `ranked`, only
+    /// which trials are finished and modelled: the good group is left empty, so neither the
+    /// caller's gamma nor the multi-objective ranking runs (the relative search space needs neither).
+    func split(for number: Int, ranked: Bool = true) -> OptunaTPESplit {
+        let none: (Int) -> Int = { _ in 0 }
+        let gamma: ((Int) -> Int)? = ranked ? gammaFunction : none
+        return OptunaTPESplit(records: records, mode: mode, options: options, gamma: gamma, excluding: positionByNumber[number],
+                              report: { reports[numbers[$0]] }, unused: { unusedRelative.isEmpty ? nil : unusedRelative[numbers[$0]] },
+                              directions: directions, objectives: { objectiveValues[numbers[$0]] },
+                              violation: { violations.isEmpty ? 0 : violations[numbers[$0]] ?? 0 })
     }
 
     /// Optuna's relative search space for a new trial: with `multivariate`, the parameters every
@@ -199,7 +203,7 @@ public struct OptunaTPEStudy: Sendable {
     /// the same finished trials; single-valued ones left out. Empty otherwise.
     public func relativeSearchSpace(for number: Int) -> [[Int]] {
         guard options.multivariate else { return [] }
-        let split = split(for: number)
+        let split = split(for: number, ranked: false)
         let sets = options.group ? split.groups(parameterCount: names.count) : [split.intersection(parameterCount: names.count)]
         return sets.map { $0.filter { !domains[$0].isSingle } }.filter { !$0.isEmpty }
     }

@@ -22,28 +22,22 @@ def make_sampler(sampler: Any, seed: Optional[int]) -> Any:
     if sampler is not None and type(sampler) is not optuna.samplers.TPESampler:
         return sampler
     from ....optuna import TPESampler
-    from .optuna_search import _swift_runs, _tpe_options
+    from .optuna_search import _sampler_seed, _tpe_options
 
     if sampler is None:
         return TPESampler(seed=seed)
-    if not _swift_runs(sampler, study=True):
+    try:
+        o = _tpe_options(sampler, study=True)
+    except NotImplementedError:
         return sampler  # a custom Parzen estimator class: Optuna's own
-    o = _tpe_options(sampler, study=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # constraints_func's deprecation: the user's sampler warned
-        return _made(TPESampler, sampler, o)
-
-
-def _made(TPESampler: Any, sampler: Any, o: dict[str, Any]) -> Any:
-    """swifttune's sampler with `sampler`'s options `o`."""
-    from .optuna_search import _sampler_seed
-
-    return TPESampler(prior_weight=o["prior_weight"], consider_magic_clip=o["consider_magic_clip"],
-                      consider_endpoints=o["consider_endpoints"], n_startup_trials=o["n_startup_trials"],
-                      n_ei_candidates=o["n_ei_candidates"],
-                      gamma=sampler._gamma, weights=sampler._parzen_estimator_parameters.weights,
-                      seed=_sampler_seed(sampler), multivariate=sampler._multivariate, group=o["group"],
-                      constant_liar=o["constant_liar"], constraints_func=sampler._constraints_func)
+        return TPESampler(prior_weight=o["prior_weight"], consider_magic_clip=o["consider_magic_clip"],
+                          consider_endpoints=o["consider_endpoints"], n_startup_trials=o["n_startup_trials"],
+                          n_ei_candidates=o["n_ei_candidates"], gamma=sampler._gamma,
+                          weights=sampler._parzen_estimator_parameters.weights, seed=_sampler_seed(sampler),
+                          multivariate=sampler._multivariate, group=o["group"], constant_liar=o["constant_liar"],
+                          constraints_func=sampler._constraints_func)
 
 
 class OptunaStudy:

@@ -420,13 +420,13 @@ def _to_optuna_space(space: Any) -> dict[str, Any]:
     return out
 
 
-def _swift_runs(sampler: Any, study: bool = False) -> bool:
+def _swift_runs(sampler: Any) -> bool:
     """Whether swifttune's Swift searcher runs `sampler`'s rules: an ``optuna.samplers.TPESampler``
-    whose options it has (else the sampler runs through Optuna itself); with `study`, whether
-    swifttune's sampler runs them inside an Optuna study (also ``constraints_func`` and ``gamma``
-    / ``weights`` functions of the user's)."""
+    whose options it has (else the sampler runs over an Optuna study: swifttune's sampler for a
+    ``constraints_func`` or ``gamma`` / ``weights`` functions of the user's, Optuna's own code for
+    other samplers)."""
     try:
-        _tpe_options(sampler, study)
+        _tpe_options(sampler)
     except NotImplementedError:
         return False
     return True

@@ -224,6 +224,10 @@ def test_callback_setup_calls_rays_hooks(monkeypatch):
 def test_setup_wandb_opens_a_run_inside_each_trial(run_config, tmp_path):
     def with_setup(config):  # every parameter of setup_wandb; kwargs go to wandb.init
         os.environ.update(config["env"])  # (the worker processes may predate this test's environment)
+        # A folder of its own per trial, as under Ray (each trial runs in its own folder): wandb's resume file
+        # (wandb-resume.json, read with resume=True) is per folder, and two runs sharing one race for it.
+        os.environ["WANDB_DIR"] = os.path.join(config["env"]["WANDB_DIR"], f"x{config['x']}")
+        os.makedirs(os.environ["WANDB_DIR"], exist_ok=True)
         kwargs = {"group": "mine", "notes": "n"} if config["x"] == 2 else {}
         run = setup_wandb(config=config, api_key=None, api_key_file=None, rank_zero_only=False, project="inside",
                           **kwargs)

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any, Optional
 
@@ -58,18 +59,66 @@ def ray_bohb_python() -> str:
     return python
 
 
-def run_script(script: Path, home: Path, *args: str, timeout: float = 600,
-               python: Optional[str] = None) -> subprocess.CompletedProcess:
-    """Runs `script` with this interpreter (or `python`), HOME at `home` (so results go to `home`'s
-    default storage folder), from `home`; fails with the script's output when it fails."""
-    home.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, HOME=str(home), RAY_DEDUP_LOGS="0", PYTHONWARNINGS="ignore")
+class Running:
+    """A script started in its own process, its output going to files (not pipes, so that two scripts
+    running at once never wait on a reader); `wait` gives what it printed once it ends."""
+
+    def __init__(self, args: list[str], env: dict[str, str], cwd: Optional[Path], timeout: float,
+                 logs: Path, name: str) -> None:
+        logs.mkdir(parents=True, exist_ok=True)
+        self.name, self.args, self.timeout = name, args, timeout
+        self._out = open(logs / f"{name}.stdout", "w+")
+        self._err = open(logs / f"{name}.stderr", "w+")
+        self._start = time.monotonic()
+        self.proc = subprocess.Popen(args, stdout=self._out, stderr=self._err, text=True, env=env, cwd=cwd)
+
+    def wait(self) -> subprocess.CompletedProcess:
+        """Waits for the script (killing it past its timeout) and returns its exit code and output."""
+        try:
+            self.proc.wait(timeout=max(0.0, self.timeout - (time.monotonic() - self._start)))
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise
+        finally:
+            self._out.seek(0), self._err.seek(0)
+            out, err = self._out.read(), self._err.read()
+            self._out.close(), self._err.close()
+        return subprocess.CompletedProcess(self.args, self.proc.returncode, out, err)
+
+    def kill(self) -> None:
+        """Ends the script if it is still running (a test that fails leaves nothing behind)."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ, RAY_DEDUP_LOGS="0", PYTHONWARNINGS="ignore", **extra)
     if env.get("PYTHONPATH"):  # a source-tree run (make check): the same package from another cwd
         env["PYTHONPATH"] = os.pathsep.join(str(Path(p).resolve()) for p in env["PYTHONPATH"].split(os.pathsep))
-    proc = subprocess.run([python or sys.executable, str(script), *args], capture_output=True, text=True, env=env,
-                          timeout=timeout, cwd=home)
-    assert proc.returncode == 0, f"{script.name} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+    return env
+
+
+def start_script(script: Path, home: Path, *args: str, timeout: float = 600,
+                 python: Optional[str] = None) -> Running:
+    """Starts `script` with this interpreter (or `python`), HOME at `home` (so results go to `home`'s
+    default storage folder), from `home`."""
+    home.mkdir(parents=True, exist_ok=True)
+    return Running([python or sys.executable, str(script), *args], _env(HOME=str(home)), home, timeout,
+                   home / "_logs", script.stem)
+
+
+def finish_script(running: Running) -> subprocess.CompletedProcess:
+    """Waits for a script `start_script` started; fails with the script's output when it failed."""
+    proc = running.wait()
+    assert proc.returncode == 0, f"{Path(running.args[1]).name} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
     return proc
+
+
+def run_script(script: Path, home: Path, *args: str, timeout: float = 600,
+               python: Optional[str] = None) -> subprocess.CompletedProcess:
+    """Runs `script` as `start_script` starts it and waits for it (`finish_script`)."""
+    return finish_script(start_script(script, home, *args, timeout=timeout, python=python))
 
 
 def experiment_summary(storage: Path) -> list[tuple[int, int]]:
@@ -91,28 +140,41 @@ def result_rows(storage: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def run_parity_script(text: str, tmp_path: Path, timeout: float = 600) -> dict[str, Any]:
-    """Runs a parity script (its storage folder is argv[1]) and returns the JSON it printed after
-    ``PARITY`` on its last such line."""
+def start_parity_script(text: str, tmp_path: Path, timeout: float = 600) -> Running:
+    """Starts a parity script (its storage folder is argv[1]) in `tmp_path`."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     script = tmp_path / "script.py"
     script.write_text(text)
-    env = dict(os.environ, RAY_DEDUP_LOGS="0", PYTHONWARNINGS="ignore")
-    proc = subprocess.run([sys.executable, str(script), str(tmp_path / "results")], capture_output=True, text=True,
-                          env=env, timeout=timeout)
+    return Running([sys.executable, str(script), str(tmp_path / "results")], _env(), None, timeout, tmp_path, "script")
+
+
+def finish_parity_script(running: Running) -> dict[str, Any]:
+    """Waits for a parity script and returns the JSON it printed after ``PARITY`` on its last such line."""
+    proc = running.wait()
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     line = [l for l in proc.stdout.splitlines() if l.startswith("PARITY")][-1]
     return json.loads(line[len("PARITY"):])
 
 
+def run_parity_script(text: str, tmp_path: Path, timeout: float = 600) -> dict[str, Any]:
+    """Runs a parity script (its storage folder is argv[1]) and returns the JSON it printed after
+    ``PARITY`` on its last such line."""
+    return finish_parity_script(start_parity_script(text, tmp_path, timeout))
+
+
 def run_both(script: str, ray_imports: str, swifttune_imports: str, tmp_path: Path,
              timeout: float = 900) -> tuple[dict[str, Any], dict[str, Any]]:
     """A parity script (with ``{imports}`` and ``{ray_init_extra}`` to fill) run under real Ray and
-    under swifttune: what each printed after ``PARITY``, Ray's first. The two answer the same
-    scenarios, every one of which the caller compares."""
-    ray_out = run_parity_script(script.format(imports=ray_imports, ray_init_extra=", include_dashboard=False"),
-                                tmp_path / "ray", timeout=timeout)
-    ours = run_parity_script(script.format(imports=swifttune_imports, ray_init_extra=""), tmp_path / "swifttune",
-                             timeout=timeout)
+    under swifttune, at the same time (separate processes and folders; neither reads the other's
+    clock or files, and most of either run is waiting): what each printed after ``PARITY``, Ray's
+    first. The two answer the same scenarios, every one of which the caller compares."""
+    theirs = start_parity_script(script.format(imports=ray_imports, ray_init_extra=", include_dashboard=False"),
+                                 tmp_path / "ray", timeout=timeout)
+    try:
+        ours = run_parity_script(script.format(imports=swifttune_imports, ray_init_extra=""), tmp_path / "swifttune",
+                                 timeout=timeout)
+        ray_out = finish_parity_script(theirs)
+    finally:
+        theirs.kill()
     assert set(ours) == set(ray_out)
     return ray_out, ours

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ray_scripts import experiment_summary, ray_bohb_python, ray_example, rewrite_imports, run_script
+from ray_scripts import (Running, experiment_summary, finish_script, ray_bohb_python, ray_example, rewrite_imports,
+                         run_script, start_script)
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
@@ -59,22 +60,42 @@ RESULTS_ONLY = {"hyperband_example"}
 RAY_FLAKES = ("Should not access `trial_driver_staging_path` without setting `trial_dir_name`",)
 
 
-def _run(name: str, tmp_path: Path, under_ray: bool) -> tuple[str, list[tuple[int, int]]]:
+def _start(name: str, tmp_path: Path, under_ray: bool, attempt: int = 0) -> tuple[Running, Path]:
     text = ray_example(name).read_text()
-    script = tmp_path / f"{name}.py"
+    script = tmp_path / ("ray" if under_ray else "swifttune") / f"{name}.py"
+    script.parent.mkdir(exist_ok=True)
     script.write_text(text if under_ray else rewrite_imports(text))
-    home = tmp_path / ("ray_home" if under_ray else "home")
+    home = tmp_path / ("ray_home" if under_ray else "home") / str(attempt)
     python = ray_bohb_python() if under_ray and name in RAY_BOHB_VENV else None
+    return start_script(script, home, "--smoke-test", python=python), home
+
+
+def _finish(running: Running, home: Path, under_ray: bool) -> tuple[str, list[tuple[int, int]]]:
+    proc = finish_script(running)
+    return proc.stdout, experiment_summary(home / ("ray_results" if under_ray else "swifttune_results"))
+
+
+def _run_both(name: str, tmp_path: Path) -> tuple[tuple[str, list[tuple[int, int]]], tuple[str, list[tuple[int, int]]]]:
+    """The example under swifttune and under real Ray, run at the same time (separate processes and
+    folders; most of either run is the script's own sleeps): (ours, Ray's)."""
+    theirs, ray_home = _start(name, tmp_path, under_ray=True)
     try:
-        proc = run_script(script, home, "--smoke-test", python=python)
-    except AssertionError as failure:
-        if not (under_ray and any(marker in str(failure) for marker in RAY_FLAKES)):
-            raise
-        # Real Ray failed on one of its own known races, not on anything the test controls: run it once more.
-        home = tmp_path / "ray_home_retry"
-        proc = run_script(script, home, "--smoke-test", python=python)
-    storage = home / ("ray_results" if under_ray else "swifttune_results")
-    return proc.stdout, experiment_summary(storage)
+        mine, home = _start(name, tmp_path, under_ray=False)
+        try:
+            ours = _finish(mine, home, under_ray=False)
+        finally:
+            mine.kill()
+        try:
+            ray_side = _finish(theirs, ray_home, under_ray=True)
+        except AssertionError as failure:
+            if not any(marker in str(failure) for marker in RAY_FLAKES):
+                raise
+            # Real Ray failed on one of its own known races, not on anything the test controls: run it once more.
+            theirs, ray_home = _start(name, tmp_path, under_ray=True, attempt=1)
+            ray_side = _finish(theirs, ray_home, under_ray=True)
+    finally:
+        theirs.kill()
+    return ours, ray_side
 
 
 def test_rewrite_touches_only_import_lines() -> None:
@@ -88,9 +109,8 @@ def test_rewrite_touches_only_import_lines() -> None:
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_ray_example_runs_and_matches_ray(name: str, tmp_path: Path) -> None:
-    ours, our_trials = _run(name, tmp_path, under_ray=False)
+    (ours, our_trials), (theirs, ray_trials) = _run_both(name, tmp_path)
     assert re.search(EXAMPLES[name], ours), ours[-3000:]
-    theirs, ray_trials = _run(name, tmp_path, under_ray=True)
     assert re.search(EXAMPLES[name], theirs), theirs[-3000:]
     assert our_trials, "the script left no trials"
     if name in RANDOM_LENGTHS:

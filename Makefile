@@ -82,10 +82,13 @@ test: deps test-swift test-c test-python test-wheel test-dist
 # ray[tune] brings tensorboardX). wandb 0.31.0 is the newest release Ray 2.53's integration
 # imports and runs with (its tests run it offline: no network, no account). Optuna for the
 # Optuna TPE's comparisons, and psycopg2 for its study shared through PostgreSQL (Debian's
-# postgresql, which `deps` installs; the test starts its own server).
+# postgresql, which `deps` installs; the test starts its own server). nbclient, nbformat and
+# ipykernel run the seed tutorial as a notebook in a real Jupyter kernel; matplotlib draws the plots;
+# websocket-client drives Debian's Chromium (which `deps` installs) to load the report page.
 VENV_PACKAGES := pytest "mypy==2.4.1" cloudpickle pandas "ray[tune]==2.53.0" "hyperopt==0.3.0" build \
 	"bayesian-optimization==1.4.3" "nevergrad==1.0.3" "mlflow==3.17.2" "wandb==0.31.0" "tensorboard==2.21.0" \
-	"scikit-learn==1.9.1" "ConfigSpace==1.2.2" "optuna==5.0.0" "psycopg2-binary==2.9.13"
+	"scikit-learn==1.9.1" "ConfigSpace==1.2.2" "optuna==5.0.0" "psycopg2-binary==2.9.13" \
+	"nbclient==0.11.0" "nbformat==5.11.1" "ipykernel==7.4.0" "matplotlib==3.11.2" "websocket-client==1.9.2"
 venv: .venv/.ready .venv-bohb/.ready
 .venv/.ready: .venv/bin/python Makefile
 	.venv/bin/pip install --quiet --disable-pip-version-check $(VENV_PACKAGES)
@@ -127,6 +130,7 @@ deps:
 	  command -v $${tool%%:*} >/dev/null || missing="$$missing $${tool##*:}"; \
 	done; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi

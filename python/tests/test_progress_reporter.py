@@ -183,14 +183,85 @@ def test_max_report_frequency():
     assert r.should_report([]) is False and r.should_report([], done=True) is True
 
 
-def test_jupyter_reporter_prints_the_same_text(tmp_path, capsys):
-    j = tune.JupyterNotebookReporter(overwrite=False, metric_columns=["loss"])
+def test_jupyter_reporter_outside_a_notebook_warns_and_prints_the_text(tmp_path, capsys):
+    with pytest.warns(UserWarning, match="You are using the `JupyterNotebookReporter`, but not IPython/Jupyter"):
+        j = tune.JupyterNotebookReporter(overwrite=False, metric_columns=["loss"])
     assert isinstance(j, TuneReporterBase)
     run(tmp_path, j)
     out = capsys.readouterr().out
     assert header_of(out) == ["Trial name", "status", "loc", "x", "loss"]
     with pytest.raises(TypeError, match="overwrite"):
         tune.JupyterNotebookReporter(overwrite="yes")
+
+
+class FakeHandle:
+    """IPython's display handle, as a notebook's ``display(..., display_id=True)`` returns it."""
+
+    def __init__(self, shown):
+        self.shown = shown
+
+    def update(self, obj):
+        self.shown.append(("update", obj.data))
+
+
+def test_jupyter_reporter_in_a_notebook_shows_rays_panel_in_one_updated_area(tmp_path, monkeypatch, capsys):
+    IPython = pytest.importorskip("IPython", reason="make test installs ipykernel (with IPython)")
+    import IPython.display as display_module
+
+    from swifttune.tune import progress_reporter as module
+
+    shown = []
+    monkeypatch.setattr(module, "in_notebook", lambda: True)
+    monkeypatch.setattr(display_module, "display",
+                        lambda obj, display_id=None: shown.append(("display", obj.data)) or FakeHandle(shown))
+    monkeypatch.setattr(display_module, "clear_output", lambda wait=False: shown.append(("clear", wait)))
+
+    def failing(config):
+        tune.report({"loss": config["x"]})
+        if config["x"] == 3:
+            raise ValueError("boom")
+
+    j = tune.JupyterNotebookReporter(metric_columns=["loss"], max_report_frequency=0)
+    tune.run(failing, config={"x": tune.grid_search([1, 2, 3]), "note": tune.choice(["<b>&"])}, metric="loss", mode="min",
+             storage_path=str(tmp_path), name="nb", progress_reporter=j, raise_on_failed_trial=False)
+    assert capsys.readouterr().out.count("== Status ==") == 0  # no text: the panel
+    assert shown[0] == ("clear", True) and shown[1][0] == "display" and len(shown) > 2
+    assert {kind for kind, _ in shown[2:]} == {"update"}  # one output area, updated in place
+    final = shown[-1][1]
+    for heading in ("Tune Status", "System Info", "Messages", "Trial Status"):
+        assert f"<h3>{heading}</h3>" in final
+    assert re.search(r"<td>Current time:</td><td>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d</td>", final)
+    assert re.search(r"<td>Running for:</td><td>\d\d:\d\d:\d\d\.\d\d</td>", final)
+    assert re.search(r"<td>Memory:</td><td>[\d.]+/[\d.]+ GiB</td>", final)
+    assert "Using FIFO scheduling algorithm.<br>Logical resource usage:" in final
+    trials = final.split("<h3>Trial Status</h3>", 1)[1]
+    assert re.findall(r"<th>(.*?)</th>", trials) == ["Trial name", "status", "loc", "note", "x", "loss"]
+    rows = [re.findall(r"<td[^>]*>(.*?)</td>", r) for r in re.findall(r"<tr>(.*?)</tr>", trials.split("<tbody>")[1])]
+    assert [(r[0], r[1], r[3], r[4], r[5]) for r in rows] == [
+        ("failing_00000", "TERMINATED", "&lt;b&gt;&amp;", "1", "1"), ("failing_00001", "TERMINATED", "&lt;b&gt;&amp;", "2", "2"),
+        ("failing_00002", "ERROR", "&lt;b&gt;&amp;", "3", "3")]  # cells escaped; numbers right-aligned
+    assert '<td style="text-align: right;">1</td>' in trials
+    messages = final.split("<h3>Messages</h3>", 1)[1].split("<h3>Trial Status</h3>", 1)[0]
+    assert "Number of errored trials: 1" in messages and "failing_00002" in messages and "error.txt" in messages
+
+
+def test_the_notebook_default_is_a_jupyter_reporter(tmp_path, monkeypatch, capsys):
+    from swifttune.tune._internal import progress as progress_module
+    from swifttune.tune import progress_reporter as module
+
+    monkeypatch.setattr(progress_module, "in_notebook", lambda: True)
+    monkeypatch.setattr(module, "in_notebook", lambda: True)
+    panels = []
+    monkeypatch.setattr(module.NotebookDisplay, "show", lambda self, markup: panels.append(markup))
+    tune.Tuner(objective, param_space={"x": tune.grid_search([1, 2])},
+               tune_config=tune.TuneConfig(metric="loss", mode="min"),
+               run_config=tune.RunConfig(storage_path=str(tmp_path), name="d")).fit()
+    assert panels and "<h3>Trial Status</h3>" in panels[-1] and panels[-1].count("TERMINATED") == 2
+    assert "Trial status:" not in capsys.readouterr().out  # not the script's text table
+    panels.clear()
+    tune.Tuner(objective, param_space={"x": tune.grid_search([1, 2])},
+               run_config=tune.RunConfig(storage_path=str(tmp_path), name="q", verbose=0)).fit()
+    assert panels == []  # verbose=0: nothing, as in Ray
 
 
 def test_reporter_argument_checks():

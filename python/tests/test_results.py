@@ -144,6 +144,38 @@ def test_result_metrics_config_path(grid):
     assert "Result(" in repr(a)
 
 
+def _html_rows(markup: str) -> list[list[str]]:
+    import re
+
+    body = markup.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [re.findall(r"<td[^>]*>(.*?)</td>", r) for r in re.findall(r"<tr>(.*?)</tr>", body)]
+
+
+def test_results_render_as_html_tables_in_a_notebook(grid, monkeypatch):
+    import re
+
+    markup = grid._repr_html_()
+    assert "<h3>ResultGrid</h3>" in markup and f"8 trials (1 ERROR, 7 TERMINATED), in {grid.experiment_path}" in markup
+    best = grid.get_best_result()
+    assert f"Best trial by loss (min): {best.trial_id}, loss={best.metrics['loss']}" in markup
+    header = re.findall(r"<th>(.*?)</th>", markup)
+    assert header == ["trial id", "status", "name", "loss", "training_iteration", "time_total_s", "error"]
+    rows = _html_rows(markup)
+    assert [r[:3] for r in rows] == [[r.trial_id, r.status, r.config["name"]] for r in grid]
+    assert [r[3] for r in rows] == [format(r.metrics["loss"], "g") for r in grid]
+    assert rows[1][-1] == "RuntimeError: B fails" and rows[0][-1] == ""
+    monkeypatch.setattr(type(grid), "HTML_ROWS", 3)
+    cut = grid._repr_html_()
+    assert len(_html_rows(cut)) == 3 and "... 5 more trials not shown" in cut
+
+    one = grid[0]._repr_html_()
+    assert "<h3>Result</h3>" in one and f"<td>trial id</td><td>{grid[0].trial_id}</td>" in one
+    assert "<td>status</td><td>TERMINATED</td>" in one and "<td>name</td><td>A</td>" in one
+    assert "<td>loss</td><td>1</td>" in one
+    assert "error" not in one.split("<h3>Configuration</h3>")[0]
+    assert "<td>error</td><td>RuntimeError: B fails</td>" in grid[1]._repr_html_()
+
+
 def test_trial_files(grid):
     for r in grid:
         p = Path(r.path)

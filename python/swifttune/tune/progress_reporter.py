@@ -9,13 +9,15 @@ always uses it.)
 """
 from __future__ import annotations
 
+import html
 import time
 import warnings
 from collections.abc import MutableMapping
 from typing import Any, Optional, Union
 
-from ._internal.progress import (AUTO_RESULT_KEYS, best_trial_str, lookup, time_passed_str, trial_errors_str,
-                                 trial_progress_str)
+from ._internal.notebook import NotebookDisplay, html_table, in_notebook, memory_usage, status_panel
+from ._internal.progress import (AUTO_RESULT_KEYS, best_trial_str, lookup, time_passed_str, time_strings,
+                                 trial_errors, trial_errors_str, trial_progress_str, trial_table)
 from .experiment.trial import Trial
 
 __all__ = ["ProgressReporter", "TuneReporterBase", "CLIReporter", "JupyterNotebookReporter"]
@@ -226,9 +228,13 @@ class CLIReporter(TuneReporterBase):
 
 
 class JupyterNotebookReporter(TuneReporterBase):
-    """Ray's notebook reporter, with its arguments (``overwrite``: replace the previous report).
-    It prints the same text as ``CLIReporter`` for now; Ray's HTML output in a notebook comes with
-    a later issue."""
+    """Ray's notebook reporter: in a Jupyter notebook, the "Tune Status" panel (current time, time
+    running, memory; the scheduler's and the resources' lines; messages; the trial table) as HTML
+    in the running cell, updated in place (``overwrite``: the cell's earlier output is cleared
+    before the first report). Outside a notebook it warns, as Ray does, and prints
+    ``CLIReporter``'s text instead (where Ray would print ``<IPython.core.display.HTML object>``).
+    See ``TuneReporterBase`` for the other arguments. In a notebook, ``Tuner.fit`` and
+    ``tune.run`` use one when no ``progress_reporter`` is given, as Ray does."""
 
     def __init__(self, *, overwrite: bool = True, metric_columns: Optional[Columns] = None,
                  parameter_columns: Optional[Columns] = None, total_samples: Optional[int] = None,
@@ -245,17 +251,38 @@ class JupyterNotebookReporter(TuneReporterBase):
         if not isinstance(overwrite, bool):
             raise TypeError(f"`overwrite` must be a bool, got {type(overwrite).__name__}")
         self._overwrite = overwrite
+        self._in_notebook = in_notebook()
+        self._display = NotebookDisplay(overwrite)
+        if not self._in_notebook:
+            warnings.warn(
+                "You are using the `JupyterNotebookReporter`, but not IPython/Jupyter-compatible environment was "
+                "detected. swifttune prints the `CLIReporter`'s text instead; pass a `CLIReporter` as the "
+                "`progress_reporter` argument to `tune.RunConfig()` to say so.")
 
     def report(self, trials: list[Trial], done: bool, *sys_info: Any) -> None:
-        text = self._progress_str(trials, done, *sys_info)
-        if self._overwrite:
-            try:
-                from IPython.display import clear_output  # type: ignore[import-not-found]
+        if self._in_notebook:
+            self._display.show(self._progress_html(trials, done, *sys_info))
+        else:
+            print(self._progress_str(trials, done, *sys_info), flush=True)
 
-                clear_output(wait=True)
-            except ImportError:
-                pass
-        print(text, flush=True)
+    def _progress_html(self, trials: list[Trial], done: bool, *sys_info: Any) -> str:
+        """The "Tune Status" panel as HTML (Ray's ``JupyterNotebookReporter._progress_html``): the
+        whole trial table at the end, up to ``max_progress_rows`` rows while the experiment runs."""
+        if not self._metrics_override:
+            assert isinstance(self._metric_columns, dict)
+            self._metric_columns.update(self._infer_user_metrics(trials, self._infer_limit))
+        current_time, running_for = time_strings(self._start_time, time.time())
+        header, rows, overflow = trial_table(
+            trials, self._metric_columns, self._parameter_columns, max_rows=None if done else self._max_progress_rows,
+            max_column_length=self._max_column_length, metric=self._metric, mode=self._mode,
+            sort_by_metric=self._sort_by_metric)
+        messages = [html.escape(overflow)] if overflow else []
+        before, error_header, error_rows, after = trial_errors(trials, None if done else self._max_error_rows)
+        if error_rows:
+            messages.append("<br>".join([*map(html.escape, before), html_table(error_header, error_rows),
+                                         *map(html.escape, after)]))
+        return status_panel(current_time, running_for, memory_usage(), [str(s) for s in sys_info],
+                            html_table(header, rows), messages)
 
 
 def _add_column(columns: Any, name: str, representation: Optional[str], kind: str) -> None:

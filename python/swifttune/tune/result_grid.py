@@ -1,12 +1,14 @@
 """Results of a tuning run: Ray Tune's ``ResultGrid`` and ``Result``."""
 from __future__ import annotations
 
+import html
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
 from ._internal.flatten import flatten_dict
+from ._internal.notebook import STYLE, html_table
 from .error import TuneError
 from .._optional import require
 
@@ -65,6 +67,28 @@ class Result:
     def __repr__(self) -> str:
         shown = {k: v for k, v in self.metrics.items() if k not in ("config",)}
         return f"Result(metrics={shown}, path={self.path!r}, filesystem='local', checkpoint=None)"
+
+    def _repr_html_(self) -> str:
+        """The result as a notebook shows it: the trial, its status, folder, checkpoint and error,
+        its configuration and its last result, as HTML tables."""
+        facts: list[list[Any]] = [["trial id", self.trial_id], ["status", self.status], ["path", self.path],
+                 ["checkpoint", getattr(self.checkpoint, "path", self.checkpoint)]]
+        if self.error_text:
+            facts.append(["error", self.error_text.strip().splitlines()[-1] if self.error_text.strip() else ""])
+        metrics = [[k, _shown(v)] for k, v in flatten_dict(
+            {k: v for k, v in self.metrics.items() if k != "config"}).items()]
+        config = [[k, _shown(v)] for k, v in flatten_dict(self.config).items()]
+        return (f'<div class="swifttune-result"><h3>Result</h3>{html_table(None, facts)}'
+                f'<h3>Configuration</h3>{html_table(["parameter", "value"], config)}'
+                f'<h3>Last result</h3>{html_table(["metric", "value"], metrics)}</div>{STYLE}')
+
+
+def _shown(value: Any) -> Any:
+    """A value as a table cell: numbers and text as they are, anything else as its repr, cut to 80 characters."""
+    if value is None or isinstance(value, (int, float, str)):
+        return value if not isinstance(value, str) or len(value) <= 80 else value[:77] + "..."
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _load_error(trial_dir: Path, text: str) -> BaseException:
@@ -188,6 +212,46 @@ class ResultGrid:
             row["trial_id"] = r.trial_id
             rows.append(row)
         return pd.DataFrame(rows)
+
+    HTML_ROWS = 100
+    """The trials a notebook shows of a grid (``get_dataframe()`` has them all)."""
+
+    def _repr_html_(self) -> str:
+        """The grid as a notebook shows it: a line of counts and one row per trial (its id, status,
+        configuration, the grid's metric, iterations and time, and its error if it failed), the best
+        trial by the grid's metric and mode named when there is one; the first ``HTML_ROWS`` trials."""
+        counts: dict[str, int] = {}
+        for r in self._results:
+            counts[r.status] = counts.get(r.status, 0) + 1
+        keys: list[str] = []
+        for r in self._results[:self.HTML_ROWS]:
+            keys += [k for k in flatten_dict(r.config) if k not in keys]
+        metric = self._metric
+        metrics = ([metric] if metric else []) + ["training_iteration", "time_total_s"]
+        failed = any(r.error_text for r in self._results)
+        header = ["trial id", "status", *keys, *metrics] + (["error"] if failed else [])
+        rows = []
+        for r in self._results[:self.HTML_ROWS]:
+            flat, last = flatten_dict(r.config), r.metrics
+            row = [r.trial_id, r.status, *[_shown(flat.get(k)) for k in keys], *[_shown(last.get(m)) for m in metrics]]
+            if failed:
+                row.append(r.error_text.strip().splitlines()[-1] if r.error_text and r.error_text.strip() else "")
+            rows.append(row)
+        summary = f"{len(self)} trials" + (f" ({', '.join(f'{n} {s}' for s, n in sorted(counts.items()))})"
+                                           if counts else "")
+        lines = [f"<h3>ResultGrid</h3><p>{html.escape(summary)}, in {html.escape(self.experiment_path)}</p>"]
+        if metric and self._mode in ("min", "max"):
+            try:
+                best = self.get_best_result()
+                lines.append(f"<p>Best trial by {html.escape(metric)} ({self._mode}): {html.escape(best.trial_id)}, "
+                             f"{html.escape(metric)}={html.escape(str(best.metrics.get(metric)))}</p>")
+            except (RuntimeError, ValueError):
+                pass
+        lines.append(html_table(header, rows))
+        if len(self) > self.HTML_ROWS:
+            lines.append(f"<p>... {len(self) - self.HTML_ROWS} more trials not shown (get_dataframe() has them "
+                         "all)</p>")
+        return f'<div class="swifttune-result">{"".join(lines)}</div>{STYLE}'
 
     def __repr__(self) -> str:
         return f"ResultGrid<[{', '.join(repr(r) for r in self._results[:3])}{', ...' if len(self) > 3 else ''}]>"

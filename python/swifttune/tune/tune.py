@@ -254,6 +254,7 @@ def _run_experiment(exp: Experiment, *, metric: Optional[str], mode: Optional[st
                                  resume_errored=resume_config.errored == "resume",
                                  restart_errored=resume_config.errored == "restart")
         restored.run_config = run_config
+        restored._entrypoint = entrypoint
         restored.tune_config.reuse_actors = reuse_actors
         tuner = restored
     elif resume_config is not None:
@@ -262,7 +263,7 @@ def _run_experiment(exp: Experiment, *, metric: Optional[str], mode: Optional[st
     tuner.fit()
     analysis = ExperimentAnalysis._from_tuner(tuner, metric, mode)
     incomplete = [t for t in analysis.trials if t.status != "TERMINATED"]
-    if incomplete and raise_on_failed_trial:
+    if incomplete and raise_on_failed_trial and not getattr(tuner, "_interrupted", False):
         raise TuneError("Trials did not complete", incomplete)
     if incomplete:
         logger.error("Trials did not complete: %s", incomplete)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import logging
 import os
 import threading
 import uuid
@@ -12,6 +13,7 @@ from typing import Any, Optional, Union
 from .._lib import ExperimentHandle
 from .._space import decode_configuration
 from ._internal.executors import ProcessExecutor, ThreadExecutor
+from ._internal.interrupt import catching_interrupts, interrupted_message
 from ._internal.experiment_builder import build_experiment, executor_threads
 from ._internal.restore import load_python_side, read_state, save_python_side
 from ._internal.trial_events import drain as drain_events
@@ -26,12 +28,16 @@ from .tune_config import TuneConfig
 
 __all__ = ["Tuner"]
 
+logger = logging.getLogger("swifttune.tune")
+
 
 class Tuner:
     """Ray Tune's ``Tuner``: ``Tuner(trainable, param_space=..., tune_config=..., run_config=...).fit()``."""
 
     _entrypoint = "Tuner(...)"
     """How Ray's messages name the entry point (``tune.run`` and ``run_experiments`` set theirs)."""
+    _interrupted = False
+    """Whether the last ``fit`` was interrupted (Ctrl-C / SIGUSR1; interrupt.py)."""
 
     def __init__(self, trainable: Any = None, *, param_space: Optional[dict[str, Any]] = None,
                  tune_config: Optional[TuneConfig] = None, run_config: Optional[RunConfig] = None,
@@ -170,18 +176,22 @@ class Tuner:
         executor = ThreadExecutor(run) if self.tune_config.executor == "thread" else ProcessExecutor(run)
         workers = [threading.Thread(target=executor.loop, args=(i,), name=f"swifttune-trial-{i}", daemon=True)
                    for i in range(executor_threads(self))]
-        for w in workers:
-            w.start()
-        try:
+        with catching_interrupts(run.interrupt):  # Ctrl-C: the run ends cleanly, restorable (interrupt.py)
             for w in workers:
-                w.join()
-        finally:
-            run.state.close()  # the final state, on disk before fit returns or raises
-            drain_events()  # and every TensorBoard event
+                w.start()
+            try:
+                for w in workers:
+                    w.join()
+            finally:
+                run.state.close()  # the final state, on disk before fit returns or raises
+                drain_events()  # and every TensorBoard event
         if run.error is not None:
             raise run.error
         run.callback("on_experiment_end", None)
         run.maybe_print(final=True)
+        self._interrupted = run.interrupted.is_set()
+        if self._interrupted:
+            logger.warning(interrupted_message(str(self._path), self._entrypoint))
         return self._grid()
 
     def get_results(self) -> ResultGrid:

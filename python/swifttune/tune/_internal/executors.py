@@ -14,6 +14,7 @@ from ..checkpoint import Checkpoint
 from ..session import TrialStopped, bind_session
 from .run import ExperimentRun
 from .trainable_runner import TrainableCache, run_trainable, trial_output
+from .interrupt import TrialInterrupted
 from .trial_session import TrialSession
 from .worker_pool import WorkerProcess, exit_reason, worker_pool
 
@@ -62,6 +63,8 @@ class ThreadExecutor:
                 s.report(final)
         except TrialStopped:
             pass
+        except TrialInterrupted:
+            return  # the run was interrupted: the trial stays RUNNING (a restore runs it again)
         except BaseException as e:  # noqa: BLE001 - a trial's failure is recorded, the run goes on
             if isinstance(e, KeyboardInterrupt):
                 raise
@@ -81,6 +84,16 @@ class ProcessExecutor:
         self.serial = next(_serials)
         self._lock = threading.Lock()
         self._trainable_bytes: Optional[bytes] = None
+        self._busy: set[WorkerProcess] = set()  # the workers inside a trial now
+        run.interrupt_hooks.append(self.interrupt)
+
+    def interrupt(self) -> None:
+        """The run was interrupted: the workers inside trials are killed (with their trials' processes);
+        their executor threads see the connection end and leave the trials RUNNING."""
+        with self._lock:
+            busy = list(self._busy)
+        for w in busy:
+            w.kill_group()
 
     def trainable_bytes(self) -> bytes:
         """The trainable pickled once for every worker (cloudpickle: functions from __main__ by value)."""
@@ -132,6 +145,10 @@ class ProcessExecutor:
         s = TrialSession(run, trial_id, config)
         s.write_params()
         end, message, error = END_COMPLETED, None, None
+        with self._lock:
+            self._busy.add(worker)
+        if run.interrupted.is_set():  # interrupted while this trial was being handed out
+            worker.kill_group()
         try:
             worker.conn.send(("run", trial_id, s.trial_name, str(s.trial_dir), cloudpickle.dumps(config),
                               s.resources, run.name, s.checkpoint.path if s.checkpoint else None, s.next_checkpoint,
@@ -151,6 +168,8 @@ class ProcessExecutor:
                 elif msg[0] == "saved":
                     s.saved(msg[1])
                 elif msg[0] == "died":
+                    if run.interrupted.is_set():
+                        raise _Interrupted()
                     reason = exit_reason(msg[1]) or "it ended"
                     end, message = END_FAILED, f"The worker process running trial {s.trial_name} died: {reason}."
                     worker.close()
@@ -167,7 +186,11 @@ class ProcessExecutor:
                         except Exception:  # noqa: BLE001 - an exception that does not unpickle here
                             error = None
                     break
-        except (EOFError, OSError, ConnectionError):
+        except (EOFError, OSError, ConnectionError, _Interrupted):
+            if run.interrupted.is_set():  # killed by the interrupt: the trial stays RUNNING
+                worker.kill_group()
+                worker.close()
+                return
             reason = exit_reason(worker.returncode()) or "its connection broke"
             end, message = END_FAILED, f"The worker process running trial {s.trial_name} died: {reason}."
             worker.close()
@@ -177,8 +200,14 @@ class ProcessExecutor:
             worker.kill()
             raise
         finally:
+            with self._lock:
+                self._busy.discard(worker)
             s.close()
         run.end_trial(s, end, message, error)
+
+
+class _Interrupted(Exception):
+    """The worker's trial process died because the run was interrupted (not a trial failure)."""
 
 
 def _format(e: BaseException) -> list[str]:

@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING, Any, Optional, Union
 
 from ..experiment.trial import Trial
 from .flatten import flatten_dict
+from .notebook import in_notebook
 
 if TYPE_CHECKING:
     from ..tuner import Tuner
 
 __all__ = ["status_table", "ProgressOutput", "ReportedTrial", "reported_trials", "AUTO_RESULT_KEYS", "lookup",
-           "time_passed_str", "best_trial_str", "trial_progress_str", "trial_errors_str", "psql_table"]
+           "time_strings", "time_passed_str", "best_trial_str", "trial_progress_str", "trial_table", "trial_errors_str", "trial_errors",
+           "psql_table"]
 
 AUTO_RESULT_KEYS = ("training_iteration", "time_total_s", "episodes_total", "timesteps_total", "node_ip", "hostname",
                     "pid", "time_this_iter_s", "timestamp", "date", "time_since_restore", "timesteps_since_restore",
@@ -60,12 +62,29 @@ def _searched_keys(param_space: Any) -> list[str]:
     return [k for k, v in flatten_dict(param_space).items() if isinstance(v, (Domain, GridSearch, HPNode, SampleFrom))]
 
 
+def _suggests_whole_configs(search_alg: Any) -> bool:
+    """Whether the searcher's suggestions hold the constants of its space too, which Ray's trial
+    then counts among its evaluated parameters (its table's and TensorBoard's hparams' columns):
+    ``HyperOptSearch`` (its suggestion is hyperopt's evaluation of the whole space), behind any
+    ``ConcurrencyLimiter`` or ``Repeater``."""
+    from ..search.concurrency_limiter import ConcurrencyLimiter
+    from ..search.hyperopt import HyperOptSearch
+    from ..search.repeater import Repeater
+
+    while isinstance(search_alg, (ConcurrencyLimiter, Repeater)):
+        search_alg = search_alg.searcher
+    return isinstance(search_alg, HyperOptSearch)
+
+
 def evaluated_params(tuner: "Tuner", config: dict[str, Any], searched: Optional[list[str]] = None) -> dict[str, Any]:
     """Ray's ``Trial.evaluated_params``: the flat values of the searched parameters (all but the
-    constants when the space is the searcher's own). `searched`: ``_searched_keys`` when known."""
+    constants when the space is the searcher's own; every value with ``HyperOptSearch``, whose
+    suggestions hold the constants). `searched`: ``_searched_keys`` when known."""
+    flat = flatten_dict(config)
+    if _suggests_whole_configs(tuner.tune_config.search_alg):
+        return flat
     if searched is None:
         searched = _searched_keys(tuner.param_space)
-    flat = flatten_dict(config)
     keys = searched or [k for k in flat if k not in tuner._constants]
     return {k: flat[k] for k in keys if k in flat}
 
@@ -139,12 +158,20 @@ class ProgressOutput:
         self.verbose = rc.verbose if rc.verbose is not None else 1
         self.reporter = rc.progress_reporter
         self.last_print = time.time()
+        verbosity = 3 if getattr(rc, "_verbose", 1) is None else int(self.verbose)
+        if self.reporter is None and self.verbose >= 1 and in_notebook():
+            # In a notebook Ray falls back to its legacy output with a JupyterNotebookReporter (its new output
+            # engine does not support notebooks), at the new engine's default verbosity (2) when none is given.
+            from ..progress_reporter import JupyterNotebookReporter
+
+            self.reporter = JupyterNotebookReporter()
+            verbosity = 2 if getattr(rc, "_verbose", 1) is None else int(self.verbose)
         if self.reporter is not None:
             from ..progress_reporter import TuneReporterBase
 
             if isinstance(self.reporter, TuneReporterBase):
                 # Ray uses a reporter in its legacy output, where verbose=None means 3.
-                self.reporter._verbosity = 3 if getattr(rc, "_verbose", 1) is None else int(self.verbose)
+                self.reporter._verbosity = verbosity
             tc = tuner.tune_config
             metric, mode = shown_metric(tuner)
             self.reporter.setup(start_time=self.last_print, total_samples=_total_samples(tuner), metric=metric,
@@ -177,8 +204,8 @@ def lookup(key: str, d: Any, default: Any = None) -> Any:
     return d
 
 
-def time_passed_str(start_time: float, current_time: float) -> str:
-    """Ray's "Current time: ... (running for HH:MM:SS.ss)" line."""
+def time_strings(start_time: float, current_time: float) -> tuple[str, str]:
+    """Ray's current time ("YYYY-MM-DD HH:MM:SS") and time running ("[N days, ]HH:MM:SS.ss")."""
     now = datetime.datetime.fromtimestamp(current_time)
     rest = (now - datetime.datetime.fromtimestamp(start_time)).total_seconds()
     days = rest // 86400
@@ -188,7 +215,13 @@ def time_passed_str(start_time: float, current_time: float) -> str:
     minutes = rest // 60
     seconds = rest - minutes * 60
     running = (f"{days:.0f} days, " if days > 0 else "") + f"{hours:02.0f}:{minutes:02.0f}:{seconds:05.2f}"
-    return f"Current time: {now:%Y-%m-%d %H:%M:%S} (running for {running})"
+    return f"{now:%Y-%m-%d %H:%M:%S}", running
+
+
+def time_passed_str(start_time: float, current_time: float) -> str:
+    """Ray's "Current time: ... (running for HH:MM:SS.ss)" line."""
+    now, running = time_strings(start_time, current_time)
+    return f"Current time: {now} (running for {running})"
 
 
 def best_trial_str(trial: Any, metric: str, parameter_columns: Any = None) -> str:
@@ -242,14 +275,30 @@ def trial_progress_str(trials: list[Any], metric_columns: Union[list[str], dict[
     """Ray's "Result logdir" / "Number of trials" lines and, when asked, the trial table."""
     if not trials:
         return ""
+    counts: dict[str, int] = collections.Counter(t.status for t in trials)
+    messages = [f"Result logdir: {d}" for d in sorted({t.local_experiment_path for t in trials})]
+    messages.append(f"Number of trials: {len(trials)}{f'/{total_samples}' if total_samples else ''} "
+                    f"({', '.join(f'{counts[s]} {s}' for s in sorted(counts))})")
+    if not force_table:
+        return "\n".join(messages)
+    header, rows, overflow = trial_table(trials, metric_columns, parameter_columns, max_rows, max_column_length,
+                                         metric, mode, sort_by_metric)
+    messages.append(psql_table(header, rows))
+    if overflow:
+        messages.append(overflow)
+    return "\n".join(messages)
+
+
+def trial_table(trials: list[Any], metric_columns: Union[list[str], dict[str, str]], parameter_columns: Any = None,
+                max_rows: Optional[int] = None, max_column_length: int = 20, metric: Optional[str] = None,
+                mode: Optional[str] = None, sort_by_metric: bool = False
+                ) -> tuple[list[str], list[list[Any]], Optional[str]]:
+    """Ray's trial table: its header, its rows (by state, each state's oldest first; terminated
+    ones by `metric` with `sort_by_metric`; cut fairly to `max_rows`) and the "... more trials not
+    shown" line when rows were cut (else None). The text and the notebook reporters render it."""
     by_state: dict[str, list[Any]] = collections.defaultdict(list)
     for t in trials:
         by_state[t.status].append(t)
-    messages = [f"Result logdir: {d}" for d in sorted({t.local_experiment_path for t in trials})]
-    counts = ", ".join(f"{len(by_state[s])} {s}" for s in sorted(by_state))
-    messages.append(f"Number of trials: {len(trials)}{f'/{total_samples}' if total_samples else ''} ({counts})")
-    if not force_table:
-        return "\n".join(messages)
     if sort_by_metric and metric:
         sign = -1.0 if mode == "max" else 1.0
 
@@ -259,13 +308,14 @@ def trial_progress_str(trials: list[Any], metric_columns: Union[list[str], dict[
 
         by_state["TERMINATED"] = sorted(by_state.get("TERMINATED", []), key=key)
     limit = max_rows if max_rows else math.inf
-    overflow_str = ""
+    overflow: Optional[str] = None
     if len(trials) > limit:
         assert max_rows is not None
         cut = _fair_filter(dict(by_state), max_rows, sort_by_metric)
         shown = [t for s in _STATE_ORDER if s in cut for t in cut[s]]
         overflow_str = ", ".join(f"{len(by_state[s]) - len(cut[s])} {s}" for s in _STATE_ORDER
                                  if s in by_state and len(by_state[s]) > len(cut.get(s, [])))
+        overflow = f"... {len(trials) - max_rows} more trials not shown ({overflow_str})"
     else:
         shown = [t for s in _STATE_ORDER if s in by_state for t in by_state[s]]
     metric_keys = list(metric_columns.keys()) if isinstance(metric_columns, dict) else list(metric_columns)
@@ -284,27 +334,31 @@ def trial_progress_str(trials: list[Any], metric_columns: Union[list[str], dict[
             + [_max_len(lookup(k, t.config), max_column_length, add_addr=True) for k in param_keys]
             + [_max_len(lookup(k, t.last_result or {}), max_column_length, add_addr=True) for k in metric_keys]
             for t in shown]
-    messages.append(psql_table(header, rows))
-    if overflow_str:
-        messages.append(f"... {len(trials) - (max_rows or 0)} more trials not shown ({overflow_str})")
-    return "\n".join(messages)
+    return header, rows, overflow
+
+
+def trial_errors(trials: list[Any], max_rows: Optional[int] = None
+                 ) -> tuple[list[str], list[str], list[list[Any]], list[str]]:
+    """Ray's errored-trials report as parts: the lines before the table, its header, its rows,
+    the lines after it (all empty when no trial failed)."""
+    failed = [t for t in trials if getattr(t, "error_file", None)]
+    if not failed:
+        return [], [], [], []
+    before = [f"Number of errored trials: {len(failed)}"]
+    if max_rows is not None and len(failed) > max_rows:
+        before.append(f"Table truncated to {max_rows} rows ({len(failed) - max_rows} overflow)")
+    cut = failed[:max_rows] if max_rows is not None else failed
+    rows = [[str(t), str(t.num_failures) + ("" if t.status == "ERROR" else "*"), t.error_file] for t in cut]
+    after = ["* The trial terminated successfully after retrying."] if any(t.status == "TERMINATED" for t in cut) else []
+    return before, ["Trial name", "# failures", "error file"], rows, after
 
 
 def trial_errors_str(trials: list[Any], max_rows: Optional[int] = None) -> str:
     """Ray's table of the trials that failed (with their error files)."""
-    failed = [t for t in trials if getattr(t, "error_file", None)]
-    if not failed:
+    before, header, rows, after = trial_errors(trials, max_rows)
+    if not rows:
         return ""
-    messages = [f"Number of errored trials: {len(failed)}"]
-    if max_rows is not None and len(failed) > max_rows:
-        messages.append(f"Table truncated to {max_rows} rows ({len(failed) - max_rows} overflow)")
-    cut = failed[:max_rows] if max_rows is not None else failed
-    messages.append(psql_table(["Trial name", "# failures", "error file"],
-                               [[str(t), str(t.num_failures) + ("" if t.status == "ERROR" else "*"), t.error_file]
-                                for t in cut], align=["<", ">", "<"]))
-    if any(t.status == "TERMINATED" for t in cut):
-        messages.append("* The trial terminated successfully after retrying.")
-    return "\n".join(messages)
+    return "\n".join([*before, psql_table(header, rows, align=["<", ">", "<"]), *after])
 
 
 def _cell(v: Any) -> str:

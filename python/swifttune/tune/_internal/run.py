@@ -50,6 +50,9 @@ class ExperimentRun:
         self.python_results = tuner._python_results
         self.cond = threading.Condition()
         self.error: Optional[BaseException] = None
+        # Ctrl-C / SIGUSR1 during fit (interrupt.py): no trial starts after it; the executors' hooks end running ones.
+        self.interrupted = threading.Event()
+        self.interrupt_hooks: list[Callable[[], None]] = []
         self.progress = ProgressOutput(tuner)
         self.callbacks: list[Any] = list(tuner.run_config.callbacks or [])
         # Ray's TensorBoard logger, on by default (its event files are written with the trial files)
@@ -292,11 +295,18 @@ class ExperimentRun:
             self.warned.add(problem)
         logger.warning(text)
 
+    def interrupt(self) -> None:
+        """The run was interrupted (interrupt.py; called from the signal handler): no trial starts
+        after this, and each executor ends its running trials (they stay RUNNING in the state)."""
+        self.interrupted.set()
+        for hook in list(self.interrupt_hooks):
+            hook()
+
     def take_trials(self, run: Callable[[str, str], None]) -> None:
         """One executor loop: ask the engine for the next trial, run it with `run`, repeat; wait
         while a limit holds trials back; stop when the engine is finished (or a run broke)."""
         try:
-            while self.error is None:
+            while self.error is None and not self.interrupted.is_set():
                 with self.cond:
                     action, trial_id, config_text = self.experiment.next()
                     self.end_stopped()

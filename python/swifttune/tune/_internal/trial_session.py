@@ -11,6 +11,7 @@ from ..._lib import CONTINUE, STOP, ReportSlots, metrics_for_engine
 from ..checkpoint import Checkpoint, CheckpointManager, checkpoint_name, keep_reported
 from ..result import SHOULD_CHECKPOINT
 from ..session import TrialStopped, check_report
+from .interrupt import TrialInterrupted
 from .stop_bridge import ENGINE_SKIPS, report_result
 from .trainable_runner import ReportClock
 from .trial_events import TrialEvents
@@ -72,7 +73,10 @@ class TrialSession:
         self.files.close()
 
     def report(self, metrics: dict[str, Any], checkpoint: Optional[Checkpoint] = None) -> None:
-        """tune.report in a thread-executor trial: the next report after a stop ends the trial."""
+        """tune.report in a thread-executor trial: the next report after a stop ends the trial
+        (and the first one after the run was interrupted)."""
+        if self.run.interrupted.is_set():
+            raise TrialInterrupted()
         if self.stopped:
             raise TrialStopped()
         check_report(metrics, checkpoint)

@@ -25,8 +25,10 @@ class WorkerProcess:
         parent, child = socket.socketpair()
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+        # A session of its own: a Ctrl-C sent to the driver's process group (a terminal's, or Jupyter's
+        # "Interrupt the kernel") is the driver's to handle (interrupt.py), never the workers'.
         self.proc = subprocess.Popen([sys.executable, "-m", "swifttune.tune._internal.worker", str(child.fileno())],
-                                     pass_fds=[child.fileno()], env=env)
+                                     pass_fds=[child.fileno()], env=env, start_new_session=True)
         child.close()
         self.conn = Connection(parent.detach())
         self.trainable_id: Optional[int] = None
@@ -56,15 +58,24 @@ class WorkerProcess:
             return None
 
     def kill(self) -> None:
-        """Ends the worker at once (it is in the middle of a trial nobody waits for)."""
+        """Ends the worker at once, with the trial process it forked (it is in the middle of a trial
+        nobody waits for)."""
         try:
-            self.proc.kill()
+            self.kill_group()
             self.proc.wait(timeout=5)
         except Exception:  # noqa: BLE001
             pass
         try:
             self.conn.close()
         except OSError:
+            pass
+
+    def kill_group(self) -> None:
+        """Kills the worker and the trial processes it forked (its session's process group), from any
+        thread, without touching the connection (its reader sees it end)."""
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
             pass
 
     def close(self) -> None:

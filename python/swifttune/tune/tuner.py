@@ -235,7 +235,9 @@ class Tuner:
         path = self._trial_path(t) / "result.json"
         if path.is_file():
             with open(path, encoding="utf-8") as f:
-                rows = [json.loads(line) for line in f if line.strip()]
+                lines = f.read().split("\n")
+            # The last line is whole only with its newline: a running trial may be writing it now.
+            rows = [json.loads(line) for line in lines[:-1] if line.strip()]
             count = t["num_results"]
             if len(rows) >= count:
                 rows = rows[:count]

@@ -83,12 +83,13 @@ test: deps test-swift test-c test-python test-wheel test-dist
 # imports and runs with (its tests run it offline: no network, no account). Optuna for the
 # Optuna TPE's comparisons, and psycopg2 for its study shared through PostgreSQL (Debian's
 # postgresql, which `deps` installs; the test starts its own server). nbclient, nbformat and
-# ipykernel run the seed tutorial as a notebook in a real Jupyter kernel; matplotlib draws the plots;
+# ipykernel run the seed tutorial as a notebook in a real Jupyter kernel; matplotlib and plotly draw the plots;
 # websocket-client drives Debian's Chromium (which `deps` installs) to load the report page.
 VENV_PACKAGES := pytest "mypy==2.4.1" cloudpickle pandas "ray[tune]==2.53.0" "hyperopt==0.3.0" build \
 	"bayesian-optimization==1.4.3" "nevergrad==1.0.3" "mlflow==3.17.2" "wandb==0.31.0" "tensorboard==2.21.0" \
 	"scikit-learn==1.9.1" "ConfigSpace==1.2.2" "optuna==5.0.0" "psycopg2-binary==2.9.13" \
-	"nbclient==0.11.0" "nbformat==5.11.1" "ipykernel==7.4.0" "matplotlib==3.11.2" "websocket-client==1.9.2"
+	"nbclient==0.11.0" "nbformat==5.11.1" "ipykernel==7.4.0" "matplotlib==3.11.2" "websocket-client==1.9.2" \
+	"plotly==7.1.0"
 venv: .venv/.ready .venv-bohb/.ready
 .venv/.ready: .venv/bin/python Makefile
 	.venv/bin/pip install --quiet --disable-pip-version-check $(VENV_PACKAGES)

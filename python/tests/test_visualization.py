@@ -225,3 +225,59 @@ def test_hyperopts_plotting_prints_and_draws_as_hyperopts(tmp_path, capsys):
     out = capsys.readouterr().out.splitlines()
     assert [line.split(":")[0] for line in out] == ["avg best error", "avg best error"]
     assert math.isfinite(float(out[1].split(":")[1]))
+
+
+def _render_in_chromium(fig, tmp_path: Path, name: str) -> tuple[int, int]:
+    """Writes a plotly figure as a self-contained page, loads it in Chromium, checks it drew
+    without console errors and returns the screenshot's (width, height) (the PNG is checked as
+    the matplotlib ones are)."""
+    import base64
+
+    from test_report_page import DevTools
+
+    page = tmp_path / f"{name}.html"
+    fig.write_html(page, include_plotlyjs=True, full_html=True)
+    browser = DevTools(tmp_path / name)
+    try:
+        for domain in ("Page", "Runtime", "Log"):
+            browser.call(f"{domain}.enable")
+        browser.call("Emulation.setDeviceMetricsOverride", width=1000, height=600, deviceScaleFactor=1, mobile=False)
+        browser.call("Page.navigate", url=page.resolve().as_uri())
+        browser.wait_for("Page.loadEventFired")
+        drawn = browser.call("Runtime.evaluate", returnByValue=True,
+                             expression="document.querySelectorAll('.main-svg').length")["result"]["value"]
+        shot = browser.call("Page.captureScreenshot", format="png")
+    finally:
+        browser.close()
+    errors = [e for e in browser.events if (e.get("method") == "Log.entryAdded" and e["params"]["entry"]["level"] ==
+                                            "error") or e.get("method") == "Runtime.exceptionThrown"
+              or (e.get("method") == "Runtime.consoleAPICalled" and e["params"]["type"] == "error")]
+    assert not errors, errors
+    assert drawn > 0
+    png = tmp_path / f"{name}.png"
+    png.write_bytes(base64.b64decode(shot["data"]))
+    pixels = matplotlib.image.imread(str(png))
+    assert pixels[..., :3].std() > 0.05
+    return pixels.shape[1], pixels.shape[0]
+
+
+def test_the_plotly_figures_hold_the_experiments_data_and_draw_in_a_browser(grid, tmp_path):
+    pytest.importorskip("plotly", reason="make test installs plotly")
+    from swifttune.visualization import plotly as pvis
+
+    history = pvis.plot_optimization_history(grid)
+    assert list(history.data[0].y) == [_last(r) for r in grid]
+    assert history.data[1].y[-1] == grid.get_best_result().metrics["mean_loss"]
+    curves = pvis.plot_intermediate_values(grid)
+    assert [list(trace.y) for trace in curves.data] == [[h["mean_loss"] for h in r.history] for r in grid]
+    sliced = pvis.plot_slice(grid)
+    assert [trace.name for trace in sliced.data] == ["activation", "height", "width"]
+    assert sorted(zip(sliced.data[1].x, sliced.data[1].y)) == sorted((r.config["height"], _last(r)) for r in grid)
+    parallel = pvis.plot_parallel_coordinate(grid)
+    dims = parallel.data[0].dimensions
+    assert [d.label for d in dims] == ["mean_loss", "activation", "height", "width"]
+    assert list(dims[0]["values"]) == [_last(r) for r in grid] and list(dims[1].ticktext) == ["relu", "tanh"]
+    bars = pvis.plot_param_importances(grid)
+    assert dict(zip(bars.data[0].y, bars.data[0].x)) == pytest.approx(vis.get_param_importances(grid))
+    for name, fig in (("history", history), ("parallel", parallel)):
+        assert _render_in_chromium(fig, tmp_path, name) == (1000, 600)

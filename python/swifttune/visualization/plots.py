@@ -42,17 +42,24 @@ def _label(data: ExperimentData) -> str:
     return f"{data.metric} ({data.mode})"
 
 
-def plot_optimization_history(source: Any, metric: Optional[str] = None, mode: Optional[str] = None) -> Any:
-    """Each completed trial's objective value by trial number (points) and the best value so far
-    (a step line, ``fig.axes[0].lines[0]``: its last point is the best trial's value)."""
-    data = experiment_data(source, metric, mode)
-    done = _need(data, 1, "The optimisation history")
-    fig, ax = _figure()
+def history(data: ExperimentData) -> tuple[list[int], list[float], list[float]]:
+    """The completed trials' numbers, values, and the best value so far after each."""
+    done = data.completed
     xs = [t.number for t in done]
     ys = [float(t.value) for t in done]  # type: ignore[arg-type]
     best: list[float] = []
     for y in ys:
         best.append(y if not best else (min if data.mode == "min" else max)(best[-1], y))
+    return xs, ys, best
+
+
+def plot_optimization_history(source: Any, metric: Optional[str] = None, mode: Optional[str] = None) -> Any:
+    """Each completed trial's objective value by trial number (points) and the best value so far
+    (a step line, ``fig.axes[0].lines[0]``: its last point is the best trial's value)."""
+    data = experiment_data(source, metric, mode)
+    _need(data, 1, "The optimisation history")
+    fig, ax = _figure()
+    xs, ys, best = history(data)
     ax.step(xs, best, where="post", color="tab:red", linewidth=2, label="best value", zorder=3)
     ax.scatter(xs, ys, s=18, color="tab:blue", alpha=0.7, label="objective value", zorder=2)
     ax.set_xlabel("trial")

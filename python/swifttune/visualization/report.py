@@ -77,7 +77,7 @@ def _plots(data: ExperimentData) -> list[tuple[str, Optional[str], str]]:
     from .plots import PLOTS, _pyplot
 
     plt = _pyplot()
-    out = []
+    out: list[tuple[str, Optional[str], str]] = []
     for name, plot in PLOTS.items():
         title = name.replace("_", " ")
         try:

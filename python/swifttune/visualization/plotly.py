@@ -10,7 +10,7 @@ from typing import Any, Optional, Sequence
 from .._optional import require
 from ._data import ExperimentData, experiment_data
 from ._importance import param_importances
-from .plots import _need, _positions, history
+from .plots import _need, _positions, history, parallel_rows
 
 __all__ = ["plot_optimization_history", "plot_parallel_coordinate", "plot_param_importances", "plot_slice",
            "plot_intermediate_values"]
@@ -45,11 +45,7 @@ def plot_parallel_coordinate(source: Any, params: Optional[Sequence[str]] = None
     on the axis) and one for the metric, a line per completed trial coloured by its value."""
     go = _go()
     data = experiment_data(source, metric, mode)
-    done = _need(data, 1, "The parallel coordinate plot")
-    names = list(params) if params is not None else data.param_names()
-    rows = [t for t in done if all(p in t.params for p in names)]
-    if not rows:
-        raise ValueError(f"No completed trial has every one of the parameters {names}")
+    names, rows = parallel_rows(data, params)
     values = [float(t.value) for t in rows]  # type: ignore[arg-type]
     dimensions = [{"label": data.metric, "values": values}]
     for p in names:

@@ -84,17 +84,24 @@ def _positions(values: list[Any]) -> tuple[list[float], list[str], bool]:
     return [where[repr(v)] for v in values], cats, False
 
 
+def parallel_rows(data: ExperimentData, params: Optional[Sequence[str]]) -> tuple[list[str], list[TrialRecord]]:
+    """The parameters a parallel coordinate plot shows (`params`, or those that vary) and the
+    completed trials that have every one of them."""
+    done = _need(data, 1, "The parallel coordinate plot")
+    names = list(params) if params is not None else data.param_names()
+    rows = [t for t in done if all(p in t.params for p in names)]
+    if not rows:
+        raise ValueError(f"No completed trial has every one of the parameters {names}")
+    return names, rows
+
+
 def plot_parallel_coordinate(source: Any, params: Optional[Sequence[str]] = None, metric: Optional[str] = None,
                              mode: Optional[str] = None) -> Any:
     """One vertical axis per parameter and one for the objective; each completed trial a line
     across them, coloured by its objective value (darkest: the best). `params`: which
     parameters (default: those that vary). Trials without one of the parameters are left out."""
     data = experiment_data(source, metric, mode)
-    done = _need(data, 1, "The parallel coordinate plot")
-    names = list(params) if params is not None else data.param_names()
-    rows = [t for t in done if all(p in t.params for p in names)]
-    if not rows:
-        raise ValueError(f"No completed trial has every one of the parameters {names}")
+    names, rows = parallel_rows(data, params)
     columns = [[t.params[p] for t in rows] for p in names] + [[float(t.value) for t in rows]]  # type: ignore[arg-type]
     placed = [_positions(c) for c in columns]
     fig, ax = _figure((max(SIZE[0], 1.6 * (len(columns) + 1)), SIZE[1]))

@@ -7,6 +7,8 @@ import numbers
 from collections.abc import Iterable, Mapping
 from typing import Any, Callable, Optional
 
+from ._expr import EXPR_KEY, Expression, HPExpr, contains_hp, holds
+
 __all__ = ["Domain", "HPNode", "SampleFrom", "GridSearch", "space_document", "decode_configuration", "has_domains",
            "require_number", "require_int"]
 
@@ -88,8 +90,9 @@ class GridSearch:
         self.values = list(values)
 
 
-class HPNode:
-    """A hyperopt ``hp.*`` expression: a labelled distribution or choice."""
+class HPNode(Expression):
+    """A hyperopt ``hp.*`` expression: a labelled distribution or choice (pyll's operators on it
+    make expressions: ``_expr.py``)."""
 
     def __init__(self, kind: str, label: str, args: dict[str, Any], options: Optional[list[Any]] = None,
                  probabilities: Optional[list[float]] = None, integer: bool = False) -> None:
@@ -128,13 +131,8 @@ def _number(x: Any) -> Any:
 
 
 def has_domains(obj: Any) -> bool:
-    if isinstance(obj, (Domain, HPNode, SampleFrom, GridSearch)):
-        return True
-    if isinstance(obj, dict):
-        return any(has_domains(v) for v in obj.values())
-    if isinstance(obj, (list, tuple)):
-        return any(has_domains(v) for v in obj)
-    return False
+    """Whether `obj` is, or holds, something to sample (a Tune domain, an hp node, a grid, ...)."""
+    return holds(obj, lambda o: isinstance(o, (Domain, Expression, SampleFrom, GridSearch)))
 
 
 def to_node(obj: Any, refs: Optional[list[Any]], path: str = "") -> Any:
@@ -146,6 +144,9 @@ def to_node(obj: Any, refs: Optional[list[Any]], path: str = "") -> Any:
         return obj.node()
     if isinstance(obj, HPNode):
         return obj.node(refs)
+    if isinstance(obj, HPExpr):  # the expression kept here; its arguments sampled by the engine (_expr.py)
+        return {"type": "dict", "items": {EXPR_KEY: _reference(obj, refs),
+                                          "args": {"type": "list", "items": [to_node(a, refs) for a in obj.args]}}}
     if isinstance(obj, GridSearch):
         raise ValueError(
             "Grid search parameters cannot be automatically converted to a HyperOpt search space."
@@ -157,6 +158,8 @@ def to_node(obj: Any, refs: Optional[list[Any]], path: str = "") -> Any:
             return _reference(obj, refs)  # kept as it is, non-string keys and all
         return {"type": "dict", "items": {k: to_node(v, refs) for k, v in obj.items()}}
     if isinstance(obj, (list, tuple)):
+        if contains_hp(obj):  # hyperopt's pos_args: a tuple of the values, lists included
+            return to_node(HPExpr.tuple_of(obj), refs)
         if has_domains(obj):
             return {"type": "list", "items": [to_node(v, refs) for v in obj]}
         if isinstance(obj, tuple):
@@ -245,6 +248,10 @@ def decode_configuration(config: Any, refs: list[Any]) -> Any:
         if isinstance(v, dict):
             if len(v) == 1 and REF_KEY in v:
                 return refs[v[REF_KEY]]
+            if len(v) == 2 and EXPR_KEY in v and "args" in v:  # an expression over hp nodes, innermost first
+                expression = restore(v[EXPR_KEY])
+                if isinstance(expression, HPExpr):
+                    return expression.evaluate([restore(a) for a in v["args"]])
             return {k: restore(x) for k, x in v.items()}
         if isinstance(v, list):
             return [restore(x) for x in v]

@@ -64,8 +64,14 @@ def test_convert_search_space_refuses_what_ray_refuses():
         with pytest.raises(ValueError) as ours:
             HyperOptSearch.convert_search_space(our_space)
         assert str(ours.value) == str(theirs.value)
-    # Ray writes lograndint as scope.int(qloguniform(...)), which swifttune's hyperopt cannot read
-    with pytest.raises(ValueError):
-        from_pyll(RayHyperOptSearch.convert_search_space({"li": ray_tune.lograndint(1, 100)}))
-    with pytest.raises(ValueError, match="give HyperOptSearch the Tune domain itself"):
-        HyperOptSearch.convert_search_space({"li": tune.lograndint(1, 100)})
+    # Ray writes lograndint and qlograndint as scope.int(qloguniform(...)): swifttune reads Ray's, and writes the same
+    from swifttune.hyperopt import space_eval
+
+    theirs = from_pyll(RayHyperOptSearch.convert_search_space({"li": ray_tune.lograndint(1, 100),
+                                                                "lq": ray_tune.qlograndint(1, 100, 5)}))
+    ours = HyperOptSearch.convert_search_space({"li": tune.lograndint(1, 100), "lq": tune.qlograndint(1, 100, 5)})
+    assert repr(ours) == repr(theirs) and repr(ours["li"]) == "scope.int(hp.qloguniform('li', ...))"
+    assert [ours["li"].args[0].args, ours["lq"].args[0].args] == [theirs["li"].args[0].args, theirs["lq"].args[0].args]
+    for li, lq in [(1.0, 5.0), (37.0, 55.0), (99.0, 100.0)]:
+        assert space_eval(ours, {"li": li, "lq": lq}) == space_eval(theirs, {"li": li, "lq": lq}) == \
+            {"li": int(li), "lq": int(lq)}

@@ -90,8 +90,11 @@ def test_same_distribution_as_hyperopt(draws, label):
 
 
 def test_a_pyll_node_without_counterpart_is_named():
-    with pytest.raises(ValueError, match="has no swifttune counterpart"):
-        sh.fmin(lambda c: 0.0, {"x": hp.uniform("x", 0, 1) + 1}, algo=sh.rand.suggest, max_evals=1,
+    from hyperopt.pyll import scope as their_scope
+
+    # an unlabelled random draw: only a labelled hp node can be one (expressions are test_hyperopt_expressions.py's)
+    with pytest.raises(ValueError, match="the pyll node 'uniform' has no swifttune counterpart"):
+        sh.fmin(lambda c: 0.0, {"x": their_scope.uniform(0, 1) + 1}, algo=sh.rand.suggest, max_evals=1,
                 show_progressbar=False)
 
 

@@ -13,6 +13,7 @@ import time
 from typing import Any, Callable, Optional
 
 from .._lib import OUTCOME_COMPLETED, OUTCOME_FAILED, OUTCOME_NO_METRIC, SearcherHandle, dumps, lib
+from .._expr import HPExpr, contains_hp
 from .._space import HPNode, decode_configuration, has_domains, require_int, space_document
 
 __all__ = ["fmin", "Trials", "STATUS_OK", "STATUS_FAIL", "space_eval", "tpe", "rand", "JOB_STATE_DONE",
@@ -85,7 +86,12 @@ def _seed(rstate: Any) -> int:
 
 def space_eval(space: Any, hp_assignment: dict[str, Any]) -> Any:
     """The configuration of `space` for an assignment by label (choices by index), as hyperopt's
-    ``space_eval`` (e.g. ``space_eval(space, trials.argmin)``)."""
+    ``space_eval`` (e.g. ``space_eval(space, trials.argmin)``); also of a space built with
+    hyperopt's own ``hp``."""
+    from ._convert import from_pyll, is_pyll
+
+    if is_pyll(space):
+        space = from_pyll(space)
     if isinstance(space, HPNode):
         if space.label not in hp_assignment:
             raise KeyError(f"the assignment has no value for {space.label!r}")
@@ -93,11 +99,11 @@ def space_eval(space: Any, hp_assignment: dict[str, Any]) -> Any:
         if space.options is not None:
             return space_eval(space.options[int(v)], hp_assignment)
         return int(v) if space.kind in ("randint", "uniformint") else v
+    if isinstance(space, HPExpr):
+        return space.evaluate([space_eval(a, hp_assignment) for a in space.args])
     if isinstance(space, dict):
         return {k: space_eval(v, hp_assignment) for k, v in space.items()}
-    if isinstance(space, list):
-        return [space_eval(v, hp_assignment) for v in space]
-    if isinstance(space, tuple):
+    if isinstance(space, (list, tuple)) and contains_hp(space):  # hyperopt's pos_args: a tuple
         return tuple(space_eval(v, hp_assignment) for v in space)
     return space
 
@@ -107,6 +113,9 @@ def _labels(space: Any, out: list[str]) -> list[str]:
         out.append(space.label)
         for o in space.options or []:
             _labels(o, out)
+    elif isinstance(space, HPExpr):
+        for a in space.args:
+            _labels(a, out)
     elif isinstance(space, dict):
         for v in space.values():
             _labels(v, out)

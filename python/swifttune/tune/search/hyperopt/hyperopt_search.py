@@ -108,9 +108,9 @@ class HyperOptSearch(Searcher):
         expressions labelled by their ``a/b`` path; constants kept), rule for rule: ``randint``
         becomes ``uniformint(lower, upper - 1)``, ``qrandint`` an integer ``quniform(lower,
         upper - 1, q)``, log domains take the logs of their bounds, ``randn`` is ``normal``, a
-        choice's nested spaces are converted under its label. A grid is Ray's ``ValueError``; so
-        are ``lograndint`` and ``qlograndint`` (Ray writes them as ``scope.int(qloguniform(...))``,
-        which swifttune's hyperopt has not: give ``HyperOptSearch`` the Tune domain itself)."""
+        choice's nested spaces are converted under its label, ``lograndint`` becomes
+        ``scope.int(qloguniform(log(lower), log(upper - 1), 1))`` and ``qlograndint``
+        ``scope.int(qloguniform(log(lower), log(upper), q))``. A grid is Ray's ``ValueError``."""
         import copy
         import math
 
@@ -169,8 +169,11 @@ class HyperOptSearch(Searcher):
                 return hp.uniformint(par, a["lower"], a["upper"] - 1)
             if kind == "tune.qrandint":
                 return scope.int(hp.quniform(par, a["lower"], a["upper"] - 1, a["q"]))
-            raise ValueError(f"{par}: {kind.replace('tune.', 'tune.')} becomes scope.int(hp.qloguniform(...)) in Ray's "
-                             "conversion, which swifttune's hyperopt has not; give HyperOptSearch the Tune domain itself")
+            if kind == "tune.lograndint":
+                return scope.int(hp.qloguniform(par, math.log(a["lower"]), math.log(a["upper"] - 1), 1.0))
+            if kind == "tune.qlograndint":
+                return scope.int(hp.qloguniform(par, math.log(a["lower"]), math.log(a["upper"]), a["q"]))
+            raise ValueError(f"{par}: HyperOpt does not support parameters of type {kind}")
 
         for path, domain in found:
             par = "/".join(str(p) for p in ((prefix,) + path if prefix else path))

@@ -13,6 +13,7 @@ import time
 from typing import Any, Callable, Optional
 
 from .._lib import OUTCOME_COMPLETED, OUTCOME_FAILED, OUTCOME_NO_METRIC, SearcherHandle, dumps, lib
+from . import progress
 from .._expr import HPExpr, contains_hp
 from .._space import HPNode, decode_configuration, has_domains, require_int, space_document
 
@@ -298,7 +299,7 @@ def fmin(fn: Callable[[Any], Any], space: Any, algo: Any = None, max_evals: Opti
          rstate: Any = None, allow_trials_fmin: bool = True, pass_expr_memo_ctrl: Any = None,
          catch_eval_exceptions: bool = False, verbose: bool = True, return_argmin: bool = True,
          points_to_evaluate: Optional[list[dict[str, Any]]] = None, max_queue_len: int = 1,
-         show_progressbar: bool = True, early_stop_fn: Optional[Callable[..., Any]] = None,
+         show_progressbar: Any = True, early_stop_fn: Optional[Callable[..., Any]] = None,
          trials_save_file: str = "") -> Any:
     """Minimises `fn` over `space` as hyperopt's ``fmin`` does: `max_evals` evaluations in all (a
     `trials` object that already holds some counts them), stopping early on `timeout` seconds,
@@ -337,8 +338,28 @@ def fmin(fn: Callable[[Any], Any], space: Any, algo: Any = None, max_evals: Opti
         trials._refs = refs  # type: ignore[attr-defined]
     searcher = trials._searcher
     labels = _labels(space, [])
+    if not show_progressbar or not verbose:
+        progress_callback: Callable[..., Any] = progress.no_progress_callback
+    elif show_progressbar is True:
+        progress_callback = progress.default_callback
+    else:
+        progress_callback = show_progressbar  # a progress context manager of the user's, as hyperopt takes
+    with progress_callback(initial=sum(1 for t in trials if t["state"] == JOB_STATE_DONE),
+                           total=max_evals) as progress_ctx:
+        _run(fn, space, trials, searcher, labels, max_evals, timeout, loss_threshold, catch_eval_exceptions,
+             early_stop_fn, trials_save_file, progress_ctx)
+    if return_argmin:
+        return trials.argmin if len(trials) else {}
+    return space_eval(space, trials.argmin)
+
+
+def _run(fn: Callable[[Any], Any], space: Any, trials: Trials, searcher: Any, labels: list[str], max_evals: int,
+         timeout: Optional[float], loss_threshold: Optional[float], catch_eval_exceptions: bool,
+         early_stop_fn: Optional[Callable[..., Any]], trials_save_file: str, progress_ctx: Any) -> None:
+    """fmin's loop: suggest, evaluate, record and tell, until `max_evals` or a stop; each finished
+    evaluation advances `progress_ctx`."""
     start = time.time()
-    progress = _Progress(max_evals - len(trials)) if show_progressbar and max_evals != sys.maxsize else None
+    best_loss = math.inf
     early_args: list[Any] = []
     while len(trials) < max_evals:
         if timeout is not None and time.time() - start >= timeout:
@@ -376,8 +397,10 @@ def fmin(fn: Callable[[Any], Any], space: Any, algo: Any = None, max_evals: Opti
             lib.check(lib.c.st_searcher_tell(searcher.p, str(tid).encode(), OUTCOME_COMPLETED, float(loss)))
         else:
             lib.check(lib.c.st_searcher_tell(searcher.p, str(tid).encode(), OUTCOME_NO_METRIC, 0.0))
-        if progress:
-            progress.update(trials)
+        if loss is not None and not math.isnan(float(loss)):  # hyperopt's postfix: the least loss reported
+            best_loss = min(best_loss, float(loss))
+            progress_ctx.postfix = "best loss: " + str(best_loss)
+        progress_ctx.update(1)
         if trials_save_file:
             tmp = trials_save_file + ".tmp"
             with open(tmp, "wb") as f:
@@ -389,40 +412,3 @@ def fmin(fn: Callable[[Any], Any], space: Any, algo: Any = None, max_evals: Opti
             stop, early_args = early_stop_fn(trials, *early_args)
             if stop:
                 break
-    if progress:
-        progress.update(trials, final=True)
-        progress.close()
-    if return_argmin:
-        return trials.argmin if len(trials) else {}
-    return space_eval(space, trials.argmin)
-
-
-class _Progress:
-    """A one-line progress bar on stderr with the best loss so far."""
-
-    def __init__(self, total: int) -> None:
-        self.total = total
-        self.count = 0
-        self.last = 0.0
-        self.start = time.time()
-
-    def update(self, trials: Trials, final: bool = False) -> None:
-        if not final:
-            self.count += 1
-        now = time.time()
-        if not final and now - self.last < 0.2 and self.count < self.total:
-            return
-        self.last = now
-        try:
-            best = trials.best_trial["result"]["loss"]
-        except AllTrialsFailed:
-            best = float("nan")
-        width = 30
-        filled = int(width * self.count / max(self.total, 1))
-        sys.stderr.write(f"\r{self.count}/{self.total} [{'#' * filled}{'.' * (width - filled)}] "
-                         f"{now - self.start:.1f}s, best loss: {best:.6g}")
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        sys.stderr.write("\n")
-        sys.stderr.flush()

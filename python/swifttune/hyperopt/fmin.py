@@ -14,6 +14,7 @@ from typing import Any, Callable, Optional
 
 from .._lib import OUTCOME_COMPLETED, OUTCOME_FAILED, OUTCOME_NO_METRIC, SearcherHandle, dumps, lib
 from . import progress
+from .exceptions import AllTrialsFailed, InvalidLoss, InvalidResultStatus
 from .._expr import HPExpr, contains_hp
 from .._space import HPNode, decode_configuration, has_domains, require_int, space_document
 
@@ -227,10 +228,6 @@ class Trials:
                           if saved else None)
 
 
-class AllTrialsFailed(Exception):
-    """No trial has an ok status (hyperopt's exception of the same name)."""
-
-
 def _check_arguments(fn: Any, max_evals: Any, timeout: Any, loss_threshold: Any, trials: Any,
                      early_stop_fn: Any, points_to_evaluate: Any) -> None:
     """fmin's argument checks, before anything runs: each error names its argument. timeout and
@@ -287,11 +284,18 @@ def _result(out: Any) -> dict[str, Any]:
     if "status" not in result:
         raise ValueError("fn returned a dict without a 'status' (use STATUS_OK or STATUS_FAIL)")
     if result["status"] not in _STATUSES:
-        raise ValueError(f"fn returned the invalid status {result['status']!r} (use STATUS_OK or STATUS_FAIL)")
+        raise _with_message(InvalidResultStatus(result),
+                            f"fn returned the invalid status {result['status']!r} (use STATUS_OK or STATUS_FAIL)")
     loss = result.get("loss")
     if result["status"] == STATUS_OK and (isinstance(loss, bool) or not isinstance(loss, numbers.Real)):
-        raise ValueError(f"fn returned status 'ok' without a numeric 'loss': {result!r}")
+        raise _with_message(InvalidLoss(result), f"fn returned status 'ok' without a numeric 'loss': {result!r}")
     return result
+
+
+def _with_message(error: BaseException, message: str) -> BaseException:
+    """hyperopt's exception (its type and `result`), with a message saying what was wrong."""
+    error.args = (message,)
+    return error
 
 
 def fmin(fn: Callable[[Any], Any], space: Any, algo: Any = None, max_evals: Optional[int] = None,

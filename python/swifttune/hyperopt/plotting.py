@@ -10,12 +10,12 @@ import math
 from typing import Any, Optional
 
 from .._optional import require
-from .fmin import STATUS_FAIL, STATUS_OK, Trials
+from .base import STATUS_FAIL, STATUS_NEW, STATUS_OK, STATUS_RUNNING
+from .fmin import Trials
 
 __all__ = ["main_plot_history", "main_plot_histogram", "main_plot_vars", "main_plot_1D_attachment",
            "default_status_colors"]
 
-STATUS_NEW, STATUS_RUNNING = "new", "running"  # hyperopt.base's names of the other two statuses
 
 default_status_colors = {STATUS_NEW: "k", STATUS_RUNNING: "g", STATUS_OK: "b", STATUS_FAIL: "r"}
 """hyperopt's colour of each trial status."""

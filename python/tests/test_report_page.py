@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,8 @@ class DevTools:
             line = self.proc.stderr.readline()  # type: ignore[union-attr]
             found = re.search(r"DevTools listening on ws://[^:]+:(\d+)/", line)
             port = int(found.group(1)) if found else None
+        # Chromium goes on logging to stderr: read it away, so that a full pipe never stops the browser.
+        threading.Thread(target=self.proc.stderr.read, daemon=True).start()  # type: ignore[union-attr]
         pages = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=30).read())
         url = next(p["webSocketDebuggerUrl"] for p in pages if p["type"] == "page")
         self.ws = websocket.create_connection(url, timeout=60)

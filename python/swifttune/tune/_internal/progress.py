@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     from ..tuner import Tuner
 
 __all__ = ["status_table", "ProgressOutput", "ReportedTrial", "reported_trials", "AUTO_RESULT_KEYS", "lookup",
-           "time_strings", "time_passed_str", "best_trial_str", "trial_progress_str", "trial_table", "trial_errors_str", "trial_errors",
-           "psql_table"]
+           "time_strings", "time_passed_str", "best_trial_str", "trial_progress_str", "trial_table",
+           "trial_errors_str", "trial_errors", "psql_table"]
 
 AUTO_RESULT_KEYS = ("training_iteration", "time_total_s", "episodes_total", "timesteps_total", "node_ip", "hostname",
                     "pid", "time_this_iter_s", "timestamp", "date", "time_since_restore", "timesteps_since_restore",
@@ -57,9 +57,11 @@ class ReportedTrial(Trial):
 
 
 def _searched_keys(param_space: Any) -> list[str]:
-    from ..._space import Domain, GridSearch, HPNode, SampleFrom
+    from ..._expr import Expression
+    from ..._space import Domain, GridSearch, SampleFrom
 
-    return [k for k, v in flatten_dict(param_space).items() if isinstance(v, (Domain, GridSearch, HPNode, SampleFrom))]
+    return [k for k, v in flatten_dict(param_space).items()
+            if isinstance(v, (Domain, GridSearch, Expression, SampleFrom))]
 
 
 def _suggests_whole_configs(search_alg: Any) -> bool:

@@ -271,3 +271,42 @@ def test_reporter_argument_checks():
         tune.CLIReporter(mode="lowest")
     with pytest.raises(TypeError):
         tune.CLIReporter(["loss"])  # keyword-only, as Ray
+
+
+class Overlap(tune.ProgressReporter):
+    """A reporter that notes whether two calls of report were ever inside it at once."""
+
+    def __init__(self):
+        import threading
+
+        self.inside = 0
+        self.most = 0
+        self.calls = 0
+        self.lock = threading.Lock()
+
+    def should_report(self, trials, done=False):
+        return True
+
+    def report(self, trials, done, *sys_info):
+        import time
+
+        with self.lock:
+            self.inside += 1
+            self.most = max(self.most, self.inside)
+            self.calls += 1
+        time.sleep(0.02)
+        with self.lock:
+            self.inside -= 1
+
+
+def test_a_reporter_is_called_by_one_executor_slot_at_a_time(tmp_path):
+    # Executor slots end trials in their own threads; as in Ray's single driver loop, the reporter (and the
+    # notebook's one output area, which two first calls at once would clear twice) never runs twice at once.
+    rep = Overlap()
+
+    def quick(config):
+        tune.report({"loss": config["x"]})
+
+    tune.run(quick, config={"x": tune.grid_search(list(range(24)))}, metric="loss", mode="min",
+             storage_path=str(tmp_path), name="o", progress_reporter=rep, max_concurrent_trials=8)
+    assert rep.calls >= 24 and rep.most == 1

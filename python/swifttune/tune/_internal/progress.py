@@ -8,6 +8,7 @@ import io
 import json
 import math
 import textwrap
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Optional, Union
@@ -160,6 +161,9 @@ class ProgressOutput:
         self.verbose = rc.verbose if rc.verbose is not None else 1
         self.reporter = rc.progress_reporter
         self.last_print = time.time()
+        # Executor slots call maybe_print from their own threads; a reporter (a user's too, and the
+        # notebook's one output area) is called by one at a time, as Ray's single driver loop does.
+        self._lock = threading.Lock()
         verbosity = 3 if getattr(rc, "_verbose", 1) is None else int(self.verbose)
         if self.reporter is None and self.verbose >= 1 and in_notebook():
             # In a notebook Ray falls back to its legacy output with a JupyterNotebookReporter (its new output
@@ -183,6 +187,10 @@ class ProgressOutput:
         """Prints if due (always at the end, ``final``)."""
         if self.verbose < 1:
             return
+        with self._lock:
+            self._maybe_print(final)
+
+    def _maybe_print(self, final: bool) -> None:
         if self.reporter is None:
             now = time.time()
             if not final and now - self.last_print < 5.0:

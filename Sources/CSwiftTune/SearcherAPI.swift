@@ -6,11 +6,13 @@ import Musl
 import SwiftTune
 
 /// Builds a searcher from a JSON specification:
-/// `{"algorithm": "tpe" | "random", "space": SPACE_DOCUMENT, "mode": "min" | "max", "seed": 0,
+/// `{"algorithm": "tpe" | "random" | "anneal", "space": SPACE_DOCUMENT, "mode": "min" | "max", "seed": 0,
 ///   "points_to_evaluate": [...], "max_concurrent": N, "batch": false,
 ///   "n_initial_points": 20, "n_EI_candidates": 24, "gamma": 0.25, "prior_weight": 1.0,
 ///   "linear_forgetting": 25}` (only "algorithm" and "space" are required; the TPE options
 /// apply to "tpe" only; without "max_concurrent" there is no concurrency limit).
+/// `"algorithm": "anneal"` is hyperopt's annealing, with `"avg_best_idx": 2.0, "shrink_coef": 0.1`
+/// (docs/anneal.md); "bohb", "optuna_tpe" and "callback" are described in SearcherSpec.swift.
 /// On success `*out_searcher` owns a handle to free with `st_searcher_free`.
 /// Returns `ST_OK`, `ST_INVALID_ARGUMENT`, `ST_INVALID_JSON`, `ST_INVALID_SPACE` or `ST_INVALID_CONFIG`.
 @c(st_searcher_new)

@@ -178,6 +178,49 @@ static void test_searcher(void) {
     CHECK(bad == NULL);
 }
 
+/* hyperopt's annealing: an "anneal" searcher over an hp space, its options checked, its state restored. */
+static void test_anneal(void) {
+    static const char *HP_SPACE =
+        "{\"format\": \"swifttune.space\", \"version\": 1, \"space\": {\"type\": \"dict\", \"items\": {"
+        "\"x\": {\"type\": \"uniform\", \"label\": \"x\", \"low\": -5, \"high\": 5},"
+        "\"c\": {\"type\": \"choice\", \"label\": \"c\", \"options\": [\"p\", \"q\"]}}}}";
+    char spec[1024];
+    snprintf(spec, sizeof spec, "{\"algorithm\": \"anneal\", \"seed\": 3, \"avg_best_idx\": 3, \"shrink_coef\": 0.5, "
+             "\"space\": %s}", HP_SPACE);
+    st_searcher *s = NULL;
+    CHECK_OK(st_searcher_new(spec, &s));
+    for (int i = 0; i < 12; i++) {
+        char id[16], *config = NULL;
+        snprintf(id, sizeof id, "t%d", i);
+        CHECK_OK(st_searcher_suggest(s, id, &config));
+        CHECK(config && strstr(config, "\"x\""));
+        st_free(config);
+        CHECK_OK(st_searcher_tell(s, id, i == 3 ? ST_OUTCOME_FAILED : ST_OUTCOME_COMPLETED, (double)(i % 5)));
+    }
+    char *state = NULL;
+    CHECK_OK(st_searcher_save(s, &state));
+    CHECK(strstr(state, "\"anneal\"") && strstr(state, "\"shrink_coef\":0.5"));
+    st_searcher *r = NULL;
+    CHECK_OK(st_searcher_restore(state, &r));
+    char *c1 = NULL, *c2 = NULL;
+    CHECK_OK(st_searcher_suggest(s, "next", &c1));
+    CHECK_OK(st_searcher_suggest(r, "next", &c2));
+    CHECK(c1 && c2 && strcmp(c1, c2) == 0);
+    st_free(c1);
+    st_free(c2);
+    st_free(state);
+    st_searcher_free(r);
+    st_searcher_free(s);
+    st_searcher *bad = NULL;
+    snprintf(spec, sizeof spec, "{\"algorithm\": \"anneal\", \"avg_best_idx\": 0.5, \"space\": %s}", HP_SPACE);
+    CHECK_ERROR(st_searcher_new(spec, &bad), ST_INVALID_CONFIG);
+    CHECK(strstr(st_last_error(), "avg_best_idx"));
+    CHECK_ERROR(st_searcher_new(searcher_spec("anneal", ""), &bad), ST_INVALID_CONFIG); /* tune.* kinds: not hyperopt's */
+    CHECK(strstr(st_last_error(), "hyperopt's hp distributions only"));
+    CHECK_ERROR(st_searcher_new(searcher_spec("tpe", ", \"shrink_coef\": 0.5"), &bad), ST_INVALID_CONFIG);
+    CHECK(bad == NULL);
+}
+
 static void test_scheduler(void) {
     st_scheduler *sch = NULL;
     CHECK_OK(st_scheduler_new("{\"type\": \"fifo\"}", &sch));
@@ -1364,6 +1407,7 @@ int main(void) {
     test_basics();
     test_space();
     test_searcher();
+    test_anneal();
     test_scheduler();
     test_experiment();
     test_run_loop();

@@ -8,6 +8,7 @@ public func restoreSearcher(_ state: JSONValue) throws(SearchError) -> any Searc
     switch state["searcher"]?.stringValue {
     case "tpe": return try TPESearch(restoring: state)
     case "random": return try RandomSearch(restoring: state)
+    case "anneal": return try AnnealSearch(restoring: state)
     case "bohb": return try BOHBSearch(restoring: state)
     case "optuna_tpe": return try OptunaTPESearch(restoring: state)
     case "callback": return try CallbackSearcher(restoring: state)

@@ -9,6 +9,10 @@
 /// `"constant_grid_block": K, "constant_grid_points": N` (Ray's `constant_grid_search`: the
 /// first N points, in blocks of K, share what each block draws).
 ///
+/// `{"algorithm": "anneal", "space": ..., "mode": ..., "seed": ..., "points_to_evaluate": [...],
+/// "avg_best_idx": 2.0, "shrink_coef": 0.1, "max_concurrent": N}`: ``AnnealSearch`` (hyperopt's
+/// `anneal.suggest`).
+///
 /// `{"algorithm": "bohb", "space": ..., "mode": ..., "seed": ..., "points_to_evaluate": [...],
 /// "metric": "loss", "min_points_in_model": null, "top_n_percent": 15, "num_samples": 64,
 /// "random_fraction": 0.333, "bandwidth_factor": 3, "min_bandwidth": 0.001, "max_concurrent": N}`:
@@ -37,6 +41,8 @@ public struct SearcherSpec: Sendable {
         case tpe
         /// ``RandomSearch``.
         case random
+        /// ``AnnealSearch``: hyperopt's `anneal.suggest`.
+        case anneal
         /// ``CallbackSearcher``: the front end's.
         case callback
         /// ``BOHBSearch``: Ray's `TuneBOHB`.
@@ -52,10 +58,12 @@ public struct SearcherSpec: Sendable {
     /// with the limiter's).
     public static let bohbOptionNames = ["metric", "min_points_in_model", "top_n_percent", "num_samples", "random_fraction",
                                          "bandwidth_factor", "min_bandwidth"]
+    /// The annealing options a specification may set, by their JSON names.
+    public static let annealOptionNames = ["avg_best_idx", "shrink_coef"]
     /// Every key a specification may have.
     public static let keys: Set<String> = Set(["algorithm", "space", "mode", "seed", "points_to_evaluate", "max_concurrent",
                                                "batch", "id", "repeat", "constant_grid_block", "constant_grid_points", "optuna", "evaluated_points"]
-                                              + tpeOptionNames + bohbOptionNames)
+                                              + tpeOptionNames + bohbOptionNames + annealOptionNames)
 
     /// The algorithm.
     public var algorithm: Algorithm
@@ -73,6 +81,8 @@ public struct SearcherSpec: Sendable {
     public var batch: Bool
     /// TPE's options (the defaults for random search, which takes none).
     public var tpeOptions: TPESearch.Options
+    /// Annealing's options (its defaults for the other algorithms, which take none).
+    public var annealOptions = AnnealSearch.Options()
     /// BOHB's options (its `maxConcurrent` is the spec's "max_concurrent"; defaults for the others).
     public var bohbOptions = BOHBSearch.Options()
     /// The metric BOHB reads from results, and whose values are Optuna's intermediate values
@@ -101,11 +111,14 @@ public struct SearcherSpec: Sendable {
         for (k, _) in members where !Self.keys.contains(k) { throw .invalid("unknown searcher option '\(k)'") }
         let read = SpecReader(spec: spec)
         guard let name = spec["algorithm"]?.stringValue else {
-            throw .invalid("'algorithm' must be \"tpe\", \"random\", \"bohb\", \"optuna_tpe\" or \"callback\"")
+            throw .invalid("'algorithm' must be \"tpe\", \"random\", \"anneal\", \"bohb\", \"optuna_tpe\" or \"callback\"")
         }
         if name != "optuna_tpe", spec["optuna"] != nil { throw .invalid("'optuna' holds the options of \"optuna_tpe\" only") }
         if name != "bohb", let k = Self.bohbOptionNames.first(where: { spec[$0] != nil && !(name == "optuna_tpe" && $0 == "metric") }) {
             throw .invalid("'\(k)' is a BOHB option; \(name == "tpe" ? "TPE" : name == "random" ? "random search" : "a callback searcher") takes none")
+        }
+        if name != "anneal", let k = Self.annealOptionNames.first(where: { spec[$0] != nil }) {
+            throw .invalid("'\(k)' is an option of \"anneal\" only")
         }
         if name == "callback" {
             for k in ["space", "seed", "points_to_evaluate"] + Self.tpeOptionNames where spec[k] != nil {
@@ -152,6 +165,10 @@ public struct SearcherSpec: Sendable {
             if let v = try read.double("prior_weight") { o.priorWeight = v }
             if let v = try read.int("linear_forgetting") { o.linearForgetting = Int(v) }
             if let v = try read.bool("constant_liar") { o.constantLiar = v }
+        case .anneal?:
+            for k in Self.tpeOptionNames where spec[k] != nil { throw .invalid("'\(k)' is a TPE option; annealing takes avg_best_idx and shrink_coef") }
+            if let v = try read.double("avg_best_idx") { annealOptions.avgBestIndex = v }
+            if let v = try read.double("shrink_coef") { annealOptions.shrinkCoef = v }
         case .random?:
             for k in Self.tpeOptionNames where spec[k] != nil { throw .invalid("'\(k)' is a TPE option; random search takes none") }
             constantGridBlock = Int(clamping: try read.int("constant_grid_block") ?? 0)
@@ -171,7 +188,7 @@ public struct SearcherSpec: Sendable {
         case .callback?:
             break
         case nil:
-            throw .invalid("unknown algorithm '\(name)': use \"tpe\", \"random\", \"bohb\", \"optuna_tpe\" or \"callback\"")
+            throw .invalid("unknown algorithm '\(name)': use \"tpe\", \"random\", \"anneal\", \"bohb\", \"optuna_tpe\" or \"callback\"")
         }
         guard let algorithm = Algorithm(rawValue: name) else { throw .invalid("unknown algorithm '\(name)'") }
         if algorithm != .random, spec["constant_grid_block"] != nil || spec["constant_grid_points"] != nil {
@@ -251,6 +268,7 @@ public struct SearcherSpec: Sendable {
             case .tpe: return try TPESearch(space: space, mode: mode, options: tpeOptions, pointsToEvaluate: pointsToEvaluate, seed: seed)
             case .random: return try RandomSearch(space: space, mode: mode, pointsToEvaluate: pointsToEvaluate, seed: seed,
                                                   constantGridBlock: constantGridBlock, constantGridPoints: constantGridPoints)
+            case .anneal: return try AnnealSearch(space: space, mode: mode, options: annealOptions, pointsToEvaluate: pointsToEvaluate, seed: seed)
             case .callback: return try CallbackSearcher(id: callbackID, mode: mode)
             case .bohb: return try BOHBSearch(space: space, mode: mode, metric: bohbMetric, options: bohbOptions,
                                               pointsToEvaluate: pointsToEvaluate, seed: seed)

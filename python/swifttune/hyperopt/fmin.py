@@ -13,12 +13,12 @@ import time
 from typing import Any, Callable, Optional
 
 from .._lib import OUTCOME_COMPLETED, OUTCOME_FAILED, OUTCOME_NO_METRIC, SearcherHandle, dumps, lib
-from . import progress
+from . import anneal, progress, rand, tpe
 from .exceptions import AllTrialsFailed, InvalidLoss, InvalidResultStatus
 from .._expr import HPExpr, contains_hp
 from .._space import HPNode, decode_configuration, has_domains, require_int, space_document
 
-__all__ = ["fmin", "Trials", "STATUS_OK", "STATUS_FAIL", "space_eval", "tpe", "rand", "JOB_STATE_DONE",
+__all__ = ["fmin", "Trials", "STATUS_OK", "STATUS_FAIL", "space_eval", "tpe", "rand", "anneal", "JOB_STATE_DONE",
            "JOB_STATE_ERROR"]
 
 STATUS_OK = "ok"
@@ -27,45 +27,47 @@ JOB_STATE_DONE = 2
 JOB_STATE_ERROR = 3
 
 
-def _tpe_suggest(*args: Any, **kwargs: Any) -> Any:
-    raise TypeError("tpe.suggest is a marker for swifttune.hyperopt.fmin(algo=tpe.suggest); it is not called directly")
-
-
-def _rand_suggest(*args: Any, **kwargs: Any) -> Any:
-    raise TypeError("rand.suggest is a marker for swifttune.hyperopt.fmin(algo=rand.suggest); it is not called directly")
-
-
-class _Algo:
-    def __init__(self, suggest: Callable[..., Any]) -> None:
-        self.suggest = suggest
-
-
-tpe = _Algo(_tpe_suggest)
-rand = _Algo(_rand_suggest)
-
-_TPE_OPTIONS = {"n_startup_jobs": "n_initial_points", "n_EI_candidates": "n_EI_candidates", "gamma": "gamma",
-                "prior_weight": "prior_weight"}
+_OPTIONS: dict[Any, tuple[str, dict[str, str]]] = {
+    # hyperopt's name of an option -> the engine's
+    tpe.suggest: ("tpe", {"n_startup_jobs": "n_initial_points", "n_EI_candidates": "n_EI_candidates", "gamma": "gamma",
+                          "prior_weight": "prior_weight"}),
+    rand.suggest: ("random", {}),
+    anneal.suggest: ("anneal", {"avg_best_idx": "avg_best_idx", "shrink_coef": "shrink_coef"}),
+}
+_NAMES = {tpe.suggest: "tpe.suggest", rand.suggest: "rand.suggest", anneal.suggest: "anneal.suggest"}
 
 
 def _algorithm(algo: Any) -> tuple[str, dict[str, Any]]:
-    """("tpe" | "random", engine options) of `tpe.suggest`, `rand.suggest` or a functools.partial of them."""
+    """(engine algorithm, engine options) of `tpe.suggest`, `rand.suggest`, `anneal.suggest` or a
+    functools.partial of them (hyperopt's own modules' functions too)."""
+    fn = algo.func if isinstance(algo, functools.partial) else algo
+    fn = _from_hyperopt(fn)
+    if fn is None:
+        fn = tpe.suggest
+    if fn not in _OPTIONS:
+        raise ValueError("algo must be swifttune.hyperopt.tpe.suggest, rand.suggest or anneal.suggest (optionally "
+                         f"through functools.partial), got {algo!r}")
+    engine, names = _OPTIONS[fn]
     options: dict[str, Any] = {}
-    fn = algo
     if isinstance(algo, functools.partial):
-        fn = algo.func
+        if algo.args:
+            raise ValueError(f"algo: functools.partial({_NAMES[fn]}, ...) takes options by keyword only")
         for k, v in algo.keywords.items():
-            if fn is _tpe_suggest and k in _TPE_OPTIONS:
-                options[_TPE_OPTIONS[k]] = v
+            if k in names:
+                options[names[k]] = v
             elif k != "verbose":
-                name = {_tpe_suggest: "tpe.suggest", _rand_suggest: "rand.suggest"}.get(fn, repr(fn))
-                takes = ", ".join(_TPE_OPTIONS) if fn is _tpe_suggest else "no options"
-                raise ValueError(f"algo: swifttune's {name} takes no option {k!r} (it takes {takes})")
-    if fn is _tpe_suggest or fn is None:
-        return "tpe", options
-    if fn is _rand_suggest:
-        return "random", options
-    raise ValueError("algo must be swifttune.hyperopt.tpe.suggest or rand.suggest (optionally through "
-                     f"functools.partial), got {algo!r}")
+                takes = ", ".join(names) if names else "no options"
+                raise ValueError(f"algo: swifttune's {_NAMES[fn]} takes no option {k!r} (it takes {takes})")
+    return engine, options
+
+
+def _from_hyperopt(fn: Any) -> Any:
+    """hyperopt's own ``tpe.suggest`` / ``rand.suggest`` / ``anneal.suggest`` as swifttune's (a script
+    that imports the algorithm from hyperopt and fmin from swifttune)."""
+    module = getattr(fn, "__module__", None)
+    if getattr(fn, "__name__", None) == "suggest" and module in ("hyperopt.tpe", "hyperopt.rand", "hyperopt.anneal"):
+        return {"hyperopt.tpe": tpe.suggest, "hyperopt.rand": rand.suggest, "hyperopt.anneal": anneal.suggest}[module]
+    return fn
 
 
 def _seed(rstate: Any) -> int:

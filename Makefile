@@ -23,7 +23,7 @@ LIB := .build/release/libswifttune.so
 TEST_PREFIX := $(CURDIR)/.build/c-prefix
 VALGRIND := valgrind --quiet --error-exitcode=1 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
 
-.PHONY: all build lib header header-check install demo demo-swift demo-python wheel test test-swift test-c test-python test-wheel test-dist check venv deps bench bench-swift bench-seed bench-fmin bench-pbt clean
+.PHONY: all build lib header header-check install demo demo-swift demo-python wheel test test-swift test-c test-python test-wheel test-dist check venv deps bench bench-swift bench-seed bench-fmin bench-anneal bench-pbt clean
 
 all: build
 
@@ -231,6 +231,9 @@ bench-pbt: lib venv
 # hyperopt's fmin and swifttune.hyperopt's fmin side by side (.venv has hyperopt).
 bench-fmin: lib venv
 	PYTHONPATH=python SWIFTTUNE_LIBRARY=$(CURDIR)/$(LIB) .venv/bin/python bench/fmin_speed.py
+
+bench-anneal: lib venv
+	PYTHONPATH=python SWIFTTUNE_LIBRARY=$(CURDIR)/$(LIB) .venv/bin/python bench/anneal_domains.py
 
 clean:
 	rm -rf .build

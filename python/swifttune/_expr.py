@@ -14,7 +14,7 @@ from __future__ import annotations
 import operator
 from typing import Any, Callable, Sequence
 
-__all__ = ["Expression", "HPExpr", "EXPR_KEY", "contains_hp", "holds"]
+__all__ = ["Expression", "HPExpr", "EXPR_KEY", "contains_hp", "holds", "Slot", "hoist_shared"]
 
 EXPR_KEY = "__swifttune_expr__"
 """The member of an expression's dict in the engine's space and configurations."""
@@ -111,6 +111,7 @@ class HPExpr(Expression):
         self.name = name
         self.fn = fn
         self.args = tuple(args)
+        self.slots: list[Any] = []  # a "bind" expression's slots (hoist_shared)
 
     @classmethod
     def tuple_of(cls, items: Sequence[Any]) -> "HPExpr":
@@ -123,3 +124,103 @@ class HPExpr(Expression):
 
     def __repr__(self) -> str:
         return f"scope.{self.name}({', '.join(repr(a) for a in self.args)})"
+
+
+
+class Slot:
+    """Where a shared ``hp`` node stood in a space (see ``hoist_shared``): replaced by the node's value
+    when a configuration is made."""
+
+    def __init__(self, index: int, label: str) -> None:
+        self.index = index
+        self.label = label
+
+    def __repr__(self) -> str:
+        return f"Slot({self.label!r})"
+
+
+def hoist_shared(space: Any, is_node: Callable[[Any], bool], options: Callable[[Any], Sequence[Any]],
+                 with_options: Callable[[Any, list[Any]], Any]) -> Any:
+    """`space` with each ``hp`` node that stands in more than one place (one Python object: hyperopt
+    lets an expression use a node twice, ``x`` in both options of a choice, or indexing two lists)
+    drawn once, at the top: the result is a ``bind`` expression whose first arguments are the shared
+    nodes and whose last is the space with a ``Slot`` where each stood (``decode_configuration``
+    and ``space_eval`` put the node's value there). `is_node`, `options` and `with_options` say what
+    an ``hp`` node is, which options it has, and make a copy with other options. A space without
+    shared nodes is returned as it is."""
+    counts: dict[int, int] = {}
+    nodes: dict[int, Any] = {}
+
+    def count(obj: Any) -> None:
+        if is_node(obj):
+            counts[id(obj)] = counts.get(id(obj), 0) + 1
+            nodes[id(obj)] = obj
+            if counts[id(obj)] == 1:
+                for o in options(obj):
+                    count(o)
+        elif isinstance(obj, HPExpr):
+            for a in obj.args:
+                count(a)
+        elif isinstance(obj, dict):
+            for v in obj.values():
+                count(v)
+        elif isinstance(obj, (list, tuple)):
+            for v in obj:
+                count(v)
+
+    count(space)
+    unordered = [nodes[k] for k, n in counts.items() if n > 1]
+    if not unordered:
+        return space
+    # A shared node inside another's options is bound first (its slot is filled before the other is made).
+    shared: list[Any] = []
+
+    def place(node: Any) -> None:
+        if any(node is s for s in shared):
+            return
+        for inner in unordered:
+            if inner is not node and _holds_node(options(node), inner, is_node, options):
+                place(inner)
+        shared.append(node)
+
+    for node in unordered:
+        place(node)
+    slots = {id(node): Slot(i, node.label) for i, node in enumerate(shared)}
+
+    def replace(obj: Any, top: bool = False) -> Any:
+        if is_node(obj):
+            if id(obj) in slots and not top:
+                return slots[id(obj)]
+            return with_options(obj, [replace(o) for o in options(obj)]) if options(obj) else obj
+        if isinstance(obj, HPExpr):
+            return HPExpr(obj.name, obj.fn, [replace(a) for a in obj.args])
+        if isinstance(obj, dict):
+            return {k: replace(v) for k, v in obj.items()}
+        if isinstance(obj, list):
+            return [replace(v) for v in obj]
+        if isinstance(obj, tuple):
+            return tuple(replace(v) for v in obj)
+        return obj
+
+    bound = HPExpr("bind", _bind, [replace(node, top=True) for node in shared] + [replace(space)])
+    bound.slots = [slots[id(node)] for node in shared]
+    return bound
+
+
+def _holds_node(obj: Any, node: Any, is_node: Callable[[Any], bool], options: Callable[[Any], Sequence[Any]]) -> bool:
+    """Whether `node` stands anywhere in `obj` (inside options and expressions too)."""
+    if obj is node:
+        return True
+    if is_node(obj):
+        return any(_holds_node(o, node, is_node, options) for o in options(obj))
+    if isinstance(obj, HPExpr):
+        return any(_holds_node(a, node, is_node, options) for a in obj.args)
+    if isinstance(obj, dict):
+        return any(_holds_node(v, node, is_node, options) for v in obj.values())
+    if isinstance(obj, (list, tuple)):
+        return any(_holds_node(v, node, is_node, options) for v in obj)
+    return False
+
+
+def _bind(*values: Any) -> Any:
+    raise TypeError("a bind expression is evaluated by decode_configuration and space_eval, not called")

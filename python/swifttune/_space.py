@@ -7,7 +7,7 @@ import numbers
 from collections.abc import Iterable, Mapping
 from typing import Any, Callable, Optional
 
-from ._expr import EXPR_KEY, Expression, HPExpr, contains_hp, holds
+from ._expr import EXPR_KEY, Expression, HPExpr, Slot, contains_hp, hoist_shared, holds
 
 __all__ = ["Domain", "HPNode", "SampleFrom", "GridSearch", "space_document", "decode_configuration", "has_domains",
            "require_number", "require_int"]
@@ -221,7 +221,10 @@ def _plain_json(value: Any) -> Any:
 
 
 def space_document(space: Any, refs: list[Any]) -> dict[str, Any]:
-    """swifttune's space document for a Ray `param_space` or a hyperopt space."""
+    """swifttune's space document for a Ray `param_space` or a hyperopt space (an ``hp`` node used in
+    several places drawn once: ``hoist_shared``)."""
+    space = hoist_shared(space, lambda o: isinstance(o, HPNode), lambda o: o.options or [],
+                         lambda o, options: HPNode(o.kind, o.label, o.args, options, o.probabilities))
     node = to_node(space, refs)
     return {"format": "swifttune.space", "version": 1, "space": node}
 
@@ -244,12 +247,20 @@ def decode_configuration(config: Any, refs: list[Any]) -> Any:
     """A configuration from the engine with Python-side references put back and `sample_from`
     functions evaluated (with the configuration as Ray's `spec.config`)."""
 
+    bound: dict[int, Any] = {}  # the values of shared hp nodes, by slot
+
     def restore(v: Any) -> Any:
         if isinstance(v, dict):
             if len(v) == 1 and REF_KEY in v:
-                return refs[v[REF_KEY]]
+                ref = refs[v[REF_KEY]]
+                return bound[ref.index] if isinstance(ref, Slot) else ref
             if len(v) == 2 and EXPR_KEY in v and "args" in v:  # an expression over hp nodes, innermost first
                 expression = restore(v[EXPR_KEY])
+                if isinstance(expression, HPExpr) and expression.name == "bind":  # shared nodes first, then the space
+                    *shared, inner = v["args"]
+                    for slot, value in zip(expression.slots, shared):
+                        bound[slot.index] = restore(value)
+                    return restore(inner)
                 if isinstance(expression, HPExpr):
                     return expression.evaluate([restore(a) for a in v["args"]])
             return {k: restore(x) for k, x in v.items()}

@@ -35,6 +35,7 @@ from swifttune import tune
 from swifttune import _capi
 from swifttune._lib import STATUS_NAMES, SwiftTuneError, dumps, lib
 from swifttune.hyperopt import Trials, fmin, hp, tpe
+from swifttune.hyperopt.exceptions import DuplicateLabel
 from swifttune.tune.schedulers import ASHAScheduler, FIFOScheduler, MedianStoppingRule
 from swifttune.tune.search import BasicVariantGenerator, ConcurrencyLimiter
 from swifttune.tune.search.hyperopt import HyperOptSearch
@@ -451,8 +452,8 @@ CASES: list[Case] = [
          lambda: hp.uniformint("x", 0, 10, q=0.5), ValueError,
          "hp.uniformint 'x': `q` must be a positive whole number, got 0.5", "q"),
     Case(P, "hp.*", "two parameters with the same label \"a\" (checked by `fmin`)",
-         lambda: _fmin_space({"x": hp.uniform("a", 0, 1), "y": hp.uniform("a", 0, 1)}), SwiftTuneError,
-         "duplicate label 'a': every parameter needs its own label", "label", status="ST_INVALID_SPACE"),
+         lambda: _fmin_space({"x": hp.uniform("a", 0, 1), "y": hp.uniform("a", 0, 1)}), DuplicateLabel,
+         "duplicate label 'a': every hp node needs its own label", "label"),
     # -- HyperOptSearch ------------------------------------------------------------------------
     Case(P, "HyperOptSearch", "`n_initial_points=-1`",
          lambda: HyperOptSearch(n_initial_points=-1), ValueError,

@@ -1,18 +1,32 @@
 """hyperopt's ``hyperopt.base``: the status and job-state constants, the trial document's keys,
-``Trials``, and the functions that move label values between a trial's ``misc`` and the
+``Trials``, ``Domain``, and the functions that move label values between a trial's ``misc`` and the
 ``idxs``/``vals`` columns (``miscs_to_idxs_vals``, ``miscs_update_idxs_vals``, ``spec_from_misc``)."""
 from __future__ import annotations
 
 from typing import Any, Optional
 
-from .fmin import JOB_STATE_DONE, JOB_STATE_ERROR, STATUS_FAIL, STATUS_OK, Trials
 
 __all__ = ["STATUS_NEW", "STATUS_RUNNING", "STATUS_SUSPENDED", "STATUS_OK", "STATUS_FAIL", "STATUS_STRINGS",
            "JOB_STATE_NEW", "JOB_STATE_RUNNING", "JOB_STATE_DONE", "JOB_STATE_ERROR", "JOB_STATE_CANCEL",
-           "JOB_STATES", "JOB_VALID_STATES", "TRIAL_KEYS", "TRIAL_MISC_KEYS", "Trials", "miscs_to_idxs_vals",
+           "JOB_STATES", "JOB_VALID_STATES", "TRIAL_KEYS", "TRIAL_MISC_KEYS", "Trials", "Domain", "miscs_to_idxs_vals",
            "miscs_update_idxs_vals", "spec_from_misc"]
 
+
+def __getattr__(name: str) -> Any:
+    # ``hyperopt.base.Trials`` and ``hyperopt.base.Domain`` live in their own modules (which use these constants).
+    if name == "Trials":
+        from .trials import Trials
+
+        return Trials
+    if name == "Domain":
+        from .domain import Domain
+
+        return Domain
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 STATUS_NEW = "new"
+STATUS_OK = "ok"
+STATUS_FAIL = "fail"
 STATUS_RUNNING = "running"
 STATUS_SUSPENDED = "suspended"
 STATUS_STRINGS = (STATUS_NEW, STATUS_RUNNING, STATUS_SUSPENDED, STATUS_OK, STATUS_FAIL)
@@ -20,6 +34,8 @@ STATUS_STRINGS = (STATUS_NEW, STATUS_RUNNING, STATUS_SUSPENDED, STATUS_OK, STATU
 
 JOB_STATE_NEW = 0
 JOB_STATE_RUNNING = 1
+JOB_STATE_DONE = 2
+JOB_STATE_ERROR = 3
 JOB_STATE_CANCEL = 4
 JOB_STATES = [JOB_STATE_NEW, JOB_STATE_RUNNING, JOB_STATE_DONE, JOB_STATE_ERROR, JOB_STATE_CANCEL]
 JOB_VALID_STATES = {JOB_STATE_NEW, JOB_STATE_RUNNING, JOB_STATE_DONE}

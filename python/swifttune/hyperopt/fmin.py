@@ -14,17 +14,16 @@ from typing import Any, Callable, Optional
 
 from .._lib import OUTCOME_COMPLETED, OUTCOME_FAILED, OUTCOME_NO_METRIC, SearcherHandle, dumps, lib
 from . import anneal, progress, rand, tpe
-from .exceptions import AllTrialsFailed, InvalidLoss, InvalidResultStatus
+from .base import (JOB_STATE_DONE, JOB_STATE_ERROR, JOB_STATE_NEW, JOB_STATE_RUNNING, STATUS_FAIL, STATUS_OK,
+                   spec_from_misc)
+from .trials import Trials
+from .exceptions import DuplicateLabel, InvalidAnnotatedParameter, InvalidLoss, InvalidResultStatus
 from .._expr import HPExpr, contains_hp
 from .._space import HPNode, decode_configuration, has_domains, require_int, space_document
 
 __all__ = ["fmin", "Trials", "STATUS_OK", "STATUS_FAIL", "space_eval", "tpe", "rand", "anneal", "JOB_STATE_DONE",
-           "JOB_STATE_ERROR"]
+           "JOB_STATE_ERROR", "generate_trial", "generate_trials_to_calculate", "fmin_pass_expr_memo_ctrl"]
 
-STATUS_OK = "ok"
-STATUS_FAIL = "fail"
-JOB_STATE_DONE = 2
-JOB_STATE_ERROR = 3
 
 
 _OPTIONS: dict[Any, tuple[str, dict[str, str]]] = {
@@ -113,7 +112,10 @@ def space_eval(space: Any, hp_assignment: dict[str, Any]) -> Any:
 
 
 def _labels(space: Any, out: list[str]) -> list[str]:
+    """The labels of `space`'s hp nodes, each once, in the order they first stand."""
     if isinstance(space, HPNode):
+        if space.label in out:
+            return out
         out.append(space.label)
         for o in space.options or []:
             _labels(o, out)
@@ -130,104 +132,6 @@ def _labels(space: Any, out: list[str]) -> list[str]:
 
 
 # ----------------------------------------------------------------------------------------------
-
-
-class Trials:
-    """hyperopt's ``Trials``: every evaluation's document, result, loss and status."""
-
-    def __init__(self, exp_key: Optional[str] = None) -> None:
-        self._dynamic_trials: list[dict[str, Any]] = []
-        self.attachments: dict[str, Any] = {}
-        self._exp_key = exp_key
-        self._searcher: Optional[SearcherHandle] = None
-        self._searcher_key: Optional[tuple[Any, ...]] = None
-
-    @property
-    def trials(self) -> list[dict[str, Any]]:
-        return list(self._dynamic_trials)
-
-    def __len__(self) -> int:
-        return len(self._dynamic_trials)
-
-    def __iter__(self) -> Any:
-        return iter(self._dynamic_trials)
-
-    def __getitem__(self, i: int) -> dict[str, Any]:
-        return self._dynamic_trials[i]
-
-    @property
-    def tids(self) -> list[int]:
-        return [t["tid"] for t in self._dynamic_trials]
-
-    @property
-    def results(self) -> list[dict[str, Any]]:
-        return [t["result"] for t in self._dynamic_trials]
-
-    @property
-    def miscs(self) -> list[dict[str, Any]]:
-        return [t["misc"] for t in self._dynamic_trials]
-
-    @property
-    def specs(self) -> list[Any]:
-        return [t["spec"] for t in self._dynamic_trials]
-
-    def losses(self, bandit: Any = None) -> list[Optional[float]]:
-        return [r.get("loss") for r in self.results]
-
-    def statuses(self, bandit: Any = None) -> list[str]:
-        return [str(r.get("status")) for r in self.results]
-
-    @property
-    def idxs(self) -> dict[str, list[int]]:
-        return {k: list(v) for k, v in self._columns()[0].items()}
-
-    @property
-    def vals(self) -> dict[str, list[Any]]:
-        return {k: list(v) for k, v in self._columns()[1].items()}
-
-    def _columns(self) -> tuple[dict[str, list[int]], dict[str, list[Any]]]:
-        idxs: dict[str, list[int]] = {}
-        vals: dict[str, list[Any]] = {}
-        for t in self._dynamic_trials:
-            for k, v in t["misc"]["vals"].items():
-                idxs.setdefault(k, [])
-                vals.setdefault(k, [])
-                if v:
-                    idxs[k].append(t["tid"])
-                    vals[k].append(v[0])
-        return idxs, vals
-
-    @property
-    def best_trial(self) -> dict[str, Any]:
-        """The trial with the lowest loss among those with status ok."""
-        candidates = [t for t in self._dynamic_trials
-                      if t["result"].get("status") == STATUS_OK and t["result"].get("loss") is not None
-                      and not math.isnan(float(t["result"]["loss"]))]
-        if not candidates:
-            raise AllTrialsFailed()
-        return min(candidates, key=lambda t: float(t["result"]["loss"]))
-
-    @property
-    def argmin(self) -> dict[str, Any]:
-        """The best trial's assignment by label (choices by index)."""
-        return {k: v[0] for k, v in self.best_trial["misc"]["vals"].items() if v}
-
-    def average_best_error(self, bandit: Any = None) -> float:
-        return float(self.best_trial["result"]["loss"])
-
-    # Pickling (fmin's trials_save_file): the Swift searcher travels as its saved JSON state.
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        searcher = state.pop("_searcher", None)
-        state["_searcher_state"] = lib.call_string("st_searcher_save", searcher.p) if searcher is not None else None
-        state["_searcher_key"] = None  # the space object is new after unpickling: matched by labels
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        saved = state.pop("_searcher_state", None)
-        self.__dict__.update(state)
-        self._searcher = (SearcherHandle(lib.call_handle("st_searcher_restore", saved.encode("utf-8")))
-                          if saved else None)
 
 
 def _check_arguments(fn: Any, max_evals: Any, timeout: Any, loss_threshold: Any, trials: Any,
@@ -258,19 +162,6 @@ def _check_arguments(fn: Any, max_evals: Any, timeout: Any, loss_threshold: Any,
                 raise TypeError(f"fmin: `points_to_evaluate[{i}]` must be a dict (label -> value), got {point!r}")
 
 
-def _points(space: Any, points_to_evaluate: list[dict[str, Any]]) -> list[Any]:
-    """The configurations of `points_to_evaluate` (assignments by label, choices by index)."""
-    points = []
-    for i, point in enumerate(points_to_evaluate):
-        try:
-            points.append(space_eval(space, point))
-        except KeyError as e:
-            raise ValueError(f"fmin: `points_to_evaluate[{i}]`: {e.args[0]}") from None
-        except (IndexError, TypeError, ValueError) as e:
-            raise ValueError(f"fmin: `points_to_evaluate[{i}]` is not a point of the space: {e}") from None
-    return points
-
-
 _STATUSES = ("new", "running", "suspended", STATUS_OK, STATUS_FAIL)  # hyperopt's STATUS_STRINGS
 
 
@@ -288,9 +179,16 @@ def _result(out: Any) -> dict[str, Any]:
     if result["status"] not in _STATUSES:
         raise _with_message(InvalidResultStatus(result),
                             f"fn returned the invalid status {result['status']!r} (use STATUS_OK or STATUS_FAIL)")
-    loss = result.get("loss")
-    if result["status"] == STATUS_OK and (isinstance(loss, bool) or not isinstance(loss, numbers.Real)):
-        raise _with_message(InvalidLoss(result), f"fn returned status 'ok' without a numeric 'loss': {result!r}")
+    if result["status"] == STATUS_OK:
+        # hyperopt keeps float(loss): a number, a numpy scalar or 0-d array, anything float() takes
+        loss = result.get("loss")
+        if loss is None or isinstance(loss, (str, bytes)) or not hasattr(loss, "__float__"):
+            raise _with_message(InvalidLoss(result), f"fn returned status 'ok' without a numeric 'loss': {result!r}")
+        try:
+            result["loss"] = float(loss)
+        except (TypeError, ValueError):
+            raise _with_message(InvalidLoss(result),
+                                f"fn returned status 'ok' without a numeric 'loss': {result!r}") from None
     return result
 
 
@@ -298,6 +196,116 @@ def _with_message(error: BaseException, message: str) -> BaseException:
     """hyperopt's exception (its type and `result`), with a message saying what was wrong."""
     error.args = (message,)
     return error
+
+
+def generate_trial(tid: int, space: dict[str, Any]) -> dict[str, Any]:
+    """A new trial document (state new) for the assignment `space` (label -> value, choices by
+    index), as hyperopt's ``generate_trial``."""
+    return {"state": JOB_STATE_NEW, "tid": tid, "spec": None, "result": {"status": "new"},
+            "misc": {"tid": tid, "cmd": ("domain_attachment", "FMinIter_Domain"), "workdir": None,
+                     "idxs": {k: [tid] for k in space}, "vals": {k: [v] for k, v in space.items()}},
+            "exp_key": None, "owner": None, "version": 0, "book_time": None, "refresh_time": None}
+
+
+def generate_trials_to_calculate(points: list[dict[str, Any]]) -> Trials:
+    """A ``Trials`` holding `points` (assignments by label) as new trials, which ``fmin`` evaluates
+    first (they count towards ``max_evals``), as hyperopt's ``generate_trials_to_calculate``."""
+    trials = Trials()
+    trials.insert_trial_docs([generate_trial(tid, point) for tid, point in enumerate(points)])
+    trials.refresh()
+    return trials
+
+
+def fmin_pass_expr_memo_ctrl(f: Callable[..., Any]) -> Callable[..., Any]:
+    """hyperopt's decorator marking `f` to be called with (expr, memo, ctrl); swifttune's ``fmin``
+    refuses such a function (NotImplementedError), as it refuses ``pass_expr_memo_ctrl=True``."""
+    f.fmin_pass_expr_memo_ctrl = True  # type: ignore[attr-defined]
+    return f
+
+
+def _annotated(fn: Callable[..., Any]) -> tuple[dict[str, Any], Callable[[Any], Any]]:
+    """hyperopt's ``space="annotated"``: the space is `fn`'s parameter annotations (each an ``hp``
+    expression), and `fn` is called with the configuration as keyword arguments."""
+    import inspect
+
+    space: dict[str, Any] = {}
+    for name, parameter in inspect.signature(fn).parameters.items():
+        annotation = parameter.annotation
+        if annotation is inspect.Parameter.empty or not contains_hp(annotation):
+            raise InvalidAnnotatedParameter(
+                f"fmin(space='annotated'): parameter {name!r} of {getattr(fn, '__name__', fn)!r} is annotated with "
+                f"{annotation!r}, not an hp expression")
+        space[name] = annotation
+    return space, lambda config: fn(**config)
+
+
+def _check_labels(space: Any) -> None:
+    """hyperopt's ``DuplicateLabel`` for two different ``hp`` nodes with one label (one node used in
+    several places is drawn once and shares its value, as in hyperopt)."""
+    seen: dict[str, Any] = {}
+
+    def walk(obj: Any) -> None:
+        if isinstance(obj, HPNode):
+            if obj.label in seen:
+                if seen[obj.label] is not obj:
+                    raise DuplicateLabel(f"duplicate label {obj.label!r}: every hp node needs its own label")
+                return
+            seen[obj.label] = obj
+            for o in obj.options or []:
+                walk(o)
+        elif isinstance(obj, HPExpr):
+            for a in obj.args:
+                walk(a)
+        elif isinstance(obj, dict):
+            for v in obj.values():
+                walk(v)
+        elif isinstance(obj, (list, tuple)):
+            for v in obj:
+                walk(v)
+
+    walk(space)
+
+
+def _hp_nodes(space: Any) -> dict[str, Any]:
+    """Every ``hp`` node of `space` by label (hyperopt's ``Domain.params``)."""
+    out: dict[str, Any] = {}
+
+    def walk(obj: Any) -> None:
+        if isinstance(obj, HPNode):
+            out.setdefault(obj.label, obj)
+            for o in obj.options or []:
+                walk(o)
+        elif isinstance(obj, HPExpr):
+            for a in obj.args:
+                walk(a)
+        elif isinstance(obj, dict):
+            for v in obj.values():
+                walk(v)
+        elif isinstance(obj, (list, tuple)):
+            for v in obj:
+                walk(v)
+
+    walk(space)
+    return out
+
+
+def _engine_configuration(node: Any, assignment: dict[str, Any]) -> Any:
+    """The engine's configuration (by value, as suggestions come) of an assignment by label, walking
+    the engine's space document: what ``st_searcher_add_evaluated`` takes for a trial of the space."""
+    if isinstance(node, dict):
+        kind = node.get("type")
+        if kind == "dict":
+            return {k: _engine_configuration(v, assignment) for k, v in node["items"].items()}
+        if kind == "list":
+            return [_engine_configuration(v, assignment) for v in node["items"]]
+        if kind == "const":
+            return node["value"]
+        if "label" in node:
+            value = assignment[node["label"]]
+            if "options" in node:
+                return _engine_configuration(node["options"][int(value)], assignment)
+            return value
+    return node
 
 
 def fmin(fn: Callable[[Any], Any], space: Any, algo: Any = None, max_evals: Optional[int] = None,
@@ -308,113 +316,214 @@ def fmin(fn: Callable[[Any], Any], space: Any, algo: Any = None, max_evals: Opti
          show_progressbar: Any = True, early_stop_fn: Optional[Callable[..., Any]] = None,
          trials_save_file: str = "") -> Any:
     """Minimises `fn` over `space` as hyperopt's ``fmin`` does: `max_evals` evaluations in all (a
-    `trials` object that already holds some counts them), stopping early on `timeout` seconds,
-    `loss_threshold` or `early_stop_fn`; returns the best assignment (``trials.argmin``) or, with
-    ``return_argmin=False``, the best configuration (``space_eval(space, trials.argmin)``)."""
+    `trials` object that already holds some counts them, new ones it holds are evaluated first),
+    stopping early on `timeout` seconds, `loss_threshold` or `early_stop_fn`; returns the best
+    assignment (``trials.argmin``) or, with ``return_argmin=False``, the best configuration
+    (``space_eval(space, trials.argmin)``). ``space="annotated"`` takes the space from `fn`'s
+    parameter annotations."""
     from ._convert import from_pyll, is_pyll
 
     _check_arguments(fn, max_evals, timeout, loss_threshold, trials, early_stop_fn, points_to_evaluate)
+    if pass_expr_memo_ctrl or getattr(fn, "fmin_pass_expr_memo_ctrl", False):
+        raise NotImplementedError("fmin: pass_expr_memo_ctrl (calling fn with the pyll expression, memo and ctrl) is not "
+                                  "supported by swifttune: fn receives the configuration")
+    if isinstance(max_queue_len, bool) or not isinstance(max_queue_len, int) or max_queue_len < 1:
+        raise ValueError(f"fmin: `max_queue_len` must be a positive integer, got {max_queue_len!r}")
+    if max_queue_len != 1:
+        raise NotImplementedError(f"fmin: max_queue_len={max_queue_len}: swifttune's fmin suggests and evaluates one "
+                                  "trial at a time (max_queue_len=1); for trials in parallel use swifttune.tune.Tuner "
+                                  "with a ConcurrencyLimiter")
+    if allow_trials_fmin and trials is not None and type(trials).fmin is not Trials.fmin:
+        # a Trials subclass with an fmin of its own runs the search, as hyperopt has it
+        return trials.fmin(fn, space, algo=algo, max_evals=max_evals, timeout=timeout, loss_threshold=loss_threshold,
+                           max_queue_len=max_queue_len, rstate=rstate, verbose=verbose,
+                           pass_expr_memo_ctrl=pass_expr_memo_ctrl, catch_eval_exceptions=catch_eval_exceptions,
+                           return_argmin=return_argmin, show_progressbar=show_progressbar,
+                           early_stop_fn=early_stop_fn, trials_save_file=trials_save_file)
     if trials_save_file and trials is None and os.path.exists(trials_save_file):
         with open(trials_save_file, "rb") as f:  # continue a run that saved its trials, as hyperopt does
             trials = pickle.load(f)
 
+    if isinstance(space, str) and space == "annotated":
+        space, fn = _annotated(fn)
     if is_pyll(space):  # a space built with hyperopt's own hp
         space = from_pyll(space)
     if not has_domains(space):
         raise ValueError(f"fmin: `space` has no hyperparameters (no hp.* expression), so there is nothing to search; "
                          f"got {space!r}")
+    _check_labels(space)
     if max_evals is None:
         max_evals = sys.maxsize
     if trials is None:
         trials = Trials()
+    if points_to_evaluate:
+        if trials._dynamic_trials:
+            raise ValueError("fmin: `points_to_evaluate` with a `trials` that already holds trials: add the points to "
+                             "the trials (generate_trials_to_calculate) instead")
+        for i, point in enumerate(points_to_evaluate):
+            try:
+                space_eval(space, point)
+            except KeyError as e:
+                raise ValueError(f"fmin: `points_to_evaluate[{i}]`: {e.args[0]}") from None
+            except (IndexError, TypeError, ValueError) as e:
+                raise ValueError(f"fmin: `points_to_evaluate[{i}]` is not a point of the space: {e}") from None
+        trials.insert_trial_docs([dict(generate_trial(tid, p), exp_key=trials._exp_key)
+                                  for tid, p in zip(trials.new_trial_ids(len(points_to_evaluate)), points_to_evaluate)])
+        trials.refresh()
     algorithm, options = _algorithm(algo)
     key = (tuple(_labels(space, [])), algorithm, tuple(sorted(options.items())))
+    refs: list[Any] = []
+    document = space_document(space, refs)
     if trials._searcher is not None and trials._searcher_key is None:
         trials._searcher_key = key  # restored from trials_save_file: its searcher goes on
-        trials._refs = []  # type: ignore[attr-defined]
     if trials._searcher is None or trials._searcher_key != key:
-        if len(trials):
-            raise ValueError("swifttune.hyperopt.fmin continues a Trials object only with the space and algorithm it began with")
-        refs: list[Any] = []
-        points = _points(space, points_to_evaluate or [])
-        spec = {"algorithm": algorithm, "space": space_document(space, refs), "mode": "min",
-                "seed": _seed(rstate), "points_to_evaluate": points, **options}
+        # A new searcher (a first run, or another space or algorithm): it learns every finished trial.
+        spec = {"algorithm": algorithm, "space": document, "mode": "min", "seed": _seed(rstate), **options}
         trials._searcher = SearcherHandle(lib.call_handle("st_searcher_new", dumps(spec)))
         trials._searcher_key = key
-        trials._refs = refs  # type: ignore[attr-defined]
-    searcher = trials._searcher
-    labels = _labels(space, [])
+        trials._told = set()
+    trials._refs = refs  # type: ignore[attr-defined]
+    run = _Run(fn, space, document, trials, _labels(space, []), catch_eval_exceptions)
+    run.teach()
     if not show_progressbar or not verbose:
         progress_callback: Callable[..., Any] = progress.no_progress_callback
     elif show_progressbar is True:
         progress_callback = progress.default_callback
     else:
         progress_callback = show_progressbar  # a progress context manager of the user's, as hyperopt takes
-    with progress_callback(initial=sum(1 for t in trials if t["state"] == JOB_STATE_DONE),
-                           total=max_evals) as progress_ctx:
-        _run(fn, space, trials, searcher, labels, max_evals, timeout, loss_threshold, catch_eval_exceptions,
-             early_stop_fn, trials_save_file, progress_ctx)
+    with progress_callback(initial=trials.count_by_state_unsynced(JOB_STATE_DONE), total=max_evals) as progress_ctx:
+        run.loop(max_evals - len(trials), timeout, loss_threshold, early_stop_fn, trials_save_file, progress_ctx)
     if return_argmin:
-        return trials.argmin if len(trials) else {}
-    return space_eval(space, trials.argmin)
+        if len(trials.trials) == 0:
+            raise Exception("There are no evaluation tasks, cannot return argmin of task losses.")
+        return trials.argmin
+    if len(trials) > 0:
+        return space_eval(space, trials.argmin)
+    return None
 
 
-def _run(fn: Callable[[Any], Any], space: Any, trials: Trials, searcher: Any, labels: list[str], max_evals: int,
-         timeout: Optional[float], loss_threshold: Optional[float], catch_eval_exceptions: bool,
-         early_stop_fn: Optional[Callable[..., Any]], trials_save_file: str, progress_ctx: Any) -> None:
-    """fmin's loop: suggest, evaluate, record and tell, until `max_evals` or a stop; each finished
-    evaluation advances `progress_ctx`."""
-    start = time.time()
-    best_loss = math.inf
-    early_args: list[Any] = []
-    while len(trials) < max_evals:
-        if timeout is not None and time.time() - start >= timeout:
-            break
-        tid = len(trials)
-        suggestion = searcher.suggest_with_assignment(str(tid))
-        assert suggestion is not None  # fmin's searcher has no concurrency limit
-        config = decode_configuration(suggestion[0], trials._refs)  # type: ignore[attr-defined]
-        assignment: dict[str, Any] = suggestion[1]
-        now = datetime.datetime.now()
-        doc: dict[str, Any] = {
-            "state": JOB_STATE_DONE, "tid": tid, "spec": None, "result": {"status": "new"},
-            "misc": {"tid": tid, "cmd": ("domain_attachment", "FMinIter_Domain"), "workdir": None,
-                     "idxs": {k: ([tid] if k in assignment else []) for k in labels},
-                     "vals": {k: ([assignment[k]] if k in assignment else []) for k in labels}},
-            "exp_key": trials._exp_key, "owner": None, "version": 0, "book_time": now, "refresh_time": None,
-        }
+class _Run:
+    """One ``fmin`` call's loop over a ``Trials``: the searcher suggests new trials (documents in
+    state new), each new document is evaluated, and the searcher hears every finished trial."""
+
+    def __init__(self, fn: Callable[[Any], Any], space: Any, document: dict[str, Any], trials: Trials,
+                 labels: list[str], catch_eval_exceptions: bool) -> None:
+        self.fn = fn
+        self.space = space
+        self.document = document
+        self.trials = trials
+        self.labels = labels
+        self.catch = catch_eval_exceptions
+        self.searcher = trials._searcher
+        assert self.searcher is not None
+        self.configs: dict[int, Any] = {}  # the configurations of the searcher's suggestions not yet evaluated
+
+    def teach(self) -> None:
+        """Tells the searcher each finished trial it has not heard of (trials inserted by hand or by an
+        earlier fmin with another searcher), as hyperopt's algorithms read every trial; a trial whose
+        values do not fit the space (a point outside its bounds) is kept in the Trials but not learnt."""
+        for doc in self.trials._dynamic_trials:
+            if doc["state"] == JOB_STATE_DONE and doc["tid"] not in self.trials._told:
+                self._add_evaluated(doc)
+
+    def _add_evaluated(self, doc: dict[str, Any]) -> None:
+        self.trials._told.add(doc["tid"])
         try:
-            result = _result(fn(config))
-        except Exception as e:  # noqa: BLE001 - recorded; re-raised unless catch_eval_exceptions
-            doc["state"] = JOB_STATE_ERROR
-            doc["misc"]["error"] = (str(type(e)), str(e))
-            doc["result"] = {"status": STATUS_FAIL}
+            config = _engine_configuration(self.document["space"], spec_from_misc(doc["misc"]))
+        except (KeyError, IndexError, TypeError, ValueError):
+            return  # not an assignment of this space
+        outcome, value = _outcome(doc["result"])
+        try:
+            lib.check(lib.c.st_searcher_add_evaluated(self.searcher.p, f"tid-{doc['tid']}".encode(),  # type: ignore[union-attr]
+                                                      dumps(config), outcome, value))
+        except Exception:  # noqa: BLE001 - a value outside the space: evaluated, kept, not learnt
+            pass
+
+    def suggest(self) -> None:
+        """A new trial document (state new) from the searcher."""
+        tid = self.trials.new_trial_ids(1)[0]
+        suggestion = self.searcher.suggest_with_assignment(str(tid))  # type: ignore[union-attr]
+        assert suggestion is not None  # fmin's searcher has no concurrency limit
+        self.trials._told.add(tid)
+        self.configs[tid] = decode_configuration(suggestion[0], self.trials._refs)  # type: ignore[attr-defined]
+        assignment: dict[str, Any] = suggestion[1]
+        doc = generate_trial(tid, {})
+        doc["exp_key"] = self.trials._exp_key
+        doc["misc"]["idxs"] = {k: ([tid] if k in assignment else []) for k in self.labels}
+        doc["misc"]["vals"] = {k: ([assignment[k]] if k in assignment else []) for k in self.labels}
+        self.trials.insert_trial_doc(doc)
+        self.trials.refresh()
+
+    def evaluate_new(self) -> None:
+        """Evaluates every document in state new, in order (hyperopt's ``serial_evaluate``)."""
+        for doc in self.trials._dynamic_trials:
+            if doc["state"] != JOB_STATE_NEW:
+                continue
+            doc["state"] = JOB_STATE_RUNNING
+            doc["book_time"] = doc["refresh_time"] = datetime.datetime.now()
+            tid = doc["tid"]
+            ours = tid in self.configs
+            try:
+                config = self.configs.pop(tid) if ours else space_eval(self.space, spec_from_misc(doc["misc"]))
+                result = _result(self.fn(config))
+            except Exception as e:  # noqa: BLE001 - recorded; re-raised unless catch_eval_exceptions
+                doc["state"] = JOB_STATE_ERROR
+                doc["misc"]["error"] = (str(type(e)), str(e))
+                doc["refresh_time"] = datetime.datetime.now()
+                if ours:
+                    lib.check(lib.c.st_searcher_tell(self.searcher.p, str(tid).encode(), OUTCOME_FAILED, 0.0))  # type: ignore[union-attr]
+                if not self.catch:
+                    self.trials.refresh()
+                    raise
+                continue
+            doc["state"] = JOB_STATE_DONE
+            doc["result"] = result
             doc["refresh_time"] = datetime.datetime.now()
-            trials._dynamic_trials.append(doc)
-            lib.check(lib.c.st_searcher_tell(searcher.p, str(tid).encode(), OUTCOME_FAILED, 0.0))
-            if not catch_eval_exceptions:
-                raise
-            continue
-        doc["result"] = result
-        doc["refresh_time"] = datetime.datetime.now()
-        trials._dynamic_trials.append(doc)
-        loss = result.get("loss")
-        if result.get("status") == STATUS_OK and loss is not None:
-            lib.check(lib.c.st_searcher_tell(searcher.p, str(tid).encode(), OUTCOME_COMPLETED, float(loss)))
-        else:
-            lib.check(lib.c.st_searcher_tell(searcher.p, str(tid).encode(), OUTCOME_NO_METRIC, 0.0))
-        if loss is not None and not math.isnan(float(loss)):  # hyperopt's postfix: the least loss reported
-            best_loss = min(best_loss, float(loss))
-            progress_ctx.postfix = "best loss: " + str(best_loss)
-        progress_ctx.update(1)
-        if trials_save_file:
-            tmp = trials_save_file + ".tmp"
-            with open(tmp, "wb") as f:
-                pickle.dump(trials, f)
-            os.replace(tmp, trials_save_file)
-        if loss_threshold is not None and loss is not None and float(loss) <= loss_threshold:
-            break
-        if early_stop_fn is not None:
-            stop, early_args = early_stop_fn(trials, *early_args)
+            if ours:
+                outcome, value = _outcome(result)
+                lib.check(lib.c.st_searcher_tell(self.searcher.p, str(tid).encode(), outcome, value))  # type: ignore[union-attr]
+            else:
+                self._add_evaluated(doc)
+        self.trials.refresh()
+
+    def loop(self, n: int, timeout: Optional[float], loss_threshold: Optional[float],
+             early_stop_fn: Optional[Callable[..., Any]], trials_save_file: str, progress_ctx: Any) -> None:
+        """hyperopt's ``FMinIter.run(n)``: up to `n` suggestions, each round evaluating what is new,
+        until `timeout`, `loss_threshold` or `early_stop_fn` stops it."""
+        start = time.time()
+        queued = 0
+        best_loss = math.inf
+        early_args: list[Any] = []
+        done_before = self.trials.count_by_state_unsynced(JOB_STATE_DONE)
+        while (queued < n and (timeout is None or time.time() - start < timeout)
+               and (loss_threshold is None or best_loss >= loss_threshold)):
+            if self.trials.count_by_state_unsynced(JOB_STATE_NEW) < 1:
+                self.suggest()
+                queued += 1
+            self.evaluate_new()
+            if trials_save_file:
+                tmp = trials_save_file + ".tmp"
+                with open(tmp, "wb") as f:
+                    pickle.dump(self.trials, f)
+                os.replace(tmp, trials_save_file)
+            stop = False
+            if early_stop_fn is not None:
+                stop, early_args = early_stop_fn(self.trials, *early_args)
+            losses = [x for x in self.trials.losses() if x is not None and not math.isnan(float(x))]
+            if losses:  # hyperopt's postfix: the least loss reported
+                best_loss = min(float(x) for x in losses)
+                progress_ctx.postfix = "best loss: " + str(best_loss)
+            done = self.trials.count_by_state_unsynced(JOB_STATE_DONE)
+            if done > done_before:
+                progress_ctx.update(done - done_before)
+            done_before = done
             if stop:
                 break
+
+
+def _outcome(result: dict[str, Any]) -> tuple[int, float]:
+    """What the searcher hears of a result: its loss when the status is ok, otherwise no metric."""
+    loss = result.get("loss")
+    if result.get("status") == STATUS_OK and loss is not None:
+        return OUTCOME_COMPLETED, float(loss)
+    return OUTCOME_NO_METRIC, 0.0

@@ -72,10 +72,35 @@ def no_progress_callback(initial: int, total: int) -> Iterator[Any]:
     yield _NoProgress()
 
 
+class _ThroughTqdm:
+    """A stand-in for ``sys.stdout``/``sys.stderr`` while a tqdm bar is drawn: what the objective
+    prints goes through ``tqdm.write`` (above the bar) to the real stream."""
+
+    def __init__(self, tqdm: Any, stream: Any) -> None:
+        self._tqdm = tqdm
+        self.file = stream
+
+    def write(self, text: str) -> None:
+        if text.rstrip():  # print's separate newline would only add an empty line
+            self._tqdm.write(text, file=self.file)
+
+    def flush(self) -> Any:
+        return getattr(self.file, "flush", lambda: None)()
+
+    def isatty(self) -> bool:
+        return bool(getattr(self.file, "isatty", lambda: False)())
+
+
 @contextlib.contextmanager
 def tqdm_progress_callback(initial: int, total: int) -> Iterator[Any]:
-    """hyperopt's default: a tqdm bar (needs tqdm: ``pip install tqdm``)."""
+    """hyperopt's default: a tqdm bar on stdout, with stdout and stderr led through tqdm meanwhile
+    so that prints do not break the bar (needs tqdm: ``pip install tqdm``)."""
     tqdm = require("tqdm", "tqdm_progress_callback draws with tqdm: pip install tqdm").tqdm
-    with tqdm(total=total, postfix={"best loss": "?"}, disable=False, dynamic_ncols=True, unit="trial",
-              initial=initial) as bar:
-        yield bar
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _ThroughTqdm(tqdm, out), _ThroughTqdm(tqdm, err)
+    try:
+        with tqdm(total=total, file=out, postfix={"best loss": "?"}, disable=False, dynamic_ncols=True,
+                  unit="trial", initial=initial) as bar:
+            yield bar
+    finally:
+        sys.stdout, sys.stderr = out, err

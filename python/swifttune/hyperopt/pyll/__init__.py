@@ -1,17 +1,20 @@
 """The part of hyperopt's ``pyll`` that spaces use: ``scope`` with pyll's functions (``int``,
 ``float``, ``exp``, ``log``, ``pow``, ``sqrt``, ``sin``, ``cos``, ``tan``, ``minimum``,
-``maximum``, ``sum``, ``identity``) and your own (``@scope.define``), applied to ``hp`` nodes as
+``maximum``, ``sum``, ``identity``, Python's ``min``, ``max``, ``len``, ``list``, ``dict``, ``range``,
+``getattr``, and the stochastic ``uniform``, ``normal``, ... of ``pyll.stochastic``, which draw from
+their ``rng``) and your own (``@scope.define``), ``as_apply``, and ``pyll.stochastic.sample``; applied to ``hp`` nodes as
 expressions (swifttune/_expr.py): ``scope.int(hp.qloguniform("n", 2, 6, 1))`` is an integer made
 from a ``qloguniform`` that TPE models as hyperopt does."""
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any, Callable
 
-from .._expr import HPExpr, contains_hp
-from .._space import HPNode
+from ..._expr import Expression, HPExpr, contains_hp
+from ..._space import HPNode
 
-__all__ = ["scope"]
+__all__ = ["scope", "as_apply", "stochastic", "base"]
 
 
 def _sum(x: Any, axis: Any = None) -> Any:
@@ -25,7 +28,8 @@ def _sum(x: Any, axis: Any = None) -> Any:
 _BUILTIN: dict[str, Callable[..., Any]] = {
     "int": int, "float": float, "exp": math.exp, "log": math.log, "pow": pow, "sqrt": math.sqrt,
     "sin": math.sin, "cos": math.cos, "tan": math.tan, "minimum": min, "maximum": max, "sum": _sum,
-    "identity": lambda x: x,
+    "identity": lambda x: x, "min": min, "max": max, "len": len, "list": list, "dict": dict, "range": range,
+    "getattr": getattr,
 }
 
 
@@ -66,11 +70,43 @@ class _Scope:
     def __getattr__(self, name: str) -> Callable[..., Any]:
         if name.startswith("_"):
             raise AttributeError(name)
-        fn = self._defined.get(name) or _BUILTIN.get(name)
+        from .stochastic import STOCHASTIC
+
+        fn = self._defined.get(name) or _BUILTIN.get(name) or STOCHASTIC.get(name)
         if fn is None:
-            raise AttributeError(f"scope.{name}: swifttune's pyll scope has {sorted(set(_BUILTIN) | set(self._defined))}"
+            raise AttributeError(f"scope.{name}: swifttune's pyll scope has "
+                                 f"{sorted(set(_BUILTIN) | set(STOCHASTIC) | set(self._defined))}"
                                  "; define your own function with @scope.define")
-        return lambda *args: self._apply(name, fn, args)
+        found = fn
+
+        def apply(*args: Any, **kwargs: Any) -> Any:
+            if contains_hp(list(kwargs.values())):
+                raise NotImplementedError(f"scope.{name}: hp nodes as keyword arguments are not supported; pass them "
+                                          "positionally")
+            fn = functools.partial(found, **kwargs) if kwargs else found
+            if name in STOCHASTIC and name not in self._defined:
+                return HPExpr(name, fn, args)  # a draw for each configuration, even of constant arguments
+            return self._apply(name, fn, args)
+
+        return apply
 
 
 scope = _Scope()
+"""hyperopt's ``pyll.scope``."""
+
+
+def as_apply(obj: Any) -> Any:
+    """hyperopt's ``as_apply``: `obj` as an expression, so that pyll's operators and indexing by an
+    ``hp`` node apply to it (``as_apply([-1, 0])[hp.choice("x", [0, 1])]``); a list or tuple is a
+    tuple of its items' values, a dict a dict of its values'."""
+    if isinstance(obj, Expression):
+        return obj
+    if isinstance(obj, (list, tuple)):
+        return HPExpr.tuple_of(obj)
+    if isinstance(obj, dict):
+        keys = list(obj)
+        return HPExpr("dict", lambda *values: dict(zip(keys, values)), [obj[k] for k in keys])
+    return HPExpr("literal", lambda x: x, (obj,))
+
+
+from . import base, stochastic  # noqa: E402  (they use scope and as_apply)

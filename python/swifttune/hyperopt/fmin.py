@@ -209,10 +209,10 @@ def generate_trial(tid: int, space: dict[str, Any]) -> dict[str, Any]:
 
 def generate_trials_to_calculate(points: list[dict[str, Any]]) -> Trials:
     """A ``Trials`` holding `points` (assignments by label) as new trials, which ``fmin`` evaluates
-    first (they count towards ``max_evals``), as hyperopt's ``generate_trials_to_calculate``."""
+    first, as hyperopt's ``generate_trials_to_calculate``. As there, the ``Trials`` is not refreshed,
+    so ``fmin`` does not count the points in ``max_evals``: it evaluates them and `max_evals` more."""
     trials = Trials()
     trials.insert_trial_docs([generate_trial(tid, point) for tid, point in enumerate(points)])
-    trials.refresh()
     return trials
 
 
@@ -367,9 +367,9 @@ def fmin(fn: Callable[[Any], Any], space: Any, algo: Any = None, max_evals: Opti
                 raise ValueError(f"fmin: `points_to_evaluate[{i}]`: {e.args[0]}") from None
             except (IndexError, TypeError, ValueError) as e:
                 raise ValueError(f"fmin: `points_to_evaluate[{i}]` is not a point of the space: {e}") from None
+        # as hyperopt's generate_trials_to_calculate: new documents, not refreshed (not counted in max_evals)
         trials.insert_trial_docs([dict(generate_trial(tid, p), exp_key=trials._exp_key)
                                   for tid, p in zip(trials.new_trial_ids(len(points_to_evaluate)), points_to_evaluate)])
-        trials.refresh()
     algorithm, options = _algorithm(algo)
     key = (tuple(_labels(space, [])), algorithm, tuple(sorted(options.items())))
     refs: list[Any] = []

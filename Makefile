@@ -84,12 +84,13 @@ test: deps test-swift test-c test-python test-wheel test-dist
 # Optuna TPE's comparisons, and psycopg2 for its study shared through PostgreSQL (Debian's
 # postgresql, which `deps` installs; the test starts its own server). nbclient, nbformat and
 # ipykernel run the seed tutorial as a notebook in a real Jupyter kernel; matplotlib and plotly draw the plots;
-# websocket-client drives Debian's Chromium (which `deps` installs) to load the report page.
+# websocket-client drives Debian's Chromium (which `deps` installs) to load the report page; pyspark runs
+# SparkTrials on a local Spark (with Debian's Java 17, which `deps` installs).
 VENV_PACKAGES := pytest "mypy==2.4.1" cloudpickle pandas "ray[tune]==2.53.0" "hyperopt==0.3.0" build \
 	"bayesian-optimization==1.4.3" "nevergrad==1.0.3" "mlflow==3.17.2" "wandb==0.31.0" "tensorboard==2.21.0" \
 	"scikit-learn==1.9.1" "ConfigSpace==1.2.2" "optuna==5.0.0" "psycopg2-binary==2.9.13" \
 	"nbclient==0.11.0" "nbformat==5.11.1" "ipykernel==7.4.0" "matplotlib==3.11.2" "websocket-client==1.9.2" \
-	"plotly==7.1.0"
+	"plotly==7.1.0" "pyspark==4.0.1"
 venv: .venv/.ready .venv-bohb/.ready
 .venv/.ready: .venv/bin/python Makefile
 	.venv/bin/pip install --quiet --disable-pip-version-check $(VENV_PACKAGES)
@@ -132,6 +133,7 @@ deps:
 	done; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v java >/dev/null || missing="$$missing openjdk-17-jre-headless"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi

@@ -321,18 +321,11 @@ def fmin(fn: Callable[[Any], Any], space: Any, algo: Any = None, max_evals: Opti
     assignment (``trials.argmin``) or, with ``return_argmin=False``, the best configuration
     (``space_eval(space, trials.argmin)``). ``space="annotated"`` takes the space from `fn`'s
     parameter annotations."""
-    from ._convert import from_pyll, is_pyll
 
     _check_arguments(fn, max_evals, timeout, loss_threshold, trials, early_stop_fn, points_to_evaluate)
     if pass_expr_memo_ctrl or getattr(fn, "fmin_pass_expr_memo_ctrl", False):
         raise NotImplementedError("fmin: pass_expr_memo_ctrl (calling fn with the pyll expression, memo and ctrl) is not "
                                   "supported by swifttune: fn receives the configuration")
-    if isinstance(max_queue_len, bool) or not isinstance(max_queue_len, int) or max_queue_len < 1:
-        raise ValueError(f"fmin: `max_queue_len` must be a positive integer, got {max_queue_len!r}")
-    if max_queue_len != 1:
-        raise NotImplementedError(f"fmin: max_queue_len={max_queue_len}: swifttune's fmin suggests and evaluates one "
-                                  "trial at a time (max_queue_len=1); for trials in parallel use swifttune.tune.Tuner "
-                                  "with a ConcurrencyLimiter")
     if allow_trials_fmin and trials is not None and type(trials).fmin is not Trials.fmin:
         # a Trials subclass with an fmin of its own runs the search, as hyperopt has it
         return trials.fmin(fn, space, algo=algo, max_evals=max_evals, timeout=timeout, loss_threshold=loss_threshold,
@@ -340,9 +333,53 @@ def fmin(fn: Callable[[Any], Any], space: Any, algo: Any = None, max_evals: Opti
                            pass_expr_memo_ctrl=pass_expr_memo_ctrl, catch_eval_exceptions=catch_eval_exceptions,
                            return_argmin=return_argmin, show_progressbar=show_progressbar,
                            early_stop_fn=early_stop_fn, trials_save_file=trials_save_file)
+    if isinstance(max_queue_len, bool) or not isinstance(max_queue_len, int) or max_queue_len < 1:
+        raise ValueError(f"fmin: `max_queue_len` must be a positive integer, got {max_queue_len!r}")
+    if max_queue_len != 1:
+        raise NotImplementedError(f"fmin: max_queue_len={max_queue_len}: swifttune's fmin suggests and evaluates one "
+                                  "trial at a time (max_queue_len=1); for trials in parallel use swifttune.tune.Tuner "
+                                  "with a ConcurrencyLimiter")
     if trials_save_file and trials is None and os.path.exists(trials_save_file):
         with open(trials_save_file, "rb") as f:  # continue a run that saved its trials, as hyperopt does
             trials = pickle.load(f)
+
+    if max_evals is None:
+        max_evals = sys.maxsize
+    if trials is None:
+        trials = Trials()
+    space, run = _prepare(fn, space, algo, trials, rstate, points_to_evaluate, catch_eval_exceptions)
+    with _progress_callback(show_progressbar, verbose)(initial=trials.count_by_state_unsynced(JOB_STATE_DONE),
+                                                        total=max_evals) as progress_ctx:
+        run.loop(max_evals - len(trials), timeout, loss_threshold, early_stop_fn, trials_save_file, progress_ctx)
+    return _answer(space, trials, return_argmin)
+
+
+def _progress_callback(show_progressbar: Any, verbose: Any) -> Callable[..., Any]:
+    """fmin's progress context manager for `show_progressbar` (True, False or a callback of the user's)."""
+    if not show_progressbar or not verbose:
+        return progress.no_progress_callback
+    if show_progressbar is True:
+        return progress.default_callback
+    return show_progressbar  # type: ignore[no-any-return]  # a progress context manager of the user's
+
+
+def _answer(space: Any, trials: Trials, return_argmin: bool) -> Any:
+    """fmin's return value: the best assignment, or with ``return_argmin=False`` the best configuration."""
+    if return_argmin:
+        if len(trials.trials) == 0:
+            raise Exception("There are no evaluation tasks, cannot return argmin of task losses.")
+        return trials.argmin
+    if len(trials) > 0:
+        return space_eval(space, trials.argmin)
+    return None
+
+
+def _prepare(fn: Callable[[Any], Any], space: Any, algo: Any, trials: Trials, rstate: Any,
+             points_to_evaluate: Optional[list[dict[str, Any]]], catch_eval_exceptions: bool) -> tuple[Any, "_Run"]:
+    """The space (converted, checked) and the run over `trials`: the points as new documents, the
+    searcher (the Trials' own when it has the same space and algorithm, otherwise a new one), and
+    every finished trial taught to it."""
+    from ._convert import from_pyll, is_pyll
 
     if isinstance(space, str) and space == "annotated":
         space, fn = _annotated(fn)
@@ -352,10 +389,6 @@ def fmin(fn: Callable[[Any], Any], space: Any, algo: Any = None, max_evals: Opti
         raise ValueError(f"fmin: `space` has no hyperparameters (no hp.* expression), so there is nothing to search; "
                          f"got {space!r}")
     _check_labels(space)
-    if max_evals is None:
-        max_evals = sys.maxsize
-    if trials is None:
-        trials = Trials()
     if points_to_evaluate:
         if trials._dynamic_trials:
             raise ValueError("fmin: `points_to_evaluate` with a `trials` that already holds trials: add the points to "
@@ -385,21 +418,7 @@ def fmin(fn: Callable[[Any], Any], space: Any, algo: Any = None, max_evals: Opti
     trials._refs = refs  # type: ignore[attr-defined]
     run = _Run(fn, space, document, trials, _labels(space, []), catch_eval_exceptions)
     run.teach()
-    if not show_progressbar or not verbose:
-        progress_callback: Callable[..., Any] = progress.no_progress_callback
-    elif show_progressbar is True:
-        progress_callback = progress.default_callback
-    else:
-        progress_callback = show_progressbar  # a progress context manager of the user's, as hyperopt takes
-    with progress_callback(initial=trials.count_by_state_unsynced(JOB_STATE_DONE), total=max_evals) as progress_ctx:
-        run.loop(max_evals - len(trials), timeout, loss_threshold, early_stop_fn, trials_save_file, progress_ctx)
-    if return_argmin:
-        if len(trials.trials) == 0:
-            raise Exception("There are no evaluation tasks, cannot return argmin of task losses.")
-        return trials.argmin
-    if len(trials) > 0:
-        return space_eval(space, trials.argmin)
-    return None
+    return space, run
 
 
 class _Run:

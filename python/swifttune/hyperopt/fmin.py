@@ -10,7 +10,7 @@ import pickle
 import random
 import sys
 import time
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 from .._lib import OUTCOME_COMPLETED, OUTCOME_FAILED, OUTCOME_NO_METRIC, SearcherHandle, dumps, lib
 from . import anneal, progress, rand, tpe
@@ -112,22 +112,10 @@ def space_eval(space: Any, hp_assignment: dict[str, Any]) -> Any:
 
 
 def _labels(space: Any, out: list[str]) -> list[str]:
-    """The labels of `space`'s hp nodes, each once, in the order they first stand."""
-    if isinstance(space, HPNode):
-        if space.label in out:
-            return out
-        out.append(space.label)
-        for o in space.options or []:
-            _labels(o, out)
-    elif isinstance(space, HPExpr):
-        for a in space.args:
-            _labels(a, out)
-    elif isinstance(space, dict):
-        for v in space.values():
-            _labels(v, out)
-    elif isinstance(space, (list, tuple)):
-        for v in space:
-            _labels(v, out)
+    """The labels of `space`'s hp nodes, each once, in the order they first stand (appended to `out`)."""
+    for node in _nodes(space):
+        if node.label not in out:
+            out.append(node.label)
     return out
 
 
@@ -239,53 +227,45 @@ def _annotated(fn: Callable[..., Any]) -> tuple[dict[str, Any], Callable[[Any], 
     return space, lambda config: fn(**config)
 
 
+def _nodes(space: Any) -> Iterator[HPNode]:
+    """Each place an ``hp`` node stands in `space`, in order (a node's options are walked the first time it
+    is met)."""
+    met: set[int] = set()
+
+    def walk(obj: Any) -> Iterator[HPNode]:
+        if isinstance(obj, HPNode):
+            yield obj
+            if id(obj) not in met:
+                met.add(id(obj))
+                for o in obj.options or []:
+                    yield from walk(o)
+        elif isinstance(obj, HPExpr):
+            for a in obj.args:
+                yield from walk(a)
+        elif isinstance(obj, dict):
+            for v in obj.values():
+                yield from walk(v)
+        elif isinstance(obj, (list, tuple)):
+            for v in obj:
+                yield from walk(v)
+
+    return walk(space)
+
+
 def _check_labels(space: Any) -> None:
     """hyperopt's ``DuplicateLabel`` for two different ``hp`` nodes with one label (one node used in
     several places is drawn once and shares its value, as in hyperopt)."""
     seen: dict[str, Any] = {}
-
-    def walk(obj: Any) -> None:
-        if isinstance(obj, HPNode):
-            if obj.label in seen:
-                if seen[obj.label] is not obj:
-                    raise DuplicateLabel(f"duplicate label {obj.label!r}: every hp node needs its own label")
-                return
-            seen[obj.label] = obj
-            for o in obj.options or []:
-                walk(o)
-        elif isinstance(obj, HPExpr):
-            for a in obj.args:
-                walk(a)
-        elif isinstance(obj, dict):
-            for v in obj.values():
-                walk(v)
-        elif isinstance(obj, (list, tuple)):
-            for v in obj:
-                walk(v)
-
-    walk(space)
+    for node in _nodes(space):
+        if seen.setdefault(node.label, node) is not node:
+            raise DuplicateLabel(f"duplicate label {node.label!r}: every hp node needs its own label")
 
 
 def _hp_nodes(space: Any) -> dict[str, Any]:
     """Every ``hp`` node of `space` by label (hyperopt's ``Domain.params``)."""
     out: dict[str, Any] = {}
-
-    def walk(obj: Any) -> None:
-        if isinstance(obj, HPNode):
-            out.setdefault(obj.label, obj)
-            for o in obj.options or []:
-                walk(o)
-        elif isinstance(obj, HPExpr):
-            for a in obj.args:
-                walk(a)
-        elif isinstance(obj, dict):
-            for v in obj.values():
-                walk(v)
-        elif isinstance(obj, (list, tuple)):
-            for v in obj:
-                walk(v)
-
-    walk(space)
+    for node in _nodes(space):
+        out.setdefault(node.label, node)
     return out
 
 

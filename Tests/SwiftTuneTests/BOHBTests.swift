@@ -504,6 +504,6 @@ import Testing
         #expect(message(["algorithm": "bohb", "space": space, "min_points_in_model": "x"]) == "'min_points_in_model' must be an integer or null")
         #expect(message(["algorithm": "bohb", "space": space, "metric": 3]) == "'metric' must be a non-empty string")
         #expect(message(["algorithm": "bohb", "space": space, "batch": true]) == "'batch' is not an option of BOHB (TuneBOHB limits concurrency itself)")
-        #expect(message(["algorithm": "nope", "space": space]) == "unknown algorithm 'nope': use \"tpe\", \"random\", \"bohb\", \"optuna_tpe\" or \"callback\"")
+        #expect(message(["algorithm": "nope", "space": space]) == "unknown algorithm 'nope': use \"tpe\", \"random\", \"anneal\", \"bohb\", \"optuna_tpe\" or \"callback\"")
     }
 }

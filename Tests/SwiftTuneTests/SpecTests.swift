@@ -35,7 +35,7 @@ import SwiftTune
         #expect(Self.message { _ = try SearcherSpec(json: ["algorithm": "random", "space": space, "colour": 1]) } == "unknown searcher option 'colour'")
         #expect(Self.message { _ = try SearcherSpec(json: ["algorithm": "random", "space": space, "gamma": 0.5]) }
             == "'gamma' is a TPE option; random search takes none")
-        #expect(Self.message { _ = try SearcherSpec(json: ["algorithm": "grid", "space": space]) } == "unknown algorithm 'grid': use \"tpe\", \"random\", \"bohb\", \"optuna_tpe\" or \"callback\"")
+        #expect(Self.message { _ = try SearcherSpec(json: ["algorithm": "grid", "space": space]) } == "unknown algorithm 'grid': use \"tpe\", \"random\", \"anneal\", \"bohb\", \"optuna_tpe\" or \"callback\"")
         #expect(Self.message { _ = try SearcherSpec(json: ["algorithm": "tpe"]) } == "'space' is required")
         #expect(Self.message { _ = try SearcherSpec(json: ["algorithm": "tpe", "space": space, "seed": "x"]) }?.contains("'seed' must be an integer") == true)
         #expect(Self.message { _ = try SearcherSpec(json: ["tpe"]) } == "the searcher specification must be a JSON object")

@@ -28,10 +28,16 @@ def spark():
     session.stop()
 
 
-def objective(x):
-    if x > 3.0:
-        raise ValueError("too big")
-    return (x - 1) ** 2
+def make_objective():
+    """The objective, made inside a function so that Spark's cloudpickle sends it by value (the executors
+    cannot import this test module)."""
+
+    def objective(x):
+        if x > 3.0:
+            raise ValueError("too big")
+        return (x - 1) ** 2
+
+    return objective
 
 
 @pytest.mark.parametrize("lib,n", [(hyperopt, 12), (sh, 40)], ids=["hyperopt", "swifttune"])
@@ -39,7 +45,7 @@ def test_forty_trials_on_local_spark(spark, lib, n, caplog):
     # hyperopt's own run (12 trials: about a second each) shows the shape that swifttune's 40 must have.
     caplog.set_level("INFO", logger="hyperopt-spark")
     trials = lib.SparkTrials(parallelism=2, spark_session=spark)
-    best = lib.fmin(objective, lib.hp.uniform("x", -5, 5), algo=lib.tpe.suggest, max_evals=n, trials=trials,
+    best = lib.fmin(make_objective(), lib.hp.uniform("x", -5, 5), algo=lib.tpe.suggest, max_evals=n, trials=trials,
                     rstate=np.random.default_rng(0), show_progressbar=False)
     docs = trials._dynamic_trials
     assert len(docs) == n and sorted(d["tid"] for d in docs) == list(range(n))
@@ -64,14 +70,16 @@ def test_forty_trials_on_local_spark(spark, lib, n, caplog):
 
 @pytest.mark.parametrize("lib", [hyperopt, sh], ids=["hyperopt", "swifttune"])
 def test_timeout_cancels_running_trials(spark, lib):
-    trials = lib.SparkTrials(parallelism=2, spark_session=spark, timeout=3)
+    # 8 s for 50 trials of 1 s each, two at a time: about 16 could run; the rest are never launched, and the
+    # ones running at the timeout are cancelled (a cold executor takes a few seconds for its first trial).
+    trials = lib.SparkTrials(parallelism=2, spark_session=spark, timeout=8)
     start = time.time()
     lib.fmin(lambda x: time.sleep(1.0) or x, lib.hp.uniform("x", -5, 5), algo=lib.rand.suggest, max_evals=50,
              trials=trials, rstate=np.random.default_rng(0), show_progressbar=False)
     took = time.time() - start
-    assert took < 10, took
+    assert took < 20, took
     assert trials.fmin_cancelled_reason == "fmin run timeout"
-    assert 1 <= trials.count_successful_trials() < 10
+    assert 1 <= trials.count_successful_trials() <= 16
     assert trials.count_total_trials() < 50
 
 

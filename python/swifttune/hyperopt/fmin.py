@@ -416,6 +416,8 @@ class _Run:
         self.searcher = trials._searcher
         assert self.searcher is not None
         self.configs: dict[int, Any] = {}  # the configurations of the searcher's suggestions not yet evaluated
+        self.scan_from = 0  # documents before this index are not new (documents are only appended)
+        self.finished_in_round = 0  # documents evaluated (done) by the last evaluate_new
 
     def teach(self) -> None:
         """Tells the searcher each finished trial it has not heard of (trials inserted by hand or by an
@@ -438,6 +440,13 @@ class _Run:
         except Exception:  # noqa: BLE001 - a value outside the space: evaluated, kept, not learnt
             pass
 
+    def has_new(self) -> bool:
+        """Whether a document in state new waits (from the scan index on)."""
+        docs = self.trials._dynamic_trials
+        while self.scan_from < len(docs) and docs[self.scan_from]["state"] != JOB_STATE_NEW:
+            self.scan_from += 1
+        return any(d["state"] == JOB_STATE_NEW for d in docs[self.scan_from:])
+
     def suggest(self) -> None:
         """A new trial document (state new) from the searcher."""
         tid = self.trials.new_trial_ids(1)[0]
@@ -451,11 +460,18 @@ class _Run:
         doc["misc"]["idxs"] = {k: ([tid] if k in assignment else []) for k in self.labels}
         doc["misc"]["vals"] = {k: ([assignment[k]] if k in assignment else []) for k in self.labels}
         self.trials.insert_trial_doc(doc)
-        self.trials.refresh()
+        self.trials._trials.append(doc)  # what refresh() would add: a new document of this experiment key
 
-    def evaluate_new(self) -> None:
-        """Evaluates every document in state new, in order (hyperopt's ``serial_evaluate``)."""
-        for doc in self.trials._dynamic_trials:
+    def evaluate_new(self) -> list[float]:
+        """Evaluates every document in state new, in order (hyperopt's ``serial_evaluate``); returns
+        the losses of the results (for the progress postfix and the loss threshold)."""
+        docs = self.trials._dynamic_trials
+        errored = False
+        losses: list[float] = []
+        self.finished_in_round = 0
+        while self.scan_from < len(docs) and docs[self.scan_from]["state"] != JOB_STATE_NEW:
+            self.scan_from += 1
+        for doc in docs[self.scan_from:]:
             if doc["state"] != JOB_STATE_NEW:
                 continue
             doc["state"] = JOB_STATE_RUNNING
@@ -469,6 +485,7 @@ class _Run:
                 doc["state"] = JOB_STATE_ERROR
                 doc["misc"]["error"] = (str(type(e)), str(e))
                 doc["refresh_time"] = datetime.datetime.now()
+                errored = True
                 if ours:
                     lib.check(lib.c.st_searcher_tell(self.searcher.p, str(tid).encode(), OUTCOME_FAILED, 0.0))  # type: ignore[union-attr]
                 if not self.catch:
@@ -478,12 +495,19 @@ class _Run:
             doc["state"] = JOB_STATE_DONE
             doc["result"] = result
             doc["refresh_time"] = datetime.datetime.now()
+            self.finished_in_round += 1
+            loss = result.get("loss")
+            if loss is not None and not math.isnan(float(loss)):
+                losses.append(float(loss))
             if ours:
                 outcome, value = _outcome(result)
                 lib.check(lib.c.st_searcher_tell(self.searcher.p, str(tid).encode(), outcome, value))  # type: ignore[union-attr]
             else:
                 self._add_evaluated(doc)
-        self.trials.refresh()
+                errored = True  # a document inserted by hand joins the view at the refresh
+        if errored:
+            self.trials.refresh()  # an errored document leaves the view (an inserted one joins it)
+        return losses
 
     def loop(self, n: int, timeout: Optional[float], loss_threshold: Optional[float],
              early_stop_fn: Optional[Callable[..., Any]], trials_save_file: str, progress_ctx: Any) -> None:
@@ -491,15 +515,16 @@ class _Run:
         until `timeout`, `loss_threshold` or `early_stop_fn` stops it."""
         start = time.time()
         queued = 0
-        best_loss = math.inf
         early_args: list[Any] = []
-        done_before = self.trials.count_by_state_unsynced(JOB_STATE_DONE)
+        losses = [x for x in self.trials.losses() if x is not None and not math.isnan(float(x))]
+        least = min((float(x) for x in losses), default=math.inf)  # the least loss of all trials so far
+        best_loss = math.inf  # as hyperopt's loop: the first round runs; then the least loss of all trials
         while (queued < n and (timeout is None or time.time() - start < timeout)
                and (loss_threshold is None or best_loss >= loss_threshold)):
-            if self.trials.count_by_state_unsynced(JOB_STATE_NEW) < 1:
+            if not self.has_new():
                 self.suggest()
                 queued += 1
-            self.evaluate_new()
+            new_losses = self.evaluate_new()
             if trials_save_file:
                 tmp = trials_save_file + ".tmp"
                 with open(tmp, "wb") as f:
@@ -508,14 +533,13 @@ class _Run:
             stop = False
             if early_stop_fn is not None:
                 stop, early_args = early_stop_fn(self.trials, *early_args)
-            losses = [x for x in self.trials.losses() if x is not None and not math.isnan(float(x))]
-            if losses:  # hyperopt's postfix: the least loss reported
-                best_loss = min(float(x) for x in losses)
+            least = min([least, *new_losses])
+            if least < math.inf:  # hyperopt's postfix: the least loss reported
+                best_loss = least
                 progress_ctx.postfix = "best loss: " + str(best_loss)
-            done = self.trials.count_by_state_unsynced(JOB_STATE_DONE)
-            if done > done_before:
-                progress_ctx.update(done - done_before)
-            done_before = done
+            finished = self.finished_in_round
+            if finished:
+                progress_ctx.update(finished)
             if stop:
                 break
 

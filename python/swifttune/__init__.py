@@ -18,17 +18,20 @@ _num_cpus: Optional[int] = None
 _num_gpus: Optional[int] = None
 _custom_resources: Optional[dict[str, float]] = None
 _initialized = False
+_ray_address: Optional[str] = None
 _warned: set[str] = set()
 
 
-def init(num_cpus: Optional[int] = None, num_gpus: Optional[int] = None, resources: Optional[dict[str, float]] = None,
-         configure_logging: bool = True, **kwargs: Any) -> dict[str, Any]:
+def init(address: Optional[str] = None, *, num_cpus: Optional[int] = None, num_gpus: Optional[int] = None,
+         resources: Optional[dict[str, float]] = None, configure_logging: bool = True, **kwargs: Any) -> dict[str, Any]:
     """Accepted like ``ray.init``: what the machine offers trials. ``num_cpus`` (default: the
     machine's CPUs; that many worker processes are started ahead for the process executor),
     ``num_gpus`` (default: the GPUs detected as Ray detects them) and custom ``resources`` bound
     how many trials run at once, each taking what ``tune.with_resources`` says (one CPU by
-    default); other Ray options have no meaning here and are ignored with a warning (once each)."""
-    global _num_cpus, _num_gpus, _custom_resources, _initialized
+    default). ``address`` is the Ray cluster ``TuneConfig(executor="ray")`` runs trials on (Ray
+    connects to it when the first such experiment starts; the other executors do not use it).
+    Other Ray options have no meaning here and are ignored with a warning (once each)."""
+    global _num_cpus, _num_gpus, _custom_resources, _initialized, _ray_address
     from ._resources import check_custom
 
     if num_cpus is not None:
@@ -41,6 +44,11 @@ def init(num_cpus: Optional[int] = None, num_gpus: Optional[int] = None, resourc
         _num_gpus = num_gpus
     if resources is not None:
         _custom_resources = check_custom(resources)
+    if address is not None:
+        if not isinstance(address, str):
+            raise TypeError(f"address must be a str (a Ray cluster's address, such as '10.0.0.1:6379' or 'auto'), "
+                            f"got {type(address).__name__}")
+        _ray_address = address
     for key in kwargs:
         if key not in _warned:
             _warned.add(key)
@@ -48,7 +56,8 @@ def init(num_cpus: Optional[int] = None, num_gpus: Optional[int] = None, resourc
     lib.version()  # load and check the library now
     from .tune._internal.worker_pool import worker_pool
 
-    worker_pool.prestart(_cpus())  # the process executor's workers, started ahead as Ray's are
+    if address is None:  # with a cluster address, trials run in Ray's actors, not in these workers
+        worker_pool.prestart(_cpus())  # the process executor's workers, started ahead as Ray's are
     _initialized = True
     return {"num_cpus": _cpus(), "num_gpus": _gpus(), "library": str(library_path())}
 

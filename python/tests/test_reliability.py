@@ -564,7 +564,7 @@ CASES: list[Case] = [
          lambda: tune.TuneConfig(time_budget_s=-1), ValueError,
          "`time_budget_s` must be None or a number of seconds >= 0, got -1", "time_budget_s"),
     Case(P, "tune.TuneConfig", "`executor=\"gpu\"`",
-         lambda: tune.TuneConfig(executor="gpu"), ValueError, "`executor` must be 'process' or 'thread', got 'gpu'",
+         lambda: tune.TuneConfig(executor="gpu"), ValueError, "`executor` must be 'process', 'thread' or 'ray', got 'gpu'",
          "executor"),
     Case(P, "tune.RunConfig", "`stop={\"loss\": nan}`: a NaN stop threshold",
          lambda: tune.RunConfig(stop={"loss": NAN}), ValueError,

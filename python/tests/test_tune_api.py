@@ -614,3 +614,18 @@ def test_tuner_without_param_space_runs_empty_configs(run_config):
 
     results = tune.Tuner(trainable, tune_config=tune.TuneConfig(num_samples=2), run_config=run_config()).fit()
     assert [r.config for r in results] == [{}, {}] and results[0].metrics["score"] == 0
+
+
+def test_ray_executor_without_ray_says_what_to_install(monkeypatch, tmp_path):
+    """``TuneConfig(executor="ray")`` where Ray is not installed: an ImportError naming the fix."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` fails as if it were not installed
+
+    def trainable(config):
+        tune.report({"a": 1})
+
+    with pytest.raises(ImportError, match=r"TuneConfig\(executor='ray'\) runs trials on a Ray cluster and needs Ray: "
+                                          r"pip install 'ray\[tune\]'"):
+        tune.Tuner(trainable, tune_config=tune.TuneConfig(executor="ray"),
+                   run_config=tune.RunConfig(storage_path=str(tmp_path), verbose=0)).fit()

@@ -37,7 +37,9 @@ class TuneConfig:
     executor: str = "process"
     """swifttune extra: "process" (the default, like Ray's workers) runs trials in a pool of worker
     processes; "thread" runs them on threads of this process (lowest overhead, for objectives that
-    release the GIL or cannot be pickled)."""
+    release the GIL or cannot be pickled); "ray" runs each trial in a Ray actor on the Ray cluster
+    this process is connected to (``swifttune.init(address=...)`` or ``ray.init(address=...)``),
+    with the trial's resources as the actor's, while swifttune's engine decides here."""
 
     def __post_init__(self) -> None:
         if self.chdir_to_trial_dir != _DEPRECATED_VALUE:
@@ -64,8 +66,8 @@ class TuneConfig:
         for name in ("trial_name_creator", "trial_dirname_creator"):
             if getattr(self, name) is not None and not callable(getattr(self, name)):
                 raise TypeError(f"`{name}` must be a function of the trial, got {type(getattr(self, name)).__name__}")
-        if self.executor not in ("process", "thread"):
-            raise ValueError(f"`executor` must be 'process' or 'thread', got {self.executor!r}")
+        if self.executor not in ("process", "thread", "ray"):
+            raise ValueError(f"`executor` must be 'process', 'thread' or 'ray', got {self.executor!r}")
 
 
 class ResumeType(str, Enum):

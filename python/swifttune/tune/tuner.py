@@ -68,8 +68,8 @@ class Tuner:
         tc = self.tune_config
         if tc.mode is not None and tc.mode not in ("min", "max"):
             raise ValueError("`mode` must be one of ['min', 'max']")
-        if tc.executor not in ("process", "thread"):
-            raise ValueError(f"executor must be 'process' or 'thread', got {tc.executor!r}")
+        if tc.executor not in ("process", "thread", "ray"):
+            raise ValueError(f"executor must be 'process', 'thread' or 'ray', got {tc.executor!r}")
         base = self._trainable_name = registered_name or getattr(trainable, "__name__", "trainable")
         self._name = self.run_config.name or f"{base}_{datetime.datetime.now():%Y-%m-%d_%H-%M-%S}_{uuid.uuid4().hex[:4]}"
         root = Path(local_storage_path(self.run_config.storage_path) or os.path.expanduser("~/swifttune_results"))
@@ -161,19 +161,25 @@ class Tuner:
         self._path.mkdir(parents=True, exist_ok=True)
         if self._restored is None:
             save_python_side(self)
-        if self.tune_config.executor == "process":
+        if self.tune_config.executor in ("process", "ray"):
             import importlib.util
 
             if importlib.util.find_spec("cloudpickle") is None:
-                raise ImportError("The process executor ships trainables with cloudpickle: pip install cloudpickle, "
-                                  "or use tune.TuneConfig(executor='thread').")
+                raise ImportError(f"The {self.tune_config.executor} executor ships trainables with cloudpickle: pip install "
+                                  "cloudpickle, or use tune.TuneConfig(executor='thread').")
         if self.tune_config.executor == "thread" and trial_resources(self.trainable).get("GPU"):
             raise NotImplementedError("Trials with GPUs (with_resources(..., {'gpu': ...})) are not supported by the thread "
                                       "executor (each trial needs its own CUDA_VISIBLE_DEVICES); use the process executor "
                                       "(TuneConfig(executor='process'), the default).")
         run = ExperimentRun(self)
         run.setup_callbacks(self._total_num_samples if self._total_num_samples is not None else self.tune_config.num_samples)
-        executor = ThreadExecutor(run) if self.tune_config.executor == "thread" else ProcessExecutor(run)
+        executor: Any
+        if self.tune_config.executor == "ray":
+            from ._internal.ray_executor import RayExecutor
+
+            executor = RayExecutor(run)
+        else:
+            executor = ThreadExecutor(run) if self.tune_config.executor == "thread" else ProcessExecutor(run)
         workers = [threading.Thread(target=executor.loop, args=(i,), name=f"swifttune-trial-{i}", daemon=True)
                    for i in range(executor_threads(self))]
         with catching_interrupts(run.interrupt):  # Ctrl-C: the run ends cleanly, restorable (interrupt.py)

@@ -187,6 +187,7 @@ def _build_engine(tuner: "Tuner", spec: dict[str, Any], metric: Optional[str], m
     tuner._scheduler_name = scheduler_obj._describe()
     scheduler = SchedulerHandle(lib.call_handle("st_scheduler_new", dumps(scheduler_spec)))
     fc = rc.failure_config or FailureConfig()
+    available = available_resources(tuner)
     config = {"metric": metric, "mode": mode, "num_samples": num_samples,
               "max_concurrent_trials": tc.max_concurrent_trials,
               "stop": {k: float(v) for k, v in rc.stop.items()} if isinstance(rc.stop, dict) else {},
@@ -195,9 +196,9 @@ def _build_engine(tuner: "Tuner", spec: dict[str, Any], metric: Optional[str], m
               "checkpoint_frequency": getattr(rc.checkpoint_config, "checkpoint_frequency", 0) or 0,
               "checkpoint_at_end": bool(getattr(rc.checkpoint_config, "checkpoint_at_end", False)),
               # What the machine offers and each trial takes: the engine bounds the running trials by both.
-              "resources": {"available": cluster_resources(), "per_trial": trial_resources(tuner.trainable)},
+              "resources": {"available": available, "per_trial": trial_resources(tuner.trainable)},
               # Ray's trials created ahead (a scheduler choosing among the waiting trials sees them).
-              "max_pending_trials": max_pending_trials(tc.search_alg),
+              "max_pending_trials": max_pending_trials(tc.search_alg, available),
               # A class trainable saves when asked: a checkpoint PBT keeps is then awaited.
               "saves_on_demand": is_class_trainable(tuner.trainable)}
     stopper = _stopper_of(rc.stop)
@@ -245,9 +246,19 @@ def _check_pbt(tuner: "Tuner", scheduler: TrialScheduler) -> None:
             "parameter?")
 
 
-def max_pending_trials(search_alg: Any) -> int:
+def available_resources(tuner: "Tuner") -> dict[str, float]:
+    """What trials may take at once: this machine's (``swifttune.init``), or the Ray cluster's for
+    ``TuneConfig(executor="ray")`` (``ray_executor.ray_cluster_resources``)."""
+    if tuner.tune_config.executor == "ray":
+        from .ray_executor import ray_cluster_resources
+
+        return ray_cluster_resources(tuner.trainable)
+    return cluster_resources()
+
+
+def max_pending_trials(search_alg: Any, available: Optional[dict[str, float]] = None) -> int:
     """Ray's ``max_pending_trials``: ``TUNE_MAX_PENDING_TRIALS_PG`` when set, else 200 (or 1.1 per
-    CPU, if more) for a ``BasicVariantGenerator`` and 1 for any other searcher."""
+    CPU of `available`, if more) for a ``BasicVariantGenerator`` and 1 for any other searcher."""
     import os
 
     setting = os.environ.get("TUNE_MAX_PENDING_TRIALS_PG", "auto")
@@ -255,7 +266,7 @@ def max_pending_trials(search_alg: Any) -> int:
         return int(setting)
     if search_alg is not None and not isinstance(search_alg, BasicVariantGenerator):
         return 1
-    return max(200, int(cluster_resources().get("CPU", 1.0) * 1.1))
+    return max(200, int((available if available is not None else cluster_resources()).get("CPU", 1.0) * 1.1))
 
 
 def check_engine_names(*specs: Any) -> None:

@@ -45,4 +45,6 @@ def with_resources(trainable: Any, resources: Union[dict[str, float], Any, Calla
     head = resources.bundles[0] if isinstance(resources, PlacementGroupFactory) and not resources.head_bundle_is_empty \
         else (amounts if not isinstance(resources, PlacementGroupFactory) else {})
     trainable._swifttune_head_gpus = float(head.get("GPU", 0.0))  # type: ignore[union-attr]
+    # The Ray executor makes a placement group of these bundles per trial (ray_executor.py).
+    trainable._swifttune_placement = resources if isinstance(resources, PlacementGroupFactory) else None  # type: ignore[union-attr]
     return trainable

@@ -101,11 +101,12 @@ print("DONE", flush=True)
 
 @pytest.fixture(scope="module")
 def cluster():
-    """A Ray cluster of two nodes on this machine, two CPUs each."""
+    """A Ray cluster of two nodes on this machine, two CPUs each; the second also has one unit of a
+    custom resource, "special"."""
     from ray.cluster_utils import Cluster
 
     c = Cluster(initialize_head=True, head_node_args={"num_cpus": 2})
-    c.add_node(num_cpus=2)
+    c.add_node(num_cpus=2, resources={"special": 1})
     c.wait_for_nodes()
     try:
         yield c
@@ -172,6 +173,8 @@ def test_seed_experiment_runs_on_a_two_node_cluster_with_asha(cluster, tmp_path)
                           text=True, timeout=600)
     assert done.returncode == 0 and "DONE" in done.stdout, done.stderr[-4000:]
     _check_results(tmp_path, cluster, done.stdout)
+    # The status table counts the cluster's CPUs, as Ray's does (four, on two nodes).
+    assert "Logical resource usage: 0.0/4 CPUs, 0/0 GPUs" in done.stdout, done.stdout[-3000:]
     print(f"{NUM_SAMPLES} trials on the two-node cluster in {time.time() - start:.1f} s")
 
 
@@ -323,6 +326,26 @@ def test_trial_resources_are_the_actors(connected, tmp_path):
     assert not grid.errors
     assert {(r.metrics["bundles"], r.metrics["cpus"]) for r in grid} == {(2, 1.0)}
     assert max_overlap(log2) == 2
+
+    # A custom resource: the trials run where it is, one at a time (one unit on the cluster).
+    log3 = FileLog(tmp_path / "log3.jsonl")
+
+    def train_special(config):
+        import ray
+
+        start = time.time()
+        time.sleep(0.3)
+        log3.add("interval", start, time.time())
+        tune.report({"node": ray.get_runtime_context().get_node_id(),
+                     "special": ray.get_runtime_context().get_assigned_resources().get("special")})
+
+    grid = tune.Tuner(tune.with_resources(train_special, {"cpu": 1, "special": 1}),
+                      param_space={"i": tune.grid_search(list(range(3)))}, tune_config=tune.TuneConfig(executor="ray"),
+                      run_config=tune.RunConfig(name="special", storage_path=str(tmp_path), verbose=0)).fit()
+    assert not grid.errors
+    special_node = {n.node_id for n in connected.list_all_nodes() if n is not connected.head_node}
+    assert {r.metrics["node"] for r in grid} == special_node and {r.metrics["special"] for r in grid} == {1.0}
+    assert max_overlap(log3) == 1
 
     with pytest.raises(ValueError, match=r"Each trial needs CPU=3, more than any node of the Ray cluster has"):
         tune.Tuner(tune.with_resources(train, {"cpu": 3}), tune_config=tune.TuneConfig(executor="ray"),

@@ -61,6 +61,7 @@ class Tuner:
         self.tune_config = tune_config or TuneConfig()
         self.run_config = run_config or RunConfig()
         self._python_results: dict[str, list[dict[str, Any]]] = {}
+        self._ray_resources: Optional[dict[str, float]] = None  # the Ray cluster's totals (executor="ray")
         self._refs: list[Any] = []
         self._restored = _restored
         self._constants: dict[str, Any] = {}

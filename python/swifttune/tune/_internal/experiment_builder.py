@@ -250,8 +250,9 @@ def available_resources(tuner: "Tuner") -> dict[str, float]:
     """What trials may take at once: this machine's (``swifttune.init``), or the Ray cluster's for
     ``TuneConfig(executor="ray")`` (``ray_executor.ray_cluster_resources``)."""
     if tuner.tune_config.executor == "ray":
-        from .ray_executor import ray_cluster_resources
+        from .ray_executor import ray_cluster_resources, ray_cluster_totals
 
+        tuner._ray_resources = ray_cluster_totals()[1]  # the status table's totals, as Ray's
         return ray_cluster_resources(tuner.trainable)
     return cluster_resources()
 

@@ -125,14 +125,17 @@ def shown_metric(tuner: "Tuner") -> tuple[Optional[str], Optional[str]]:
 
 
 def resource_usage(tuner: "Tuner", running: int) -> str:
-    """Ray's "Logical resource usage" line: the CPUs and GPUs the running trials take, of the machine's."""
+    """Ray's "Logical resource usage" line: the CPUs and GPUs the running trials take, of the machine's
+    (of the Ray cluster's, for the Ray executor: what the engine was given when the experiment started)."""
     from ... import _cpus, _gpus
     from ..._resources import trial_resources
 
     need = trial_resources(tuner.trainable)
-    gpus = _gpus()
-    gpu_text = f"{running * need.get('GPU', 0.0):.1f}/{gpus} GPUs" if gpus else "0/0 GPUs"
-    return f"Logical resource usage: {running * need.get('CPU', 0.0):.1f}/{_cpus()} CPUs, {gpu_text}"
+    cluster = getattr(tuner, "_ray_resources", None)
+    cpus: Any = f"{cluster.get('CPU', 0.0):g}" if cluster is not None else _cpus()
+    gpus: Any = f"{cluster.get('GPU', 0.0):g}" if cluster is not None else _gpus()
+    gpu_text = f"{running * need.get('GPU', 0.0):.1f}/{gpus} GPUs" if float(gpus) else "0/0 GPUs"
+    return f"Logical resource usage: {running * need.get('CPU', 0.0):.1f}/{cpus} CPUs, {gpu_text}"
 
 
 def _sys_info(tuner: "Tuner") -> list[str]:

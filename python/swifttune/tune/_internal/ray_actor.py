@@ -53,14 +53,6 @@ class TrialActor:
         self.cache = TrainableCache()  # a class trainable kept between trials (reuse_actors=True)
         self.conn: Optional[_QueueConnection] = None
 
-    def where(self) -> tuple[str, str, int]:
-        """The node this actor runs on: Ray's node id, its IP address, and the actor's pid."""
-        import os
-
-        import ray
-
-        return ray.get_runtime_context().get_node_id(), ray.util.get_node_ip_address(), os.getpid()
-
     def start(self, msg: tuple[Any, ...]) -> None:
         """Starts the trial of a worker.py "run" message on a thread; its GPUs are the ones Ray
         gave this actor (Ray has set ``CUDA_VISIBLE_DEVICES`` to them)."""

@@ -22,7 +22,7 @@ from ..checkpoint import Checkpoint
 from .run import ExperimentRun
 from .trial_session import TrialSession
 
-__all__ = ["RayExecutor", "ray_module", "ray_cluster_resources"]
+__all__ = ["RayExecutor", "ray_module", "ray_cluster_resources", "ray_cluster_totals"]
 
 _MISSING = ("TuneConfig(executor='ray') runs trials on a Ray cluster and needs Ray: pip install 'ray[tune]' "
             "(the same version on every node), or use executor='process'.")
@@ -48,13 +48,9 @@ def _placement(trainable: Any) -> Any:
     return getattr(trainable, "_swifttune_placement", None)
 
 
-def ray_cluster_resources(trainable: Any) -> dict[str, float]:
-    """What the Ray cluster offers trials, as the engine's pool: Ray's totals, except that each
-    resource a trial takes counts only as many trials as fit on the cluster's nodes one by one (a
-    trial's actor runs on one node; with a placement group of a non-strict strategy, its bundles
-    may spread and the totals count). Read once, when the experiment starts."""
-    from ..._resources import trial_resources
-
+def ray_cluster_totals() -> tuple[list[dict[str, float]], dict[str, float]]:
+    """The Ray cluster's live nodes (their resources) and their totals (``ray.cluster_resources()``
+    of the live nodes, without Ray's ``node:*`` markers and object store)."""
     ray = ray_module()
     nodes = [dict(n.get("Resources") or {}) for n in ray.nodes() if n.get("Alive")]
     totals: dict[str, float] = {}
@@ -62,6 +58,17 @@ def ray_cluster_resources(trainable: Any) -> dict[str, float]:
         for k, v in n.items():
             if not k.startswith("node:") and k != "object_store_memory":
                 totals[k] = totals.get(k, 0.0) + float(v)
+    return nodes, totals
+
+
+def ray_cluster_resources(trainable: Any) -> dict[str, float]:
+    """What the Ray cluster offers trials, as the engine's pool: Ray's totals, except that each
+    resource a trial takes counts only as many trials as fit on the cluster's nodes one by one (a
+    trial's actor runs on one node; with a placement group of a non-strict strategy, its bundles
+    may spread and the totals count). Read once, when the experiment starts."""
+    from ..._resources import trial_resources
+
+    nodes, totals = ray_cluster_totals()
     need = {k: v for k, v in trial_resources(trainable).items() if v > 0}
     pg = _placement(trainable)
     if not need:

@@ -281,75 +281,61 @@ def test_actor_death_and_errors_follow_failure_config(connected, tmp_path):
     assert Path(by_x[2].path, "error.txt").read_text().count("x=2 is refused") >= 2  # tried twice
 
 
-def test_trial_resources_are_the_actors(connected, tmp_path):
-    """``with_resources`` maps to the actor's resources: trials of two CPUs on nodes of two CPUs
-    run one per node (two at a time, one on each node); a trial no node can hold is refused."""
-    from swifttune import tune
-    from helpers import FileLog, max_overlap
-
-    log = FileLog(tmp_path / "log.jsonl")
+def _holding(log: Any, seconds: float) -> Any:
+    """A trainable that holds its resources for `seconds` (the interval goes to `log`), then reports
+    where it ran and what Ray gave it: its node, CPUs, "special" units, placement group bundles."""
 
     def train(config):
         import ray
 
-        start = time.time()
-        time.sleep(2.0)
-        log.add("interval", start, time.time())
-        tune.report({"node": ray.get_runtime_context().get_node_id(),
-                     "cpus": ray.get_runtime_context().get_assigned_resources().get("CPU")})
+        from swifttune import tune
 
-    grid = tune.Tuner(tune.with_resources(train, {"cpu": 2}), param_space={"i": tune.grid_search(list(range(4)))},
-                      tune_config=tune.TuneConfig(executor="ray"),
-                      run_config=tune.RunConfig(name="resources", storage_path=str(tmp_path), verbose=0)).fit()
-    assert not grid.errors
-    assert {r.metrics["cpus"] for r in grid} == {2.0}
+        start = time.time()
+        time.sleep(seconds)
+        log.add("interval", start, time.time())
+        context = ray.get_runtime_context()
+        group = ray.util.get_current_placement_group()
+        tune.report({"node": context.get_node_id(), "cpus": context.get_assigned_resources().get("CPU"),
+                     "special": context.get_assigned_resources().get("special"),
+                     "bundles": len(group.bundle_specs) if group else 0})
+
+    return train
+
+
+def test_trial_resources_are_the_actors(connected, tmp_path):
+    """``with_resources`` maps to the actor's resources: trials of two CPUs on nodes of two CPUs
+    run one per node (two at a time, one on each node); a placement group per trial; a custom
+    resource places trials on its node; a trial no node can hold is refused."""
+    from swifttune import tune
+    from helpers import FileLog, max_overlap
+
+    def fit(name: str, resources: Any, trials: int, seconds: float) -> tuple[Any, int]:
+        log = FileLog(tmp_path / f"{name}.jsonl")
+        grid = tune.Tuner(tune.with_resources(_holding(log, seconds), resources),
+                          param_space={"i": tune.grid_search(list(range(trials)))},
+                          tune_config=tune.TuneConfig(executor="ray"),
+                          run_config=tune.RunConfig(name=name, storage_path=str(tmp_path), verbose=0)).fit()
+        assert not grid.errors
+        return grid, max_overlap(log)
+
+    grid, overlap = fit("cpus", {"cpu": 2}, 4, 2.0)
+    assert {(r.metrics["cpus"], r.metrics["bundles"]) for r in grid} == {(2.0, 0)}
     assert {r.metrics["node"] for r in grid} == _node_ids(connected)
-    assert max_overlap(log) == 2
+    assert overlap == 2
 
     # A placement group per trial: the actor in its first bundle, the other bundle the trial's to use.
-    log2 = FileLog(tmp_path / "log2.jsonl")
-
-    def train_pg(config):
-        import ray
-
-        start = time.time()
-        time.sleep(2.0)
-        log2.add("interval", start, time.time())
-        group = ray.util.get_current_placement_group()
-        tune.report({"bundles": len(group.bundle_specs) if group else 0,
-                     "cpus": ray.get_runtime_context().get_assigned_resources().get("CPU")})
-
-    pgf = tune.PlacementGroupFactory([{"CPU": 1}, {"CPU": 1}], strategy="SPREAD")
-    grid = tune.Tuner(tune.with_resources(train_pg, pgf), param_space={"i": tune.grid_search(list(range(4)))},
-                      tune_config=tune.TuneConfig(executor="ray"),
-                      run_config=tune.RunConfig(name="groups", storage_path=str(tmp_path), verbose=0)).fit()
-    assert not grid.errors
+    grid, overlap = fit("groups", tune.PlacementGroupFactory([{"CPU": 1}, {"CPU": 1}], strategy="SPREAD"), 4, 2.0)
     assert {(r.metrics["bundles"], r.metrics["cpus"]) for r in grid} == {(2, 1.0)}
-    assert max_overlap(log2) == 2
+    assert overlap == 2
 
     # A custom resource: the trials run where it is, one at a time (one unit on the cluster).
-    log3 = FileLog(tmp_path / "log3.jsonl")
-
-    def train_special(config):
-        import ray
-
-        start = time.time()
-        time.sleep(0.3)
-        log3.add("interval", start, time.time())
-        tune.report({"node": ray.get_runtime_context().get_node_id(),
-                     "special": ray.get_runtime_context().get_assigned_resources().get("special")})
-
-    grid = tune.Tuner(tune.with_resources(train_special, {"cpu": 1, "special": 1}),
-                      param_space={"i": tune.grid_search(list(range(3)))}, tune_config=tune.TuneConfig(executor="ray"),
-                      run_config=tune.RunConfig(name="special", storage_path=str(tmp_path), verbose=0)).fit()
-    assert not grid.errors
+    grid, overlap = fit("special", {"cpu": 1, "special": 1}, 3, 0.3)
     special_node = {n.node_id for n in connected.list_all_nodes() if n is not connected.head_node}
     assert {r.metrics["node"] for r in grid} == special_node and {r.metrics["special"] for r in grid} == {1.0}
-    assert max_overlap(log3) == 1
+    assert overlap == 1
 
     with pytest.raises(ValueError, match=r"Each trial needs CPU=3, more than any node of the Ray cluster has"):
-        tune.Tuner(tune.with_resources(train, {"cpu": 3}), tune_config=tune.TuneConfig(executor="ray"),
-                   run_config=tune.RunConfig(name="too_big", storage_path=str(tmp_path), verbose=0)).fit()
+        fit("too_big", {"cpu": 3}, 1, 0.0)
 
 
 def test_class_trainable_checkpoints_and_reuse_actors(connected, tmp_path):

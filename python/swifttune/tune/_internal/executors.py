@@ -9,8 +9,7 @@ import pickle
 import threading
 from typing import Optional
 
-from ..._lib import CONTINUE, END_COMPLETED, END_FAILED
-from ..checkpoint import Checkpoint
+from ..._lib import END_COMPLETED, END_FAILED
 from ..session import TrialStopped, bind_session
 from .run import ExperimentRun
 from .trainable_runner import TrainableCache, run_trainable, trial_output
@@ -155,36 +154,19 @@ class ProcessExecutor:
                               run.reuse_actors, run.log_files, s.gpu_ids))
             while True:
                 msg = worker.conn.recv()
-                if msg[0] == "report":
-                    name = msg[2]
-                    if name is not None:
-                        s.next_checkpoint += 1
-                        s.checkpoint = Checkpoint(s.trial_dir / name)
-                    decision = s.record(msg[1], name)
-                    if decision != CONTINUE:
-                        s.stopped = True
-                    # conn.send's bytes, without a ForkingPickler per message (the hot path)
-                    worker.conn.send_bytes(pickle.dumps(("decision", decision, s.take_save()), pickle.HIGHEST_PROTOCOL))
-                elif msg[0] == "saved":
-                    s.saved(msg[1])
-                elif msg[0] == "died":
+                if msg[0] == "died":
                     if run.interrupted.is_set():
                         raise _Interrupted()
                     reason = exit_reason(msg[1]) or "it ended"
                     end, message = END_FAILED, f"The worker process running trial {s.trial_name} died: {reason}."
                     worker.close()
                     break
-                elif msg[0] == "done":
-                    if msg[1] is not None and not s.stopped:
-                        s.record(pickle.loads(msg[1]))
-                    break
-                else:
-                    end, message = END_FAILED, msg[1]
-                    if len(msg) > 2 and msg[2] is not None:
-                        try:
-                            error = pickle.loads(msg[2])
-                        except Exception:  # noqa: BLE001 - an exception that does not unpickle here
-                            error = None
+                reply = s.remote_message(msg)
+                if reply is not None:
+                    # conn.send's bytes, without a ForkingPickler per message (the hot path)
+                    worker.conn.send_bytes(pickle.dumps(reply, pickle.HIGHEST_PROTOCOL))
+                elif s.ending is not None:
+                    end, message, error = s.ending
                     break
         except (EOFError, OSError, ConnectionError, _Interrupted):
             if run.interrupted.is_set():  # killed by the interrupt: the trial stays RUNNING

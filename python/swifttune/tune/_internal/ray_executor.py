@@ -17,8 +17,7 @@ import pickle
 import threading
 from typing import Any, Optional
 
-from ..._lib import CONTINUE, END_COMPLETED, END_FAILED
-from ..checkpoint import Checkpoint
+from ..._lib import END_COMPLETED, END_FAILED
 from .run import ExperimentRun
 from .trial_session import TrialSession
 
@@ -211,32 +210,9 @@ class RayExecutor:
                                                s.resources, run.name, s.checkpoint.path if s.checkpoint else None,
                                                s.next_checkpoint, run.reuse_actors, run.log_files, [])))
             reply: Optional[tuple[Any, ...]] = None
-            while True:
-                msg = pickle.loads(ray.get(actor.handle.exchange.remote(reply)))
-                reply = None
-                if msg[0] == "report":
-                    name = msg[2]
-                    if name is not None:
-                        s.next_checkpoint += 1
-                        s.checkpoint = Checkpoint(s.trial_dir / name)
-                    decision = s.record(msg[1], name)
-                    if decision != CONTINUE:
-                        s.stopped = True
-                    reply = ("decision", decision, s.take_save())
-                elif msg[0] == "saved":
-                    s.saved(msg[1])
-                elif msg[0] == "done":
-                    if msg[1] is not None and not s.stopped:
-                        s.record(pickle.loads(msg[1]))
-                    break
-                else:
-                    end, message = END_FAILED, msg[1]
-                    if len(msg) > 2 and msg[2] is not None:
-                        try:
-                            error = pickle.loads(msg[2])
-                        except Exception:  # noqa: BLE001 - an exception that does not unpickle here
-                            error = None
-                    break
+            while s.ending is None:
+                reply = s.remote_message(pickle.loads(ray.get(actor.handle.exchange.remote(reply))))
+            end, message, error = s.ending
         except ray.exceptions.RayError as e:
             alive = False
             if run.interrupted.is_set():  # killed by the interrupt: the trial stays RUNNING

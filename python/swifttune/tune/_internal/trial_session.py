@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import math
+import pickle
 import time
 from typing import TYPE_CHECKING, Any, Optional
 
-from ..._lib import CONTINUE, STOP, ReportSlots, metrics_for_engine
+from ..._lib import CONTINUE, END_COMPLETED, END_FAILED, STOP, ReportSlots, metrics_for_engine
 from ..checkpoint import Checkpoint, CheckpointManager, checkpoint_name, keep_reported
 from ..result import SHOULD_CHECKPOINT
 from ..session import TrialStopped, check_report
@@ -62,6 +63,39 @@ class TrialSession:
         self.slots = ReportSlots()  # the engine's answers to this session's reports
         self.info = run.trial_info(trial_id, self.trial_name, config, str(self.trial_dir), record["number"])
         self.info.checkpoint = self.checkpoint
+        self.ending: Optional[tuple[int, Optional[str], Optional[BaseException]]] = None
+        """How a trial run in another process ended (``remote_message``): the engine's end code, the
+        failure's text, the trial's exception."""
+
+    def remote_message(self, msg: tuple[Any, ...]) -> Optional[tuple[Any, ...]]:
+        """One message of worker.py's protocol from the process that runs the trial (a worker
+        process, a Ray actor). A report is recorded and its answer returned (``("decision", code,
+        save_name)``: the engine's decision, a save it asks for); a saved checkpoint is noted;
+        "done" and "error" end the run, in ``ending``. Returns None when nothing is to be answered."""
+        if msg[0] == "report":
+            name = msg[2]
+            if name is not None:
+                self.next_checkpoint += 1
+                self.checkpoint = Checkpoint(self.trial_dir / name)
+            decision = self.record(msg[1], name)
+            if decision != CONTINUE:
+                self.stopped = True
+            return ("decision", decision, self.take_save())
+        if msg[0] == "saved":
+            self.saved(msg[1])
+        elif msg[0] == "done":
+            if msg[1] is not None and not self.stopped:
+                self.record(pickle.loads(msg[1]))
+            self.ending = (END_COMPLETED, None, None)
+        else:  # ("error", traceback text, the pickled exception or None)
+            error = None
+            if len(msg) > 2 and msg[2] is not None:
+                try:
+                    error = pickle.loads(msg[2])
+                except Exception:  # noqa: BLE001 - an exception that does not unpickle here
+                    error = None
+            self.ending = (END_FAILED, msg[1], error)
+        return None
 
     def write_params(self) -> None:
         """The trial's ``params.json``: its configuration, as Ray writes it."""

@@ -14,6 +14,8 @@ from .._lib import ExperimentHandle
 from .._space import decode_configuration
 from ._internal.executors import ProcessExecutor, ThreadExecutor
 from ._internal.interrupt import catching_interrupts, interrupted_message
+from ._internal.driver_lock import DriverLock
+from ._internal.folder_trust import check_trusted
 from ._internal.experiment_builder import build_experiment, executor_threads
 from ._internal.restore import load_python_side, read_state, save_python_side
 from ._internal.trial_events import drain as drain_events
@@ -106,6 +108,7 @@ class Tuner:
             if not isinstance(flag, bool):
                 raise TypeError(f"`{name}` must be a bool, got {type(flag).__name__}")
         p = Path(path)
+        check_trusted(p)  # restoring unpickles files of the folder: no other user may have written it
         saved = read_state(p)
         engine = saved["engine"]
         tc = saved.get("tune_config", {})
@@ -160,6 +163,10 @@ class Tuner:
         if not hasattr(self, "_experiment"):
             self._build()
         self._path.mkdir(parents=True, exist_ok=True)
+        with DriverLock(self._path):  # one driver per experiment folder (driver_lock.py)
+            return self._fit_locked()
+
+    def _fit_locked(self) -> ResultGrid:
         if self._restored is None:
             save_python_side(self)
         if self.tune_config.executor in ("process", "ray"):

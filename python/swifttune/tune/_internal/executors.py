@@ -14,6 +14,7 @@ from ..session import TrialStopped, bind_session
 from .run import ExperimentRun
 from .trainable_runner import TrainableCache, run_trainable, trial_output
 from .interrupt import TrialInterrupted
+from .trial_files import TrialFilesError
 from .trial_session import TrialSession
 from .worker_pool import WorkerProcess, exit_reason, worker_pool
 
@@ -64,6 +65,8 @@ class ThreadExecutor:
             pass
         except TrialInterrupted:
             return  # the run was interrupted: the trial stays RUNNING (a restore runs it again)
+        except TrialFilesError:
+            raise  # the storage failed, not the trial: the run stops (run.py), the trial stays RUNNING
         except BaseException as e:  # noqa: BLE001 - a trial's failure is recorded, the run goes on
             if isinstance(e, KeyboardInterrupt):
                 raise

@@ -20,6 +20,7 @@ from .progress import ProgressOutput, evaluated_params
 from .trainable_runner import is_class_trainable
 from .trial_events import tensorboard_enabled
 from .state import STATE_FILE, StateWriter, write_atomically
+from .trial_files import TrialFilesError
 from .stop_bridge import start_stoppers
 from ..._resources import head_gpus, trial_resources
 
@@ -78,7 +79,7 @@ class ExperimentRun:
         self.stateful = [i for i, cb in enumerate(self.callbacks) if _overrides(cb, "get_state")]
         self.session = datetime.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
         self.state = StateWriter(self.path / STATE_FILE, self.render_state,
-                                 self.save_callback_states if self.stateful else None)
+                                 self.save_callback_states if self.stateful else None, self.storage_fault)
         self.warned: set[str] = set()
         self.dirs: dict[str, tuple[str, Path]] = {}  # each trial's name and folder, fixed when first made
         # Checkpoints other trials took by PBT's exploits: (owner trial, folder name), never deleted.
@@ -295,6 +296,22 @@ class ExperimentRun:
             self.warned.add(problem)
         logger.warning(text)
 
+    def storage_fault(self, what: str, error: Optional[BaseException]) -> None:
+        """The state writer's news of the storage (state.py): said once per turn; writes that failed
+        for too long stop the experiment as Ctrl-C does (trials left to run again), and ``fit``
+        raises the writer's ``StateWriteError``."""
+        path = self.state.path
+        if what == "failing":
+            logger.warning("Could not write the experiment state to %s (%s). Trials go on, and the write is tried "
+                           "again every second for up to %g s before the experiment is stopped; the state on disk is "
+                           "the last complete one.", path, getattr(error, "strerror", None) or error,
+                           self.state.write_timeout_s)
+        elif what == "recovered":
+            logger.warning("The experiment state is written to %s again.", path)
+        else:
+            logger.error("%s", error)
+            self.interrupt()
+
     def interrupt(self) -> None:
         """The run was interrupted (interrupt.py; called from the signal handler): no trial starts
         after this, and each executor ends its running trials (they stay RUNNING in the state)."""
@@ -327,6 +344,12 @@ class ExperimentRun:
                 self.error = e
             with self.cond:
                 self.cond.notify_all()
+            if isinstance(e, TrialFilesError) and not self.interrupted.is_set():
+                # The storage failed under a trial's files: the experiment stops as Ctrl-C stops it.
+                logger.error("Could not write %s (%s), so the experiment was stopped; the trials under way run again "
+                             "when Tuner.restore(%r, trainable) continues it, once the storage is fixed.",
+                             e.filename, e.strerror, str(self.path))
+                self.interrupt()
 
     def maybe_print(self, final: bool = False) -> None:
         self.progress.maybe_print(final)

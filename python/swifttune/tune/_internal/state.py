@@ -4,6 +4,13 @@ Every trial state change asks for a write; results ask at most every few seconds
 while a write runs are folded into the next one, so trial threads never wait on the disk, and a
 driver killed at any moment leaves either the previous file or the new one: each write goes to a
 temporary file, is fsynced, renamed over the state file, and the directory is fsynced.
+
+Storage that fails (a full disk, a folder turned read-only or gone, an I/O error) does not stop the
+trials at once: the write is tried again every second, the state on disk staying the last complete
+one, and once a write succeeds the experiment carries on as if nothing happened. Writes that keep
+failing for ``write_timeout_s()`` (60 s; ``SWIFTTUNE_STATE_WRITE_TIMEOUT_S``) stop the experiment
+with a ``StateWriteError`` naming the path: it restores, from that last complete state, once the
+storage is fixed. ``on_fault`` hears of each turn ("failing", "recovered", "gave_up").
 """
 from __future__ import annotations
 
@@ -21,21 +28,49 @@ RESULT_SAVE_PERIOD_S = 3.0
 MAX_PAUSE_S = 2.0
 """The longest a write waits after the previous one."""
 
+RETRY_S = 1.0
+"""A write that failed is tried again this long after."""
+
+
+def write_timeout_s() -> float:
+    """How long state writes may keep failing before the experiment is stopped:
+    ``SWIFTTUNE_STATE_WRITE_TIMEOUT_S`` seconds, 60 by default."""
+    text = os.environ.get("SWIFTTUNE_STATE_WRITE_TIMEOUT_S", "60")
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"SWIFTTUNE_STATE_WRITE_TIMEOUT_S must be a number of seconds, got {text!r}") from None
+    if not value >= 0:
+        raise ValueError(f"SWIFTTUNE_STATE_WRITE_TIMEOUT_S must be >= 0, got {text!r}")
+    return value
+
+
+class StateWriteError(OSError):
+    """The experiment state could not be written for ``write_timeout_s()`` seconds: the experiment
+    was stopped (an ``OSError`` with the last failure's errno and the state file's path)."""
+
 
 def write_atomically(path: Path, content: Union[str, bytes]) -> None:
     """Replaces `path` with `content`: temporary file, fsync, rename, fsync of the directory."""
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
-        data = content.encode("utf-8") if isinstance(content, str) else content
-        view = memoryview(data)
-        while view:
-            n = os.write(fd, view)
-            view = view[n:]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+        try:
+            data = content.encode("utf-8") if isinstance(content, str) else content
+            view = memoryview(data)
+            while view:
+                n = os.write(fd, view)
+                view = view[n:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except OSError:
+        try:  # a half-written temporary file only takes space (a full disk needs it back)
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
     try:
         dfd = os.open(path.parent, os.O_RDONLY)
     except OSError:  # pragma: no cover - directories that cannot be opened
@@ -52,11 +87,17 @@ class StateWriter:
     """Writes ``render()`` to ``path`` whenever asked, one write at a time, on its own thread (then
     runs ``companion``, when given, for what is saved beside the state)."""
 
-    def __init__(self, path: Path, render: Callable[[], str], companion: Optional[Callable[[], None]] = None) -> None:
+    def __init__(self, path: Path, render: Callable[[], str], companion: Optional[Callable[[], None]] = None,
+                 on_fault: Optional[Callable[[str, Optional[BaseException]], None]] = None) -> None:
         self.path = path
         self.render = render
         self.companion = companion
         """Written after each state, on this thread (the callbacks' states, Ray's callback-states file)."""
+        self.on_fault = on_fault
+        """Called on this thread when writes start failing ("failing", the error), succeed again
+        ("recovered", None), or have failed too long ("gave_up", the ``StateWriteError``)."""
+        self.write_timeout_s = write_timeout_s()
+        self._failing_since: Optional[float] = None
         self._cond = threading.Condition()
         self._requested = 0
         self._written = 0
@@ -119,12 +160,19 @@ class StateWriter:
                 write_atomically(self.path, self.render())
                 if self.companion is not None:
                     self.companion()
+            except OSError as e:  # the storage failed: tried again, for a while
+                if self._storage_failed(e):
+                    continue
+                return
             except BaseException as e:  # noqa: BLE001 - reported to whoever waits, and by close()
                 with self._cond:
                     self.error = e
                     self._written = target
                     self._cond.notify_all()
                 return
+            if self._failing_since is not None:
+                self._failing_since = None
+                self._tell("recovered", None)
             self._last_end = time.monotonic()
             self._last_duration = self._last_end - began
             with self._cond:
@@ -137,6 +185,38 @@ class StateWriter:
                     action()
                 except Exception:  # noqa: BLE001 - tidying up must not stop the writer
                     pass
+
+    def _storage_failed(self, e: OSError) -> bool:
+        """A write failed on the storage: whether to try again (after ``RETRY_S``), or, when writes
+        have failed for ``write_timeout_s``, give up with a ``StateWriteError``."""
+        now = time.monotonic()
+        if self._failing_since is None:
+            self._failing_since = now
+            self._tell("failing", e)
+        failing = now - self._failing_since
+        if failing >= self.write_timeout_s:
+            text = (f"The experiment state could not be written to {self.path} for {failing:.0f} s ({e.strerror or e}), "
+                    "so the experiment was stopped; the last complete state on disk is kept, and "
+                    f"Tuner.restore({str(self.path.parent)!r}, trainable) continues from it once the storage is fixed")
+            error = StateWriteError(e.errno, text) if e.errno is not None else StateWriteError(text)
+            with self._cond:
+                self.error = error
+                self._written = self._requested
+                self._cond.notify_all()
+            self._tell("gave_up", error)
+            return False
+        deadline = now + RETRY_S
+        with self._cond:
+            while (remaining := deadline - time.monotonic()) > 0:
+                self._cond.wait(remaining)
+        return True
+
+    def _tell(self, what: str, error: Optional[BaseException]) -> None:
+        if self.on_fault is not None:
+            try:
+                self.on_fault(what, error)
+            except Exception:  # noqa: BLE001 - telling must not stop the writer
+                pass
 
     def close(self) -> None:
         """Writes the final state and stops the thread (raises a write error, if one happened)."""

@@ -18,7 +18,20 @@ from .state import write_atomically
 if TYPE_CHECKING:
     from .trial_events import TrialEvents
 
-__all__ = ["TrialFiles", "csv_value", "dumps", "strict_dumps"]
+__all__ = ["TrialFiles", "TrialFilesError", "csv_value", "dumps", "strict_dumps"]
+
+
+class TrialFilesError(OSError):
+    """A trial's file could not be written: the storage failed (a full disk, a read-only or lost
+    folder, an I/O error). It stops the experiment (``run.py``), which restores once the storage
+    is fixed; it is never the trial's own failure. Names the file (``filename``)."""
+
+
+def storage_error(e: OSError, path: Any) -> TrialFilesError:
+    """`e`, as a ``TrialFilesError`` naming `path` (the file being written) when it names none."""
+    if isinstance(e, TrialFilesError):
+        return e
+    return TrialFilesError(e.errno, e.strerror or str(e), str(e.filename if e.filename is not None else path))
 
 _encoder = json.JSONEncoder(default=str)
 _BATCH = 64
@@ -151,13 +164,18 @@ class TrialFiles:
                 header = next(csv.reader(f), [])
         if not header:
             header = [k for k in rows[0] if k != "config"]
-        write_atomically(self.result_path, "".join(json.dumps(r, default=str) + "\n" for r in rows))
         buf = io.StringIO()
         w = csv.writer(buf)
         w.writerow(header)
         for r in rows:
             w.writerow([csv_value(r.get(k)) for k in header])
-        write_atomically(self.progress_path, buf.getvalue())
+        path = self.result_path
+        try:
+            write_atomically(path, "".join(json.dumps(r, default=str) + "\n" for r in rows))
+            path = self.progress_path
+            write_atomically(path, buf.getvalue())
+        except OSError as e:
+            raise storage_error(e, path) from None
         self.columns = header
         self.cells = _row_cells(header)
         self._open()
@@ -165,8 +183,11 @@ class TrialFiles:
 
     def _open(self) -> io.TextIOWrapper:
         """Opens both files to append (buffered); the result file."""
-        self.result_file = result_file = open(self.result_path, "a", encoding="utf-8", buffering=_BUFFER)
-        self.progress_file = open(self.progress_path, "a", newline="", encoding="utf-8", buffering=_BUFFER)
+        try:
+            self.result_file = result_file = open(self.result_path, "a", encoding="utf-8", buffering=_BUFFER)
+            self.progress_file = open(self.progress_path, "a", newline="", encoding="utf-8", buffering=_BUFFER)
+        except OSError as e:
+            raise storage_error(e, self.progress_path if self.result_file is not None else self.result_path) from None
         self.progress_writer = csv.writer(_Collect(self.csv_lines))
         return result_file
 
@@ -232,13 +253,19 @@ class TrialFiles:
             if lines and f is not None and not f.closed:
                 text = "".join(lines)
                 lines.clear()
-                f.write(text)
+                try:
+                    f.write(text)
+                except OSError as e:
+                    raise storage_error(e, f.name) from None
 
     def _flush(self, now: Optional[float] = None) -> None:
         self._drain()
         for f in (self.result_file, self.progress_file):
             if f is not None and not f.closed:
-                f.flush()
+                try:
+                    f.flush()
+                except OSError as e:
+                    raise storage_error(e, f.name) from None
         self.dirty = False
         self.flushed_at = time.monotonic() if now is None else now
         if self.events is not None:
@@ -255,10 +282,16 @@ class TrialFiles:
             try:
                 self._drain()
             finally:
+                error: Optional[OSError] = None
                 for f in (self.result_file, self.progress_file):
                     if f is not None:
-                        f.close()
+                        try:
+                            f.close()  # closed even when its last rows cannot be written
+                        except OSError as e:
+                            error = error or storage_error(e, f.name)
                 self.dirty = False
+                if error is not None:
+                    raise error
             if self.events is not None:
                 self.events.write()
 

@@ -16,7 +16,7 @@ from .interrupt import TrialInterrupted
 from .stop_bridge import ENGINE_SKIPS, report_result
 from .trainable_runner import ReportClock
 from .trial_events import TrialEvents
-from .trial_files import TrialFiles
+from .trial_files import TrialFiles, storage_error
 from ..._resources import visible_gpu_ids
 
 if TYPE_CHECKING:
@@ -99,8 +99,12 @@ class TrialSession:
 
     def write_params(self) -> None:
         """The trial's ``params.json``: its configuration, as Ray writes it."""
-        with open(self.trial_dir / "params.json", "w", encoding="utf-8") as f:
-            json.dump(self.config, f, default=str)
+        path = self.trial_dir / "params.json"
+        try:
+            with open(path, "w", encoding="utf-8") as f:
+                json.dump(self.config, f, default=str)
+        except OSError as e:
+            raise storage_error(e, path) from None
 
     def close(self) -> None:
         """Closes the trial's files."""

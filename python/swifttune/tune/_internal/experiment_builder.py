@@ -58,7 +58,7 @@ def build_experiment(tuner: "Tuner") -> None:
             tuner._scheduler_name = scheduler._describe()
             ScheduleBridge(scheduler).prepare(tuner._experiment)
         return
-    tc, rc = tuner.tune_config, tuner.run_config
+    tc = tuner.tune_config
     search = tc.search_alg if tc.search_alg is not None else BasicVariantGenerator()
     if not isinstance(search, Searcher):
         raise ValueError(f"search_alg must be a swifttune Searcher, got {type(search).__name__}")

@@ -181,7 +181,6 @@ class ProgressOutput:
             if isinstance(self.reporter, TuneReporterBase):
                 # Ray uses a reporter in its legacy output, where verbose=None means 3.
                 self.reporter._verbosity = verbosity
-            tc = tuner.tune_config
             metric, mode = shown_metric(tuner)
             self.reporter.setup(start_time=self.last_print, total_samples=_total_samples(tuner), metric=metric,
                                 mode=mode)

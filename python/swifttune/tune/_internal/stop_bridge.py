@@ -13,7 +13,6 @@ GIL-holding fast path, which would deadlock against a callback waiting for the G
 callback touches no lock the run loop holds across engine calls (it only sets ``run.error``)."""
 from __future__ import annotations
 
-import ctypes
 import logging
 import re
 from pathlib import Path

@@ -105,8 +105,19 @@ def cluster():
     custom resource, "special"."""
     from ray.cluster_utils import Cluster
 
-    c = Cluster(initialize_head=True, head_node_args={"num_cpus": 2})
-    c.add_node(num_cpus=2, resources={"special": 1})
+    # The nodes' worker processes import what the trials need from this process's path (the
+    # package under test, and helpers.py beside this file), as a cluster's nodes have the
+    # driver's packages installed.
+    before = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = _env()["PYTHONPATH"]
+    try:
+        c = Cluster(initialize_head=True, head_node_args={"num_cpus": 2})
+        c.add_node(num_cpus=2, resources={"special": 1})
+    finally:
+        if before is None:
+            del os.environ["PYTHONPATH"]
+        else:
+            os.environ["PYTHONPATH"] = before
     c.wait_for_nodes()
     try:
         yield c

@@ -25,9 +25,24 @@ def _sum(x: Any, axis: Any = None) -> Any:
     return sum(x)
 
 
+def _numpy(name: str) -> Callable[..., Any]:
+    """pyll's ``NAME``: NumPy's, as hyperopt's (its last bit can differ from ``math``'s, and the
+    value is NumPy's float), or ``math``'s where NumPy is not installed."""
+
+    def fn(*args: Any) -> Any:
+        try:
+            import numpy as np
+        except ImportError:
+            return getattr(math, name)(*args)
+        return getattr(np, name)(*args)
+
+    fn.__name__ = name
+    return fn
+
+
 _BUILTIN: dict[str, Callable[..., Any]] = {
-    "int": int, "float": float, "exp": math.exp, "log": math.log, "pow": pow, "sqrt": math.sqrt,
-    "sin": math.sin, "cos": math.cos, "tan": math.tan, "minimum": min, "maximum": max, "sum": _sum,
+    "int": int, "float": float, "exp": _numpy("exp"), "log": _numpy("log"), "pow": pow, "sqrt": _numpy("sqrt"),
+    "sin": _numpy("sin"), "cos": _numpy("cos"), "tan": _numpy("tan"), "minimum": min, "maximum": max, "sum": _sum,
     "identity": lambda x: x, "min": min, "max": max, "len": len, "list": list, "dict": dict, "range": range,
     "getattr": getattr,
 }

@@ -23,7 +23,7 @@ LIB := .build/release/libswifttune.so
 TEST_PREFIX := $(CURDIR)/.build/c-prefix
 VALGRIND := valgrind --quiet --error-exitcode=1 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
 
-.PHONY: all build lib header header-check install demo demo-swift demo-python wheel test test-swift test-c test-python test-wheel test-dist check venv deps bench bench-swift bench-seed bench-fmin bench-anneal bench-pbt clean
+.PHONY: sanitize sanitize-address sanitize-thread all build lib header header-check install demo demo-swift demo-python wheel test test-swift test-c test-python test-wheel test-dist check venv deps bench bench-swift bench-seed bench-fmin bench-anneal bench-pbt clean
 
 all: build
 
@@ -137,6 +137,45 @@ deps:
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
+
+# Sanitizers (not part of `make test`: ~15 min cold on 2 cores). sanitize-address: the Swift library
+# and tests built with AddressSanitizer (and LeakSanitizer), the C API tests and the 8-thread
+# stress test compiled with clang's -fsanitize=address,undefined against that library (Swift on
+# Linux has no UndefinedBehaviorSanitizer; its debug builds trap overflow and out-of-bounds
+# access themselves). sanitize-thread: the same under ThreadSanitizer, built with SWIFTTUNE_TSAN
+# (the locks annotate their critical sections, Sources/SwiftTune/Concurrency/Locked.swift).
+# Any report fails the target. Build folders: .build/asan, .build/tsan.
+SAN_CLANG := $(dir $(SWIFT))clang
+SAN_RUNTIME := $(abspath $(dir $(SWIFT))../lib/swift/linux)
+SAN_C := -std=c99 -g -O1 -fno-omit-frame-pointer -pthread -Iinclude
+ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/sanitizers/lsan.supp \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+TSAN_ENV := TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+sanitize: sanitize-address sanitize-thread
+
+sanitize-address:
+	$(SWIFT) build --build-path .build/asan --sanitize=address --build-tests
+	$(ASAN_ENV) $(SWIFT) test --build-path .build/asan --sanitize=address --skip-build
+	set -e -o pipefail; for t in test_api test_stress; do \
+	  $(SAN_CLANG) $(SAN_C) -fsanitize=address,undefined -fno-sanitize-recover=all Tests/c/$$t.c \
+	    -L.build/asan/debug -lswifttune -Wl,-rpath,$(CURDIR)/.build/asan/debug -lm -o .build/asan/$$t 2>&1 \
+	    | { grep -v "Cannot export local symbol" || true; }; \
+	done
+	$(ASAN_ENV) .build/asan/test_api
+	$(ASAN_ENV) .build/asan/test_stress
+	@echo "AddressSanitizer, LeakSanitizer and (C) UndefinedBehaviorSanitizer: no reports"
+
+sanitize-thread:
+	SWIFTTUNE_TSAN=1 $(SWIFT) build --build-path .build/tsan --sanitize=thread --build-tests
+	$(TSAN_ENV) SWIFTTUNE_TSAN=1 $(SWIFT) test --build-path .build/tsan --sanitize=thread --skip-build
+	set -e -o pipefail; for t in test_api test_stress; do \
+	  $(SAN_CLANG) $(SAN_C) -fsanitize=thread Tests/c/$$t.c -L.build/tsan/debug -lswifttune \
+	    -Wl,-rpath,$(CURDIR)/.build/tsan/debug -L$(SAN_RUNTIME) -ldispatch -lBlocksRuntime -Wl,-rpath,$(SAN_RUNTIME) \
+	    -lm -o .build/tsan/$$t 2>&1 | { grep -v "Cannot export local symbol" || true; }; \
+	done
+	$(TSAN_ENV) .build/tsan/test_api
+	$(TSAN_ENV) .build/tsan/test_stress
+	@echo "ThreadSanitizer: no reports"
 
 # Debug build: the tests use @testable import. The TPE domain test prints its success count.
 test-swift:

@@ -1,6 +1,10 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+// `make sanitize-thread` sets SWIFTTUNE_TSAN: the locks then tell ThreadSanitizer about their
+// critical sections (Sources/SwiftTune/Concurrency/Locked.swift). Nothing else changes.
+let sanitizerSettings: [SwiftSetting] = Context.environment["SWIFTTUNE_TSAN"] == "1" ? [.define("SWIFTTUNE_TSAN")] : []
+
 let package = Package(
     name: "swifttune",
     products: [
@@ -11,7 +15,7 @@ let package = Package(
     ],
     targets: [
         // The core: search spaces, random search and TPE. No package dependencies, no Foundation.
-        .target(name: "SwiftTune"),
+        .target(name: "SwiftTune", swiftSettings: sanitizerSettings),
         // The C boundary: @c functions that convert arguments and call the core; nothing else.
         .target(name: "CSwiftTune", dependencies: ["SwiftTune"]),
         // `make demo`: tunes the seed tutorial's objective with TPE.

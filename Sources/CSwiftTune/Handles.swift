@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import Synchronization
 import SwiftTune
 
 /// The objects behind the C handles. Each handle is a retained Swift object; the `*_free`
@@ -22,15 +21,15 @@ final class SpaceHandle: Handle, @unchecked Sendable {
 /// `st_searcher`: a searcher behind its concurrency limiter, behind a lock.
 final class SearcherHandle: Handle, @unchecked Sendable {
     override class var kindName: String { "searcher" }
-    let limiter: Mutex<ConcurrencyLimiter>
-    init(_ limiter: ConcurrencyLimiter) { self.limiter = Mutex(limiter) }
+    let limiter: Locked<ConcurrencyLimiter>
+    init(_ limiter: ConcurrencyLimiter) { self.limiter = Locked(limiter) }
 }
 
 /// `st_scheduler`: a trial scheduler (copied into each experiment built from it).
 final class SchedulerHandle: Handle, @unchecked Sendable {
     override class var kindName: String { "scheduler" }
-    let scheduler: Mutex<any TrialScheduler>
-    init(_ scheduler: any TrialScheduler) { self.scheduler = Mutex(scheduler) }
+    let scheduler: Locked<any TrialScheduler>
+    init(_ scheduler: any TrialScheduler) { self.scheduler = Locked(scheduler) }
 }
 
 /// `st_experiment`: the thread-safe experiment engine.
@@ -45,8 +44,8 @@ final class ReporterHandle: Handle, @unchecked Sendable {
     override class var kindName: String { "reporter" }
     let experiment: Experiment
     let trialID: String
-    let failure = Mutex<String?>(nil)
-    let decision = Mutex<SchedulerDecision>(.continue)
+    let failure = Locked<String?>(nil)
+    let decision = Locked<SchedulerDecision>(.continue)
     /// The checkpoint the run resumes from, as a C string owned by the handle.
     let checkpointText: UnsafeMutablePointer<CChar>?
     /// How many results the trial kept from earlier runs.
@@ -129,16 +128,16 @@ func cString(_ s: String) throws -> UnsafeMutablePointer<CChar> {
 /// `st_optuna`: Optuna's TPE over a study mirrored from the caller's, behind a lock.
 final class OptunaStudyHandle: Handle, @unchecked Sendable {
     override class var kindName: String { "optuna" }
-    let study: Mutex<OptunaTPEStudy>
+    let study: Locked<OptunaTPEStudy>
     /// What the caller's gamma or weights function reported when it failed during a call, taken
     /// (and the call failed with it) when the call returns.
     let callbackFailure = CallbackFailure()
-    init(_ study: OptunaTPEStudy) { self.study = Mutex(study) }
+    init(_ study: OptunaTPEStudy) { self.study = Locked(study) }
 }
 
 /// A failure reported from inside a callback, for the API call that made it to raise.
 final class CallbackFailure: @unchecked Sendable {
-    private let message = Mutex<String?>(nil)
+    private let message = Locked<String?>(nil)
     /// Records the first failure of a call.
     func record(_ text: String) { message.withLock { if $0 == nil { $0 = text } } }
     /// The failure recorded since the last take, cleared.

@@ -8,8 +8,8 @@ import SwiftTune
     /// A front end that logs every query, stops a trial at loss >= 10, pauses one at loss 5 (once),
     /// and chooses PAUSED trials before PENDING ones (or none, with `chooseNone`).
     final class FrontEnd: Sendable {
-        let log = Mutex<[String]>([])
-        let pausedOnce = Mutex<Set<String>>([])
+        let log = Locked<[String]>([])
+        let pausedOnce = Locked<Set<String>>([])
         let chooseNone: Bool
         let failOn: String?
         init(chooseNone: Bool = false, failOn: String? = nil) {

@@ -8,8 +8,8 @@ import SwiftTune
     /// A front end that suggests x = 0, 1, ... (`n` of them, then finished), holding back while
     /// `serial` and a trial is live, and logs every query.
     final class FrontEnd: Sendable {
-        let log = Mutex<[String]>([])
-        let state = Mutex<(made: Int, live: Int)>((0, 0))
+        let log = Locked<[String]>([])
+        let state = Locked<(made: Int, live: Int)>((0, 0))
         let n: Int
         let serial: Bool
         init(n: Int, serial: Bool = false) { self.n = n; self.serial = serial }

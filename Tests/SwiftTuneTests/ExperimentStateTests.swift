@@ -193,7 +193,7 @@ extension ExperimentTests {
 
     @Test func tunerRunsFortyTrialsOnFourWorkers() async throws {
         let limiter = try ConcurrencyLimiter(RandomSearch(space: Self.space(), seed: 8), maxConcurrent: 4)
-        let gauge = Mutex((now: 0, max: 0, runs: 0))
+        let gauge = Locked((now: 0, max: 0, runs: 0))
         let tuner = try Tuner(limiter: limiter, config: ExperimentConfig(metric: "loss", mode: .min, numSamples: 40),
                               workers: 4) { session in
             gauge.withLock { $0.now += 1; $0.max = max($0.max, $0.now); $0.runs += 1 }
@@ -244,7 +244,7 @@ extension ExperimentTests {
     }
 
     @Test func tunerStopsTrialsAtTheStopCriterion() async throws {
-        let sawStop = Mutex(0)
+        let sawStop = Locked(0)
         let tuner = try Tuner(searcher: RandomSearch(space: Self.space(), seed: 10),
                               config: ExperimentConfig(metric: "loss", mode: .min, numSamples: 8, stop: ["training_iteration": 2]),
                               workers: 2) { session in

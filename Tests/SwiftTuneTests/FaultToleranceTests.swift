@@ -181,7 +181,7 @@ import Testing
 /// The Swift ``Tuner`` retries a failed objective from its latest checkpoint.
 @Suite struct TunerRetryTests {
     final class Attempts: @unchecked Sendable {
-        let lock = Mutex<[String: Int]>([:])
+        let lock = Locked<[String: Int]>([:])
     }
 
     @Test func aFailedObjectiveRunsAgainFromItsCheckpoint() async throws {

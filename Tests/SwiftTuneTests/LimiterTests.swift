@@ -224,7 +224,7 @@ import SwiftTune
             var started: [String] = []
             var errors: [String] = []
         }
-        let stats = Mutex(Stats())
+        let stats = Locked(Stats())
         let done = DispatchGroup()
         for _ in 0..<8 {
             done.enter()

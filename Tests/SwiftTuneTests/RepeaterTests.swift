@@ -55,7 +55,7 @@ import SwiftTune
     @Test func aFrontEndSearcherIsToldTheMeanForThePrimaryTrial() throws {
         var c = try ExperimentCore(config: ExperimentConfig(metric: "loss", mode: .min, numSamples: 4),
                                    limiter: try SearcherSpec(json: ["algorithm": "callback", "id": 0, "repeat": ["repeat": 2]]).makeLimiter())
-        let told = Mutex<[String]>([])
+        let told = Locked<[String]>([])
         c.setSearcherCallback { (_: Int, q: SearchQuery) throws(SearchError) -> SearchReply in
             switch q {
             case .suggest: return .configuration(["x": 1])

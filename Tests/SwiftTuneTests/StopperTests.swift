@@ -144,7 +144,7 @@ struct StopperTests {
                                                                   ["type": "maximum_iteration", "max_iter": 100]]])
         // Without a callback, asking fails (next asks stop_all).
         #expect(throws: ExperimentError.self) { _ = try c.next(now: 0) }
-        let seen = Mutex<[String]>([])
+        let seen = Locked<[String]>([])
         c.setStopperCallback { (id: Int, query: StopQuery) throws(StopError) -> Bool in
             switch query {
             case .all: return false
@@ -162,7 +162,7 @@ struct StopperTests {
         let b = try Self.start(&c, now: 5)
         #expect(throws: ExperimentError.stopper(StopError("boom"))) { _ = try c.report(b, ["loss": 99], now: 6) }
         // A function that returned: the stopper sees its last result once more, with done = 1.
-        let d = Mutex<Double?>(nil)
+        let d = Locked<Double?>(nil)
         c.setStopperCallback { (_: Int, query: StopQuery) throws(StopError) -> Bool in
             if case let .trial(_, result) = query { d.withLock { $0 = result["done"] } }
             return false

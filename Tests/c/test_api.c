@@ -966,9 +966,11 @@ static size_t batch_op(unsigned char *out, unsigned char kind, const char *path,
     memcpy(out + p, path, path_length); p += path_length;
     memcpy(out + p, &wall, 8); p += 8;
     memcpy(out + p, &count, 4); p += 4;
-    memcpy(out + p, times, 8 * (size_t)count); p += 8 * (size_t)count;
+    if (count) memcpy(out + p, times, 8 * (size_t)count); /* memcpy's source may not be NULL, even for 0 bytes */
+    p += 8 * (size_t)count;
     memcpy(out + p, &data_length, 4); p += 4;
-    memcpy(out + p, data, data_length); p += data_length;
+    if (data_length) memcpy(out + p, data, data_length);
+    p += data_length;
     memcpy(out + p, &zero, 4); p += 4;
     return p;
 }

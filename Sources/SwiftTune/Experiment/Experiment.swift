@@ -1,27 +1,26 @@
-import Synchronization
 
 /// The experiment engine, safe to share between threads and tasks: ``ExperimentCore`` behind a
 /// lock, with a monotonic clock. Front ends (the Swift ``Tuner``, the C run loop, Python's
 /// executors) only ask it what to run next, report results, and say how runs ended.
 public final class Experiment: Sendable {
-    private let core: Mutex<ExperimentCore>
+    private let core: Locked<ExperimentCore>
     private let origin = ContinuousClock.now
 
     /// An engine for `config` with `searcher` (no concurrency limit of its own) and `scheduler`.
     /// - Throws: ``ExperimentError`` when the configuration is invalid or disagrees with the searcher or scheduler.
     public init(config: ExperimentConfig, searcher: any Searcher, scheduler: any TrialScheduler = FIFOScheduler()) throws(ExperimentError) {
-        core = Mutex(try ExperimentCore(config: config, searcher: searcher, scheduler: scheduler))
+        core = Locked(try ExperimentCore(config: config, searcher: searcher, scheduler: scheduler))
     }
 
     /// An engine for `config` with a searcher behind its concurrency limiter, and `scheduler`.
     /// - Throws: ``ExperimentError`` when the configuration is invalid or disagrees with the searcher or scheduler.
     public init(config: ExperimentConfig, limiter: ConcurrencyLimiter, scheduler: any TrialScheduler = FIFOScheduler()) throws(ExperimentError) {
-        core = Mutex(try ExperimentCore(config: config, limiter: limiter, scheduler: scheduler))
+        core = Locked(try ExperimentCore(config: config, limiter: limiter, scheduler: scheduler))
     }
 
     /// Restores an experiment from ``saveState()`` (see ``ExperimentCore/init(restoring:options:)``).
     public init(restoring state: JSONValue, options: ResumeOptions = ResumeOptions()) throws(ExperimentError) {
-        core = Mutex(try ExperimentCore(restoring: state, options: options))
+        core = Locked(try ExperimentCore(restoring: state, options: options))
     }
 
     /// Seconds since this object was created, on a monotonic clock.

@@ -1,4 +1,3 @@
-import Synchronization
 
 /// Thrown by ``TrialSession/report(_:)`` when the engine ends the trial (a scheduler decision, a
 /// stop criterion or the time budget). Let it propagate out of the objective; the ``Tuner``
@@ -141,7 +140,7 @@ public struct Tuner: Sendable {
 /// Wakes waiting workers when a trial ends; the generation counter closes the gap between asking
 /// the engine and starting to wait.
 final class Signal: Sendable {
-    private let state = Mutex<(generation: Int, waiters: [CheckedContinuation<Void, Never>])>((0, []))
+    private let state = Locked<(generation: Int, waiters: [CheckedContinuation<Void, Never>])>((0, []))
 
     var generation: Int { state.withLock { $0.generation } }
 

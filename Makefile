@@ -23,7 +23,7 @@ LIB := .build/release/libswifttune.so
 TEST_PREFIX := $(CURDIR)/.build/c-prefix
 VALGRIND := valgrind --quiet --error-exitcode=1 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
 
-.PHONY: sanitize sanitize-address sanitize-thread all build lib header header-check install demo demo-swift demo-python wheel test test-swift test-c test-python test-wheel test-dist check venv deps bench bench-swift bench-seed bench-fmin bench-anneal bench-pbt clean
+.PHONY: fuzz fuzz-build sanitize sanitize-address sanitize-thread all build lib header header-check install demo demo-swift demo-python wheel test test-swift test-c test-python test-wheel test-dist check venv deps bench bench-swift bench-seed bench-fmin bench-anneal bench-pbt clean
 
 all: build
 
@@ -176,6 +176,33 @@ sanitize-thread:
 	$(TSAN_ENV) .build/tsan/test_api
 	$(TSAN_ENV) .build/tsan/test_stress
 	@echo "ThreadSanitizer: no reports"
+
+# Fuzzing (not part of `make test`): libFuzzer targets (Tests/fuzz/README.md) linked against the
+# library built with AddressSanitizer and libFuzzer's coverage (swiftc -sanitize=fuzzer), each run
+# for FUZZ_SECONDS from the committed seed corpus (Tests/fuzz/corpus/<target>, read only) plus what
+# earlier runs found (.build/fuzz/corpus-<target>). A crash, leak, hang (FUZZ_TIMEOUT s per input)
+# or broken invariant fails the target and leaves the input in .build/fuzz/<target>-crash-*.
+FUZZ_SECONDS ?= 180
+FUZZ_TIMEOUT ?= 10
+FUZZ_TARGETS := space specs restore sequence
+FUZZ_ENV := SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/sanitizers/lsan.supp
+fuzz-build:
+	$(SWIFT) build --build-path .build/fuzz --sanitize=address -Xswiftc -sanitize=fuzzer --product swifttune
+	set -e -o pipefail; for t in $(FUZZ_TARGETS); do \
+	  $(SAN_CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude Tests/fuzz/fuzz_$$t.c -L.build/fuzz/debug \
+	    -lswifttune -Wl,-rpath,$(CURDIR)/.build/fuzz/debug -lm -o .build/fuzz/fuzz_$$t 2>&1 \
+	    | { grep -v "Cannot export local symbol" || true; }; \
+	done
+
+fuzz: fuzz-build
+	set -e -o pipefail; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p .build/fuzz/corpus-$$t; \
+	  echo "== fuzz_$$t: $(FUZZ_SECONDS) s"; \
+	  $(FUZZ_ENV) .build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=$(FUZZ_TIMEOUT) -print_final_stats=1 \
+	    -artifact_prefix=.build/fuzz/$$t- .build/fuzz/corpus-$$t Tests/fuzz/corpus/$$t 2>&1 \
+	    | grep -E "^(#[0-9]+[[:space:]]+(INITED|DONE)|stat::|==[0-9]+==ERROR|invariant failed|SUMMARY)"; \
+	done
+	@echo "fuzz: no crash, leak, hang or broken invariant in $(FUZZ_SECONDS) s per target"
 
 # Debug build: the tests use @testable import. The TPE domain test prints its success count.
 test-swift:

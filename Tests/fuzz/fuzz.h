@@ -33,4 +33,24 @@ static inline int32_t fuzz_status(int32_t status) {
     return status;
 }
 
+/* A saved searcher restores. */
+static inline void fuzz_searcher_restores(st_searcher *s) {
+    char *state = NULL;
+    FUZZ_REQUIRE(fuzz_status(st_searcher_save(s, &state)) == ST_OK);
+    st_searcher *again = NULL;
+    FUZZ_REQUIRE(fuzz_status(st_searcher_restore(state, &again)) == ST_OK);
+    st_searcher_free(again);
+    st_free(state);
+}
+
+/* A saved experiment restores. */
+static inline void fuzz_experiment_restores(st_experiment *e) {
+    char *state = NULL;
+    FUZZ_REQUIRE(fuzz_status(st_experiment_save(e, &state)) == ST_OK);
+    st_experiment *again = NULL;
+    FUZZ_REQUIRE(fuzz_status(st_experiment_restore(state, &again)) == ST_OK);
+    st_experiment_free(again);
+    st_free(state);
+}
+
 #endif

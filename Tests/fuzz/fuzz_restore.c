@@ -10,23 +10,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char *text = fuzz_text(data, size);
     st_searcher *s = NULL;
     if (fuzz_status(st_searcher_restore(text, &s)) == ST_OK) {
-        char *again = NULL;
-        FUZZ_REQUIRE(fuzz_status(st_searcher_save(s, &again)) == ST_OK);
-        st_searcher *s2 = NULL;
-        FUZZ_REQUIRE(fuzz_status(st_searcher_restore(again, &s2)) == ST_OK);
-        st_searcher_free(s2);
-        st_free(again);
+        fuzz_searcher_restores(s);
         st_searcher_free(s);
     }
     for (int i = 0; i < 3; i++) {
         st_experiment *e = NULL;
         if (fuzz_status(st_experiment_resume(text, OPTIONS[i], &e)) == ST_OK) {
-            char *again = NULL;
-            FUZZ_REQUIRE(fuzz_status(st_experiment_save(e, &again)) == ST_OK);
-            st_experiment *e2 = NULL;
-            FUZZ_REQUIRE(fuzz_status(st_experiment_restore(again, &e2)) == ST_OK);
-            st_experiment_free(e2);
-            st_free(again);
+            fuzz_experiment_restores(e);
             st_experiment_free(e);
         } else {
             FUZZ_REQUIRE(e == NULL);

@@ -25,15 +25,6 @@ static double value(uint8_t b) {
     }
 }
 
-static void check_restores(st_experiment *e) {
-    char *state = NULL;
-    FUZZ_REQUIRE(fuzz_status(st_experiment_save(e, &state)) == ST_OK);
-    st_experiment *again = NULL;
-    FUZZ_REQUIRE(fuzz_status(st_experiment_restore(state, &again)) == ST_OK);
-    st_experiment_free(again);
-    st_free(state);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     st_searcher *s = NULL;
     st_scheduler *sch = NULL;
@@ -87,10 +78,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 st_free(best);
             break;
         }
-        default: check_restores(e); break;
+        default: fuzz_experiment_restores(e); break;
         }
     }
-    check_restores(e);
+    fuzz_experiment_restores(e);
     for (int i = 0; i < count; i++) st_free(ids[i]);
     st_experiment_free(e);
     st_scheduler_free(sch);

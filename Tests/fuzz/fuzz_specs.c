@@ -22,12 +22,7 @@ static void searcher(const char *spec) {
             fuzz_status(st_searcher_tell(s, ids[i], i == 2 ? ST_OUTCOME_FAILED : ST_OUTCOME_COMPLETED, (double)i));
         }
     }
-    char *state = NULL;
-    FUZZ_REQUIRE(fuzz_status(st_searcher_save(s, &state)) == ST_OK);
-    st_searcher *restored = NULL;
-    FUZZ_REQUIRE(fuzz_status(st_searcher_restore(state, &restored)) == ST_OK);
-    st_searcher_free(restored);
-    st_free(state);
+    fuzz_searcher_restores(s);
     st_searcher_free(s);
 }
 
@@ -48,12 +43,7 @@ static void experiment(const char *config) {
             st_free(id);
             st_free(cfg);
         }
-        char *state = NULL;
-        FUZZ_REQUIRE(fuzz_status(st_experiment_save(e, &state)) == ST_OK);
-        st_experiment *restored = NULL;
-        FUZZ_REQUIRE(fuzz_status(st_experiment_restore(state, &restored)) == ST_OK);
-        st_experiment_free(restored);
-        st_free(state);
+        fuzz_experiment_restores(e);
         st_experiment_free(e);
     } else {
         FUZZ_REQUIRE(e == NULL);

@@ -29,7 +29,8 @@ def init(address: Optional[str] = None, *, num_cpus: Optional[int] = None, num_g
     ``num_gpus`` (default: the GPUs detected as Ray detects them) and custom ``resources`` bound
     how many trials run at once, each taking what ``tune.with_resources`` says (one CPU by
     default). ``address`` is the Ray cluster ``TuneConfig(executor="ray")`` runs trials on (Ray
-    connects to it when the first such experiment starts; the other executors do not use it).
+    connects to it when the first such experiment starts; an experiment with another executor runs
+    here and warns that it does).
     Other Ray options have no meaning here and are ignored with a warning (once each)."""
     global _num_cpus, _num_gpus, _custom_resources, _initialized, _ray_address
     from ._resources import check_custom

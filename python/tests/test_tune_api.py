@@ -629,3 +629,21 @@ def test_ray_executor_without_ray_says_what_to_install(monkeypatch, tmp_path):
                                           r"pip install 'ray\[tune\]'"):
         tune.Tuner(trainable, tune_config=tune.TuneConfig(executor="ray"),
                    run_config=tune.RunConfig(storage_path=str(tmp_path), verbose=0)).fit()
+
+
+def test_a_cluster_address_with_a_local_executor_warns(tmp_path):
+    """``swifttune.init(address=...)`` names a Ray cluster; an experiment that still runs its trials
+    here (the default process executor, or threads) says so instead of ignoring the address."""
+    def trainable(config):
+        tune.report({"a": 1})
+
+    try:
+        swifttune.init(address="127.0.0.1:1", configure_logging=False)  # never contacted: nothing runs on Ray
+        with pytest.warns(UserWarning, match=r"swifttune.init\(address='127.0.0.1:1'\) names a Ray cluster, but this "
+                                             r"experiment runs its trials on this machine \(TuneConfig\(executor='thread'\)\); "
+                                             r"pass TuneConfig\(executor='ray'\)"):
+            grid = tune.Tuner(trainable, tune_config=tune.TuneConfig(executor="thread"),
+                              run_config=tune.RunConfig(storage_path=str(tmp_path), verbose=0)).fit()
+        assert [r.metrics["a"] for r in grid] == [1]
+    finally:
+        swifttune._ray_address = None

@@ -7,6 +7,7 @@ import logging
 import os
 import threading
 import uuid
+import warnings
 from pathlib import Path
 from typing import Any, Optional, Union
 
@@ -169,6 +170,12 @@ class Tuner:
     def _fit_locked(self) -> ResultGrid:
         if self._restored is None:
             save_python_side(self)
+        import swifttune
+
+        if self.tune_config.executor != "ray" and swifttune._ray_address is not None:
+            warnings.warn(f"swifttune.init(address={swifttune._ray_address!r}) names a Ray cluster, but this experiment "
+                          f"runs its trials on this machine (TuneConfig(executor={self.tune_config.executor!r})); pass "
+                          "TuneConfig(executor='ray') to run them on the cluster.", stacklevel=3)
         if self.tune_config.executor in ("process", "ray"):
             import importlib.util
 

@@ -171,6 +171,11 @@ class ProcessExecutor:
                 elif s.ending is not None:
                     end, message, error = s.ending
                     break
+        except TrialFilesError:
+            # The driver could not write the trial's files (an OSError, but not the worker's connection):
+            # the run stops (run.py) and the worker, still inside the trial, cannot go back to the pool.
+            worker.kill()
+            raise
         except (EOFError, OSError, ConnectionError, _Interrupted):
             if run.interrupted.is_set():  # killed by the interrupt: the trial stays RUNNING
                 worker.kill_group()

@@ -252,12 +252,13 @@ def available_resources(tuner: "Tuner") -> dict[str, float]:
     if tuner.tune_config.executor == "ray":
         from .ray_executor import ray_cluster_resources, ray_cluster_totals
 
-        tuner._ray_resources = ray_cluster_totals()[1]  # the status table's totals, as Ray's
-        return ray_cluster_resources(tuner.trainable)
+        nodes, totals = ray_cluster_totals()
+        tuner._ray_resources = totals  # the status table's totals, as Ray's
+        return ray_cluster_resources(tuner.trainable, nodes, totals)
     return cluster_resources()
 
 
-def max_pending_trials(search_alg: Any, available: Optional[dict[str, float]] = None) -> int:
+def max_pending_trials(search_alg: Any, available: dict[str, float]) -> int:
     """Ray's ``max_pending_trials``: ``TUNE_MAX_PENDING_TRIALS_PG`` when set, else 200 (or 1.1 per
     CPU of `available`, if more) for a ``BasicVariantGenerator`` and 1 for any other searcher."""
     import os
@@ -267,7 +268,7 @@ def max_pending_trials(search_alg: Any, available: Optional[dict[str, float]] = 
         return int(setting)
     if search_alg is not None and not isinstance(search_alg, BasicVariantGenerator):
         return 1
-    return max(200, int((available if available is not None else cluster_resources()).get("CPU", 1.0) * 1.1))
+    return max(200, int(available.get("CPU", 1.0) * 1.1))
 
 
 def check_engine_names(*specs: Any) -> None:

@@ -24,11 +24,8 @@ def check_trusted(folder: Path) -> None:
     """Raises ``PermissionError`` naming the first entry of `folder` (itself included) that another
     user could have written."""
     me = os.geteuid()
-    for root, dirs, files in os.walk(folder):
-        for name in [None, *files, *dirs]:  # the folder itself, then its entries
-            if name is not None and name in dirs:
-                continue  # a subfolder is checked as the root of its own step of the walk
-            path = Path(root) if name is None else Path(root, name)
+    for root, _subfolders, files in os.walk(folder):  # each subfolder is a root of the walk in turn
+        for path in (Path(root), *(Path(root, name) for name in files)):
             try:
                 st = os.lstat(path)
             except FileNotFoundError:  # removed while walking (a live experiment)

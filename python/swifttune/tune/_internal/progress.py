@@ -131,7 +131,7 @@ def resource_usage(tuner: "Tuner", running: int) -> str:
     from ..._resources import trial_resources
 
     need = trial_resources(tuner.trainable)
-    cluster = getattr(tuner, "_ray_resources", None)
+    cluster = tuner._ray_resources
     cpus: Any = f"{cluster.get('CPU', 0.0):g}" if cluster is not None else _cpus()
     gpus: Any = f"{cluster.get('GPU', 0.0):g}" if cluster is not None else _gpus()
     gpu_text = f"{running * need.get('GPU', 0.0):.1f}/{gpus} GPUs" if float(gpus) else "0/0 GPUs"

@@ -60,19 +60,19 @@ def ray_cluster_totals() -> tuple[list[dict[str, float]], dict[str, float]]:
     return nodes, totals
 
 
-def ray_cluster_resources(trainable: Any) -> dict[str, float]:
+def ray_cluster_resources(trainable: Any, nodes: list[dict[str, float]], totals: dict[str, float]) -> dict[str, float]:
     """What the Ray cluster offers trials, as the engine's pool: Ray's totals, except that each
     resource a trial takes counts only as many trials as fit on the cluster's nodes one by one (a
     trial's actor runs on one node; with a placement group of a non-strict strategy, its bundles
-    may spread and the totals count). Read once, when the experiment starts."""
+    may spread and the totals count). `nodes` and `totals` are ``ray_cluster_totals()``'s, read
+    once, when the experiment starts."""
     from ..._resources import trial_resources
 
-    nodes, totals = ray_cluster_totals()
     need = {k: v for k, v in trial_resources(trainable).items() if v > 0}
     pg = _placement(trainable)
     if not need:
         return totals
-    if pg is not None and pg.strategy not in ("STRICT_PACK",):
+    if pg is not None and pg.strategy != "STRICT_PACK":
         if any(totals.get(k, 0.0) + 1e-9 < v for k, v in need.items()):
             raise ValueError(_too_big(need, nodes, "the Ray cluster"))
         return totals

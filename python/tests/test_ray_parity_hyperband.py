@@ -95,8 +95,8 @@ def run(name, trainable, xs, scheduler, mode, metric, stop):
                        run_config=tune.RunConfig(storage_path=sys.argv[1], name=name, verbose=0, stop=stop,
                                                  callbacks=[Log()]))
     grid = tuner.fit()
-    finals = sorted([r.config["x"], r.metrics["training_iteration"], r.metrics["t"], len(r.metrics_dataframe)]
-                    for r in grid)
+    finals = sorted([r.config["x"], r.metrics["training_iteration"], r.metrics["t"],
+                     [int(i) for i in r.metrics_dataframe["training_iteration"]]] for r in grid)
     return {{"events": EVENTS[:], "finals": finals}}
 
 
@@ -127,5 +127,15 @@ def test_hyperband_runs_pauses_resumes_and_stops_as_under_ray(both, scenario):
     trials completed when they are, and every trial's end (its last iteration and how many results
     it left)."""
     ray_out, ours = both
-    assert ours[scenario]["finals"] == ray_out[scenario]["finals"]
+    theirs = ray_out[scenario]["finals"]
+    mine = ours[scenario]["finals"]
+    assert [f[:3] for f in mine] == [f[:3] for f in theirs]
+    for (x, _, _, my_rows), (_, _, _, their_rows) in zip(mine, theirs):
+        # Each result a trial left, by training_iteration. Ray, resuming a paused trial, copies the trial's
+        # result files back from the storage path (logger.py, _restore_from_remote), which its periodic
+        # sync may not have reached yet when the machine is busy: the rows before the pause are then lost
+        # (seen once in CI: trial x=7 left iterations 5-10 only). swifttune keeps every row; where Ray lost
+        # the first ones, the rows it kept must be the end of ours.
+        if their_rows != my_rows:
+            assert their_rows and their_rows[0] > 1 and my_rows[-len(their_rows):] == their_rows, (x, my_rows, their_rows)
     assert ours[scenario]["events"] == ray_out[scenario]["events"]

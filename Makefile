@@ -23,7 +23,7 @@ LIB := .build/release/libswifttune.so
 TEST_PREFIX := $(CURDIR)/.build/c-prefix
 VALGRIND := valgrind --quiet --error-exitcode=1 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
 
-.PHONY: fuzz fuzz-build sanitize sanitize-address sanitize-thread all build lib header header-check install demo demo-swift demo-python wheel test test-swift test-c test-python test-wheel test-dist check venv deps bench bench-swift bench-seed bench-fmin bench-anneal bench-pbt clean
+.PHONY: fuzz fuzz-build test-fuzz sanitize sanitize-address sanitize-thread all build lib header header-check install demo demo-swift demo-python wheel test test-swift test-c test-python test-wheel test-dist check venv deps bench bench-swift bench-seed bench-fmin bench-anneal bench-pbt clean
 
 all: build
 
@@ -73,7 +73,7 @@ demo-python: wheel
 	.venv/bin/pip install --quiet --disable-pip-version-check cloudpickle
 	.venv/bin/python examples/hyperopt_example.py $(PY_DEMO_ARGS)
 
-test: deps test-swift test-c test-python test-wheel test-dist
+test: deps test-swift test-c test-fuzz test-python test-wheel test-dist
 
 # The test environment: .venv with pytest, mypy, cloudpickle and build, plus Ray Tune, hyperopt
 # and pandas for the parity tests against the real libraries, and the libraries Ray's wrappers
@@ -177,7 +177,7 @@ sanitize-thread:
 	$(TSAN_ENV) .build/tsan/test_stress
 	@echo "ThreadSanitizer: no reports"
 
-# Fuzzing (not part of `make test`): libFuzzer targets (Tests/fuzz/README.md) linked against the
+# Fuzzing: libFuzzer targets (Tests/fuzz/README.md) linked against the
 # library built with AddressSanitizer and libFuzzer's coverage (swiftc -sanitize=fuzzer), each run
 # for FUZZ_SECONDS from the committed seed corpus (Tests/fuzz/corpus/<target>, read only) plus what
 # earlier runs found (.build/fuzz/corpus-<target>). A crash, leak, hang (FUZZ_TIMEOUT s per input)
@@ -198,11 +198,18 @@ fuzz: fuzz-build
 	set -e -o pipefail; for t in $(FUZZ_TARGETS); do \
 	  mkdir -p .build/fuzz/corpus-$$t; \
 	  echo "== fuzz_$$t: $(FUZZ_SECONDS) s"; \
-	  $(FUZZ_ENV) .build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=$(FUZZ_TIMEOUT) -print_final_stats=1 \
+	  $(FUZZ_ENV) .build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=$(FUZZ_TIMEOUT) -print_final_stats=1 $(FUZZ_FLAGS) \
 	    -artifact_prefix=.build/fuzz/$$t- .build/fuzz/corpus-$$t Tests/fuzz/corpus/$$t 2>&1 \
 	    | grep -E "^(#[0-9]+[[:space:]]+(INITED|DONE)|stat::|==[0-9]+==ERROR|invariant failed|SUMMARY)"; \
 	done
 	@echo "fuzz: no crash, leak, hang or broken invariant in $(FUZZ_SECONDS) s per target"
+
+# `make test`'s short fuzz run: every committed seed input (the regression inputs among them) and
+# what grows from them, for FUZZ_SHORT_SECONDS per target, with a fixed seed (the same inputs in
+# the same order on every machine, as far as the time allows).
+FUZZ_SHORT_SECONDS ?= 15
+test-fuzz:
+	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SHORT_SECONDS) FUZZ_FLAGS=-seed=1
 
 # Debug build: the tests use @testable import. The TPE domain test prints its success count.
 test-swift:

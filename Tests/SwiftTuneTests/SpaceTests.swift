@@ -126,6 +126,13 @@ import SwiftTune
         (["l": .loguniform(-1, 1)], .invalidDistribution(label: "l", message: "tune.loguniform: lower must be positive for a log distribution, got -1.0")),
         (["l": .lograndint(0, 10)], .invalidDistribution(label: "l", message: "tune.lograndint: lower must be positive for a log distribution, got 0.0")),
         (["l": .loguniform(1, 10, base: 1)], .invalidDistribution(label: "l", message: "tune.loguniform: base must be positive and not 1, got 1.0")),
+        // Draws that would overflow to infinity (found by fuzz_specs: a saved state with lr=Infinity did not restore).
+        (["l": HP.loguniform("l", -7, 3.3e79)], .invalidDistribution(label: "l", message: "loguniform: high must be at most 709.782712893384 (exp(high) must be a finite number), got 3.3e+79")),
+        (["l": HP.qloguniform("l", 0, 710, 1)], .invalidDistribution(label: "l", message: "qloguniform: high must be at most 709.782712893384 (exp(high) must be a finite number), got 710.0")),
+        (["n": HP.lognormal("n", 700, 1)], .invalidDistribution(label: "n", message: "lognormal: mu + 13 * sigma must be at most 709.782712893384 (exp of a draw must be a finite number), got 713.0")),
+        (["n": HP.normal("n", 0, 1e308)], .invalidDistribution(label: "n", message: "normal: mu and sigma are too large: draws would overflow to infinity")),
+        (["x": HP.uniform("x", -1e308, 1e308)], .invalidDistribution(label: "x", message: "uniform: the range from low to high is too wide: draws would overflow to infinity")),
+        (["q": HP.quniform("q", 0, 1e308, 1e-10)], .invalidDistribution(label: "q", message: "quniform: q (1e-10) is too small for the range: quantised draws would overflow to infinity")),
         (["x": HP.uniform("", 0, 1)], .invalidDistribution(label: "", message: "the label must not be empty")),
         (["c": HP.choice("c", [])], .invalidChoice(label: "c", message: "needs at least one option")),
         (["k": .choice([])], .invalidChoice(label: "k", message: "needs at least one option")),

@@ -160,6 +160,43 @@ public struct Distribution: Sendable, Hashable {
 
     /// Checks the arguments; the message names the parameter and says what is wrong.
     func validate(label: String) throws(SpaceError) {
+        try validateArguments(label: label)
+        try validateDrawsAreFinite(label: label)
+    }
+
+    /// Every value the distribution can draw must be a finite number (a saved state holding an
+    /// infinite one would not restore, and TPE's kernels would break on it): bounds whose range,
+    /// exponential or quotient by q overflows are refused. Normal draws reach at most 12.01 standard
+    /// deviations here (the polar method on 53-bit uniforms), so 13 bounds them.
+    func validateDrawsAreFinite(label: String) throws(SpaceError) {
+        func bad(_ m: String) -> SpaceError { .invalidDistribution(label: label, message: "\(kind.rawValue): \(m)") }
+        let (an, bn) = kind.argumentNames
+        let logMax = log(Double.greatestFiniteMagnitude)  // 709.78...
+        var largest: Double  // the largest magnitude a draw can have before it is quantised
+        switch kind {
+        case .normal, .qnormal, .tuneRandn, .tuneQrandn:
+            largest = abs(a) + 13 * b
+            guard largest.isFinite else { throw bad("\(an) and \(bn) are too large: draws would overflow to infinity") }
+        case .lognormal, .qlognormal:
+            guard a + 13 * b <= logMax else {
+                throw bad("\(an) + 13 * \(bn) must be at most \(logMax) (exp of a draw must be a finite number), got \(JSONValue.format(a + 13 * b))")
+            }
+            largest = exp(a + 13 * b)
+        case .loguniform, .qloguniform:
+            guard b <= logMax else {
+                throw bad("\(bn) must be at most \(logMax) (exp(\(bn)) must be a finite number), got \(JSONValue.format(b))")
+            }
+            largest = exp(b)
+        default:
+            guard (b - a).isFinite else { throw bad("the range from \(an) to \(bn) is too wide: draws would overflow to infinity") }
+            largest = max(abs(a), abs(b))
+        }
+        if let q, !(largest / q).isFinite || !((largest / q).rounded(.up) * q).isFinite {
+            throw bad("q (\(JSONValue.format(q))) is too small for the range: quantised draws would overflow to infinity")
+        }
+    }
+
+    func validateArguments(label: String) throws(SpaceError) {
         let (an, bn) = kind.argumentNames
         func bad(_ m: String) -> SpaceError { .invalidDistribution(label: label, message: "\(kind.rawValue): \(m)") }
         guard a.isFinite else { throw bad("\(an) must be a finite number, got \(a)") }

@@ -295,9 +295,10 @@ bench: lib .venv-bench/.ready
 bench-swift:
 	cd bench/swift && swift package --disable-sandbox benchmark --no-progress --time-units microseconds
 
-# The seed tutorial side by side: swifttune's two executors and Ray Tune + HyperOptSearch (.venv has Ray).
+# The seed tutorial side by side: swifttune's two executors and Ray Tune + HyperOptSearch (.venv has Ray);
+# with BASELINE=REV, swifttune as of git revision REV too (built in .build/baseline), alternating, medians of 5.
 bench-seed: lib venv
-	PYTHONPATH=python SWIFTTUNE_LIBRARY=$(CURDIR)/$(LIB) .venv/bin/python bench/seed_overhead.py
+	PYTHONPATH=python SWIFTTUNE_LIBRARY=$(CURDIR)/$(LIB) .venv/bin/python bench/seed_overhead.py $(if $(BASELINE),--baseline $(BASELINE))
 
 # PBT on Ray's pbt_function toy problem, swifttune's and Ray's side by side (5 seeds; Ray takes ~3 min a run).
 bench-pbt: lib venv

@@ -77,6 +77,10 @@ SECTIONS = [
      "A trial's results as TensorBoard events, the way Ray Tune's TBXLoggerCallback writes them: "
      "the file started, results appended in batches, the hparams summaries at the trial's end.",
      ["st_tfevents_start", "st_tfevents_append_results", "st_tfevents_append_hparams", "st_tfevents_write_batch"]),
+    ("Trial files",
+     "A trial's results in all its files at once, the way Ray Tune writes them: result.json, "
+     "progress.csv (as Python's csv module writes it) and the TensorBoard event file, in batches.",
+     ["st_trial_files_write_batch"]),
 ]
 
 PREAMBLE = """\

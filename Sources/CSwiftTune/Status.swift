@@ -165,6 +165,7 @@ struct CError: Error {
     init(_ error: any Error) {
         switch error {
         case let e as CError: self = e
+        case let e as FileWriteError: self.init(.ST_ERROR, e.message)
         case let e as JSONError: self.init(.ST_INVALID_JSON, e.description)
         case let e as SpaceError: self.init(.ST_INVALID_SPACE, e.description)
         case let e as ScheduleError:

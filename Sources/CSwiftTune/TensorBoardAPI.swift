@@ -108,7 +108,7 @@ func extraSummaries(_ extras: UnsafeRawBufferPointer, count: Int) throws -> [Int
 /// where the system allows, then closes it.
 func appendToFile(_ path: String, _ bytes: [UInt8]) throws {
     let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw CError(.ST_ERROR, "cannot open \(path): \(String(cString: strerror(errno)))") }
+    guard fd >= 0 else { throw FileWriteError(path: path, doing: "open", code: errno) }
     defer { close(fd) }
     try bytes.withUnsafeBytes { buffer in
         var done = 0
@@ -116,9 +116,20 @@ func appendToFile(_ path: String, _ bytes: [UInt8]) throws {
             let n = write(fd, buffer.baseAddress! + done, buffer.count - done)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw CError(.ST_ERROR, "cannot write \(path): \(String(cString: strerror(errno)))")
+                throw FileWriteError(path: path, doing: "write", code: errno)
             }
             done += n
         }
+    }
+}
+
+/// A file that could not be opened or written: the system's error number and a message naming the file.
+struct FileWriteError: Error {
+    let code: Int32
+    let message: String
+
+    init(path: String, doing: String, code: Int32) {
+        self.code = code
+        self.message = "cannot \(doing) \(path): \(String(cString: strerror(code)))"
     }
 }

@@ -133,9 +133,11 @@ def test_hyperband_runs_pauses_resumes_and_stops_as_under_ray(both, scenario):
     for (x, _, _, my_rows), (_, _, _, their_rows) in zip(mine, theirs):
         # Each result a trial left, by training_iteration. Ray, resuming a paused trial, copies the trial's
         # result files back from the storage path (logger.py, _restore_from_remote), which its periodic
-        # sync may not have reached yet when the machine is busy: the rows before the pause are then lost
-        # (seen once in CI: trial x=7 left iterations 5-10 only). swifttune keeps every row; where Ray lost
-        # the first ones, the rows it kept must be the end of ours.
+        # sync may not have reached when the machine is busy: rows written before the pause are then lost
+        # (trial x=7 left iterations 5-10 only in one CI run, 1-3 and 5-10 in a local one). swifttune keeps every
+        # row; where Ray lost some, the rows it kept must be ours with those left out, ending as ours do.
         if their_rows != my_rows:
-            assert their_rows and their_rows[0] > 1 and my_rows[-len(their_rows):] == their_rows, (x, my_rows, their_rows)
+            it = iter(my_rows)
+            assert their_rows and their_rows[-1] == my_rows[-1] and all(r in it for r in their_rows), \
+                (x, my_rows, their_rows)
     assert ours[scenario]["events"] == ray_out[scenario]["events"]

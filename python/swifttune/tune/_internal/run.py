@@ -18,7 +18,7 @@ from ..schedulers.hyperband import HyperBandScheduler
 from ..schedulers.pbt import PopulationBasedTraining
 from .progress import ProgressOutput, evaluated_params
 from .trainable_runner import is_class_trainable
-from .trial_events import tensorboard_enabled
+from .trial_events import drain as drain_files, tensorboard_enabled
 from .state import STATE_FILE, StateWriter, write_atomically
 from .trial_files import TrialFilesError
 from .stop_bridge import start_stoppers
@@ -79,7 +79,8 @@ class ExperimentRun:
         self.stateful = [i for i, cb in enumerate(self.callbacks) if _overrides(cb, "get_state")]
         self.session = datetime.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
         self.state = StateWriter(self.path / STATE_FILE, self.render_state,
-                                 self.save_callback_states if self.stateful else None, self.storage_fault)
+                                 self.save_callback_states if self.stateful else None, self.storage_fault,
+                                 barrier=drain_files)
         self.warned: set[str] = set()
         self.dirs: dict[str, tuple[str, Path]] = {}  # each trial's name and folder, fixed when first made
         # Checkpoints other trials took by PBT's exploits: (owner trial, folder name), never deleted.
@@ -340,16 +341,27 @@ class ExperimentRun:
                     self.cond.notify_all()
                 self.maybe_print()
         except BaseException as e:  # noqa: BLE001 - reported by fit()
+            if isinstance(e, TrialFilesError):
+                self.storage_failed(e)
+                return
             if self.error is None:  # stop_bridge may have set a Python stopper's own exception first
                 self.error = e
             with self.cond:
                 self.cond.notify_all()
-            if isinstance(e, TrialFilesError) and not self.interrupted.is_set():
-                # The storage failed under a trial's files: the experiment stops as Ctrl-C stops it.
-                logger.error("Could not write %s (%s), so the experiment was stopped; the trials under way run again "
-                             "when Tuner.restore(%r, trainable) continues it, once the storage is fixed.",
-                             e.filename, e.strerror, str(self.path))
-                self.interrupt()
+
+    def storage_failed(self, e: TrialFilesError) -> None:
+        """The storage failed under a trial's files (a report, a trial's end, or the files' writer
+        thread says so): the experiment stops as Ctrl-C stops it, and fit raises `e`."""
+        with self.cond:
+            first = self.error is None
+            if first:
+                self.error = e
+            self.cond.notify_all()
+        if first and not self.interrupted.is_set():
+            logger.error("Could not write %s (%s), so the experiment was stopped; the trials under way run again "
+                         "when Tuner.restore(%r, trainable) continues it, once the storage is fixed.",
+                         e.filename, e.strerror, str(self.path))
+            self.interrupt()
 
     def maybe_print(self, final: bool = False) -> None:
         self.progress.maybe_print(final)

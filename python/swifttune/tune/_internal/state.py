@@ -88,9 +88,13 @@ class StateWriter:
     runs ``companion``, when given, for what is saved beside the state)."""
 
     def __init__(self, path: Path, render: Callable[[], str], companion: Optional[Callable[[], None]] = None,
-                 on_fault: Optional[Callable[[str, Optional[BaseException]], None]] = None) -> None:
+                 on_fault: Optional[Callable[[str, Optional[BaseException]], None]] = None,
+                 barrier: Optional[Callable[[], None]] = None) -> None:
         self.path = path
         self.render = render
+        self.barrier = barrier
+        """Called on this thread before each state is rendered (what was handed to other writers
+        before the request is on disk before the state is: the trials' rows)."""
         self.companion = companion
         """Written after each state, on this thread (the callbacks' states, Ray's callback-states file)."""
         self.on_fault = on_fault
@@ -157,6 +161,8 @@ class StateWriter:
                 target = self._requested
             began = time.monotonic()
             try:
+                if self.barrier is not None:
+                    self.barrier()
                 write_atomically(self.path, self.render())
                 if self.companion is not None:
                     self.companion()

@@ -43,7 +43,7 @@ class TrialSession:
         self.last = time.time()
         self.stopped = False
         events = TrialEvents(self.trial_dir) if run.tensorboard else None  # Ray's TBXLoggerCallback
-        self.files = TrialFiles(self.trial_dir, json.dumps(config, default=str), events)
+        self.files = TrialFiles(self.trial_dir, json.dumps(config, default=str), events, run.storage_failed)
         kept = record.get("results") or []
         self.checkpoints = CheckpointManager(run.checkpoint_config, self.trial_dir)
         self.results: list[dict[str, Any]] = self.files.reopen(
@@ -77,7 +77,7 @@ class TrialSession:
             if name is not None:
                 self.next_checkpoint += 1
                 self.checkpoint = Checkpoint(self.trial_dir / name)
-            decision = self.record(msg[1], name)
+            decision = self.record(msg[1], name, prebuilt=msg[3] if len(msg) > 3 else None)
             if decision != CONTINUE:
                 self.stopped = True
             return ("decision", decision, self.take_save())
@@ -100,9 +100,10 @@ class TrialSession:
     def write_params(self) -> None:
         """The trial's ``params.json``: its configuration, as Ray writes it."""
         path = self.trial_dir / "params.json"
+        text = json.dumps(self.config, default=str)  # one write (json.dump writes piece by piece)
         try:
             with open(path, "w", encoding="utf-8") as f:
-                json.dump(self.config, f, default=str)
+                f.write(text)
         except OSError as e:
             raise storage_error(e, path) from None
 
@@ -156,7 +157,7 @@ class TrialSession:
         self.run.callback("on_trial_save", self.info)
 
     def record(self, metrics: dict[str, Any], checkpoint: Optional[str] = None,
-               numbers: Optional[dict[str, float]] = None) -> int:
+               numbers: Optional[dict[str, float]] = None, prebuilt: Optional[str] = None) -> int:
         """Takes `metrics` (a dict of its own, which becomes the recorded row; `numbers`, its entries
         for the engine when the caller has them already), tells the engine
         (which fills in ``training_iteration`` and ``time_total_s`` where the result lacks them), logs the result with Ray's other automatic fields, and returns the
@@ -189,7 +190,11 @@ class TrialSession:
             result["config"] = self.config
             run.callback("on_trial_result", self.info, result=result)
             result.pop("config", None)
-        line = self.files.append(result, now)
+        if prebuilt is not None:
+            # The trial's process made the row's line up to the fields added here (worker.prebuilt_line):
+            # they are appended as json.dumps writes them, unless a callback may have changed the row.
+            prebuilt = None if run.callbacks else _extend_line(prebuilt, result)
+        line = self.files.append(result, now, prebuilt)
         if run.verbose >= 3:
             print(f"Trial {self.trial_name} reported {line}", flush=True)
         # The engine's rule (checkpoint_frequency, checkpoint_at_end, a pause) or a forced one.
@@ -209,6 +214,27 @@ class TrialSession:
                 state.after_write(generation, lambda: self.checkpoints.delete(self.unpinned(drop)))
             self.kept_checkpoint(checkpoint)
         return decision
+
+
+def _extend_line(line: str, result: dict[str, Any]) -> Optional[str]:
+    """`line` (the JSON of the row before ``record`` added its fields, which the row had none of)
+    with those fields appended, in the row's order; None where a value is not one written here."""
+    parts = [line[:-1]]
+    for key in ("training_iteration", "time_total_s", "done", "checkpoint_dir_name"):
+        if key not in result:
+            continue
+        v = result[key]
+        t = type(v)
+        if t is int or t is bool or v is None:
+            text = "null" if v is None else ("true" if v is True else "false" if v is False else str(v))
+        elif t is float and math.isfinite(v):
+            text = float.__repr__(v)
+        elif t is str:
+            text = json.dumps(v)
+        else:
+            return None
+        parts.append(f', "{key}": {text}')
+    return "".join(parts) + "}" if line != "{}" else None
 
 
 def _number(x: float) -> Any:

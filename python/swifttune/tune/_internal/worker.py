@@ -6,7 +6,7 @@ on FD; it never loads libswifttune. Messages are pickles over a ``multiprocessin
 driver -> worker ``("trainable", bytes)``, ``("run", trial_id, trial_name, trial_dir, config_bytes,
 resources, experiment_name, checkpoint_path_or_None, next_checkpoint_index, reuse_actors,
 log_file_names_or_None, gpu_ids)`` (the trial runs with ``CUDA_VISIBLE_DEVICES`` set to its GPUs, empty for none, as Ray sets it), ``("exit",)``; worker -> driver ``("report", metrics,
-checkpoint_name_or_None)`` (answered ``("decision", code, save_name_or_None)``; a reported checkpoint
+checkpoint_name_or_None, json_line_or_None)`` (the row's JSON line so far: ``prebuilt_line``) (answered ``("decision", code, save_name_or_None)``; a reported checkpoint
 is copied into the trial folder by the worker first; a class trainable asked to save one saves it as
 ``save_name`` in the trial folder and sends ``("saved", save_name)``), ``("done",
 final_bytes_or_None)``, ``("error", traceback_text, exception_pickle_or_None)``, ``("died", exit_code)``
@@ -73,9 +73,10 @@ class RemoteSession:
             raise TrialStopped()
         check_report(metrics, checkpoint)
         name = keep_reported(self, checkpoint)
+        filled = self.clock.fill(self.trial_id, metrics)
         try:
             # send_bytes of a plain pickle: what conn.send sends, without a ForkingPickler per message
-            self.conn.send_bytes(pickle.dumps(("report", self.clock.fill(self.trial_id, metrics), name), _PROTOCOL))
+            self.conn.send_bytes(pickle.dumps(("report", filled, name, prebuilt_line(metrics, filled)), _PROTOCOL))
             kind, decision, self.pending_save = self.conn.recv()
         except (EOFError, OSError):
             _driver_gone()
@@ -103,6 +104,24 @@ class RemoteSession:
             self.conn.send(("saved", name))
         except OSError:
             _driver_gone()
+
+
+def prebuilt_line(metrics: dict[str, Any], filled: dict[str, Any]) -> Optional[str]:
+    """The JSON line of a report's row up to the fields the driver adds (``TrialSession.record``),
+    made here, in the trial's process, rather than on the driver; None when the driver must make it
+    (a result with fields of its own where the driver's go, or values JSON does not know)."""
+    if not _DRIVER_FIELDS.isdisjoint(metrics):
+        return None
+    from .result_json import strict_dumps
+
+    return strict_dumps(filled)
+
+
+_DRIVER_FIELDS = frozenset(("trial_id", "date", "timestamp", "time_this_iter_s", "pid", "hostname", "node_ip",
+                            "time_since_restore", "iterations_since_restore", "config", "training_iteration",
+                            "time_total_s", "done", "checkpoint_dir_name"))
+"""The automatic fields (the report's and the driver's): a result with one of its own is put
+together by the driver."""
 
 
 def _driver_gone() -> None:

@@ -139,3 +139,29 @@ def test_every_line_is_what_json_dumps_writes(tmp_path, executor):
             assert row["done"] is False  # as Ray writes it: the row as reported (the last is marked done in memory)
         with open(f"{path}/progress.csv", newline="", encoding="utf-8") as f:
             assert len(list(csv.DictReader(f))) == 12
+
+
+def test_a_write_that_fails_on_the_writer_thread_stops_the_run_and_is_raised(tmp_path):
+    """progress.csv turned into a folder under a trial's files: the writer thread's write fails
+    (EISDIR), the run is told at once (it stops the experiment, run.py) with a TrialFilesError
+    naming the file, and the trial's next report raises it; result.json keeps every row written."""
+    import errno as errnos
+
+    from swifttune.tune._internal.trial_files import TrialFilesError
+
+    told = []
+    files = TrialFiles(tmp_path, "{}", on_error=told.append)
+    files.append({"loss": 1.0})
+    files.flush()
+    writer.drain()
+    (tmp_path / "progress.csv").unlink()
+    (tmp_path / "progress.csv").mkdir()
+    files.append({"loss": 2.0})
+    files.flush()
+    writer.drain()
+    assert len(told) == 1 and isinstance(told[0], TrialFilesError)
+    assert told[0].errno == errnos.EISDIR and told[0].filename == str(tmp_path / "progress.csv")
+    with pytest.raises(TrialFilesError) as raised:
+        files.append({"loss": 3.0})
+    assert raised.value is told[0]
+    assert [json.loads(line)["loss"] for line in (tmp_path / "result.json").read_text().splitlines()] == [1.0, 2.0]

@@ -23,7 +23,7 @@ from typing import Any, Optional, Protocol
 from ..._lib import STATUS_NAMES, lib
 from .tensorboard_values import hparams_json
 
-__all__ = ["START", "RESULTS", "HPARAMS", "ROWS", "Rows", "writer", "BATCH_WINDOW"]
+__all__ = ["START", "HPARAMS", "ROWS", "Rows", "writer", "BATCH_WINDOW"]
 
 logger = logging.getLogger("swifttune.tune")
 
@@ -31,7 +31,7 @@ BATCH_WINDOW = 0.05
 """Seconds the writer thread lets operations gather after the first before it writes them all
 (in one call, so the trials hand the GIL over once per batch, not per file)."""
 
-START, RESULTS, HPARAMS, ROWS = 0, 1, 2, 3
+START, HPARAMS, ROWS = 0, 2, 3  # the batch's operations (1, an event file's results alone, is not used here)
 
 
 class RowsOwner(Protocol):
@@ -45,15 +45,14 @@ class Rows:
     times, event summaries and event lines given for some (by index), and rows of progress.csv
     given as text for some (the others are made from their lines)."""
 
-    __slots__ = ("owner", "result_path", "progress_path", "events_path", "config", "columns", "header", "lines",
-                 "times", "extras", "event_lines", "csv_rows")
+    __slots__ = ("owner", "result_path", "progress_path", "events_path", "config", "columns", "lines", "times",
+                 "extras", "event_lines", "csv_rows")
 
     def __init__(self, owner: RowsOwner, result_path: bytes, progress_path: bytes, events_path: bytes, config: bytes,
-                 columns: bytes, header: bytes, lines: list[str], times: list[float],
-                 extras: list[tuple[int, bytes]], event_lines: list[tuple[int, str]],
-                 csv_rows: list[tuple[int, str]]) -> None:
+                 columns: bytes, lines: list[str], times: list[float], extras: list[tuple[int, bytes]],
+                 event_lines: list[tuple[int, str]], csv_rows: list[tuple[int, str]]) -> None:
         self.owner, self.result_path, self.progress_path, self.events_path = owner, result_path, progress_path, events_path
-        self.config, self.columns, self.header, self.lines, self.times = config, columns, header, lines, times
+        self.config, self.columns, self.lines, self.times = config, columns, lines, times
         self.extras, self.event_lines, self.csv_rows = extras, event_lines, csv_rows
 
 
@@ -165,7 +164,8 @@ class _Writer:
         extras = b"".join(struct.pack("<II", i, len(x)) + x for i, x in r.extras) if events else b""
         return (struct.pack("<BI", ROWS, len(r.result_path)) + r.result_path + struct.pack("<dI", 0.0, len(r.times))
                 + walls + _sized(data) + _sized(extras) + _sized(r.progress_path) + _sized(events) + _sized(r.config)
-                + _sized(r.columns) + _sized(r.header) + _sized(_indexed(r.csv_rows))
+                + _sized(r.columns) + _sized(b"")  # no header: TrialFiles writes a new progress.csv's itself
+                + _sized(_indexed(r.csv_rows))
                 + _sized(_indexed(r.event_lines) if events else b""))
 
     def drain(self) -> None:

@@ -93,9 +93,10 @@ class TrialFiles:
         the files lost (written by another version, or edited) are taken from `engine_rows()`, the
         engine's numbers."""
         rows: list[dict[str, Any]] = []
-        # The rows an earlier run of the trial handed over are in the files before they are read.
-        writer.wait(_handed_over.pop(self._paths[0], 0))
-        if keep > 0 and self.result_path.is_file():
+        exists = self.result_path.is_file()
+        if exists:  # an earlier run of the trial (made at its first row): its rows are written before they are read
+            writer.drain()
+        if keep > 0 and exists:
             with open(self.result_path, encoding="utf-8") as f:
                 lines = f.read().split("\n")
             for line in lines[:keep]:
@@ -203,9 +204,9 @@ class TrialFiles:
         events = self.events
         result_path, progress_path, config = self._paths
         rows = Rows(self, result_path, progress_path, events.path if events is not None else b"", config,
-                    self.columns_json, b"", self.lines, self.times, self.extras, self.event_lines, self.csv_rows)
+                    self.columns_json, self.lines, self.times, self.extras, self.event_lines, self.csv_rows)
         self.lines, self.times, self.extras, self.event_lines, self.csv_rows = [], [], [], [], []
-        _handed_over[result_path] = writer.submit(ROWS, result_path, 0.0, rows)
+        writer.submit(ROWS, result_path, 0.0, rows)
 
     def flush(self) -> None:
         """Hands the rows kept so far to the writer thread: they are on disk before any state the
@@ -221,10 +222,6 @@ class TrialFiles:
         error of a write that failed."""
         self.flush()
 
-
-_handed_over: dict[bytes, int] = {}
-"""The number of the writer's operation with the latest rows of each trial's result file whose
-trial may run again in this process (a trial resumed reads its files once they are written)."""
 
 
 class _Flusher:

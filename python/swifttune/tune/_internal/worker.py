@@ -28,6 +28,7 @@ from multiprocessing.connection import Connection
 from typing import Any, Callable, Optional
 
 from ..._lib import CONTINUE
+from .trainable_runner import _FILLED
 
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
 
@@ -117,9 +118,7 @@ def prebuilt_line(metrics: dict[str, Any], filled: dict[str, Any]) -> Optional[s
     return strict_dumps(filled)
 
 
-_DRIVER_FIELDS = frozenset(("trial_id", "date", "timestamp", "time_this_iter_s", "pid", "hostname", "node_ip",
-                            "time_since_restore", "iterations_since_restore", "config", "training_iteration",
-                            "time_total_s", "done", "checkpoint_dir_name"))
+_DRIVER_FIELDS = _FILLED | {"training_iteration", "time_total_s", "done", "checkpoint_dir_name"}
 """The automatic fields (the report's and the driver's): a result with one of its own is put
 together by the driver."""
 

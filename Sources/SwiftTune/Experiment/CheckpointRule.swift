@@ -26,8 +26,8 @@ extension ExperimentCore {
     public mutating func attachCheckpoint(_ id: String, _ checkpoint: String) throws(ExperimentError) {
         let i = try runningIndex(id)
         // A run an exploit ended resumes from the clone's checkpoint, not from one of its own.
-        if trials[i].exploited { return }
-        trials[i].checkpointed(checkpoint)
-        if trials[i].keepPending { try keep(i, trials[i].latestKept) }
+        if table[i].exploited { return }
+        table[i].checkpointed(checkpoint)
+        if table[i].keepPending { try keep(i, table[i].latestKept) }
     }
 }

@@ -112,6 +112,25 @@ public final class Experiment: Sendable {
         core.withLock { $0.bestTrial(metric: metric, mode: mode, scope: scope, filterNaNAndInf: filterNaNAndInf) }
     }
 
+    /// The whole experiment as versioned JSON, after which ``stateChanges()`` patches it (see
+    /// ``ExperimentCore/saveStateForJournal(now:)``). Rendered outside the lock, as ``saveState()``.
+    public func saveStateForJournal() -> JSONValue {
+        let t = now
+        let snapshot = core.withLock { (c: inout ExperimentCore) -> ExperimentCore in
+            let copy = c
+            c.forgetStateChanges()
+            return copy
+        }
+        return snapshot.saveState(now: t)
+    }
+
+    /// What changed since ``saveStateForJournal()`` or the previous call, as a patch of the state
+    /// they left (see ``ExperimentCore/takeStateChanges(now:)``). O(what changed).
+    public func stateChanges() -> StatePatch {
+        let t = now
+        return core.withLock { $0.takeStateChanges(now: t) }
+    }
+
     /// The whole experiment as versioned JSON (see ``ExperimentCore/saveState(now:)``).
     public func saveState() -> JSONValue {
         let t = now

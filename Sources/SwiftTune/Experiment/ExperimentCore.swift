@@ -135,7 +135,11 @@ public struct ExperimentCore: Sendable {
     /// The trial scheduler.
     public internal(set) var scheduler: any TrialScheduler
     /// Every trial, in creation order.
-    public internal(set) var trials: [TrialRecord] = []
+    public var trials: [TrialRecord] { table.records }
+    /// The trials, noting which change for the state journal: every change goes through it.
+    var table = TrialTable()
+    /// What the state journal last handed out (``takeStateChanges(now:)``).
+    var marks = JournalMarks()
     var indexByID: [String: Int] = [:]
     /// How many trials were created.
     var created = 0
@@ -225,7 +229,7 @@ public struct ExperimentCore: Sendable {
     }
 
     /// The trial with this id.
-    public func trial(_ id: String) -> TrialRecord? { indexByID[id].map { trials[$0] } }
+    public func trial(_ id: String) -> TrialRecord? { indexByID[id].map { table[$0] } }
 
     /// The next thing to do: start a trial (restored PENDING ones first, then new suggestions,
     /// then PAUSED ones when nothing new can start), wait, or finish.
@@ -258,21 +262,21 @@ public struct ExperimentCore: Sendable {
     }
 
     mutating func start(_ i: Int, now: Double) -> NextAction {
-        if trials[i].status == .paused { trials[i].resumeFromCheckpoint() }
-        statusChanged(i, from: trials[i].status, to: .running)
+        if table[i].status == .paused { table[i].resumeFromCheckpoint() }
+        statusChanged(i, from: table[i].status, to: .running)
         // Under the resources' bound a device always has room (GPUPool.capacity).
-        trials[i].gpuIDs = gpus.take() ?? []
-        trials[i].status = .running
-        trials[i].runStart = now
-        trials[i].decision = nil
+        table[i].gpuIDs = gpus.take() ?? []
+        table[i].status = .running
+        table[i].runStart = now
+        table[i].decision = nil
         runningCount += 1
-        scheduler.onTrialStart(trials[i].id)
-        return .start(trialID: trials[i].id, configuration: trials[i].configuration)
+        scheduler.onTrialStart(table[i].id)
+        return .start(trialID: table[i].id, configuration: table[i].configuration)
     }
 
     func runningIndex(_ id: String) throws(ExperimentError) -> Int {
         guard let i = indexByID[id] else { throw .unknownTrial(id) }
-        guard trials[i].status == .running else { throw .trialNotRunning(id, trials[i].status) }
+        guard table[i].status == .running else { throw .trialNotRunning(id, table[i].status) }
         return i
     }
 
@@ -293,20 +297,20 @@ public struct ExperimentCore: Sendable {
                                       now: Double) throws(ExperimentError) -> ReportAnswer {
         let i = try runningIndex(id)
         // The run already ended by a decision: as in Ray, later results are not recorded.
-        if let d = trials[i].decision { return ReportAnswer(decision: d, trainingIteration: .nan, timeTotalS: .nan) }
-        if trials[i].keepPending || trials[i].saveAsked { try dropPendingKeep(i) }  // the save asked for did not come
+        if let d = table[i].decision { return ReportAnswer(decision: d, trainingIteration: .nan, timeTotalS: .nan) }
+        if table[i].keepPending || table[i].saveAsked { try dropPendingKeep(i) }  // the save asked for did not come
         var result = metrics
-        let iteration = result["training_iteration"] ?? Double(trials[i].iteration + 1)
-        let time = result["time_total_s"] ?? trials[i].timeBefore + (now - trials[i].runStart)
+        let iteration = result["training_iteration"] ?? Double(table[i].iteration + 1)
+        let time = result["time_total_s"] ?? table[i].timeBefore + (now - table[i].runStart)
         result["training_iteration"] = iteration
         result["time_total_s"] = time
         // Ray's order: the stopper, then the dict rule; a stopped trial's result skips the scheduler.
         // A stopper that throws leaves the result unrecorded.
         var stopped = try stopperSaysStop(id, result)
         if !stopped { stopped = ResultThresholds(config.stop).reached(result) }
-        trials[i].results.append(result)
-        trials[i].iteration += 1
-        if let checkpoint { trials[i].checkpointed(checkpoint, time: time, iteration: iteration) }
+        table[i].results.append(result)
+        table[i].iteration += 1
+        if let checkpoint { table[i].checkpointed(checkpoint, time: time, iteration: iteration) }
         let context = SchedulerContext(hasWaitingTrials: hasWaitingTrials)
         var decision = stopped ? .stop : try schedule { (s: inout any TrialScheduler) throws(ScheduleError) in
             try s.onTrialResult(id, result, context: context)
@@ -318,23 +322,23 @@ public struct ExperimentCore: Sendable {
         try applySchedulerStops()
         try applySearcherNotes()
         try applySchedulerRequests(reporting: id)
-        if trials[i].decision == .stop { decision = .stop }
-        if trials[i].exploited && decision != .stop { decision = .pause }
+        if table[i].decision == .stop { decision = .stop }
+        if table[i].exploited && decision != .stop { decision = .pause }
         if decision == .continue && (budgetExhausted(now: now) || failedFast != nil) { decision = .stop }
         if decision == .continue, try checkStopAll(now: now) { decision = .stop }
         if decision != .stop {
             // Ray's order: a searcher hears the results of a trial that goes on (or pauses).
             do { try limiter.observe(trialID: id, observed) } catch { throw .search(error) }
         }
-        if decision != .continue { trials[i].decision = decision }
+        if decision != .continue { table[i].decision = decision }
         if decision == .pause { pausingCount += 1 }
         // Ray's loop takes a step after every event, a result among them.
         if scheduler.choosesTrials {
             try rayStep(pausing: decision == .pause ? id : nil, create: !budgetExhausted(now: now) && failedFast == nil && !stoppedAll)
         }
         // An exploited run pauses without saving (it resumes from the clone's checkpoint).
-        let save = !trials[i].exploited && (trials[i].saveAsked || config.checkpointDue(trainingIteration: iteration, decision: decision))
-        trials[i].saveAsked = false
+        let save = !table[i].exploited && (table[i].saveAsked || config.checkpointDue(trainingIteration: iteration, decision: decision))
+        table[i].saveAsked = false
         return ReportAnswer(decision: decision, trainingIteration: iteration, timeTotalS: time, shouldCheckpoint: save)
     }
 
@@ -369,15 +373,15 @@ public struct ExperimentCore: Sendable {
     @discardableResult
     public mutating func finish(_ id: String, _ end: TrialEnd, now: Double) throws(ExperimentError) -> TrialFinish {
         let i = try runningIndex(id)
-        if case .completed = end, trials[i].decision == nil, let last = trials[i].lastResult {
+        if case .completed = end, table[i].decision == nil, let last = table[i].lastResult {
             // Ray's duplicate final result of a function that returned: the stopper sees it too.
             var final = last
             final["done"] = 1
             _ = try stopperSaysStop(id, final)
         }
-        if trials[i].keepPending || trials[i].saveAsked { try dropPendingKeep(i) }
-        if trials[i].decision == .pause { pausingCount -= 1 }
-        var trial = trials[i]
+        if table[i].keepPending || table[i].saveAsked { try dropPendingKeep(i) }
+        if table[i].decision == .pause { pausingCount -= 1 }
+        var trial = table[i]
         trial.exploited = false
         trial.timeBefore += now - trial.runStart
         let outcome: TrialOutcome
@@ -390,7 +394,7 @@ public struct ExperimentCore: Sendable {
                 trial.status = .pending
                 gpus.release(trial.gpuIDs)
                 trial.gpuIDs = []
-                trials[i] = trial
+                table[i] = trial
                 statusChanged(i, from: .running, to: .pending)
                 runningCount -= 1
                 try schedule { (s: inout any TrialScheduler) throws(ScheduleError) in
@@ -411,7 +415,7 @@ public struct ExperimentCore: Sendable {
                 trial.resumeFromCheckpoint()
                 gpus.release(trial.gpuIDs)
                 trial.gpuIDs = []
-                trials[i] = trial
+                table[i] = trial
                 statusChanged(i, from: .running, to: .paused)
                 runningCount -= 1
                 return TrialFinish(status: .paused, numFailures: trial.numFailures, metricProblem: problem)
@@ -438,7 +442,7 @@ public struct ExperimentCore: Sendable {
         }
         gpus.release(trial.gpuIDs)
         trial.gpuIDs = []
-        trials[i] = trial
+        table[i] = trial
         runningCount -= 1
         try applySchedulerStops()
         try applySearcherNotes()

@@ -18,28 +18,37 @@ extension ExperimentCore {
             ("stopper", stopperState),
             ("exploits", .array(exploits.map(\.json))),
             ("trials", .array(trials.map { t in
-                var t = t
-                let running = t.status == .running
-                if running { t.rewindToCheckpoint() }
-                var m: [(String, JSONValue)] = [("id", .string(t.id)), ("configuration", t.configuration),
-                                                ("status", .string(running ? TrialStatus.pending.rawValue : t.status.rawValue))]
-                m.append(("results", .array(t.results.map(TrialRecord.json))))
-                m.append(("time_s", .double(t.timeBefore)))
-                m.append(("stopped_early", .bool(t.stoppedEarly)))
-                m.append(("error", t.errorMessage.map { .string($0) } ?? .null))
-                m.append(("num_failures", .int(Int64(t.numFailures))))
-                m.append(("checkpoint", t.checkpoint.map { .string($0) } ?? .null))
-                m.append(("checkpoint_results", .int(Int64(t.checkpointResults))))
-                m.append(("iteration", .int(Int64(t.iteration))))
-                m.append(("checkpoint_iteration", .int(Int64(t.checkpointIteration))))
-                m.append(("checkpoint_time", .double(t.checkpointTime)))
-                if let owner = t.checkpointOwner { m.append(("checkpoint_trial", .string(owner))) }
-                if let initial = t.initialConfiguration { m.append(("initial_configuration", initial)) }
-                if let kept = t.kept { m.append(("kept_checkpoint", kept.json)) }
-                m.append(("searcher_told", .bool(t.searcherTold)))
-                return .object(m)
+                let (members, results) = Self.savedForm(t)
+                return .object(members + [("results", .array(results.map(TrialRecord.json)))])
             })),
         ])
+    }
+
+    /// A trial as ``saveState(now:)`` writes it: its members but "results", and the results it
+    /// keeps (a RUNNING trial is saved PENDING, rewound to its latest checkpoint). Members that
+    /// may be absent are written as null, so a journal's "merge" of them replaces the old values.
+    static func savedForm(_ t: TrialRecord) -> (members: [(String, JSONValue)], results: ArraySlice<Metrics>) {
+        var t = t
+        let running = t.status == .running
+        if running { t.rewindToCheckpoint() }
+        let m: [(String, JSONValue)] = [
+            ("id", .string(t.id)), ("configuration", t.configuration),
+            ("status", .string(running ? TrialStatus.pending.rawValue : t.status.rawValue)),
+            ("time_s", .double(t.timeBefore)),
+            ("stopped_early", .bool(t.stoppedEarly)),
+            ("error", t.errorMessage.map { .string($0) } ?? .null),
+            ("num_failures", .int(Int64(t.numFailures))),
+            ("checkpoint", t.checkpoint.map { .string($0) } ?? .null),
+            ("checkpoint_results", .int(Int64(t.checkpointResults))),
+            ("iteration", .int(Int64(t.iteration))),
+            ("checkpoint_iteration", .int(Int64(t.checkpointIteration))),
+            ("checkpoint_time", .double(t.checkpointTime)),
+            ("checkpoint_trial", t.checkpointOwner.map { .string($0) } ?? .null),
+            ("initial_configuration", t.initialConfiguration ?? .null),
+            ("kept_checkpoint", t.kept?.json ?? .null),
+            ("searcher_told", .bool(t.searcherTold)),
+        ]
+        return (m, t.results[...])
     }
 
     /// Restores an experiment from ``saveState(now:)``, then applies `options` (Ray's
@@ -97,7 +106,7 @@ extension ExperimentCore {
                 ?? (record.checkpointResults > 0 && record.checkpointResults <= record.results.count
                     ? record.results[record.checkpointResults - 1]["time_total_s"] ?? 0 : 0)
             record.checkpointOwner = item["checkpoint_trial"]?.stringValue
-            record.initialConfiguration = item["initial_configuration"]
+            if let initial = item["initial_configuration"], initial != .null { record.initialConfiguration = initial }
             record.kept = KeptCheckpoint(json: item["kept_checkpoint"])
             if case .bool(let told)? = item["searcher_told"] { record.searcherTold = told } else { record.searcherTold = !unfinished }
             guard record.numFailures >= 0, record.checkpointResults >= 0, record.checkpointResults <= record.results.count,
@@ -111,7 +120,7 @@ extension ExperimentCore {
             }
             indexByID[id] = trials.count
             statusChanged(trials.count, from: .running, to: status)
-            trials.append(record)
+            table.append(record)
         }
         guard trials.count == self.created else { throw bad("'created' is \(created) but there are \(trials.count) trials") }
         if let log = state["exploits"] {
@@ -133,10 +142,10 @@ extension ExperimentCore {
     /// Ray's resume flags applied to a restored experiment.
     mutating func apply(_ options: ResumeOptions) throws(ExperimentError) {
         for i in trials.indices {
-            switch trials[i].status {
+            switch table[i].status {
             case .pending where options.unfinished == .skip, .paused where options.unfinished == .skip:
                 // Ends as it stands: the searcher and the scheduler hear its last result.
-                var t = trials[i]
+                var t = table[i]
                 statusChanged(i, from: t.status, to: .terminated)
                 t.status = .terminated
                 if !t.searcherTold {
@@ -146,9 +155,9 @@ extension ExperimentCore {
                 }
                 let last = t.lastResult
                 try schedule { (s: inout any TrialScheduler) throws(ScheduleError) in try s.onTrialComplete(t.id, last) }
-                trials[i] = t
+                table[i] = t
             case .error where options.errored != .skip:
-                var t = trials[i]
+                var t = table[i]
                 if options.errored == .restart {
                     t.checkpoint = nil
                     t.checkpointOwner = nil
@@ -164,7 +173,7 @@ extension ExperimentCore {
                 try schedule { (s: inout any TrialScheduler) throws(ScheduleError) in
                     try s.onTrialAdd(t.id, number: t.number, configuration: t.configuration)
                 }
-                trials[i] = t
+                table[i] = t
                 try applySchedulerRequests(reporting: nil)
             default:
                 break

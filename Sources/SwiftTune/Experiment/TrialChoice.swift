@@ -14,7 +14,7 @@ extension ExperimentCore {
         guard let suggestion else { return false }
         created += 1
         indexByID[id] = trials.count
-        trials.append(TrialRecord(id: id, configuration: suggestion.configuration, status: .pending, number: trials.count))
+        table.append(TrialRecord(id: id, configuration: suggestion.configuration, status: .pending, number: trials.count))
         pendingIndices.insert(trials.count - 1)
         waitingChanges.record(trials.count - 1)
         let number = trials.count - 1
@@ -43,11 +43,11 @@ extension ExperimentCore {
         try rayStep(pausing: nil, create: true)
         let moreSamples = self.moreSamples
         // Ended trials leave the queue; a trial queued while it was pausing waits there until it has.
-        staged.removeAll { id in indexByID[id].map { trials[$0].status == .terminated || trials[$0].status == .error } ?? true }
+        staged.removeAll { id in indexByID[id].map { table[$0].status == .terminated || table[$0].status == .error } ?? true }
         let underCap = maxRunning.map { runningCount < $0 } ?? true
         // A trial whose exploit waits for the clone's checkpoint being saved starts once it is.
         if underCap, let id = staged.removeFirst(where: { id in
-            indexByID[id].map { (trials[$0].status == .pending || trials[$0].status == .paused) && trials[$0].exploitFrom == nil } ?? false
+            indexByID[id].map { (table[$0].status == .pending || table[$0].status == .paused) && table[$0].exploitFrom == nil } ?? false
         }), let i = indexByID[id] {
             let action = start(i, now: now)
             // Ray's next step, once the trial has started.
@@ -80,7 +80,7 @@ extension ExperimentCore {
             }
         }
         guard waitingCount > 0 || pausing != nil else { return }
-        for i in pendingIndices { staged.append(trials[i].id) }  // (once: the queue has no repeats)
+        for i in pendingIndices { staged.append(table[i].id) }  // (once: the queue has no repeats)
         let waiting = WaitingTrials(trials: trials, indexByID: indexByID, pending: pendingIndices, paused: pausedIndices,
                                     pausing: pausing.flatMap { indexByID[$0] }, changes: waitingChanges)
         guard !waiting.isEmpty else { return }
@@ -111,31 +111,31 @@ extension ExperimentCore {
             if ids.isEmpty { return }
             for id in ids {
                 guard let i = indexByID[id] else { throw .schedule(ScheduleError("the scheduler stopped unknown trial '\(id)'")) }
-                switch trials[i].status {
+                switch table[i].status {
                 case .pending, .paused:
-                    statusChanged(i, from: trials[i].status, to: .terminated)
-                    trials[i].status = .terminated
-                    trials[i].stoppedEarly = true
+                    statusChanged(i, from: table[i].status, to: .terminated)
+                    table[i].status = .terminated
+                    table[i].stoppedEarly = true
                     staged.removeAll { $0 == id }
                     stoppedWaiting.append(id)
-                    if trials[i].exploitFrom != nil {
-                        trials[i].exploitFrom = nil
+                    if table[i].exploitFrom != nil {
+                        table[i].exploitFrom = nil
                         waitingExploits -= 1
                     }
-                case .running where trials[i].decision == .pause:
-                    trials[i].decision = .stop
+                case .running where table[i].decision == .pause:
+                    table[i].decision = .stop
                     pausingCount -= 1
                     leftScheduler.insert(id)
                 case .running:
-                    trials[i].decision = .stop
+                    table[i].decision = .stop
                     continue
                 case .terminated, .error:
                     continue
                 }
                 try schedule { (s: inout any TrialScheduler) throws(ScheduleError) in try s.onTrialRemove(id) }
-                if !trials[i].searcherTold {
+                if !table[i].searcherTold {
                     do { try limiter.tell(trialID: id, .failed, errored: false) } catch { throw .search(error) }
-                    trials[i].searcherTold = true
+                    table[i].searcherTold = true
                 }
             }
         }

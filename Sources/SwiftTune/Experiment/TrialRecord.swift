@@ -38,6 +38,12 @@ public struct TrialRecord: Sendable, Equatable {
     public internal(set) var number: Int = 0
     /// Every reported result, in order (each with `training_iteration` and `time_total_s`).
     public internal(set) var results: [Metrics] = []
+    {
+        didSet { if results.count < resultsKept { resultsKept = results.count } }
+    }
+    /// How many of `results` are unchanged since the state journal last looked (``TrialTable``):
+    /// results are only appended or dropped from the end, so these are a prefix of both.
+    var resultsKept = Int.max
     /// The failure message of an ERROR trial.
     public internal(set) var errorMessage: String?
     /// Whether a scheduler or stop criterion ended the trial before its objective returned.

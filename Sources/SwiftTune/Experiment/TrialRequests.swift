@@ -12,23 +12,23 @@ extension ExperimentCore {
                 switch request {
                 case .configure(let id, let configuration):
                     let i = try requestedIndex(id)
-                    trials[i].configure(configuration)
+                    table[i].configure(configuration)
                 case .save(let id):
                     let i = try requestedIndex(id)
-                    let t = trials[i]
+                    let t = table[i]
                     if t.checkpoint != nil && t.checkpointOwner == nil && t.checkpointResults == t.results.count && !t.results.isEmpty {
                         try keep(i, t.latestKept)
                     } else if config.savesOnDemand && t.status == .running && t.decision == nil {
-                        trials[i].keepPending = true
-                        trials[i].saveAsked = true
+                        table[i].keepPending = true
+                        table[i].saveAsked = true
                     } else {
                         try keep(i, nil)
                     }
                 case .keepLatest(let id):
                     let i = try requestedIndex(id)
-                    let t = trials[i]
+                    let t = table[i]
                     if config.savesOnDemand && t.status == .running && t.decision == .pause && t.checkpointResults < t.results.count {
-                        trials[i].keepPending = true  // Ray's pause is saving it
+                        table[i].keepPending = true  // Ray's pause is saving it
                     } else {
                         try keep(i, t.latestKept)
                     }
@@ -47,23 +47,23 @@ extension ExperimentCore {
     /// Records the checkpoint kept of trial `i` (nil: none) and tells the scheduler; trials whose
     /// exploit waited for it take it.
     mutating func keep(_ i: Int, _ kept: KeptCheckpoint?) throws(ExperimentError) {
-        trials[i].kept = kept
-        trials[i].keepPending = false
-        let id = trials[i].id
+        table[i].kept = kept
+        table[i].keepPending = false
+        let id = table[i].id
         try schedule { (s: inout any TrialScheduler) throws(ScheduleError) in try s.onCheckpointKept(id, available: kept != nil) }
         guard waitingExploits > 0 else { return }
-        for j in trials.indices where trials[j].exploitFrom == id {
-            trials[j].exploitFrom = nil
+        for j in trials.indices where table[j].exploitFrom == id {
+            table[j].exploitFrom = nil
             waitingExploits -= 1
-            if let kept { trials[j].adopt(kept) }
+            if let kept { table[j].adopt(kept) }
         }
     }
 
     /// A pending save of trial `i` that will not come (its next result came first, or its run
     /// ended without it): nothing is kept.
     mutating func dropPendingKeep(_ i: Int) throws(ExperimentError) {
-        if trials[i].keepPending { try keep(i, nil) }
-        trials[i].saveAsked = false
+        if table[i].keepPending { try keep(i, nil) }
+        table[i].saveAsked = false
     }
 
     mutating func apply(_ e: Exploit, reporting: String?) throws(ExperimentError) {
@@ -72,25 +72,25 @@ extension ExperimentCore {
         // Ray's policy row: each trial's last result as Ray's trial holds it (the reporting
         // trial's result is recorded after the scheduler's decision, so its previous one).
         func lastIteration(_ k: Int) -> Int {
-            let results = trials[k].results
-            let last = trials[k].id == reporting ? results.dropLast().last : results.last
+            let results = table[k].results
+            let last = table[k].id == reporting ? results.dropLast().last : results.last
             return last?["training_iteration"].flatMap { $0.isFinite && abs($0) < 1e15 ? Int($0) : nil } ?? 0
         }
         exploits.append(ExploitEvent(exploit: e, trialIteration: lastIteration(i), cloneIteration: lastIteration(c)))
-        trials[i].configure(e.configuration)
-        if trials[i].exploitFrom != nil {
-            trials[i].exploitFrom = nil
+        table[i].configure(e.configuration)
+        if table[i].exploitFrom != nil {
+            table[i].exploitFrom = nil
             waitingExploits -= 1
         }
-        if let kept = trials[c].kept {
-            trials[i].adopt(kept)
-        } else if trials[c].keepPending {
-            trials[i].exploitFrom = e.clone
+        if let kept = table[c].kept {
+            table[i].adopt(kept)
+        } else if table[c].keepPending {
+            table[i].exploitFrom = e.clone
             waitingExploits += 1
         }
-        if trials[i].status == .running && trials[i].decision == nil {
+        if table[i].status == .running && table[i].decision == nil {
             // Ray's pause_trial(should_checkpoint=False): the run ends now, resuming from the clone's.
-            trials[i].exploited = true
+            table[i].exploited = true
         }
     }
 

@@ -89,14 +89,25 @@ public struct ConcurrencyLimiter: Sendable {
 
     /// The limiter's state (options, live trials, held outcomes) with the wrapped searcher's.
     public func saveState() -> JSONValue {
-        .object([("limiter", 1), ("max_concurrent", .int(Int64(maxConcurrent))), ("batch", .bool(batch)),
-                 ("live", .array(live.map { .string($0) })),
-                 ("held", .array(held.map { h in
-                     .object([("id", .string(h.id)), ("outcome", h.outcome.json)] + (h.errored ? [("errored", true)] : [])
-                             + (h.groupMean.map { [("group_mean", $0.isNaN ? .null : .double($0))] } ?? []))
-                 })),
-                 ("finished", .bool(finished)), ("searcher", searcher.saveState())])
+        .object(ownState + [("searcher", searcher.saveState())])
     }
+
+    /// The limiter's own members of ``saveState()``: all but the searcher's. O(live trials).
+    public var ownState: [(String, JSONValue)] {
+        [("limiter", 1), ("max_concurrent", .int(Int64(maxConcurrent))), ("batch", .bool(batch)),
+         ("live", .array(live.map { .string($0) })),
+         ("held", .array(held.map { h in
+             .object([("id", .string(h.id)), ("outcome", h.outcome.json)] + (h.errored ? [("errored", true)] : [])
+                     + (h.groupMean.map { [("group_mean", $0.isNaN ? .null : .double($0))] } ?? []))
+         })),
+         ("finished", .bool(finished))]
+    }
+
+    /// The wrapped searcher's ``Searcher/takeStateChanges()``.
+    public mutating func takeSearcherChanges() -> [StatePatch.Op]? { searcher.takeStateChanges() }
+
+    /// The wrapped searcher's ``Searcher/forgetStateChanges()``.
+    public mutating func forgetSearcherChanges() { searcher.forgetStateChanges() }
 
     /// Restores a limiter, and the searcher it wraps, from ``saveState()``.
     /// - Throws: ``SearchError/invalidState(_:)`` for a malformed or inconsistent state.

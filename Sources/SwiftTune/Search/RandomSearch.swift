@@ -67,6 +67,13 @@ public struct RandomSearch: Searcher {
         try log.addEvaluated(trialID, configuration, outcome, space: space)
     }
 
+    /// What changed in ``saveState()`` since the last call: trials added or finished, points
+    /// handed out. O(changes).
+    public mutating func takeStateChanges() -> [StatePatch.Op]? { log.takeChanges(space: space, grid: true) }
+
+    /// The state was saved whole: later ``takeStateChanges()`` calls patch it.
+    public mutating func forgetStateChanges() { log.forgetChanges() }
+
     /// The searcher's whole state as JSON: space, mode, seed, the points still to hand out, and
     /// every trial. O(N) for N trials.
     public func saveState() -> JSONValue {

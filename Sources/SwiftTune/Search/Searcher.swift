@@ -34,6 +34,12 @@ public protocol Searcher: Sendable {
     /// `on_trial_complete(..., error=True)`) rather than without a usable metric, and, for the
     /// primary trial of a ``Repeater``'s group, the mean of the group's metric values (NaN: none).
     mutating func tell(trialID: String, _ outcome: TrialOutcome, errored: Bool, groupMean: Double?) throws(SearchError)
+    /// What changed in ``saveState()`` since the last call or ``forgetStateChanges()``, as patch
+    /// operations on it (paths from the searcher's state), for the state journal; nil when the
+    /// searcher does not track its changes (the journal then compares its whole state).
+    mutating func takeStateChanges() -> [StatePatch.Op]?
+    /// The state was just saved whole: later ``takeStateChanges()`` calls patch that state.
+    mutating func forgetStateChanges()
     /// Takes the front end's callback, for a searcher that asks the front end (``CallbackSearcher``,
     /// or a wrapper around one); swifttune's own searchers ignore it.
     mutating func attach(_ callback: @escaping SearcherCallback)
@@ -44,6 +50,10 @@ public protocol Searcher: Sendable {
 }
 
 extension Searcher {
+    /// Not tracked: the journal compares the whole state.
+    public mutating func takeStateChanges() -> [StatePatch.Op]? { nil }
+    /// Nothing to forget.
+    public mutating func forgetStateChanges() {}
     /// Searchers do not learn from the metric unless they say so.
     public var metricUser: String? { nil }
     /// Always a suggestion.

@@ -24,6 +24,17 @@ struct TrialLog: Sendable, Equatable {
     var blocked = 0
     /// How many points were handed out.
     var pointsHanded = 0
+    /// What the state journal last saw: how many records and handed points, and the earlier
+    /// records whose outcome came since (``takeChanges(space:)``).
+    private var seen = JournalSeen()
+
+    /// The journal's marks; equal whatever they hold (a restored log equals the one saved).
+    private struct JournalSeen: Sendable, Equatable {
+        var records = 0
+        var handed = 0
+        var finished: [Int] = []
+        static func == (_: JournalSeen, _: JournalSeen) -> Bool { true }
+    }
 
     /// How many suggestions were made: the stream number of the next suggestion's generator.
     var count: Int { records.count }
@@ -46,6 +57,7 @@ struct TrialLog: Sendable, Equatable {
         case .completedWithoutMetric: records[i].state = .completedWithoutMetric
         case .failed: records[i].state = .failed
         }
+        if i < seen.records { seen.finished.append(i) }
     }
 
     /// The next suggestion: the next given point if any is left (parameters it leaves out drawn
@@ -93,21 +105,48 @@ struct TrialLog: Sendable, Equatable {
 
     // MARK: saved state
 
+    /// What changed in the searcher's saved `trials` and `points_to_evaluate` (and Ray's
+    /// constant grid's count, when `grid`) since the last call or ``forgetChanges()``. O(changes).
+    mutating func takeChanges(space: SearchSpace, grid: Bool = false) -> [StatePatch.Op] {
+        var ops: [StatePatch.Op] = []
+        for i in Set(seen.finished).sorted() {
+            ops.append(.set([.key("trials"), .index(i)], Self.json(records[i], space: space)))
+        }
+        if records.count > seen.records {
+            ops.append(.splice([.key("trials")], keep: seen.records, records[seen.records...].map { Self.json($0, space: space) }))
+        }
+        if pointsHanded > seen.handed {
+            ops.append(.dropFirst([.key("points_to_evaluate")], pointsHanded - seen.handed))
+            if grid && block > 0 { ops.append(.merge([.key("constant_grid")], [("handed", .int(Int64(pointsHanded)))])) }
+        }
+        forgetChanges()
+        return ops
+    }
+
+    /// The state was saved whole: later ``takeChanges(space:grid:)`` calls patch it.
+    mutating func forgetChanges() {
+        seen.records = records.count
+        seen.handed = pointsHanded
+        seen.finished.removeAll(keepingCapacity: true)
+    }
+
+    static func json(_ r: Record, space: SearchSpace) -> JSONValue {
+        var assignment: [(String, JSONValue)] = []
+        for (i, v) in r.values.enumerated() where !v.isNaN {
+            assignment.append((space.parameters[i].label, .double(v)))
+        }
+        var m: [(String, JSONValue)] = [("id", .string(r.id)), ("assignment", .object(assignment))]
+        switch r.state {
+        case .pending: m.append(("state", "pending"))
+        case .completed(let v): m.append(("state", "completed")); m.append(("metric", .double(v)))
+        case .completedWithoutMetric: m.append(("state", "completed_without_metric"))
+        case .failed: m.append(("state", "failed"))
+        }
+        return .object(m)
+    }
+
     func json(space: SearchSpace) -> JSONValue {
-        .array(records.map { r in
-            var assignment: [(String, JSONValue)] = []
-            for (i, v) in r.values.enumerated() where !v.isNaN {
-                assignment.append((space.parameters[i].label, .double(v)))
-            }
-            var m: [(String, JSONValue)] = [("id", .string(r.id)), ("assignment", .object(assignment))]
-            switch r.state {
-            case .pending: m.append(("state", "pending"))
-            case .completed(let v): m.append(("state", "completed")); m.append(("metric", .double(v)))
-            case .completedWithoutMetric: m.append(("state", "completed_without_metric"))
-            case .failed: m.append(("state", "failed"))
-            }
-            return .object(m)
-        })
+        .array(records.map { Self.json($0, space: space) })
     }
 
     init() {}

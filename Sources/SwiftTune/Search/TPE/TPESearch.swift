@@ -126,6 +126,13 @@ public struct TPESearch: Searcher {
         log = saved.log
     }
 
+    /// What changed in ``saveState()`` since the last call: trials added or finished, points
+    /// handed out. O(changes).
+    public mutating func takeStateChanges() -> [StatePatch.Op]? { log.takeChanges(space: space) }
+
+    /// The state was saved whole: later ``takeStateChanges()`` calls patch it.
+    public mutating func forgetStateChanges() { log.forgetChanges() }
+
     /// The searcher's whole state as JSON: space, mode, seed, options, the points still to hand
     /// out, and every trial with its assignment and outcome. O(N) for N trials.
     public func saveState() -> JSONValue {

@@ -12,6 +12,7 @@ let package = Package(
         // libswifttune.so: the C ABI (include/swifttune.h), for C programs and Python's ctypes.
         .library(name: "swifttune", type: .dynamic, targets: ["CSwiftTune"]),
         .executable(name: "swifttune-demo", targets: ["swifttune-demo"]),
+        .executable(name: "swifttune-scale", targets: ["swifttune-scale"]),
     ],
     targets: [
         // The core: search spaces, random search and TPE. No package dependencies, no Foundation.
@@ -20,6 +21,8 @@ let package = Package(
         .target(name: "CSwiftTune", dependencies: ["SwiftTune"]),
         // `make demo`: tunes the seed tutorial's objective with TPE.
         .executableTarget(name: "swifttune-demo", dependencies: ["SwiftTune"]),
+        // `make bench-scale`: a 100,000-trial experiment journalled to disk, and its restore.
+        .executableTarget(name: "swifttune-scale", dependencies: ["SwiftTune"]),
         .testTarget(name: "SwiftTuneTests", dependencies: ["SwiftTune"]),
     ],
     swiftLanguageModes: [.v6]

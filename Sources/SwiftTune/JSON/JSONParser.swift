@@ -94,7 +94,7 @@ struct JSONParser: JSONTextReader {
         try enter()
         pos += 1
         var members: [(String, JSONValue)] = []
-        var seen = Set<String>()
+        var seen = Set<String>()  // filled once an object has many members; small ones are scanned
         skipSpace()
         if pos < bytes.count, bytes[pos] == UInt8(ascii: "}") {
             pos += 1
@@ -106,9 +106,14 @@ struct JSONParser: JSONTextReader {
             guard pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
             let keyOffset = pos
             let key = try parseString()
-            if !seen.insert(key).inserted {
-                throw JSONError(message: "duplicate key \"\(key)\"", offset: keyOffset)
+            let duplicate: Bool
+            if members.count < 24 {
+                duplicate = members.contains { $0.0 == key }
+            } else {
+                if seen.isEmpty { seen = Set(members.map(\.0)) }
+                duplicate = !seen.insert(key).inserted
             }
+            if duplicate { throw JSONError(message: "duplicate key \"\(key)\"", offset: keyOffset) }
             skipSpace()
             guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             pos += 1
@@ -150,7 +155,24 @@ struct JSONParser: JSONTextReader {
 
     mutating func parseString() throws(JSONError) -> String {
         pos += 1  // opening quote
-        var out: [UInt8] = []
+        // Fast path: a string without escapes is made from the text's bytes directly.
+        var end = pos
+        while end < bytes.count {
+            let c = bytes[end]
+            if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 { break }
+            end += 1
+        }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            let start = pos
+            let made = bytes.withUnsafeBufferPointer { b in
+                String(validating: UnsafeBufferPointer(rebasing: b[start..<end]), as: UTF8.self)
+            }
+            guard let made else { throw fail("invalid UTF-8 in string") }
+            pos = end + 1
+            return made
+        }
+        var out: [UInt8] = Array(bytes[pos..<end])
+        pos = end
         while true {
             guard pos < bytes.count else { throw fail("unterminated string") }
             let c = bytes[pos]

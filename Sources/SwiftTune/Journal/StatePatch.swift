@@ -156,8 +156,13 @@ public struct StatePatch: Sendable, Equatable {
             return
         }
         let tail = rest.dropFirst()
-        switch (step, value) {
-        case (.key(let k), .object(var members)):
+        // No tuple of (step, value) is switched on: it would hold a second reference to the
+        // container, and every change below would copy it whole.
+        switch step {
+        case .key(let k):
+            guard case .object(var members) = value else {
+                throw .doesNotApply("\(describe(op.path[...rest.startIndex])) is not in the state")
+            }
             value = .null
             defer { value = .object(members) }
             if let at = members.firstIndex(where: { $0.0 == k }) {
@@ -167,7 +172,10 @@ public struct StatePatch: Sendable, Equatable {
             } else {
                 throw .doesNotApply("no member '\(k)' at \(describe(op.path[..<rest.startIndex]))")
             }
-        case (.index(let i), .array(var items)):
+        case .index(let i):
+            guard case .array(var items) = value else {
+                throw .doesNotApply("\(describe(op.path[...rest.startIndex])) is not in the state")
+            }
             value = .null
             defer { value = .array(items) }
             if i < items.count {
@@ -177,8 +185,6 @@ public struct StatePatch: Sendable, Equatable {
             } else {
                 throw .doesNotApply("index \(i) is past the end (\(items.count)) at \(describe(op.path[..<rest.startIndex]))")
             }
-        default:
-            throw .doesNotApply("\(describe(op.path[...rest.startIndex])) is not in the state")
         }
     }
 

@@ -50,6 +50,8 @@ typedef struct st_experiment st_experiment;
 typedef struct st_reporter st_reporter;
 /** Optuna's TPE over a study whose parameters appear as its trials ask for them. */
 typedef struct st_optuna st_optuna;
+/** An experiment's state file with its append-only journal of changes. */
+typedef struct st_journal st_journal;
 
 /**
  * The objective given to st_experiment_run: called with the trial's id and its configuration JSON
@@ -848,6 +850,54 @@ int32_t st_tfevents_append_hparams(const char *path, const char *hparams_json, d
  * nothing is written).
  */
 int32_t st_tfevents_write_batch(const char *batch, int64_t length, char **out_failures);
+
+/* ============================================================================================
+ * Experiment state on disk: st_journal
+ *
+ * An experiment's state as a snapshot file and an append-only journal of its changes beside it:
+ * making a change durable costs what changed, not the experiment (docs/reliability.md).
+ * ============================================================================================ */
+
+/**
+ * A journal for the experiment state file at path (UTF-8), its changes kept in path +
+ * ".journal"; the engine's state is the member engine_key of the file's JSON object (NULL: the
+ * whole file is the engine's state). Nothing is written until st_journal_compact. Returns
+ * ST_OK or ST_INVALID_ARGUMENT.
+ */
+int32_t st_journal_new(const char *path, const char *engine_key, st_journal **out_journal);
+
+/**
+ * Writes the whole state (head_json, a JSON object of the caller's members, with the engine's
+ * state as member engine_key; NULL: the engine's state alone) atomically, and starts a new
+ * journal for it: later st_journal_append calls patch this state. Returns ST_OK,
+ * ST_INVALID_ARGUMENT, ST_INVALID_JSON or ST_ERROR (the storage failed: *out_errno is
+ * the system's error number when out_errno is not NULL; the previous state on disk is kept,
+ * and the next write must be a compaction).
+ */
+int32_t st_journal_compact(st_journal *journal, st_experiment *experiment, const char *head_json, int32_t *out_errno);
+
+/**
+ * Appends what changed in the experiment since the last st_journal_compact or
+ * st_journal_append to the journal (one line; the elapsed time is always in it) and makes it
+ * durable (fdatasync). *out_wants_compaction (may be NULL) is set to 1
+ * when the journal has outgrown the state: the next write should be st_journal_compact.
+ * Returns ST_OK, ST_INVALID_ARGUMENT or ST_ERROR (the storage failed, *out_errno as for
+ * st_journal_compact; or no compaction was written yet, or the last write failed: then
+ * st_journal_compact must come next).
+ */
+int32_t st_journal_append(st_journal *journal, st_experiment *experiment, int32_t *out_wants_compaction, int32_t *out_errno);
+
+/**
+ * Reads the experiment state file at path with its journal applied (see st_journal_new for
+ * engine_key) into *out_json (freed with st_free): what st_experiment_resume takes (its
+ * engine_key member). A last journal line cut short by a crash is left out. Returns ST_OK,
+ * ST_INVALID_ARGUMENT, ST_INVALID_STATE (a file does not read as a state or journal: the
+ * message names it and the line) or ST_ERROR (a file could not be read).
+ */
+int32_t st_journal_load(const char *path, const char *engine_key, char **out_json);
+
+/** Frees a journal handle (closing its file). NULL is ignored. */
+void st_journal_free(st_journal *journal);
 
 /* ============================================================================================
  * Trial files

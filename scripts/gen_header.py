@@ -28,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 
-HANDLES = ["space", "searcher", "scheduler", "experiment", "reporter", "optuna"]
+HANDLES = ["space", "searcher", "scheduler", "experiment", "reporter", "optuna", "journal"]
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VERSION_FILE = os.path.join(ROOT, "VERSION")
 
@@ -77,6 +77,10 @@ SECTIONS = [
      "A trial's results as TensorBoard events, the way Ray Tune's TBXLoggerCallback writes them: "
      "the file started, results appended in batches, the hparams summaries at the trial's end.",
      ["st_tfevents_start", "st_tfevents_append_results", "st_tfevents_append_hparams", "st_tfevents_write_batch"]),
+    ("Experiment state on disk: st_journal",
+     "An experiment's state as a snapshot file and an append-only journal of its changes beside it: "
+     "making a change durable costs what changed, not the experiment (docs/reliability.md).",
+     ["st_journal_new", "st_journal_compact", "st_journal_append", "st_journal_load", "st_journal_free"]),
     ("Trial files",
      "A trial's results in all its files at once, the way Ray Tune writes them: result.json, "
      "progress.csv (as Python's csv module writes it) and the TensorBoard event file, in batches.",
@@ -136,6 +140,8 @@ typedef struct st_experiment st_experiment;
 typedef struct st_reporter st_reporter;
 /** Optuna's TPE over a study whose parameters appear as its trials ask for them. */
 typedef struct st_optuna st_optuna;
+/** An experiment's state file with its append-only journal of changes. */
+typedef struct st_journal st_journal;
 
 /**
  * The objective given to st_experiment_run: called with the trial's id and its configuration JSON

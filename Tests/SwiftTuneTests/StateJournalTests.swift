@@ -269,11 +269,15 @@ struct StateJournalFileTests {
         #expect(throws: StateJournalError.malformed(path: StateJournal.journalPath(path), line: 2, "expected change 1")) {
             try StateJournal.load(path: path)
         }
-        // Continuing a loaded journal writes the next generation.
-        let again = StateJournal(path: path)
-        _ = try? again.load()
-        try again.compact(["n": 8])
-        #expect(Self.lines(StateJournal.journalPath(path)) == ["{\"journal\":1,\"generation\":4}"])
+        // Each snapshot has a generation of its own, which its journal names.
+        var generations: Set<Int64> = []
+        for n in 0..<20 {
+            try StateJournal(path: path).compact(["n": .int(Int64(n))])
+            let g = try #require(JSONValue(parsing: StateJournal.read(path))["journal_generation"]?.intValue)
+            #expect(Self.lines(StateJournal.journalPath(path)) == ["{\"journal\":1,\"generation\":\(g)}"])
+            generations.insert(g)
+        }
+        #expect(generations.count == 20)
     }
 
     @Test func aJournalUnderARootPatchesThatMember() throws {

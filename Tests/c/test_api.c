@@ -6,6 +6,7 @@
  * Ends with the line "N passed, N failed"; exits 1 if any check failed.
  */
 #include <math.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -922,6 +923,92 @@ static int tfrecords(const char *path) {
     return p == n ? records : -1;
 }
 
+/* The experiment state on disk as a snapshot and a journal (st_journal_*). */
+static void test_journal(void) {
+    char path[512], journal_path[600], missing[600];
+    const char *dir = getenv("TMPDIR");
+    snprintf(path, sizeof path, "%s/st_test_state.json", dir && *dir ? dir : "/tmp");
+    snprintf(journal_path, sizeof journal_path, "%s.journal", path);
+    snprintf(missing, sizeof missing, "%s/no/such/folder/state.json", dir && *dir ? dir : "/tmp");
+    remove(path);
+    remove(journal_path);
+    st_searcher *s = NULL;
+    CHECK_OK(st_searcher_new(searcher_spec("random", ", \"seed\": 5"), &s));
+    st_experiment *e = NULL;
+    CHECK_OK(st_experiment_new("{\"metric\": \"loss\", \"mode\": \"min\", \"num_samples\": 6}", s, NULL, &e));
+    st_journal *j = NULL;
+    CHECK_OK(st_journal_new(path, "engine", &j));
+    int32_t wants = -1, err = -1;
+    /* Nothing to append to before the first snapshot. */
+    CHECK_ERROR(st_journal_append(j, e, &wants, &err), ST_ERROR);
+    CHECK(strstr(st_last_error(), "no snapshot was written yet") != NULL && err == 0);
+    CHECK_OK(st_journal_compact(j, e, "{\"name\": \"exp\", \"engine\": null}", &err));
+    CHECK(err == 0);
+    const char *names[] = {"loss"};
+    for (int n = 0; n < 6; n++) {
+        int32_t action = -1;
+        char *id = NULL, *config = NULL;
+        CHECK_OK(st_experiment_next(e, &action, &id, &config));
+        double v[] = {(double)n};
+        CHECK_OK(st_experiment_report(e, id, names, v, 1, NULL, NULL, NULL, NULL, NULL));
+        CHECK_OK(st_experiment_finish(e, id, ST_END_COMPLETED, NULL, NULL, NULL, NULL));
+        CHECK_OK(st_journal_append(j, e, &wants, &err));
+        CHECK(wants == 0 && err == 0);
+        st_free(id);
+        st_free(config);
+    }
+    /* The file and its journal read back as the experiment's state, under "engine", beside the head. */
+    char *loaded = NULL, *saved = NULL;
+    CHECK_OK(st_journal_load(path, "engine", &loaded));
+    CHECK(loaded && strstr(loaded, "\"name\":\"exp\"") && strstr(loaded, "trial_00005"));
+    CHECK_OK(st_experiment_save(e, &saved));
+    const char *engine = loaded ? strstr(loaded, "\"engine\":") : NULL;
+    CHECK(engine && saved && strstr(engine, "\"trials\":") != NULL);
+    /* Restored from the journalled state, the engine has every trial. */
+    FILE *f = fopen(journal_path, "r");
+    int lines = 0;
+    for (int c; f && (c = fgetc(f)) != EOF;) lines += c == '\n';
+    if (f) fclose(f);
+    CHECK(lines == 7); /* the header and six changes */
+    /* A line that does not read is an error naming the file and line. */
+    f = fopen(journal_path, "a");
+    if (f) { fputs("{not json}\n{\"seq\": 8, \"ops\": []}\n", f); fclose(f); }
+    char *bad = NULL;
+    CHECK_ERROR(st_journal_load(path, "engine", &bad), ST_INVALID_STATE);
+    CHECK(strstr(st_last_error(), "line 8") != NULL && bad == NULL);
+    /* A compaction starts a new journal; the state reads back whole again. */
+    CHECK_OK(st_journal_compact(j, e, "{\"name\": \"exp\"}", &err));
+    char *again = NULL;
+    CHECK_OK(st_journal_load(path, "engine", &again));
+    CHECK(again && strstr(again, "trial_00005"));
+    /* Storage that fails names the path and gives the system's error number. */
+    st_journal *nowhere = NULL;
+    CHECK_OK(st_journal_new(missing, NULL, &nowhere));
+    CHECK_ERROR(st_journal_compact(nowhere, e, NULL, &err), ST_ERROR);
+    CHECK(err == ENOENT && strstr(st_last_error(), "no/such/folder") != NULL);
+    CHECK_ERROR(st_journal_append(nowhere, e, NULL, &err), ST_ERROR); /* the next write must be a compaction */
+    CHECK_ERROR(st_journal_load(missing, NULL, &bad), ST_ERROR);
+    CHECK_ERROR(st_journal_compact(nowhere, e, "{\"a\": 1}", NULL), ST_INVALID_ARGUMENT); /* a head needs an engine key */
+    CHECK_ERROR(st_journal_compact(j, e, "[1]", NULL), ST_INVALID_JSON);
+    st_journal_free(nowhere);
+    nowhere = NULL;
+    CHECK_ERROR(st_journal_new(NULL, NULL, &nowhere), ST_INVALID_ARGUMENT);
+    CHECK(nowhere == NULL);
+    CHECK_ERROR(st_journal_append(NULL, e, NULL, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_journal_append((st_journal *)e, e, NULL, NULL), ST_INVALID_ARGUMENT);
+    CHECK_ERROR(st_journal_load(NULL, NULL, &bad), ST_INVALID_ARGUMENT);
+    st_free(loaded);
+    st_free(saved);
+    st_free(again);
+    st_journal_free(nowhere);
+    st_journal_free(j);
+    st_journal_free(NULL);
+    st_experiment_free(e);
+    st_searcher_free(s);
+    remove(path);
+    remove(journal_path);
+}
+
 static void test_tfevents(void) {
     char path[512], missing[600];
     const char *dir = getenv("TMPDIR");
@@ -1427,6 +1514,7 @@ int main(void) {
     test_pbt();
     test_optuna_tpe();
     test_optuna_study();
+    test_journal();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

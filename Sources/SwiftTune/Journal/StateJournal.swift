@@ -10,19 +10,23 @@ import Darwin
 /// so that making a change durable costs what changed, not the experiment.
 ///
 /// - The snapshot (`path`) is the whole state, replaced atomically (a temporary file, fsync,
-///   rename, fsync of the folder), with a member `"journal_generation": g`.
+///   rename, fsync of the folder), with a member `"journal_generation": g` (random, new each time).
 /// - The journal (`path` + `.journal`) starts with `{"journal": 1, "generation": g}` and holds one
 ///   line per change, `{"seq": n, "ops": [...]}` (a ``StatePatch`` of the state under `root`),
 ///   each appended with one `write` and made durable with `fdatasync` before ``append(_:)`` returns.
-/// - ``compact(_:)`` writes a new snapshot (generation g + 1), then a new journal for it: a driver
-///   killed between the two leaves a journal of generation g, which the new snapshot already holds
-///   and ``load(path:root:)`` leaves alone.
+/// - ``compact(_:)`` writes a new snapshot (a new generation), then a new journal for it: a driver
+///   killed between the two leaves the journal of the previous generation, which the new snapshot
+///   already holds and ``load(path:root:)`` leaves alone.
 ///
 /// Reading: the snapshot, then the journal's lines in order if its generation is the snapshot's.
 /// A last line without its newline (a write cut short) is left out; any other line that does not
-/// read is an error naming the file and line, never silently skipped. A failed append cuts the
-/// journal back to its last whole line (so a later append follows a whole line); when even that
-/// fails, every further append fails until ``compact(_:)`` starts a new journal.
+/// read is an error naming the file and line, never silently skipped.
+///
+/// Failures: a failed append cuts the journal back to its last whole line, and a failed compaction
+/// leaves the previous snapshot and journal as they were, so what is on disk always reads back as a
+/// state the experiment was in. The changes of a failed call are not on disk, and the engine has
+/// handed them out already, so after any failure ``wantsCompaction(minimumBytes:)`` is true and
+/// ``append(_:)`` refuses until ``compact(_:)`` has written the whole state again.
 public final class StateJournal: @unchecked Sendable {
     /// The snapshot's path; the journal is beside it, with `.journal` appended.
     public let path: String
@@ -53,7 +57,7 @@ public final class StateJournal: @unchecked Sendable {
     /// Whether the journal has grown past the snapshot (and `minimumBytes`): a good time for
     /// ``compact(_:)``, so that reading back costs at most about twice the state.
     public func wantsCompaction(minimumBytes: Int = 1 << 20) -> Bool {
-        broken != nil || journalBytes > Swift.max(snapshotBytes, minimumBytes)
+        fd < 0 || broken != nil || journalBytes > Swift.max(snapshotBytes, minimumBytes)
     }
 
     /// Writes `state` (an object) as the new snapshot, atomically, then starts a new, empty journal for it.
@@ -61,10 +65,15 @@ public final class StateJournal: @unchecked Sendable {
     ///   snapshot and journal are then still what ``load(path:root:)`` reads.
     public func compact(_ state: JSONValue) throws(StateJournalError) {
         guard case .object(var members) = state else { throw .notAnObject(path) }
-        let next = generation + 1
+        // A fresh random generation, not a count: a journal left by another run in this folder
+        // (an earlier driver's) can never pass for this snapshot's.
+        var next = Int64.random(in: 1...Int64.max)
+        while next == generation { next = Int64.random(in: 1...Int64.max) }
         members.removeAll { $0.0 == "journal_generation" }
         members.append(("journal_generation", .int(next)))
         let text = JSONValue.object(members).serialized()
+        // Until this compaction succeeds, the journal on disk is behind what the engine handed out.
+        broken = "the last write failed"
         try Self.writeAtomically(path, Array(text.utf8))
         snapshotBytes = text.utf8.count
         let header = Array((JSONValue.object([("journal", 1), ("generation", .int(next))]).serialized() + "\n").utf8)
@@ -85,8 +94,8 @@ public final class StateJournal: @unchecked Sendable {
     }
 
     /// Appends `patch` to the journal and makes it durable. An empty patch writes nothing.
-    /// - Throws: ``StateJournalError``: the journal is then as it was before the call (or, when it
-    ///   could not be cut back, refuses appends until ``compact(_:)``).
+    /// - Throws: ``StateJournalError``: the journal then reads as before the call, and refuses
+    ///   appends until ``compact(_:)``.
     public func append(_ patch: StatePatch) throws(StateJournalError) {
         if patch.isEmpty { return }
         if let broken { throw .broken(Self.journalPath(path), broken) }
@@ -108,9 +117,9 @@ public final class StateJournal: @unchecked Sendable {
             return nil
         }
         if let (doing, code) = failure {
-            if ftruncate(fd, off_t(length)) != 0 || fdatasync(fd) != 0 {
-                broken = "a write failed (\(Self.reason(code))) and the journal could not be cut back to its last whole line"
-            }
+            _ = ftruncate(fd, off_t(length))  // back to its last whole line, as far as the storage lets
+            _ = fdatasync(fd)
+            broken = "the last write failed (\(Self.reason(code)))"
             throw .io(path: journal, doing: doing, code: code)
         }
         seq += 1
@@ -120,7 +129,6 @@ public final class StateJournal: @unchecked Sendable {
     }
 
     /// Reads the state: the snapshot at `path`, patched (under `root`) by each line of its journal.
-    /// Also sets this journal to continue it: the next ``compact(_:)`` writes the next generation.
     /// - Throws: ``StateJournalError`` when the snapshot cannot be read or is not JSON, or a
     ///   journal line other than a cut-short last one does not read or apply.
     public func load() throws(StateJournalError) -> JSONValue {
@@ -249,7 +257,7 @@ public enum StateJournalError: Error, Sendable, Equatable, CustomStringConvertib
         switch self {
         case let .io(path, doing, code): return "cannot \(doing) \(path): \(StateJournal.reason(code))"
         case let .malformed(path, line, m): return "\(path)\(line.map { ", line \($0)" } ?? ""): \(m)"
-        case let .broken(path, m): return "\(path): \(m); a new snapshot starts a new journal"
+        case let .broken(path, m): return "\(path): \(m); the next write must be a whole snapshot"
         case .notAnObject(let path): return "the state saved to \(path) must be a JSON object"
         }
     }

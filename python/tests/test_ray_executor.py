@@ -143,10 +143,13 @@ def _env() -> dict[str, str]:
 
 
 def _state(exp: Path) -> dict[str, dict[str, Any]]:
+    """The trials of the state on disk: the state file with its journal applied."""
+    from swifttune.tune._internal.journal import load_state
+
     f = exp / "experiment_state.json"
     if not f.exists():
         return {}
-    return {t["id"]: t for t in json.loads(f.read_text())["engine"]["trials"]}
+    return {t["id"]: t for t in load_state(f)["engine"]["trials"]}
 
 
 def _check_results(tmp_path: Path, cluster: Any, out: str) -> Any:

@@ -34,21 +34,23 @@ storage, executor = sys.argv[1], sys.argv[2]
 code, first, seconds = int(os.environ.get("FAULT_ERRNO", "0")), int(os.environ.get("FAULT_FROM", "0")), \
     float(os.environ.get("FAULT_SECONDS", "0"))
 calls, began = [0], [None]
-original = state.write_atomically
+original = state.write_state
 
 
-def failing_storage(path, content):
-    """The state file's writes fail from the FAULT_FROM-th on, for FAULT_SECONDS (forever: -1)."""
-    if code and path.name == "experiment_state.json":
+def failing_storage(journal, head):
+    """The state's writes (snapshot or journal) fail from the FAULT_FROM-th on, for FAULT_SECONDS
+    (forever: -1); a failed write leaves the files as they were, as libswifttune's does."""
+    if code:
         calls[0] += 1
         if calls[0] >= first:
             began[0] = began[0] or time.monotonic()
             if seconds < 0 or time.monotonic() - began[0] < seconds:
-                raise OSError(code, os.strerror(code), str(path))
-    original(path, content)
+                journal.wants_compaction = True  # as after a real failure: the next write is whole
+                raise OSError(code, os.strerror(code), str(journal.path))
+    original(journal, head)
 
 
-state.write_atomically = failing_storage
+state.write_state = failing_storage
 
 
 def objective(config):
@@ -81,7 +83,9 @@ def _run(tmp_path: Path, storage: Path, executor: str = "thread", timeout_s: flo
 
 
 def _state(exp: Path) -> dict[str, dict[str, Any]]:
-    return {t["id"]: t for t in json.loads((exp / "experiment_state.json").read_text())["engine"]["trials"]}
+    from swifttune.tune._internal.journal import load_state
+
+    return {t["id"]: t for t in load_state(exp / "experiment_state.json")["engine"]["trials"]}
 
 
 def _check_complete(exp: Path, before: dict[str, dict[str, Any]]) -> None:

@@ -3,11 +3,11 @@ state) and, pickled beside it, what only Python knows (the search space's Python
 constants merged into configurations, the trial name creators)."""
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .journal import load_state
 from .state import STATE_FILE, write_atomically
 
 if TYPE_CHECKING:
@@ -26,8 +26,7 @@ def read_state(path: Path) -> dict[str, Any]:
     if not (path / STATE_FILE).is_file():
         raise ValueError(f"Could not find an experiment state file ({STATE_FILE}) in {path}")
     try:
-        with open(path / STATE_FILE, encoding="utf-8") as f:
-            saved: dict[str, Any] = json.load(f)
+        saved = load_state(path / STATE_FILE)  # the snapshot with its journal applied
         saved["engine"]
     except (ValueError, KeyError, TypeError) as e:
         raise ValueError(f"The experiment state file {path / STATE_FILE} is not a swifttune experiment state: {e}") from e

@@ -3,7 +3,6 @@ run them, and tell the engine how each run ended; the engine decides everything 
 from __future__ import annotations
 
 import datetime
-import json
 import logging
 import threading
 from pathlib import Path
@@ -19,6 +18,7 @@ from ..schedulers.pbt import PopulationBasedTraining
 from .progress import ProgressOutput, evaluated_params
 from .trainable_runner import is_class_trainable
 from .trial_events import drain as drain_files, tensorboard_enabled
+from .journal import StateJournal
 from .state import STATE_FILE, StateWriter, write_atomically
 from .trial_files import TrialFilesError
 from .stop_bridge import start_stoppers
@@ -78,7 +78,8 @@ class ExperimentRun:
         # Ray's callback state: the callbacks with a get_state of their own, saved beside the state.
         self.stateful = [i for i, cb in enumerate(self.callbacks) if _overrides(cb, "get_state")]
         self.session = datetime.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
-        self.state = StateWriter(self.path / STATE_FILE, self.render_state,
+        self.journal = StateJournal(self.path / STATE_FILE, self.experiment)
+        self.state = StateWriter(self.path / STATE_FILE, self.journal, self.state_head,
                                  self.save_callback_states if self.stateful else None, self.storage_fault,
                                  barrier=drain_files)
         self.warned: set[str] = set()
@@ -202,11 +203,10 @@ class ExperimentRun:
         config = self.tuner._decode(t.get("initial_configuration") or t["configuration"])
         return self._names(trial_id, config, t["number"])[1]
 
-    def render_state(self) -> str:
-        """The state file: the Tuner's settings and the engine's JSON as it came (not re-encoded)."""
-        head = json.dumps({"swifttune_tuner": 1, "name": self.name, "tune_config": self.tuner._config_summary(),
-                           "run_config": self.tuner._run_config_summary()})
-        return head[:-1] + ', "engine": ' + self.experiment.save() + "}"
+    def state_head(self) -> dict[str, Any]:
+        """The Tuner's members of the state file, beside the engine's state (journal.py)."""
+        return {"swifttune_tuner": 1, "name": self.name, "tune_config": self.tuner._config_summary(),
+                "run_config": self.tuner._run_config_summary()}
 
     def end_trial(self, s: TrialSession, end: int, message: Optional[str], error: Optional[BaseException] = None) -> None:
         """Tells the engine how the trial's run ended (it decides whether a failed trial runs

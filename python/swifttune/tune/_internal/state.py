@@ -1,9 +1,12 @@
-"""Writes the experiment state file atomically, from a thread of its own.
+"""Writes the experiment state, from a thread of its own, as a snapshot and a journal of changes.
 
-Every trial state change asks for a write; results ask at most every few seconds. Requests made
-while a write runs are folded into the next one, so trial threads never wait on the disk, and a
-driver killed at any moment leaves either the previous file or the new one: each write goes to a
-temporary file, is fsynced, renamed over the state file, and the directory is fsynced.
+Every trial state change asks for a write; results ask at most every half second. Requests made
+while a write runs are folded into the next one, so trial threads never wait on the disk. A write
+appends the engine's changes since the previous one to ``experiment_state.json.journal`` and makes
+them durable (``journal.py``; its cost is what changed, not the experiment), or, when the journal
+has outgrown the snapshot (or a write failed), writes the whole state to ``experiment_state.json``
+atomically and starts a new journal. A driver killed at any moment leaves a snapshot and journal
+that read back as a state the experiment was in; every change is on disk within about a second.
 
 Storage that fails (a full disk, a folder turned read-only or gone, an I/O error) does not stop the
 trials at once: the write is tried again every second, the state on disk staying the last complete
@@ -18,15 +21,19 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
+
+if TYPE_CHECKING:
+    from .journal import StateJournal
 
 STATE_FILE = "experiment_state.json"
 
-RESULT_SAVE_PERIOD_S = 3.0
+RESULT_SAVE_PERIOD_S = 0.5
 """Results alone ask for a write at most this often."""
 
-MAX_PAUSE_S = 2.0
-"""The longest a write waits after the previous one."""
+MAX_PAUSE_S = 0.5
+"""The longest a write waits after the previous one (with the result period, a change is on disk
+within about a second)."""
 
 RETRY_S = 1.0
 """A write that failed is tried again this long after."""
@@ -83,15 +90,27 @@ def write_atomically(path: Path, content: Union[str, bytes]) -> None:
         os.close(dfd)
 
 
-class StateWriter:
-    """Writes ``render()`` to ``path`` whenever asked, one write at a time, on its own thread (then
-    runs ``companion``, when given, for what is saved beside the state)."""
+def write_state(journal: "StateJournal", head: Callable[[], dict[str, Any]]) -> None:
+    """One write of the experiment state: the whole state (`head()` with the engine's) when the
+    journal asks for it, otherwise the engine's changes since the previous write."""
+    if journal.wants_compaction:
+        journal.compact(head())
+    else:
+        journal.append()
 
-    def __init__(self, path: Path, render: Callable[[], str], companion: Optional[Callable[[], None]] = None,
+
+class StateWriter:
+    """Writes the experiment's state through ``journal`` whenever asked, one write at a time, on its
+    own thread (then runs ``companion``, when given, for what is saved beside the state)."""
+
+    def __init__(self, path: Path, journal: "StateJournal", head: Callable[[], dict[str, Any]],
+                 companion: Optional[Callable[[], None]] = None,
                  on_fault: Optional[Callable[[str, Optional[BaseException]], None]] = None,
                  barrier: Optional[Callable[[], None]] = None) -> None:
         self.path = path
-        self.render = render
+        self.journal = journal
+        self.head = head
+        """The Tuner's members of the state file (its settings), beside the engine's."""
         self.barrier = barrier
         """Called on this thread before each state is rendered (what was handed to other writers
         before the request is on disk before the state is: the trials' rows)."""
@@ -152,8 +171,8 @@ class StateWriter:
                 if self._requested == self._written and self._closed:
                     return
                 target = self._requested
-            # Writing takes at most about a tenth of the time: a large experiment's state is
-            # not rewritten back to back while trials are busy.
+            # Writing takes at most about a tenth of the time: the disk is not kept busy with one
+            # change after another while trials are busy (a compaction writes the whole state).
             resume_at = self._last_end + min(MAX_PAUSE_S, 9.0 * self._last_duration)
             with self._cond:
                 while not self._urgent and (remaining := resume_at - time.monotonic()) > 0:
@@ -163,7 +182,7 @@ class StateWriter:
             try:
                 if self.barrier is not None:
                     self.barrier()
-                write_atomically(self.path, self.render())
+                write_state(self.journal, self.head)
                 if self.companion is not None:
                     self.companion()
             except OSError as e:  # the storage failed: tried again, for a while
@@ -225,9 +244,11 @@ class StateWriter:
                 pass
 
     def close(self) -> None:
-        """Writes the final state and stops the thread (raises a write error, if one happened)."""
+        """Writes the final state whole (the snapshot alone then holds it, for any reader) and stops
+        the thread (raises a write error, if one happened)."""
         with self._cond:
             self._urgent = True
+            self.journal.wants_compaction = True
         gen = self.request()
         self.wait(gen)
         with self._cond:

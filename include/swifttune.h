@@ -869,12 +869,16 @@ int32_t st_journal_new(const char *path, const char *engine_key, st_journal **ou
 /**
  * Writes the whole state (head_json, a JSON object of the caller's members, with the engine's
  * state as member engine_key; NULL: the engine's state alone) atomically, and starts a new
- * journal for it: later st_journal_append calls patch this state. Returns ST_OK,
- * ST_INVALID_ARGUMENT, ST_INVALID_JSON or ST_ERROR (the storage failed: *out_errno is
- * the system's error number when out_errno is not NULL; the previous state on disk is kept,
- * and the next write must be a compaction).
+ * journal for it: later st_journal_append calls patch this state. With background non-zero
+ * (and a whole journal on disk), the snapshot is the one on disk with its journal folded in,
+ * written on a thread of the library's (the engine is not involved; head_json is not used)
+ * while st_journal_append goes on appending changes (to the journal and to the next one), so
+ * no change waits for it; this call appends the changes so far, and a later st_journal_append
+ * takes the snapshot in. Returns ST_OK, ST_INVALID_ARGUMENT, ST_INVALID_JSON or ST_ERROR (the storage
+ * failed: *out_errno is the system's error number when out_errno is not NULL; the previous
+ * state on disk is kept, and the next write must be a compaction).
  */
-int32_t st_journal_compact(st_journal *journal, st_experiment *experiment, const char *head_json, int32_t *out_errno);
+int32_t st_journal_compact(st_journal *journal, st_experiment *experiment, const char *head_json, int32_t background, int32_t *out_errno);
 
 /**
  * Appends what changed in the experiment since the last st_journal_compact or

@@ -52,13 +52,17 @@ public func stJournalNew(_ path: UnsafePointer<CChar>?, _ engine_key: UnsafePoin
 
 /// Writes the whole state (`head_json`, a JSON object of the caller's members, with the engine's
 /// state as member `engine_key`; NULL: the engine's state alone) atomically, and starts a new
-/// journal for it: later `st_journal_append` calls patch this state. Returns `ST_OK`,
-/// `ST_INVALID_ARGUMENT`, `ST_INVALID_JSON` or `ST_ERROR` (the storage failed: `*out_errno` is
-/// the system's error number when out_errno is not NULL; the previous state on disk is kept,
-/// and the next write must be a compaction).
+/// journal for it: later `st_journal_append` calls patch this state. With `background` non-zero
+/// (and a whole journal on disk), the snapshot is the one on disk with its journal folded in,
+/// written on a thread of the library's (the engine is not involved; `head_json` is not used)
+/// while `st_journal_append` goes on appending changes (to the journal and to the next one), so
+/// no change waits for it; this call appends the changes so far, and a later `st_journal_append`
+/// takes the snapshot in. Returns `ST_OK`, `ST_INVALID_ARGUMENT`, `ST_INVALID_JSON` or `ST_ERROR` (the storage
+/// failed: `*out_errno` is the system's error number when out_errno is not NULL; the previous
+/// state on disk is kept, and the next write must be a compaction).
 @c(st_journal_compact)
 public func stJournalCompact(_ journal: OpaquePointer?, _ experiment: OpaquePointer?, _ head_json: UnsafePointer<CChar>?,
-                             _ out_errno: UnsafeMutablePointer<Int32>?) -> Int32 {
+                             _ background: Int32, _ out_errno: UnsafeMutablePointer<Int32>?) -> Int32 {
     api {
         let j = try object(journal, JournalHandle.self, "journal")
         let e = try object(experiment, ExperimentHandle.self, "experiment")
@@ -70,12 +74,21 @@ public func stJournalCompact(_ journal: OpaquePointer?, _ experiment: OpaquePoin
             head = members
         }
         guard !j.root.isEmpty || head.isEmpty else { throw CError(.ST_INVALID_ARGUMENT, "head_json needs an engine_key") }
+        let key: String? = if case .key(let k)? = j.root.first { k } else { nil }
+        head.removeAll { $0.0 == key }
+        let members = head
+        @Sendable func whole(_ engine: JSONValue) -> JSONValue {
+            guard let key else { return engine }
+            return .object(members + [(key, engine)])
+        }
         return try j.journal.withLock { (journal: inout StateJournal) throws -> st_status in
             try journalWrite(out_errno) {
-                let engine = e.experiment.saveStateForJournal()
-                guard case .key(let key)? = j.root.first else { return try journal.compact(engine) }
-                head.removeAll { $0.0 == key }
-                try journal.compact(.object(head + [(key, engine)]))
+                if background != 0 && journal.canCompactInBackground {
+                    try journal.startCompaction()
+                    try journal.append(e.experiment.stateChanges())
+                    return
+                }
+                try journal.compact(whole(e.experiment.saveStateForJournal()))
             }
         }
     }

@@ -230,6 +230,55 @@ struct StateJournalFileTests {
         #expect(restored.trials == c.trials)
     }
 
+    @Test func aSnapshotWrittenInTheBackgroundLeavesEveryMomentReadable() throws {
+        let path = Self.folder() + "/experiment_state.json"
+        let space = try SearchSpace(["x": .uniform(0, 1)])
+        let experiment = try Experiment(config: ExperimentConfig(metric: "loss", mode: .min, numSamples: 400),
+                                        limiter: ConcurrencyLimiter(RandomSearch(space: space, seed: 4), maxConcurrent: 2))
+        let journal = StateJournal(path: path)
+        try journal.compact(experiment.saveStateForJournal())
+        var compactions = 0, sawTheWindow = false
+        func check() throws {
+            let read = try StateJournal.load(path: path)
+            let whole = experiment.saveState()
+            // The elapsed time moves on between the two; everything else is the same.
+            var a = read, b = whole
+            try StatePatch([.set([.key("elapsed_s")], 0)]).apply(to: &a)
+            try StatePatch([.set([.key("elapsed_s")], 0)]).apply(to: &b)
+            #expect(StateJournalTests.difference(a, b) == nil)
+        }
+        for n in 0..<400 {
+            guard case .start(let id, let config) = try experiment.next() else { break }
+            _ = try experiment.report(id, ["loss": config["x"]?.doubleValue ?? 0])
+            try experiment.finish(id, .completed)
+            if n % 50 == 10 && journal.canCompactInBackground {
+                try journal.append(experiment.stateChanges())
+                try journal.startCompaction()
+                compactions += 1
+                // The snapshot lands while nothing is appended: the journal of its generation is
+                // still the next one, and the state reads back from them.
+                let before = try StateJournal.read(path)
+                var waited = 0
+                while (try? StateJournal.read(path)) == before && waited < 5000 {
+                    usleep(1000)
+                    waited += 1
+                }
+                #expect(access(StateJournal.nextJournalPath(path), F_OK) == 0)
+                try check()
+                sawTheWindow = true
+                continue
+            }
+            try journal.append(experiment.stateChanges())
+            try check()
+        }
+        try journal.finishCompaction(wait: true)
+        try journal.append(experiment.stateChanges())
+        try check()
+        #expect(compactions >= 5 && sawTheWindow)
+        #expect(access(StateJournal.nextJournalPath(path), F_OK) != 0)
+        #expect(try ExperimentCore(restoring: StateJournal.load(path: path)).trials == experiment.trials)
+    }
+
     @Test func aCutShortLastLineIsLeftOutAndAnyOtherBadLineIsAnError() throws {
         let path = Self.folder() + "/state.json"
         let journal = StateJournal(path: path)

@@ -942,7 +942,7 @@ static void test_journal(void) {
     /* Nothing to append to before the first snapshot. */
     CHECK_ERROR(st_journal_append(j, e, &wants, &err), ST_ERROR);
     CHECK(strstr(st_last_error(), "no snapshot was written yet") != NULL && err == 0);
-    CHECK_OK(st_journal_compact(j, e, "{\"name\": \"exp\", \"engine\": null}", &err));
+    CHECK_OK(st_journal_compact(j, e, "{\"name\": \"exp\", \"engine\": null}", 0, &err));
     CHECK(err == 0);
     const char *names[] = {"loss"};
     for (int n = 0; n < 6; n++) {
@@ -977,19 +977,34 @@ static void test_journal(void) {
     CHECK_ERROR(st_journal_load(path, "engine", &bad), ST_INVALID_STATE);
     CHECK(strstr(st_last_error(), "line 8") != NULL && bad == NULL);
     /* A compaction starts a new journal; the state reads back whole again. */
-    CHECK_OK(st_journal_compact(j, e, "{\"name\": \"exp\"}", &err));
+    CHECK_OK(st_journal_compact(j, e, "{\"name\": \"exp\"}", 0, &err));
     char *again = NULL;
     CHECK_OK(st_journal_load(path, "engine", &again));
     CHECK(again && strstr(again, "trial_00005"));
+    /* A snapshot written in the background: changes go on being appended, and read back whole at
+       every moment; a later append takes the snapshot in (the next journal becomes the journal). */
+    CHECK_OK(st_journal_compact(j, e, "{\"name\": \"exp\"}", 1, &err));
+    for (int n = 0; n < 200; n++) {
+        CHECK_OK(st_journal_append(j, e, &wants, &err));
+        char *now = NULL;
+        CHECK_OK(st_journal_load(path, "engine", &now));
+        CHECK(now && strstr(now, "trial_00005") && strstr(now, "\"name\":\"exp\""));
+        st_free(now);
+    }
+    char next_path[700];
+    snprintf(next_path, sizeof next_path, "%s.next", journal_path);
+    f = fopen(next_path, "r");
+    CHECK(f == NULL); /* taken in by then */
+    if (f) fclose(f);
     /* Storage that fails names the path and gives the system's error number. */
     st_journal *nowhere = NULL;
     CHECK_OK(st_journal_new(missing, NULL, &nowhere));
-    CHECK_ERROR(st_journal_compact(nowhere, e, NULL, &err), ST_ERROR);
+    CHECK_ERROR(st_journal_compact(nowhere, e, NULL, 1, &err), ST_ERROR);
     CHECK(err == ENOENT && strstr(st_last_error(), "no/such/folder") != NULL);
     CHECK_ERROR(st_journal_append(nowhere, e, NULL, &err), ST_ERROR); /* the next write must be a compaction */
     CHECK_ERROR(st_journal_load(missing, NULL, &bad), ST_ERROR);
-    CHECK_ERROR(st_journal_compact(nowhere, e, "{\"a\": 1}", NULL), ST_INVALID_ARGUMENT); /* a head needs an engine key */
-    CHECK_ERROR(st_journal_compact(j, e, "[1]", NULL), ST_INVALID_JSON);
+    CHECK_ERROR(st_journal_compact(nowhere, e, "{\"a\": 1}", 0, NULL), ST_INVALID_ARGUMENT); /* a head needs an engine key */
+    CHECK_ERROR(st_journal_compact(j, e, "[1]", 0, NULL), ST_INVALID_JSON);
     st_journal_free(nowhere);
     nowhere = NULL;
     CHECK_ERROR(st_journal_new(NULL, NULL, &nowhere), ST_INVALID_ARGUMENT);

@@ -270,7 +270,7 @@ SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "st_tfevents_append_hparams": (ctypes.c_int32, [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_double]),
     "st_tfevents_write_batch": (ctypes.c_int32, [ctypes.c_char_p, ctypes.c_int64, ctypes.POINTER(ctypes.c_void_p)]),
     "st_journal_new": (ctypes.c_int32, [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)]),
-    "st_journal_compact": (ctypes.c_int32, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int32)]),
+    "st_journal_compact": (ctypes.c_int32, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int32, ctypes.POINTER(ctypes.c_int32)]),
     "st_journal_append": (ctypes.c_int32, [ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_int32)]),
     "st_journal_load": (ctypes.c_int32, [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)]),
     "st_journal_free": (None, [ctypes.c_void_p]),

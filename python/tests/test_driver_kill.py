@@ -36,7 +36,7 @@ if kill_on_write:
     calls = [0]
     original = state.write_state
 
-    def write_then_die(journal, head):
+    def write_then_die(journal, head, final=False):
         calls[0] += 1
         if calls[0] == kill_on_write:
             # Death in the middle of a write: half of a new snapshot in the temporary file (before
@@ -48,7 +48,7 @@ if kill_on_write:
                 with open(str(journal.path) + ".journal", "a") as f:
                     f.write('{"seq": 99999, "ops": [["set", ["elapsed_s"], 1')
             os.kill(os.getpid(), signal.SIGKILL)
-        original(journal, head)
+        original(journal, head, final)
 
     state.write_state = write_then_die
 

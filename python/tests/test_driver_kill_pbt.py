@@ -71,10 +71,12 @@ SCHEDULERS = {
 
 
 def _state(path: Path) -> dict[str, Any]:
+    from swifttune.tune._internal.journal import load_state
+
     f = path / "experiment_state.json"
     if not f.exists():
         return {"trials": [], "exploits": [], "bandit": []}
-    saved = json.loads(f.read_text())
+    saved = load_state(f)  # the snapshot with its journal
     return dict(saved["engine"], bandit=saved["engine"].get("scheduler", {}).get("pb2", {}).get("rows", []))
 
 

@@ -37,7 +37,7 @@ calls, began = [0], [None]
 original = state.write_state
 
 
-def failing_storage(journal, head):
+def failing_storage(journal, head, final=False):
     """The state's writes (snapshot or journal) fail from the FAULT_FROM-th on, for FAULT_SECONDS
     (forever: -1); a failed write leaves the files as they were, as libswifttune's does."""
     if code:
@@ -47,7 +47,7 @@ def failing_storage(journal, head):
             if seconds < 0 or time.monotonic() - began[0] < seconds:
                 journal.wants_compaction = True  # as after a real failure: the next write is whole
                 raise OSError(code, os.strerror(code), str(journal.path))
-    original(journal, head)
+    original(journal, head, final)
 
 
 state.write_state = failing_storage

@@ -45,10 +45,12 @@ class StateJournal(Handle):
                 raise OSError(err.value, message, str(self.path))
             raise SwiftTuneError(status, message)
 
-    def compact(self, head: dict[str, Any]) -> None:
+    def compact(self, head: dict[str, Any], background: bool = True) -> None:
         """Writes the whole state (`head` with the engine's state under "engine") atomically and
-        starts a new journal. Raises ``OSError`` (with the errno) when the storage fails."""
-        self._write("st_journal_compact", self.p, self.experiment.p, json.dumps(head).encode("utf-8"))
+        starts a new journal. In the `background` (when the journal on disk is whole), the snapshot
+        on disk and its journal are folded into a new one on a thread of the library's while
+        changes go on being appended. Raises ``OSError`` (with the errno) when the storage fails."""
+        self._write("st_journal_compact", self.p, self.experiment.p, json.dumps(head).encode("utf-8"), int(background))
         self.wants_compaction = False
 
     def append(self) -> None:

@@ -90,11 +90,12 @@ def write_atomically(path: Path, content: Union[str, bytes]) -> None:
         os.close(dfd)
 
 
-def write_state(journal: "StateJournal", head: Callable[[], dict[str, Any]]) -> None:
+def write_state(journal: "StateJournal", head: Callable[[], dict[str, Any]], final: bool = False) -> None:
     """One write of the experiment state: the whole state (`head()` with the engine's) when the
-    journal asks for it, otherwise the engine's changes since the previous write."""
-    if journal.wants_compaction:
-        journal.compact(head())
+    journal asks for it (in the background while trials run, so no change waits for it; at once
+    for the `final` write), otherwise the engine's changes since the previous write."""
+    if journal.wants_compaction or final:
+        journal.compact(head(), background=not final)
     else:
         journal.append()
 
@@ -127,6 +128,7 @@ class StateWriter:
         self._last_result_request = 0.0
         self._closed = False
         self._urgent = False
+        self._closing = False
         self._after: list[tuple[int, Callable[[], None]]] = []
         self._last_end = 0.0
         self._last_duration = 0.0
@@ -182,7 +184,7 @@ class StateWriter:
             try:
                 if self.barrier is not None:
                     self.barrier()
-                write_state(self.journal, self.head)
+                write_state(self.journal, self.head, final=self._closing)
                 if self.companion is not None:
                     self.companion()
             except OSError as e:  # the storage failed: tried again, for a while
@@ -248,7 +250,7 @@ class StateWriter:
         the thread (raises a write error, if one happened)."""
         with self._cond:
             self._urgent = True
-            self.journal.wants_compaction = True
+            self._closing = True
         gen = self.request()
         self.wait(gen)
         with self._cond:

@@ -23,7 +23,7 @@ LIB := .build/release/libswifttune.so
 TEST_PREFIX := $(CURDIR)/.build/c-prefix
 VALGRIND := valgrind --quiet --error-exitcode=1 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
 
-.PHONY: fuzz fuzz-build test-fuzz sanitize sanitize-address sanitize-thread all build lib header header-check install demo demo-swift demo-python wheel test test-swift test-c test-python test-wheel test-dist check venv deps bench bench-swift bench-seed bench-fmin bench-anneal bench-pbt clean
+.PHONY: fuzz fuzz-build test-fuzz sanitize sanitize-address sanitize-thread all build lib header header-check install demo demo-swift demo-python wheel test test-swift test-c test-python test-wheel test-dist check venv deps bench bench-swift bench-seed bench-scale bench-fmin bench-anneal bench-pbt clean
 
 all: build
 
@@ -299,6 +299,13 @@ bench-swift:
 # with BASELINE=REV, swifttune as of git revision REV too (built in .build/baseline), alternating, medians of 5.
 bench-seed: lib venv
 	PYTHONPATH=python SWIFTTUNE_LIBRARY=$(CURDIR)/$(LIB) .venv/bin/python bench/seed_overhead.py $(if $(BASELINE),--baseline $(BASELINE))
+
+# Experiments far larger than the tests', their state journalled as they run (docs/reliability.md,
+# "Scale"): 100,000 trials through the Swift engine, then 20,000 through Python's tune.Tuner.
+bench-scale: lib venv
+	$(SWIFT) build $(RELEASE) --product swifttune-scale
+	.build/release/swifttune-scale $(SCALE_ARGS)
+	PYTHONPATH=python SWIFTTUNE_LIBRARY=$(CURDIR)/$(LIB) .venv/bin/python bench/scale.py
 
 # PBT on Ray's pbt_function toy problem, swifttune's and Ray's side by side (5 seeds; Ray takes ~3 min a run).
 bench-pbt: lib venv

@@ -116,11 +116,11 @@ public final class StateJournal: @unchecked Sendable {
     public var isCompacting: Bool { pending != nil }
 
     /// Whether the next write should be a compaction: before the first, after a failed write, or
-    /// when the journal has grown past the snapshot (and `minimumBytes`), so that reading back
-    /// costs at most about twice the state. False while a compaction is under way.
+    /// when the journal has grown past half the snapshot (and `minimumBytes`), so that reading back
+    /// costs at most about one and a half times the state. False while a compaction is under way.
     public func wantsCompaction(minimumBytes: Int = 1 << 20) -> Bool {
         if current == nil || broken != nil { return true }
-        return pending == nil && journalBytes > Swift.max(snapshotBytes, minimumBytes)
+        return pending == nil && journalBytes > Swift.max(snapshotBytes / 2, minimumBytes)
     }
 
     /// Whether ``startCompaction()`` can be used now: the journal on disk is whole and current

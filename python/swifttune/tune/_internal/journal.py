@@ -36,6 +36,8 @@ class StateJournal(Handle):
         one when the journal has outgrown the snapshot."""
 
     def _write(self, fn: str, *args: Any) -> None:
+        """Calls a journal write; a failure makes the next write a compaction and raises ``OSError``
+        (the storage's, with its errno) or ``SwiftTuneError``."""
         err = ctypes.c_int32()
         status = getattr(lib.c, fn)(*args, ctypes.byref(err))
         if status != 0:
@@ -57,14 +59,7 @@ class StateJournal(Handle):
         """Appends the engine's changes since the last write and makes them durable. Raises
         ``OSError`` (with the errno) when the storage fails; the next write is then a compaction."""
         wants = ctypes.c_int32()
-        err = ctypes.c_int32()
-        status = lib.c.st_journal_append(self.p, self.experiment.p, ctypes.byref(wants), ctypes.byref(err))
-        if status != 0:
-            self.wants_compaction = True
-            message = lib.c.st_last_error().decode("utf-8", "replace")
-            if err.value:
-                raise OSError(err.value, message, str(self.path))
-            raise SwiftTuneError(status, message)
+        self._write("st_journal_append", self.p, self.experiment.p, ctypes.byref(wants))
         self.wants_compaction = bool(wants.value)
 
 

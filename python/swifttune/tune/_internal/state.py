@@ -129,6 +129,8 @@ class StateWriter:
         self._closed = False
         self._urgent = False
         self._closing = False
+        self._deferred = False
+        """A result asked for no write (one was asked for less than half a second before)."""
         self._after: list[tuple[int, Callable[[], None]]] = []
         self._last_end = 0.0
         self._last_duration = 0.0
@@ -144,11 +146,17 @@ class StateWriter:
             return self._requested
 
     def request_for_result(self) -> None:
-        """Asks for a write unless one was asked for in the last few seconds."""
+        """Asks for a write unless one was asked for in the last half second; then the writer asks
+        for one itself once the half second is over, so a result is on disk within about a second
+        even when nothing follows it."""
         now = time.monotonic()
         if now - self._last_result_request >= RESULT_SAVE_PERIOD_S:
             self._last_result_request = now
             self.request()
+        elif not self._deferred:
+            with self._cond:
+                self._deferred = True
+                self._cond.notify_all()
 
     def after_write(self, generation: int, action: Callable[[], None]) -> None:
         """Runs `action` on the writer thread once a write that started after ``request`` returned
@@ -169,9 +177,19 @@ class StateWriter:
         while True:
             with self._cond:
                 while self._requested == self._written and not self._closed:
-                    self._cond.wait()
+                    if not self._deferred:
+                        self._cond.wait()
+                        continue
+                    remaining = self._last_result_request + RESULT_SAVE_PERIOD_S - time.monotonic()
+                    if remaining > 0:
+                        self._cond.wait(remaining)
+                        continue
+                    # A result that asked for no write of its own: its half second is over.
+                    self._last_result_request = time.monotonic()
+                    self._requested += 1
                 if self._requested == self._written and self._closed:
                     return
+                self._deferred = False  # this write covers every result so far
                 target = self._requested
             # Writing takes at most about a tenth of the time: the disk is not kept busy with one
             # change after another while trials are busy (a compaction writes the whole state).

@@ -108,4 +108,4 @@ def test_a_20000_trial_driver_killed_late_has_every_change_of_a_second_before_on
         if t["status"] == "TERMINATED":
             assert [h["loss"] for h in final[x].history] == [r["loss"] for r in t["results"]]
     print(f"killed after {len(ended)} ended trials; {len(trials)} on disk; resumed to {TRIALS} in "
-          f"{time.monotonic() - start:.1f} s; journal {json.dumps(os.path.getsize(tmp_path / 'scale' / 'experiment_state.json'))} bytes")
+          f"{time.monotonic() - start:.1f} s; snapshot {json.dumps(os.path.getsize(tmp_path / 'scale' / 'experiment_state.json'))} bytes")

@@ -269,14 +269,21 @@ class ExperimentHandle(Handle):
         """Ends the trial's current run; what the engine made of the trial (its status now, its
         failure count, whether its metric is unusable and why)."""
         status, failures, metric = ctypes.c_int32(), ctypes.c_int32(), ctypes.c_int32()
-        lib.check(lib.c.st_experiment_finish(self.p, trial_id.encode(), end, message.encode() if message else None,
-                                             ctypes.byref(status), ctypes.byref(failures), ctypes.byref(metric)))
+        fn = lib.c.st_experiment_finish if self._gil_free_report else _quick_fn("st_experiment_finish")
+        lib.check(fn(self.p, trial_id.encode(), end, message.encode() if message else None,
+                     ctypes.byref(status), ctypes.byref(failures), ctypes.byref(metric)))
         return FinishInfo(TRIAL_STATUS[status.value], failures.value, METRIC_PROBLEM[metric.value])
 
     def take_stopped(self) -> list[str]:
         """The ids of the PENDING and PAUSED trials the engine's scheduler ended since the last
         call (HyperBand's halvings): TERMINATED now, their searcher and scheduler told."""
-        return loads(lib.call_string("st_experiment_take_stopped", self.p)) or []
+        if self._gil_free_report:
+            return loads(lib.call_string("st_experiment_take_stopped", self.p)) or []
+        out = ctypes.c_void_p()
+        lib.check(_quick_fn("st_experiment_take_stopped")(self.p, ctypes.byref(out)))
+        text = ctypes.string_at(out.value) if out.value else b"[]"
+        _quick_fn("st_free")(out.value)
+        return [] if text == b"[]" else json.loads(text)
 
     def take_exploits(self) -> list[dict[str, Any]]:
         """The exploits the engine's scheduler made since the last call (Population Based
@@ -307,21 +314,36 @@ class ExperimentHandle(Handle):
         return text
 
 
-_report: Any = None
+_quick: dict[str, Any] = {}
+
+
+def _quick_fn(name: str) -> Any:
+    """The C function `name` through ctypes.PyDLL: for calls of a few microseconds on the trials'
+    paths (a report, a trial's end), which keep the GIL instead of releasing and re-taking it
+    (which, with several trial threads, costs more than the call). Only while no Python callback
+    of the experiment's (a stopper, searcher or scheduler of the user's) can be called from
+    inside: the engine would then wait for the GIL its caller holds."""
+    fn = _quick.get(name)
+    if fn is None:
+        lib.c  # loads and checks the library first
+        fn = getattr(ctypes.PyDLL(str(library_path())), name)
+        fn.restype = getattr(lib.c, name).restype
+        fn.argtypes = getattr(lib.c, name).argtypes
+        _quick[name] = fn
+    return fn
+
+
+def quick_report(experiment: int, trial_id: bytes, names: Any, values: Any, slots: ReportSlots) -> int:
+    """st_experiment_report through PyDLL (``_quick_fn``) with the metric `names` (a C array)
+    and `values` (plain numbers): its status, the answers in `slots`."""
+    n = len(names)
+    return _quick_fn("st_experiment_report")(experiment, trial_id, names, (ctypes.c_double * n)(*values), n, None,
+                                             *slots.refs)
 
 
 def _report_fn() -> Any:
-    """st_experiment_report through ctypes.PyDLL: the call takes about a microsecond, so it keeps
-    the GIL instead of releasing and re-taking it (which, with several trial threads, costs more
-    than the call)."""
-    global _report
-    if _report is None:
-        lib.c  # loads and checks the library first
-        fn = ctypes.PyDLL(str(library_path())).st_experiment_report
-        fn.restype = lib.c.st_experiment_report.restype
-        fn.argtypes = lib.c.st_experiment_report.argtypes
-        _report = fn
-    return _report
+    """st_experiment_report through ctypes.PyDLL (``_quick_fn``)."""
+    return _quick_fn("st_experiment_report")
 
 
 def metrics_for_engine(metrics: dict[str, Any], skip: Collection[str] = ()) -> dict[str, float]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import pickle
 import threading
 from typing import Optional
 
@@ -16,6 +15,7 @@ from .trainable_runner import TrainableCache, run_trainable, trial_output
 from .interrupt import TrialInterrupted
 from .trial_files import TrialFilesError
 from .trial_session import TrialSession
+from .report_loop import ReportLoop, WorkerDied
 from .worker_pool import WorkerProcess, exit_reason, worker_pool
 
 __all__ = ["ThreadExecutor", "ProcessExecutor"]
@@ -87,6 +87,8 @@ class ProcessExecutor:
         self._lock = threading.Lock()
         self._trainable_bytes: Optional[bytes] = None
         self._busy: set[WorkerProcess] = set()  # the workers inside a trial now
+        self.reports = ReportLoop()  # carries the running trials' messages (one thread for all workers)
+        self._loops = 0  # executor threads still taking trials (the last one stops the report loop)
         run.interrupt_hooks.append(self.interrupt)
 
     def interrupt(self) -> None:
@@ -110,6 +112,8 @@ class ProcessExecutor:
         """One executor thread and its worker process."""
         worker: list[WorkerProcess] = []
         run = self.run
+        with self._lock:
+            self._loops += 1
 
         def run_one(trial_id: str, config_text: str) -> None:
             failure = "no worker process could be started"
@@ -137,6 +141,11 @@ class ProcessExecutor:
         finally:
             for w in worker:
                 worker_pool.give_back(w)
+            with self._lock:
+                self._loops -= 1
+                last = self._loops == 0
+            if last:
+                self.reports.close()
 
     def run_remote_trial(self, worker: WorkerProcess, trial_id: str, config_text: str) -> None:
         """Runs one trial in `worker`: its reports come back here, the engine's decisions go back."""
@@ -155,28 +164,26 @@ class ProcessExecutor:
             worker.conn.send(("run", trial_id, s.trial_name, str(s.trial_dir), cloudpickle.dumps(config),
                               s.resources, run.name, s.checkpoint.path if s.checkpoint else None, s.next_checkpoint,
                               run.reuse_actors, run.log_files, s.gpu_ids))
-            while True:
-                msg = worker.conn.recv()
-                if msg[0] == "died":
-                    if run.interrupted.is_set():
-                        raise _Interrupted()
-                    reason = exit_reason(msg[1]) or "it ended"
-                    end, message = END_FAILED, f"The worker process running trial {s.trial_name} died: {reason}."
-                    worker.close()
-                    break
-                reply = s.remote_message(msg)
-                if reply is not None:
-                    # conn.send's bytes, without a ForkingPickler per message (the hot path)
-                    worker.conn.send_bytes(pickle.dumps(reply, pickle.HIGHEST_PROTOCOL))
-                elif s.ending is not None:
-                    end, message, error = s.ending
-                    break
+            # The report loop's thread carries the trial's messages from here until its run ended.
+            reusable = self.reports.carry(worker.conn.fileno(), s)
+            assert s.ending is not None
+            end, message, error = s.ending
+            if not reusable:  # it sent more than its trial's end: not given another trial
+                worker.kill()
+        except WorkerDied as died:
+            if run.interrupted.is_set():
+                worker.kill_group()
+                worker.close()
+                return
+            reason = exit_reason(died.code) or "it ended"
+            end, message = END_FAILED, f"The worker process running trial {s.trial_name} died: {reason}."
+            worker.close()
         except TrialFilesError:
             # The driver could not write the trial's files (an OSError, but not the worker's connection):
             # the run stops (run.py) and the worker, still inside the trial, cannot go back to the pool.
             worker.kill()
             raise
-        except (EOFError, OSError, ConnectionError, _Interrupted):
+        except (EOFError, OSError, ConnectionError):
             if run.interrupted.is_set():  # killed by the interrupt: the trial stays RUNNING
                 worker.kill_group()
                 worker.close()
@@ -194,10 +201,6 @@ class ProcessExecutor:
                 self._busy.discard(worker)
             s.close()
         run.end_trial(s, end, message, error)
-
-
-class _Interrupted(Exception):
-    """The worker's trial process died because the run was interrupted (not a trial failure)."""
 
 
 def _format(e: BaseException) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import os
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional
@@ -188,11 +189,19 @@ class ExperimentRun:
         """The trial's name (``trial_name_creator``, or Ray's default)."""
         return self._names(trial_id, config, number)[0]
 
-    def trial_dir(self, trial_id: str, config: dict[str, Any], number: int) -> Path:
-        """The trial's folder, made if needed."""
+    def trial_dir(self, trial_id: str, config: dict[str, Any], number: int) -> tuple[Path, bool]:
+        """The trial's folder, made if needed; whether it was made now (so it is empty)."""
         d = self._names(trial_id, config, number)[1]
-        d.mkdir(parents=True, exist_ok=True)
-        return d
+        try:
+            os.mkdir(d)
+            return d, True
+        except FileExistsError:
+            if not d.is_dir():
+                raise
+            return d, False
+        except FileNotFoundError:  # the experiment folder is gone (or was never made): made again
+            d.mkdir(parents=True, exist_ok=True)
+            return d, False
 
     def trial_dir_of(self, trial_id: str) -> Path:
         """The folder of any trial of the experiment (another trial's checkpoint is there)."""

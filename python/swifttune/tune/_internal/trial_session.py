@@ -8,13 +8,16 @@ import pickle
 import time
 from typing import TYPE_CHECKING, Any, Optional
 
-from ..._lib import CONTINUE, END_COMPLETED, END_FAILED, STOP, ReportSlots, metrics_for_engine
+from ..._lib import CONTINUE, END_COMPLETED, END_FAILED, STOP, ReportSlots, SwiftTuneError, lib, metrics_for_engine, \
+    quick_report
 from ..checkpoint import Checkpoint, CheckpointManager, checkpoint_name, keep_reported
 from ..result import SHOULD_CHECKPOINT
 from ..session import TrialStopped, check_report
 from .interrupt import TrialInterrupted
-from .stop_bridge import ENGINE_SKIPS, report_result
-from .trainable_runner import ReportClock
+from .result_json import strict_dumps
+from .stop_bridge import ENGINE_SKIPS, report_result, stopper_error
+from .trainable_runner import _FILLED, ReportClock
+from ..trainable.trainable import date_text
 from .trial_events import TrialEvents
 from .trial_files import TrialFiles, storage_error
 from ..._resources import visible_gpu_ids
@@ -36,7 +39,7 @@ class TrialSession:
         record = run.experiment.trial(trial_id)
         self.trial_name = run.trial_name(trial_id, config, record["number"])
         self.config = config
-        self.trial_dir = run.trial_dir(trial_id, config, record["number"])
+        self.trial_dir, fresh = run.trial_dir(trial_id, config, record["number"])
         self.resources = dict(run.trial_resources)
         # the engine's devices for this run, as the trial's process sees them
         self.gpu_ids = visible_gpu_ids(record.get("gpu_ids") or [], run.head_gpus)
@@ -46,13 +49,18 @@ class TrialSession:
         self.files = TrialFiles(self.trial_dir, json.dumps(config, default=str), events, run.storage_failed)
         kept = record.get("results") or []
         self.checkpoints = CheckpointManager(run.checkpoint_config, self.trial_dir)
-        self.results: list[dict[str, Any]] = self.files.reopen(
-            len(kept), lambda: list(run.experiment.trial(trial_id)["results"]), config, trial_id)
-        run.python_results[trial_id] = self.results
         owner = record.get("checkpoint_trial")
-        # A checkpoint of another trial (PBT's exploit): the trial's own ones stay as they are.
-        self.checkpoints.resync(self.results, record.get("checkpoint"), foreign=owner is not None)
-        self.next_checkpoint = self.checkpoints.next_index()
+        if fresh and not kept:  # a new trial in a folder made just now: nothing on disk to take up
+            self.results: list[dict[str, Any]] = []
+            self.checkpoints.latest = None if owner is not None else record.get("checkpoint")
+            self.next_checkpoint = 0
+        else:
+            self.results = self.files.reopen(len(kept), lambda: list(run.experiment.trial(trial_id)["results"]),
+                                             config, trial_id)
+            # A checkpoint of another trial (PBT's exploit): the trial's own ones stay as they are.
+            self.checkpoints.resync(self.results, record.get("checkpoint"), foreign=owner is not None)
+            self.next_checkpoint = self.checkpoints.next_index()
+        run.python_results[trial_id] = self.results
         latest = self.checkpoints.latest
         self.checkpoint: Optional[Checkpoint] = Checkpoint(self.trial_dir / latest) if latest else None
         if owner is not None and record.get("checkpoint"):
@@ -63,6 +71,18 @@ class TrialSession:
         self.slots = ReportSlots()  # the engine's answers to this session's reports
         self.info = run.trial_info(trial_id, self.trial_name, config, str(self.trial_dir), record["number"])
         self.info.checkpoint = self.checkpoint
+        experiment = run.experiment
+        bridge = experiment.stop_bridge
+        self.plain_path = (not run.callbacks and not run.stops_waiting and run.pbt is None and not run.class_trainable
+                           and run.verbose < 3 and experiment.search_bridge is None
+                           and experiment.schedule_bridge is None and not experiment._gil_free_report
+                           and (bridge is None or not bridge.callbacks))
+        """Whether a report with numbers only may take the plain path (``_plain_report``): nothing but
+        the engine and the trial's files sees the result (no callbacks, stoppers, searcher or
+        scheduler of the user's, no PBT or HyperBand front end, no result printed)."""
+        self._tid = trial_id.encode()
+        self._json_fields = (json.dumps(trial_id), self.clock.pid, json.dumps(self.clock.hostname),
+                             json.dumps(self.clock.node_ip))
         self.ending: Optional[tuple[int, Optional[str], Optional[BaseException]]] = None
         """How a trial run in another process ended (``remote_message``): the engine's end code, the
         failure's text, the trial's exception."""
@@ -73,6 +93,10 @@ class TrialSession:
         save_name)``: the engine's decision, a save it asks for); a saved checkpoint is noted;
         "done" and "error" end the run, in ``ending``. Returns None when nothing is to be answered."""
         if msg[0] == "report":
+            if msg[2] is None and self.plain_path and msg[3] is not None:
+                decision = self._plain_remote_report(msg[1], msg[3])
+                if decision is not None:
+                    return ("decision", decision, None)
             name = msg[2]
             if name is not None:
                 self.next_checkpoint += 1
@@ -97,6 +121,110 @@ class TrialSession:
             self.ending = (END_FAILED, msg[1], error)
         return None
 
+    def _engine_report(self, keys: tuple[str, ...], values: Any) -> Optional[tuple[int, float, float]]:
+        """The engine's answer (decision, training_iteration, time_total_s) to a result whose
+        `keys` and `values` (the trial's own metrics) are all plain numbers; None, with nothing
+        told to anyone, when they are not (or the stoppers still look for a missing key)."""
+        bridge = self.run.experiment.stop_bridge
+        if bridge is not None and not bridge.warned_missing:
+            return None
+        for v in values:
+            t = type(v)
+            if t is not float and t is not int:
+                return None
+        names = _names.get(keys)
+        if names is None:
+            for k in keys:
+                if type(k) is not str or k in _NOT_PLAIN:
+                    return None
+            names = _names[keys] = _c_names(keys)
+        slots = self.slots
+        status = quick_report(self.run.experiment.p, self._tid, names, values, slots)
+        if status:
+            try:
+                lib.check(status)
+            except SwiftTuneError as e:
+                raise stopper_error(self.run, e) from None
+        return slots.decision.value, slots.iteration.value, slots.total.value
+
+    def _plain_report(self, metrics: dict[str, Any]) -> bool:
+        """tune.report of plain numbers on the plain path: what ``record`` does for such a result,
+        with the row's JSON line written out here. False (nothing done) when the result is not one
+        for this path."""
+        keys = tuple(metrics)
+        if not _FILLED.isdisjoint(keys):
+            return False
+        clock = self.clock
+        now = time.time()
+        answer = self._engine_report(keys, metrics.values())
+        if answer is None:
+            return False
+        decision, iteration, total = answer
+        clock.count += 1
+        last, clock.last = clock.last, now
+        self.last = now
+        since = now - clock.start
+        date = date_text(now)
+        row = dict(metrics, trial_id=self.trial_id, date=date, timestamp=int(now), time_this_iter_s=now - last,
+                   pid=clock.pid, hostname=clock.hostname, node_ip=clock.node_ip, time_since_restore=since,
+                   iterations_since_restore=clock.count)
+        tid, pid, host, ip = self._json_fields
+        head = strict_dumps(metrics)
+        line: Optional[str] = None
+        if head is not None:
+            line = (f'{head[:-1]}, ' if len(head) > 2 else "{") + (
+                f'"trial_id": {tid}, "date": "{date}", "timestamp": {int(now)}, "time_this_iter_s": {now - last!r}, '
+                f'"pid": {pid}, "hostname": {host}, "node_ip": {ip}, "time_since_restore": {since!r}, '
+                f'"iterations_since_restore": {clock.count}')
+        if iteration == iteration:  # not NaN: the engine recorded the result
+            number = _number(iteration)
+            row["training_iteration"] = number
+            row["time_total_s"] = total
+            if line is not None:
+                finite = math.isfinite(total) and math.isfinite(iteration)
+                line = line + f', "training_iteration": {number!r}, "time_total_s": {total!r}' if finite else None
+        done = decision == STOP
+        row["done"] = done
+        row["checkpoint_dir_name"] = None
+        if line is not None:
+            line += ', "done": true, "checkpoint_dir_name": null}' if done else ', "done": false, "checkpoint_dir_name": null}'
+        self._keep(row, now, line, decision)
+        return True
+
+    def _plain_remote_report(self, filled: dict[str, Any], line: str) -> Optional[int]:
+        """A worker's report (worker.py's ``prebuilt_line`` made `line`: the result has none of the
+        fields added to it) of plain numbers on the plain path: what ``record`` does for it; its
+        decision, or None (nothing done) when it is not one for this path."""
+        own = len(filled) - len(_AUTO)  # the trial's own metrics come first, then ReportClock.fill's
+        keys = tuple(filled)[:own]
+        answer = self._engine_report(keys, list(filled.values())[:own])
+        if answer is None:
+            return None
+        decision, iteration, total = answer
+        now = time.time()
+        self.last = now
+        row = filled
+        row.pop("config", None)
+        if iteration == iteration:
+            number = _number(iteration)
+            row["training_iteration"] = number
+            row["time_total_s"] = total
+        done = decision == STOP
+        row["done"] = done
+        row["checkpoint_dir_name"] = None
+        self._keep(row, now, _extend_line(line, row), decision)
+        return decision
+
+    def _keep(self, row: dict[str, Any], now: float, line: Optional[str], decision: int) -> None:
+        """The end of a plain report: the row in the trial's files and results, the state asked for."""
+        self.info.last_result = row
+        self.files.append(row, now, line)
+        row["config"] = self.config
+        self.results.append(row)
+        self.run.state.request_for_result()
+        if decision != CONTINUE:
+            self.stopped = True
+
     def write_params(self) -> None:
         """The trial's ``params.json``: its configuration, as Ray writes it."""
         path = self.trial_dir / "params.json"
@@ -118,6 +246,8 @@ class TrialSession:
             raise TrialInterrupted()
         if self.stopped:
             raise TrialStopped()
+        if checkpoint is None and self.plain_path and type(metrics) is dict and self._plain_report(metrics):
+            return
         check_report(metrics, checkpoint)
         # The engine's numbers come from the trial's own metrics: the fields fill adds are text or
         # driver-only (so the engine would skip them), and the result is the smaller dict.
@@ -235,6 +365,24 @@ def _extend_line(line: str, result: dict[str, Any]) -> Optional[str]:
             return None
         parts.append(f', "{key}": {text}')
     return "".join(parts) + "}" if line != "{}" else None
+
+
+_names: dict[tuple[str, ...], Any] = {}
+"""Metric names as C arrays, per key tuple (a trial reports the same keys over and over)."""
+
+_AUTO = ("trial_id", "date", "timestamp", "time_this_iter_s", "pid", "hostname", "node_ip", "time_since_restore",
+         "iterations_since_restore")
+"""The fields ``ReportClock.fill`` adds, in its order."""
+
+_NOT_PLAIN = _FILLED | ENGINE_SKIPS | {"training_iteration", "time_total_s", "done", "checkpoint_dir_name",
+                                       SHOULD_CHECKPOINT}
+"""Keys a result on the plain path has none of (they are the driver's, or change what a report does)."""
+
+
+def _c_names(keys: tuple[str, ...]) -> Any:
+    import ctypes
+
+    return (ctypes.c_char_p * len(keys))(*[k.encode() for k in keys])
 
 
 def _number(x: float) -> Any:

@@ -53,7 +53,9 @@ class RemoteSession:
         self.checkpoint = Checkpoint(checkpoint) if checkpoint else None
         self.next_checkpoint = next_checkpoint
         self.conn = conn
-        self.fd = conn.fileno()
+        # A worker's socket is written and read directly (the hot path); another connection (the Ray
+        # actor's in-memory one) through its send_bytes and recv.
+        self.fd = conn.fileno() if isinstance(conn, Connection) else -1
         self.trial_id = trial_id
         self.trial_name = trial_name
         self.trial_dir = Path(trial_dir)
@@ -80,8 +82,12 @@ class RemoteSession:
             # A plain pickle in Connection.send_bytes' frame, written at once; the answer read in one go
             # (the hot path: no ForkingPickler, no separate read of the frame's header)
             data = pickle.dumps(("report", filled, name, prebuilt_line(metrics, filled)), _PROTOCOL)
-            _write_frame(self.fd, data)
-            kind, decision, self.pending_save = pickle.loads(_read_frame(self.fd))
+            if self.fd >= 0:
+                _write_frame(self.fd, data)
+                kind, decision, self.pending_save = pickle.loads(_read_frame(self.fd))
+            else:
+                self.conn.send_bytes(data)
+                kind, decision, self.pending_save = self.conn.recv()
         except (EOFError, OSError):
             _driver_gone()
         if decision != CONTINUE:

@@ -17,6 +17,8 @@ import select
 import threading
 from typing import TYPE_CHECKING, Any, Optional
 
+from ..._lib import CONTINUE, PAUSE, STOP
+
 if TYPE_CHECKING:
     from .trial_session import TrialSession
 
@@ -170,8 +172,7 @@ class ReportLoop:
         reply = s.remote_message(msg)
         if reply is not None:
             # Connection.send_bytes' frame, written at once (the worker waits for it)
-            data = pickle.dumps(reply, _PROTOCOL)
-            _write_all(c.fd, len(data).to_bytes(4, "big") + data)
+            _write_all(c.fd, _FRAMES.get(reply) or _frame(reply))
             return False
         return s.ending is not None
 
@@ -186,6 +187,15 @@ class ReportLoop:
         c.error = error
         c.buffer = bytearray()
         c.done.set()
+
+
+def _frame(reply: tuple[Any, ...]) -> bytes:
+    data = pickle.dumps(reply, _PROTOCOL)
+    return len(data).to_bytes(4, "big") + data
+
+
+_FRAMES = {reply: _frame(reply) for reply in (("decision", code, None) for code in (CONTINUE, STOP, PAUSE))}
+"""The usual answers' frames, made once."""
 
 
 def _frame_size(buffer: bytearray) -> int:

@@ -212,7 +212,14 @@ class TrialSession:
         done = decision == STOP
         row["done"] = done
         row["checkpoint_dir_name"] = None
-        self._keep(row, now, _extend_line(line, row), decision)
+        if "training_iteration" in row and math.isfinite(iteration) and math.isfinite(total):
+            # the fields added here, as json.dumps writes them (_extend_line's general form)
+            text: Optional[str] = (f'{line[:-1]}, "training_iteration": {row["training_iteration"]!r}, '
+                                   f'"time_total_s": {total!r}, "done": {"true" if done else "false"}, '
+                                   '"checkpoint_dir_name": null}')
+        else:
+            text = _extend_line(line, row)
+        self._keep(row, now, text, decision)
         return decision
 
     def _keep(self, row: dict[str, Any], now: float, line: Optional[str], decision: int) -> None:

@@ -118,7 +118,10 @@ class ReportLoop:
                     return
                 c = carried.get(fd)
                 if c is not None:
-                    self._read(c)
+                    try:
+                        self._read(c)
+                    except BaseException as e:  # noqa: BLE001 - never leave a trial's thread waiting
+                        self._end(c, e)
 
     def _read(self, c: _Carried) -> None:
         """Reads what `c`'s connection has, and takes every whole message in it."""

@@ -243,3 +243,51 @@ def test_worker_reports_take_the_plain_path(tmp_path: Path, monkeypatch: pytest.
                          run_config=tune.RunConfig(storage_path=str(tmp_path), verbose=0)).fit()
     assert not results.errors
     assert taken.count(True) == 5 and os.path.isdir(results[0].path)  # the bool report went the general way
+
+
+# --- a trial of a killed driver does not go on ---------------------------------------------------
+
+_ORPHAN_DRIVER = r'''
+import os, sys, time
+import swifttune
+from swifttune import tune
+
+def trainable(config):
+    beat = os.path.join(config["dir"], "beat")
+    while True:  # no report for a long while: only the worker can tell the driver is gone
+        with open(beat, "a") as f:
+            f.write(f"{os.getpid()}\n")
+        time.sleep(0.02)
+
+swifttune.init(num_cpus=1)
+tune.Tuner(trainable, param_space={"dir": sys.argv[1]}, tune_config=tune.TuneConfig(num_samples=1),
+           run_config=tune.RunConfig(storage_path=sys.argv[1], verbose=0)).fit()
+'''
+
+
+def test_a_killed_drivers_trial_stops_at_once(tmp_path: Path) -> None:
+    """SIGKILL the driver while its trial runs between reports: the worker kills the trial within
+    a fraction of a second (a restored driver will run the trial again in the same folder), where
+    it used to go on until its next report."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "driver.py"
+    script.write_text(_ORPHAN_DRIVER)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    proc = subprocess.Popen([sys.executable, str(script), str(tmp_path)], env=env)
+    beat = tmp_path / "beat"
+    deadline = time.time() + 60
+    while not (beat.exists() and beat.stat().st_size > 0) and time.time() < deadline:
+        time.sleep(0.05)
+    assert beat.exists(), "the trial never started"
+    pid = int(beat.read_text().split()[0])
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    time.sleep(0.5)
+    size = beat.stat().st_size
+    time.sleep(0.5)
+    assert beat.stat().st_size == size, "the dead driver's trial is still running"
+    assert not os.path.exists(f"/proc/{pid}") or "Z" in open(f"/proc/{pid}/stat").read().split()[2]

@@ -22,6 +22,7 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import signal
 import sys
 import traceback
 from multiprocessing.connection import Connection
@@ -162,6 +163,13 @@ def _read_frame(fd: int) -> bytes:
         data += more
 
 
+_DRIVER_CHECK_S = 0.05
+"""How often a worker waiting for its trial looks whether the driver is still its parent."""
+
+_driver_pid = os.getppid()
+"""The driver that started this worker (its parent)."""
+
+
 def _driver_gone() -> None:
     """The driver died (killed, or its connection broke): nobody waits for this trial any more.
     Leave now, without running the rest of the trainable or its cleanup."""
@@ -213,7 +221,16 @@ class _Spare:
 
     def wait(self) -> Optional[int]:
         """Waits until the child's trial ended: None when it answered the driver, else the exit
-        code of a child that died before it did."""
+        code of a child that died before it did. When the driver dies meanwhile (killed: this
+        worker now has another parent), the trial is killed at once and the worker leaves: a trial
+        of a dead driver must not go on writing into its folder (a restored driver runs it again
+        there)."""
+        import select
+
+        while not select.select([self.ready], [], [], _DRIVER_CHECK_S)[0]:
+            if os.getppid() != _driver_pid:
+                os.kill(self.pid, signal.SIGKILL)
+                _driver_gone()
         answered = os.read(self.ready, 1) == b"1"
         os.close(self.ready)
         if answered:

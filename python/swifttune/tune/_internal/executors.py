@@ -78,8 +78,9 @@ class ThreadExecutor:
 
 
 class ProcessExecutor:
-    """Each executor thread drives one worker process (taken from the pool, replaced when it
-    dies); the trainable is pickled once for all of them."""
+    """Each executor thread takes trials for one worker process (taken from the pool, replaced
+    when it dies) and waits while the report loop's one thread (report_loop.py) carries every
+    running trial's messages; the trainable is pickled once for all of them."""
 
     def __init__(self, run: ExperimentRun) -> None:
         self.run = run
@@ -148,7 +149,8 @@ class ProcessExecutor:
                 self.reports.close()
 
     def run_remote_trial(self, worker: WorkerProcess, trial_id: str, config_text: str) -> None:
-        """Runs one trial in `worker`: its reports come back here, the engine's decisions go back."""
+        """Runs one trial in `worker`: the report loop carries its reports to the trial's session and
+        the engine's decisions back; this thread ends the trial."""
         import cloudpickle
 
         run = self.run

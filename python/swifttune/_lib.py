@@ -230,16 +230,10 @@ class ExperimentHandle(Handle):
         lib.check(lib.c.st_experiment_next(self.p, ctypes.byref(action), ctypes.byref(tid), ctypes.byref(cfg)))
         return action.value, lib.take_string(tid), lib.take_string(cfg)
 
-    _names_cache: dict[tuple[str, ...], Any] = {}
-
     def _arrays(self, metrics: dict[str, float]) -> tuple[Any, Any, int]:
         """Metric names (arrays cached per key set) and values as C arrays, and their count."""
         keys = tuple(metrics)
-        names = self._names_cache.get(keys)
-        if names is None:
-            names = (ctypes.c_char_p * len(keys))(*[k.encode() for k in keys])
-            self._names_cache[keys] = names
-        return names, (ctypes.c_double * len(keys))(*metrics.values()), len(keys)
+        return metric_names(keys), (ctypes.c_double * len(keys))(*metrics.values()), len(keys)
 
     def report_result(self, trial_id: str, metrics: dict[str, float], checkpoint: Optional[str] = None,
                       slots: Optional["ReportSlots"] = None) -> ReportInfo:
@@ -331,6 +325,17 @@ def _quick_fn(name: str) -> Any:
         fn.argtypes = getattr(lib.c, name).argtypes
         _quick[name] = fn
     return fn
+
+
+_names: dict[tuple[str, ...], Any] = {}
+
+
+def metric_names(keys: tuple[str, ...]) -> Any:
+    """Metric names as a C array, made once per key tuple (a trial reports the same keys over and over)."""
+    names = _names.get(keys)
+    if names is None:
+        names = _names[keys] = (ctypes.c_char_p * len(keys))(*[k.encode() for k in keys])
+    return names
 
 
 def quick_report(experiment: int, trial_id: bytes, names: Any, values: Any, slots: ReportSlots) -> int:

@@ -22,7 +22,7 @@ from ..._lib import CONTINUE, PAUSE, STOP
 if TYPE_CHECKING:
     from .trial_session import TrialSession
 
-__all__ = ["ReportLoop", "WorkerDied"]
+__all__ = ["ReportLoop", "WorkerDied", "frame", "write_all"]
 
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
 _READ = 1 << 16
@@ -175,7 +175,7 @@ class ReportLoop:
         reply = s.remote_message(msg)
         if reply is not None:
             # Connection.send_bytes' frame, written at once (the worker waits for it)
-            _write_all(c.fd, _FRAMES.get(reply) or _frame(reply))
+            write_all(c.fd, _FRAMES.get(reply) or _frame(reply))
             return False
         return s.ending is not None
 
@@ -192,9 +192,23 @@ class ReportLoop:
         c.done.set()
 
 
+def frame(data: bytes) -> bytes:
+    """`data` in ``Connection.send_bytes``' frame: a 4-byte big-endian length first (-1 and an
+    8-byte length for 2 GiB and more)."""
+    n = len(data)
+    head = n.to_bytes(4, "big") if n <= 0x7FFFFFFF else (-1).to_bytes(4, "big", signed=True) + n.to_bytes(8, "big")
+    return head + data
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Writes all of `data` to `fd`."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
 def _frame(reply: tuple[Any, ...]) -> bytes:
-    data = pickle.dumps(reply, _PROTOCOL)
-    return len(data).to_bytes(4, "big") + data
+    return frame(pickle.dumps(reply, _PROTOCOL))
 
 
 _FRAMES = {reply: _frame(reply) for reply in (("decision", code, None) for code in (CONTINUE, STOP, PAUSE))}
@@ -210,8 +224,3 @@ def _frame_size(buffer: bytearray) -> int:
         return 12
     return 12 + int.from_bytes(buffer[4:12], "big")
 
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]

@@ -8,8 +8,8 @@ import pickle
 import time
 from typing import TYPE_CHECKING, Any, Optional
 
-from ..._lib import CONTINUE, END_COMPLETED, END_FAILED, STOP, ReportSlots, SwiftTuneError, lib, metrics_for_engine, \
-    quick_report
+from ..._lib import CONTINUE, END_COMPLETED, END_FAILED, STOP, ReportSlots, SwiftTuneError, lib, metric_names, \
+    metrics_for_engine, quick_report
 from ..checkpoint import Checkpoint, CheckpointManager, checkpoint_name, keep_reported
 from ..result import SHOULD_CHECKPOINT
 from ..session import TrialStopped, check_report
@@ -132,12 +132,12 @@ class TrialSession:
             t = type(v)
             if t is not float and t is not int:
                 return None
-        names = _names.get(keys)
-        if names is None:
+        if keys not in _plain_keys:
             for k in keys:
                 if type(k) is not str or k in _NOT_PLAIN:
                     return None
-            names = _names[keys] = _c_names(keys)
+            _plain_keys.add(keys)
+        names = metric_names(keys)
         slots = self.slots
         status = quick_report(self.run.experiment.p, self._tid, names, values, slots)
         if status:
@@ -170,25 +170,11 @@ class TrialSession:
                    iterations_since_restore=clock.count)
         tid, pid, host, ip = self._json_fields
         head = strict_dumps(metrics)
-        line: Optional[str] = None
-        if head is not None:
-            line = (f'{head[:-1]}, ' if len(head) > 2 else "{") + (
-                f'"trial_id": {tid}, "date": "{date}", "timestamp": {int(now)}, "time_this_iter_s": {now - last!r}, '
-                f'"pid": {pid}, "hostname": {host}, "node_ip": {ip}, "time_since_restore": {since!r}, '
-                f'"iterations_since_restore": {clock.count}')
-        if iteration == iteration:  # not NaN: the engine recorded the result
-            number = _number(iteration)
-            row["training_iteration"] = number
-            row["time_total_s"] = total
-            if line is not None:
-                finite = math.isfinite(total) and math.isfinite(iteration)
-                line = line + f', "training_iteration": {number!r}, "time_total_s": {total!r}' if finite else None
-        done = decision == STOP
-        row["done"] = done
-        row["checkpoint_dir_name"] = None
-        if line is not None:
-            line += ', "done": true, "checkpoint_dir_name": null}' if done else ', "done": false, "checkpoint_dir_name": null}'
-        self._keep(row, now, line, decision)
+        line = None if head is None else (f'{head[:-1]}, ' if len(head) > 2 else "{") + (
+            f'"trial_id": {tid}, "date": "{date}", "timestamp": {int(now)}, "time_this_iter_s": {now - last!r}, '
+            f'"pid": {pid}, "hostname": {host}, "node_ip": {ip}, "time_since_restore": {since!r}, '
+            f'"iterations_since_restore": {clock.count}')
+        self._keep(row, now, line, decision, iteration, total)
         return True
 
     def _plain_remote_report(self, filled: dict[str, Any], line: str) -> Optional[int]:
@@ -203,27 +189,30 @@ class TrialSession:
         decision, iteration, total = answer
         now = time.time()
         self.last = now
-        row = filled
-        row.pop("config", None)
-        if iteration == iteration:
-            number = _number(iteration)
-            row["training_iteration"] = number
+        self._keep(filled, now, line[:-1], decision, iteration, total)
+        return decision
+
+    def _keep(self, row: dict[str, Any], now: float, line: Optional[str], decision: int, iteration: float,
+              total: float) -> None:
+        """The end of a plain report: the fields ``record`` adds (``training_iteration`` and
+        ``time_total_s`` when the engine recorded the result, ``done``, ``checkpoint_dir_name``) put
+        in `row` and at the end of `line` (the row's JSON line so far, without its closing brace;
+        None: ``TrialFiles.append`` makes it), the row in the trial's files and results, the state
+        asked for."""
+        tail = ""
+        if iteration == iteration:  # not NaN: the engine recorded the result
+            row["training_iteration"] = number = _number(iteration)
             row["time_total_s"] = total
+            if math.isfinite(iteration) and math.isfinite(total):
+                tail = f', "training_iteration": {number!r}, "time_total_s": {total!r}'
+            else:
+                line = None  # JSON's own words for them: TrialFiles.append writes the line
         done = decision == STOP
         row["done"] = done
         row["checkpoint_dir_name"] = None
-        if "training_iteration" in row and math.isfinite(iteration) and math.isfinite(total):
-            # the fields added here, as json.dumps writes them (_extend_line's general form)
-            text: Optional[str] = (f'{line[:-1]}, "training_iteration": {row["training_iteration"]!r}, '
-                                   f'"time_total_s": {total!r}, "done": {"true" if done else "false"}, '
-                                   '"checkpoint_dir_name": null}')
-        else:
-            text = _extend_line(line, row)
-        self._keep(row, now, text, decision)
-        return decision
-
-    def _keep(self, row: dict[str, Any], now: float, line: Optional[str], decision: int) -> None:
-        """The end of a plain report: the row in the trial's files and results, the state asked for."""
+        if line is not None:
+            line += tail + (', "done": true, "checkpoint_dir_name": null}' if done
+                            else ', "done": false, "checkpoint_dir_name": null}')
         self.info.last_result = row
         self.files.append(row, now, line)
         row["config"] = self.config
@@ -374,8 +363,8 @@ def _extend_line(line: str, result: dict[str, Any]) -> Optional[str]:
     return "".join(parts) + "}" if line != "{}" else None
 
 
-_names: dict[tuple[str, ...], Any] = {}
-"""Metric names as C arrays, per key tuple (a trial reports the same keys over and over)."""
+_plain_keys: set[tuple[str, ...]] = set()
+"""Key tuples found fit for the plain path (str keys, none of ``_NOT_PLAIN``)."""
 
 _AUTO = ("trial_id", "date", "timestamp", "time_this_iter_s", "pid", "hostname", "node_ip", "time_since_restore",
          "iterations_since_restore")
@@ -384,12 +373,6 @@ _AUTO = ("trial_id", "date", "timestamp", "time_this_iter_s", "pid", "hostname",
 _NOT_PLAIN = _FILLED | ENGINE_SKIPS | {"training_iteration", "time_total_s", "done", "checkpoint_dir_name",
                                        SHOULD_CHECKPOINT}
 """Keys a result on the plain path has none of (they are the driver's, or change what a report does)."""
-
-
-def _c_names(keys: tuple[str, ...]) -> Any:
-    import ctypes
-
-    return (ctypes.c_char_p * len(keys))(*[k.encode() for k in keys])
 
 
 def _number(x: float) -> Any:

@@ -31,6 +31,7 @@ from typing import Any, Callable, Optional
 from ..._lib import CONTINUE
 from ..checkpoint import keep_reported
 from ..session import TrialStopped, check_report
+from .report_loop import frame, write_all
 from .result_json import strict_dumps
 from .trainable_runner import _FILLED
 
@@ -84,7 +85,7 @@ class RemoteSession:
             # (the hot path: no ForkingPickler, no separate read of the frame's header)
             data = pickle.dumps(("report", filled, name, prebuilt_line(metrics, filled)), _PROTOCOL)
             if self.fd >= 0:
-                _write_frame(self.fd, data)
+                write_all(self.fd, frame(data))
                 kind, decision, self.pending_save = pickle.loads(_read_frame(self.fd))
             else:
                 self.conn.send_bytes(data)
@@ -129,16 +130,6 @@ def prebuilt_line(metrics: dict[str, Any], filled: dict[str, Any]) -> Optional[s
 _DRIVER_FIELDS = _FILLED | {"training_iteration", "time_total_s", "done", "checkpoint_dir_name"}
 """The automatic fields (the report's and the driver's): a result with one of its own is put
 together by the driver."""
-
-
-def _write_frame(fd: int, data: bytes) -> None:
-    """`data` in ``Connection.send_bytes``' frame (a 4-byte big-endian length first; -1 and an
-    8-byte length for 2 GiB and more), written whole."""
-    n = len(data)
-    head = n.to_bytes(4, "big") if n <= 0x7FFFFFFF else (-1).to_bytes(4, "big", signed=True) + n.to_bytes(8, "big")
-    view = memoryview(head + data)
-    while view:
-        view = view[os.write(fd, view):]
 
 
 def _read_frame(fd: int) -> bytes:
